@@ -1,0 +1,45 @@
+# `make run`: install, build the model and the index, start the chat UI on 127.0.0.1:7860.
+# `make test`: install, then run the whole test suite (what CI runs).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export GRADIO_ANALYTICS_ENABLED := False
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+# numpy's BLAS threads and torch's threads fight over the 2 cores (issue 8 measured 56 ms vs 22 ms).
+export OPENBLAS_NUM_THREADS := 1
+
+.PHONY: install build run ask test bench eval clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	# The CPU wheel first: anything that pulls an unpinned torch would fetch a multi-GB CUDA build.
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip check
+	touch $@
+
+build: install
+	$(PY) -m assistant build
+
+run: build
+	$(PY) -m ui
+
+ask: build
+	$(VENV)/bin/assistant ask "ما هي مجموعات العمل التابعة للتحالف؟"
+	$(VENV)/bin/assistant ask "What does the Counter ISIS Finance Group focus on?"
+
+test: install
+	$(PY) -m pytest
+
+eval: build
+	$(VENV)/bin/assistant eval
+
+bench: build
+	$(PY) benchmarks/latency.py
+
+clean:
+	rm -rf .data runs test-output

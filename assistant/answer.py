@@ -1,0 +1,190 @@
+"""The answer stage: turn ranked sentences into a cited answer, or abstain.
+
+The default answerer is extractive (no LLM ships offline): the answer is the supporting sentences
+themselves, each followed by its citation marker. LLM answerers share the ``Answerer`` protocol.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Protocol
+
+from llama_index.core.schema import NodeWithScore, TextNode
+
+from .normalize import Language, content_terms
+from .types import Citation
+
+ABSTENTION = {
+    Language.ARABIC: "لا يذكر المقال ذلك: لم أجد في النص ما يجيب عن هذا السؤال.",
+    Language.ENGLISH: "The article does not say: I found nothing in it that answers this question.",
+}
+# How far below the best score a sentence may be and still be an item of a list.
+LIST_SCORE_MARGIN = 0.15
+NO_RENDERING_NOTE = (
+    "No English rendering is available for some cited sentences, so they are quoted in the original; "
+    "an LLM answer backend can translate them."
+)
+
+# Questions that ask for several things at once ("what are the working groups?").
+_LIST_QUESTION = re.compile(
+    r"\b(what|which) (are|were)\b|\blist\b|\bname (the|all)\b|\ball\b|\bgroups\b|\bpillars\b"
+    r"|ما هي|ماهي|ما هى|اذكر|عدد|ما أبرز|ما ابرز|مجموعات|ركائز|مجاميع|فرق العمل|شنو هي|ايش هي",
+    re.IGNORECASE,
+)
+
+
+# Questions whose answer must be a quantity or a date: if the evidence holds none, the article
+# does not answer them, however similar its sentences are (the usual unanswerable question here:
+# "how many fighters...", "when are the talks...").
+_ASKS_QUANTITY = re.compile(
+    r"\bhow (many|much)\b|\bwhat (percentage|share|amount)\b|\bnumber of\b|\bbudget\b"
+    r"|(^|\s)(كم|بكم)\s|عدد|نسبة|نسبه|مبلغ|ميزاني",
+    re.IGNORECASE,
+)
+_ASKS_DATE = re.compile(
+    r"\bwhen\b|\bwhat (date|year|day|month)\b|\bwhich (date|year|day|month)\b"
+    r"|متى|امتى|إمتى|موعد|تاريخ|(أي|اي) (عام|سنة|يوم|شهر)",
+    re.IGNORECASE,
+)
+_QUANTITY = re.compile(
+    r"\d|%|\b(one|two|three|four|five|six|seven|eight|nine|ten|half|dozens?|hundreds?|thousands?|millions?"
+    r"|billions?)\b"
+    # Arabic number words as whole words (a clitic و/ب/ل and the article allowed): a bare "الف"
+    # would match inside "التحالف".
+    r"|(?<!\w)[وبل]?(ال)?(واحد|اثنا|اثنان|اثنين|ثلاث|ثلاثة|أربع|أربعة|اربع|اربعة|خمس|خمسة|ست|ستة|سبع"
+    r"|سبعة|ثمان|ثماني|ثمانية|تسع|تسعة|عشر|عشرة|عشرات|نصف|مئة|مائة|مئات|ألف|آلاف|الاف|مليون|ملايين"
+    r"|مليار|مليارات)(?!\w)",
+    re.IGNORECASE,
+)
+_DATE = re.compile(
+    r"\d{4}|\b(yesterday|today|tomorrow|this year|current year|january|february|march|april|may|june|july"
+    r"|august|september|october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
+    r"|أمس|امس|اليوم|غدا|العام الحالي|يناير|فبراير|مارس|أبريل|مايو|يونيو|يوليو|أغسطس|سبتمبر|أكتوبر"
+    r"|نوفمبر|ديسمبر|الاثنين|الثلاثاء|الأربعاء|الخميس|الجمعة|السبت|الأحد",
+    re.IGNORECASE,
+)
+
+
+def evidence_lacks_answer_type(question: str, evidence: str) -> bool:
+    """True when the question wants a quantity or a date and the evidence has none."""
+    if _ASKS_QUANTITY.search(question) and not _QUANTITY.search(evidence):
+        return True
+    return bool(_ASKS_DATE.search(question)) and not _DATE.search(evidence)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What an answerer produces; the assistant adds the question, timings and language."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    abstained: bool
+    note: str = ""
+
+
+class Answerer(Protocol):
+    def answer(self, question: str, language: Language, hits: list[NodeWithScore]) -> Draft: ...
+
+
+def is_list_question(question: str) -> bool:
+    return bool(_LIST_QUESTION.search(question))
+
+
+class ExtractiveAnswerer:
+    """Quotes the best supporting sentences; abstains when the best is below ``threshold``."""
+
+    def __init__(self, paragraphs: dict[tuple[str, str], TextNode], threshold: float, top_k: int) -> None:
+        self._paragraphs = paragraphs
+        self._threshold = threshold
+        self._top_k = top_k
+
+    def answer(self, question: str, language: Language, hits: list[NodeWithScore]) -> Draft:
+        if not hits or (hits[0].score or 0.0) < self._threshold:
+            return Draft(ABSTENTION[language], (), abstained=True)
+        chosen = self._select(question, hits)
+        best = hits[0].node
+        if evidence_lacks_answer_type(question, f"{best.get_content()} {best.metadata.get('translation', '')}"):
+            return Draft(ABSTENTION[language], (), abstained=True)
+        citations = tuple(self._citation(n, hit) for n, hit in enumerate(chosen, start=1))
+        wants_english = language is Language.ENGLISH
+        parts = [f"{_shown_text(c, wants_english)} [{c.n}]" for c in citations]
+        missing = wants_english and any(c.translation is None for c in citations)
+        return Draft(" ".join(parts), citations, abstained=False, note=NO_RENDERING_NOTE if missing else "")
+
+    def _select(self, question: str, hits: list[NodeWithScore]) -> list[NodeWithScore]:
+        """The top sentence and close runners-up, in reading order; lists gather their items."""
+        top = hits[0].score or 0.0
+        chosen = [hit for hit in hits[: self._top_k] if (hit.score or 0.0) >= top - 0.03]
+        if is_list_question(question):
+            chosen += _list_items(question, hits, top)
+        return _fill_enumeration_gaps(_reading_order(chosen), hits)[: self._top_k * 3]
+
+    def _citation(self, n: int, hit: NodeWithScore) -> Citation:
+        meta = hit.node.metadata
+        paragraph = self._paragraphs[(meta["document_id"], meta["paragraph_id"])]
+        citation = Citation.from_node(n, hit, paragraph.get_content(), int(paragraph.metadata["start"]))
+        _verify_quote(citation)
+        return citation
+
+
+def _list_items(question: str, hits: list[NodeWithScore], top: float) -> list[NodeWithScore]:
+    """Candidates that share most of the question's distinctive terms (an item of the list).
+
+    Terms found in more than half of the candidates ("coalition", "ISIS") say nothing about which
+    sentence is an item, so they are left out before the overlap is measured.
+    """
+    candidates = [hit for hit in hits if (hit.score or 0.0) >= top - LIST_SCORE_MARGIN]
+    terms = {hit.node.node_id: _terms(hit.node) for hit in candidates}
+    document_frequency = Counter(term for found in terms.values() for term in found)
+    wanted = {t for t in content_terms(question) if document_frequency[t] <= len(candidates) / 2}
+    if not wanted:
+        return []
+    return [hit for hit in candidates if len(wanted & terms[hit.node.node_id]) / len(wanted) >= 0.5]
+
+
+def _terms(node: TextNode) -> set[str]:
+    return content_terms(f"{node.get_content()} {node.metadata.get('translation', '')}")
+
+
+def _reading_order(hits: list[NodeWithScore]) -> list[NodeWithScore]:
+    unique = {hit.node.node_id: hit for hit in hits}
+    return sorted(unique.values(), key=lambda hit: (hit.node.metadata["document_id"], int(hit.node.metadata["start"])))
+
+
+def _fill_enumeration_gaps(chosen: list[NodeWithScore], hits: list[NodeWithScore]) -> list[NodeWithScore]:
+    """Add a sentence that stands between two chosen sentences of the same paragraph.
+
+    An enumeration often names its items only in some sentences ("the first pillar ...", "it also
+    called for ...", "another pillar ..."): the middle one is an item too.
+    """
+    by_position = {(h.node.metadata["document_id"], h.node.metadata["sentence_id"]): h for h in hits}
+    added = []
+    for before, after in zip(chosen, chosen[1:]):
+        b, a = before.node.metadata, after.node.metadata
+        if b["document_id"] == a["document_id"] and b["paragraph_id"] == a["paragraph_id"]:
+            first, last = _sentence_number(b["sentence_id"]), _sentence_number(a["sentence_id"])
+            for number in range(first + 1, last):
+                middle = by_position.get((b["document_id"], f"{b['paragraph_id']}.s{number}"))
+                if middle is not None:
+                    added.append(middle)
+    return _reading_order(chosen + added)
+
+
+def _sentence_number(sentence_id: str) -> int:
+    return int(sentence_id.rsplit(".s", 1)[1])
+
+
+def _shown_text(citation: Citation, wants_english: bool) -> str:
+    if wants_english and citation.translation:
+        return citation.translation
+    return citation.quote
+
+
+def _verify_quote(citation: Citation) -> None:
+    """A quote must be the exact span of its paragraph that its offsets name."""
+    offset = citation.start - citation.paragraph_start
+    span = citation.paragraph[offset : offset + len(citation.quote)]
+    if span != citation.quote or citation.end - citation.start != len(citation.quote):
+        raise ValueError(f"citation {citation.sentence_id} of {citation.document_id} does not match its source")

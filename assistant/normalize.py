@@ -1,0 +1,128 @@
+"""Text normalisation for matching (never for display) and question language detection.
+
+Arabic is written with optional diacritics, several alef and hamza forms, and interchangeable
+final ya/alef maqsura and ta marbuta/ha; users type any of them. Matching therefore runs on a
+folded form in which all those variants coincide.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import re
+import unicodedata
+
+import Stemmer
+
+_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u08d3-\u08ff]")
+_INVISIBLE = re.compile("[\u0640\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\u00ad]")
+_FOLD = str.maketrans(
+    {
+        "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا",
+        "ى": "ي", "ی": "ي", "ئ": "ي",
+        "ة": "ه",
+        "ؤ": "و",
+        "ک": "ك",
+        **{chr(0x0660 + d): str(d) for d in range(10)},  # Arabic-Indic digits
+        **{chr(0x06F0 + d): str(d) for d in range(10)},  # Eastern (Persian) digits
+    }
+)
+_ARABIC_LETTER = re.compile("[\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff]")
+_LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u024f]")
+_TOKEN = re.compile(r"\w+")
+
+
+class Language(str, enum.Enum):
+    ARABIC = "ar"
+    ENGLISH = "en"
+
+
+class Script(str, enum.Enum):
+    ARABIC = "ar"
+    LATIN = "en"
+    MIXED = "mixed"
+    NONE = "none"
+
+
+def normalize(text: str) -> str:
+    """Fold ``text`` so that spelling variants of the same word compare equal; idempotent."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE.sub("", text)
+    text = _DIACRITICS.sub("", text)
+    text = text.translate(_FOLD).casefold()
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def tokens(text: str) -> list[str]:
+    """Word tokens of the normalised text."""
+    return _TOKEN.findall(normalize(text))
+
+
+def detect_script(text: str) -> Script:
+    """Which script the letters of ``text`` are written in (mixed when neither has 80%)."""
+    arabic = len(_ARABIC_LETTER.findall(text))
+    latin = len(_LATIN_LETTER.findall(text))
+    if arabic + latin == 0:
+        return Script.NONE
+    share = arabic / (arabic + latin)
+    if share >= 0.8:
+        return Script.ARABIC
+    if share <= 0.2:
+        return Script.LATIN
+    return Script.MIXED
+
+
+def answer_language(text: str) -> Language:
+    """The language to answer in: the question's dominant script; Arabic when there is none."""
+    arabic = len(_ARABIC_LETTER.findall(text))
+    latin = len(_LATIN_LETTER.findall(text))
+    return Language.ENGLISH if latin > arabic else Language.ARABIC
+
+
+# Arabic diacritics and tatweel are not \w; keep them inside tokens so the stemmer can fold them.
+BM25_TOKEN_PATTERN = r"(?u)[\w\u0610-\u061a\u064b-\u065f\u0670\u0640]{2,}"
+STOPWORDS = [
+    # English function words and question words.
+    "the", "a", "an", "of", "to", "in", "on", "and", "or", "is", "are", "was", "were", "be", "for",
+    "what", "which", "who", "whom", "where", "when", "how", "why", "does", "do", "did", "it", "its",
+    "that", "this", "with", "by", "as", "at", "from", "about", "according", "article",
+    # Arabic function words and question words (folded forms are added below).
+    "ما", "ماذا", "من", "في", "على", "الى", "إلى", "عن", "هل", "هي", "هو", "كيف", "متى", "اين",
+    "أين", "لماذا", "التي", "الذي", "ذلك", "هذه", "هذا", "مع", "او", "أو", "ثم", "كم", "وما",
+]
+
+
+class BilingualStemmer:
+    """Stems a token with the Arabic or English Snowball stemmer, then folds it (see ``normalize``)."""
+
+    def __init__(self) -> None:
+        self._arabic = Stemmer.Stemmer("arabic")
+        self._english = Stemmer.Stemmer("english")
+
+    def __call__(self, words: list[str]) -> list[str]:
+        return [self._stem(word) for word in words]
+
+    def _stem(self, word: str) -> str:
+        bare = _INVISIBLE.sub("", _DIACRITICS.sub("", unicodedata.normalize("NFKC", word)))
+        if not bare or not "\u0600" <= bare[0] <= "\u06ff":
+            return self._english.stemWord(bare.casefold())
+        # Snowball's Arabic stemmer knows ta marbuta and hamza forms, so it runs before folding;
+        # it leaves the alef of the feminine plural (مجموعات -> مجموعا), which is dropped here.
+        stem = self._arabic.stemWord(bare)
+        if bare.endswith("ات") and stem.endswith("ا") and len(stem) > 3:
+            stem = stem[:-1]
+        return normalize(stem)
+
+
+_STOPWORDS = frozenset(STOPWORDS) | frozenset(normalize(word) for word in STOPWORDS)
+
+
+def content_terms(text: str) -> set[str]:
+    """The stems of the words that carry content (what BM25 indexes, without stopwords)."""
+    words = [w for w in re.findall(BM25_TOKEN_PATTERN, text.lower()) if normalize(w) not in _STOPWORDS]
+    return set(_stemmer()(words))
+
+
+@functools.cache
+def _stemmer() -> BilingualStemmer:
+    return BilingualStemmer()

@@ -1,0 +1,125 @@
+"""The retrieval stage: dense (Chroma) and BM25 retrievers fused into one ranking of sentences.
+
+Three signals score each sentence: its own dense similarity to the question (best of the original
+and its English rendering), the dense similarity of its paragraph, and its BM25 score over
+normalised, stemmed tokens. Hits are merged per sentence id, so a sentence is never returned twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from llama_index.core import VectorStoreIndex
+from llama_index.core.retrievers import BaseRetriever
+from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+from llama_index.retrievers.bm25 import BM25Retriever
+
+from .normalize import BM25_TOKEN_PATTERN, STOPWORDS, BilingualStemmer, normalize
+from .settings import RetrievalMode
+from .store import kind_filter
+from .types import KIND_PARAGRAPH, KIND_RENDERING, KIND_SENTENCE
+
+if TYPE_CHECKING:
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+@dataclass(frozen=True)
+class FusionWeights:
+    """How much each signal counts; chosen by measurement (docs/benchmarks.md)."""
+
+    sentence: float
+    paragraph: float
+    bm25: float
+
+    @classmethod
+    def for_mode(cls, mode: RetrievalMode) -> FusionWeights:
+        return {
+            # Gold set hit@1 (ar / en): dense alone .62/.80; +BM25 0.3: .78/.86; adding paragraph
+            # similarity (0.25-1.0) lowered both (best .75/.78), so it is off by default.
+            RetrievalMode.HYBRID: cls(sentence=1.0, paragraph=0.0, bm25=0.3),
+            RetrievalMode.DENSE: cls(sentence=1.0, paragraph=0.0, bm25=0.0),
+            RetrievalMode.BM25: cls(sentence=0.0, paragraph=0.0, bm25=1.0),
+        }[mode]
+
+
+def build_bm25(nodes: list[TextNode], top_k: int) -> BM25Retriever:
+    return BM25Retriever.from_defaults(
+        nodes=nodes,
+        similarity_top_k=min(top_k, max(len(nodes), 1)),
+        stemmer=BilingualStemmer(),
+        language=STOPWORDS + [normalize(word) for word in STOPWORDS],
+        token_pattern=BM25_TOKEN_PATTERN,
+    )
+
+
+class HybridRetriever(BaseRetriever):
+    """Ranks the original-language sentence nodes of the store for a question."""
+
+    def __init__(
+        self,
+        vector_store: ChromaVectorStore,
+        embed_model: BaseEmbedding,
+        sentences: Iterable[TextNode],
+        bm25: BM25Retriever | None,
+        weights: FusionWeights,
+        candidates: int,
+    ) -> None:
+        super().__init__()
+        index = VectorStoreIndex.from_vector_store(vector_store, embed_model=embed_model)
+        self._embed_model = embed_model
+        self._dense = index.as_retriever(
+            similarity_top_k=candidates, filters=kind_filter(KIND_SENTENCE, KIND_RENDERING))
+        self._paragraphs = index.as_retriever(
+            similarity_top_k=max(3, candidates // 4), filters=kind_filter(KIND_PARAGRAPH))
+        self._bm25 = bm25 if weights.bm25 else None
+        self._by_key = {_sentence_key(node): node for node in sentences}
+        self._weights = weights
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        scores: dict[tuple[str, str], float] = {}
+        if self._weights.sentence or self._weights.paragraph:
+            if query_bundle.embedding is None:
+                query_bundle.embedding = self._embed_model.get_query_embedding(query_bundle.query_str)
+            self._add_dense(query_bundle, scores)
+        if self._bm25 is not None:
+            self._add_bm25(query_bundle, scores)
+        ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
+        return [NodeWithScore(node=self._by_key[key], score=score) for key, score in ranked if key in self._by_key]
+
+    def _add_dense(self, query: QueryBundle, scores: dict[tuple[str, str], float]) -> None:
+        best: dict[tuple[str, str], float] = {}
+        for hit in self._dense.retrieve(query):
+            key = _sentence_key(hit.node)
+            best[key] = max(best.get(key, 0.0), _cosine(hit.score))
+        paragraphs = {
+            (hit.node.metadata["document_id"], hit.node.metadata["paragraph_id"]): _cosine(hit.score)
+            for hit in (self._paragraphs.retrieve(query) if self._weights.paragraph else [])
+        }
+        for key, node in self._by_key.items():
+            paragraph = paragraphs.get((key[0], node.metadata["paragraph_id"]))
+            if key in best or paragraph is not None:
+                scores[key] = scores.get(key, 0.0) + (
+                    self._weights.sentence * best.get(key, 0.0) + self._weights.paragraph * (paragraph or 0.0)
+                ) / (self._weights.sentence + self._weights.paragraph)
+
+    def _add_bm25(self, query: QueryBundle, scores: dict[tuple[str, str], float]) -> None:
+        assert self._bm25 is not None
+        for hit in self._bm25.retrieve(query.query_str):
+            if hit.score and hit.score > 0:
+                key = _sentence_key(hit.node)
+                # A saturating transform keeps BM25 on the same 0..1 scale as cosine similarity.
+                bm25 = hit.score / (hit.score + 5.0)
+                scores[key] = max(scores.get(key, 0.0), 0.0) + self._weights.bm25 * bm25
+
+
+def _sentence_key(node: TextNode) -> tuple[str, str]:
+    return node.metadata["document_id"], node.metadata["sentence_id"]
+
+
+def _cosine(similarity: float | None) -> float:
+    # ChromaVectorStore reports exp(-distance); with cosine space, distance = 1 - cosine.
+    import math
+
+    return 1.0 + math.log(similarity) if similarity else 0.0

@@ -1,0 +1,88 @@
+"""The one settings object: typed, built from environment variables and explicit overrides.
+
+Nothing is read at import time; ``load_settings()`` is called by the composition root's callers
+(CLI, UI, tests), so each can build its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "ASSISTANT_"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class RetrievalMode(str, enum.Enum):
+    HYBRID = "hybrid"
+    DENSE = "dense"
+    BM25 = "bm25"
+
+
+def _default_data_dir() -> Path:
+    return PROJECT_ROOT / ".data"
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    # Where the Chroma store and the built model live.
+    data_dir: Path = dataclasses.field(default_factory=_default_data_dir)
+    # Documents ingested when the store is empty (a folder with manifest.json).
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    # Prefix of the Chroma collection names, so several corpora can share one store.
+    namespace: str = "default"
+    # Where built models are cached; defaults to <data_dir>/models.
+    model_dir: Path | None = None
+    # "" means the bundled multilingual-e5-small; otherwise any sentence-transformers path.
+    embedding_model: str = ""
+    retrieval_mode: RetrievalMode = RetrievalMode.HYBRID
+    top_k: int = 3
+    # Candidates each retriever contributes before fusion.
+    candidates: int = 20
+    # Below this fused score the assistant abstains. Off-topic questions score 0.76-0.80, nine in
+    # ten answerable gold questions score over 0.89 (docs/benchmarks.md has the calibration).
+    abstain_threshold: float = 0.83
+    max_question_chars: int = 2000
+
+    @property
+    def store_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def model_cache_dir(self) -> Path:
+        return self.model_dir or self.data_dir / "models"
+
+
+def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Defaults, then ``ASSISTANT_<FIELD>`` environment variables, then ``overrides``."""
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    for field in dataclasses.fields(Settings):
+        raw = env.get(ENV_PREFIX + field.name.upper())
+        if raw is not None and raw != "":
+            values[field.name] = raw
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    unknown = set(values) - {f.name for f in dataclasses.fields(Settings)}
+    if unknown:
+        raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
+    return Settings(**{name: _coerce(name, value) for name, value in values.items()})
+
+
+def _coerce(name: str, value: Any) -> Any:
+    target = {f.name: f.type for f in dataclasses.fields(Settings)}[name]
+    converters = {
+        "Path": Path,
+        "Path | None": Path,
+        "int": int,
+        "float": float,
+        "str": str,
+        "RetrievalMode": RetrievalMode,
+    }
+    try:
+        return converters[target](value)
+    except ValueError as error:
+        raise ValueError(f"setting {name}={value!r} is invalid: {error}") from None

@@ -1,0 +1,70 @@
+"""The assistant's own result types; llama-index nodes are converted to them in one place only."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from llama_index.core.schema import NodeWithScore
+
+# Metadata keys every stored node carries (see store.nodes_for_document).
+KIND_SENTENCE = "sentence"
+KIND_PARAGRAPH = "paragraph"
+KIND_RENDERING = "rendering"  # an English rendering of an original sentence
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    sentence_id: str
+    paragraph_id: str
+    document_id: str
+    quote: str  # verbatim source sentence: paragraph[start - paragraph_start : end - paragraph_start]
+    start: int
+    end: int
+    score: float
+    paragraph: str = ""
+    paragraph_start: int = 0
+    translation: str | None = None  # English rendering of ``quote``, when the corpus has one
+
+    @classmethod
+    def from_node(cls, n: int, hit: NodeWithScore, paragraph: str, paragraph_start: int) -> Citation:
+        meta = hit.node.metadata
+        return cls(
+            n=n,
+            sentence_id=meta["sentence_id"],
+            paragraph_id=meta["paragraph_id"],
+            document_id=meta["document_id"],
+            quote=hit.node.get_content(),
+            start=int(meta["start"]),
+            end=int(meta["end"]),
+            score=round(float(hit.score or 0.0), 4),
+            paragraph=paragraph,
+            paragraph_start=paragraph_start,
+            translation=meta.get("translation") or None,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str
+    language: str  # "ar" or "en": always the question's language
+    citations: tuple[Citation, ...]
+    abstained: bool
+    timings_ms: dict[str, float] = field(default_factory=dict, compare=False)
+    note: str = ""  # e.g. that no English rendering exists for a cited document
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "language": self.language,
+            "abstained": self.abstained,
+            "citations": [c.to_dict() for c in self.citations],
+            "timings_ms": self.timings_ms,
+            "note": self.note,
+        }

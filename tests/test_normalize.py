@@ -1,0 +1,48 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from assistant.normalize import Language, Script, answer_language, detect_script, normalize, tokens
+
+
+def test_diacritics_and_tatweel_are_removed():
+    assert normalize("مَجْمُوعَةُ العَمَـــلِ") == normalize("مجموعة العمل")
+
+
+def test_alef_forms_are_unified():
+    assert normalize("أإآٱا") == "ااااا"
+
+
+def test_final_ya_and_ta_marbuta_are_folded():
+    assert normalize("على") == normalize("علي")
+    assert normalize("المجموعة") == normalize("المجموعه")
+
+
+def test_digits_are_unified():
+    assert normalize("٢٢٥٤") == "2254"
+    assert normalize("۲۲۵۴") == "2254"
+
+
+def test_persian_letters_and_presentation_forms():
+    assert normalize("کی") == normalize("كي")
+    assert normalize("ﻻ") == "لا"
+
+
+def test_invisible_characters_and_case():
+    assert normalize("Tampa\u200b\u202e  CIFG") == "tampa cifg"
+    assert tokens("What is the CIFG?") == ["what", "is", "the", "cifg"]
+
+
+@given(st.text(max_size=80))
+def test_normalisation_is_idempotent(text):
+    once = normalize(text)
+    assert normalize(once) == once
+
+
+def test_scripts_and_answer_language():
+    assert detect_script("ما هي مجموعات العمل؟") is Script.ARABIC
+    assert detect_script("What are the working groups?") is Script.LATIN
+    assert detect_script("ما هو دور working group في التحالف") is Script.MIXED
+    assert detect_script("123 ?!") is Script.NONE
+    assert answer_language("ما هو دور CIFG في التحالف؟") is Language.ARABIC
+    assert answer_language("What is «داعش» doing in Libya?") is Language.ENGLISH
+    assert answer_language("؟") is Language.ARABIC
