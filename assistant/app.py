@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .answer import ExtractiveAnswerer
+from .answer import Answerer, ExtractiveAnswerer
 from .corpus import SUPPORTED_SUFFIXES, CorpusError, Document, load_corpus, load_file
 from .embedding import embedding_model_id, load_embed_model
 from .normalize import answer_language
@@ -100,8 +100,7 @@ class Assistant:
         retriever = index.retrievers[mode or self.settings.retrieval_mode]
         hits = retriever.retrieve(question) if index.sentences else []
         retrieved = time.perf_counter()
-        answerer = ExtractiveAnswerer(index.paragraphs, self.settings.abstain_threshold,
-                                      top_k or self.settings.top_k)
+        answerer = self._answerer(index, top_k or self.settings.top_k)
         draft = answerer.answer(question, language, hits)
         done = time.perf_counter()
         return Answer(
@@ -114,6 +113,9 @@ class Assistant:
                         "total": _ms(started, done)},
             note=draft.note,
         )
+
+    def _answerer(self, index: _Index, top_k: int) -> Answerer:
+        return ExtractiveAnswerer(index.paragraphs, self.settings.abstain_threshold, top_k)
 
     def _clean(self, question: str) -> str:
         if not isinstance(question, str):

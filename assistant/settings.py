@@ -17,6 +17,13 @@ ENV_PREFIX = "ASSISTANT_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+class AnswerBackend(str, enum.Enum):
+    EXTRACTIVE = "extractive"  # quotes the sources; no LLM (the default: none ships offline)
+    OPENAI = "openai"  # any OpenAI-compatible server (vLLM, LM Studio, llama.cpp server, ...)
+    OLLAMA = "ollama"
+    LLAMACPP = "llamacpp"  # a local GGUF file through llama-cpp-python (optional extra)
+
+
 class RetrievalMode(str, enum.Enum):
     HYBRID = "hybrid"
     DENSE = "dense"
@@ -47,6 +54,12 @@ class Settings:
     # ten answerable gold questions score over 0.89 (docs/benchmarks.md has the calibration).
     abstain_threshold: float = 0.83
     max_question_chars: int = 2000
+    answer_backend: AnswerBackend = AnswerBackend.EXTRACTIVE
+    llm_base_url: str = ""
+    llm_model: str = ""
+    # The name of the environment variable holding the API key (never the key itself).
+    llm_api_key_env: str = "OPENAI_API_KEY"
+    llm_timeout: float = 60.0
 
     @property
     def store_dir(self) -> Path:
@@ -81,6 +94,7 @@ def _coerce(name: str, value: Any) -> Any:
         "float": float,
         "str": str,
         "RetrievalMode": RetrievalMode,
+        "AnswerBackend": AnswerBackend,
     }
     try:
         return converters[target](value)
