@@ -60,7 +60,7 @@ def load_file(path: Path) -> Document:
         text=text,
         title=path.stem,
         language="en" if script is Script.LATIN else "ar",
-        source=str(path),
+        source=str(path.resolve()),
     )
 
 

@@ -8,6 +8,7 @@ checked on open, so a store built with another model or segmenter is refused wit
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 # Metadata that is bookkeeping, not content: never embedded, never shown to an LLM.
 _BOOKKEEPING = [
     "kind", "document_id", "paragraph_id", "sentence_id", "start", "end", "lang",
-    "checksum", "ingested_at", "title", "translation",
+    "checksum", "ingested_at", "title", "translation", "source",
 ]
 
 
@@ -63,7 +64,7 @@ def collection_name(namespace: str) -> str:
 def nodes_for_document(document: Document, ingested_at: float) -> list[TextNode]:
     """Paragraph, sentence and English-rendering nodes of one document, in reading order."""
     common = {"document_id": document.id, "checksum": document.checksum, "ingested_at": ingested_at,
-              "title": document.title}
+              "title": document.title, "source": document.source}
     nodes = []
     for paragraph in document.paragraphs():
         nodes.append(_node(f"{paragraph.id}", document, paragraph.text, common | {
@@ -118,6 +119,19 @@ class SentenceStore:
         )
         _check_params(collection.metadata or {}, self._params, self._settings)
         return ChromaVectorStore(chroma_collection=collection)
+
+    def drop(self) -> list[str]:
+        """Delete the collection (whatever it was built with); returns the ingested files' paths."""
+        client = _client(self._settings)
+        name = collection_name(self._settings.namespace)
+        try:
+            metadatas = client.get_collection(name).get(include=["metadatas"])["metadatas"]
+        except Exception:  # noqa: BLE001 - a missing or unreadable collection is what we are removing
+            metadatas = []
+        with contextlib.suppress(Exception):
+            client.delete_collection(name)
+        self._vector_store = None
+        return sorted({meta["source"] for meta in metadatas if meta.get("source")})
 
     @property
     def _collection(self) -> Any:

@@ -72,3 +72,21 @@ def test_remove_document(fresh_settings):
     assert assistant.documents() == []
     assert assistant.remove("coalition-communique") is False
     assert assistant.ask("What does the Counter ISIS Finance Group focus on?").abstained
+
+
+def test_rebuild_recovers_an_index_built_with_another_model(fresh_settings, assistant, tmp_path):
+    from assistant.corpus import load_file
+    from assistant.store import IndexParams, SentenceStore
+
+    note = tmp_path / "note.txt"
+    note.write_text("ملاحظة قصيرة عن اجتماع التحالف في الكويت.\n", encoding="utf-8")
+    old = SentenceStore(fresh_settings, IndexParams(embedding_model="an-older-model"))
+    old.add_document(load_file(note), assistant._embed_model)  # noqa: SLF001 - any real embedder will do
+
+    stale = build_assistant(fresh_settings)
+    with pytest.raises(StoreError, match="assistant ingest --rebuild"):
+        stale.warm_up()
+    results = stale.rebuild()
+    assert [(r.document_id, r.changed) for r in results] == [("note", True)]
+    assert sorted(d.id for d in stale.documents()) == ["coalition-communique", "note"]
+    assert not stale.ask("Where is the coalition's military leadership based?").abstained
