@@ -20,6 +20,7 @@ ABSTENTION = {
     Language.ARABIC: "لا يذكر المقال ذلك: لم أجد في النص ما يجيب عن هذا السؤال.",
     Language.ENGLISH: "The article does not say: I found nothing in it that answers this question.",
 }
+CROSS_LINGUAL_ALLOWANCE = 0.06
 # How far below the best score a sentence may be and still be an item of a list.
 LIST_SCORE_MARGIN = 0.15
 NO_RENDERING_NOTE = (
@@ -55,7 +56,7 @@ _QUANTITY = re.compile(
     # would match inside "التحالف".
     r"|(?<!\w)[وبل]?(ال)?(واحد|اثنا|اثنان|اثنين|ثلاث|ثلاثة|أربع|أربعة|اربع|اربعة|خمس|خمسة|ست|ستة|سبع"
     r"|سبعة|ثمان|ثماني|ثمانية|تسع|تسعة|عشر|عشرة|عشرات|نصف|مئة|مائة|مئات|ألف|آلاف|الاف|مليون|ملايين"
-    r"|مليار|مليارات)(?!\w)",
+    r"|مليار|مليارات)(ان|ين|ا|ي|ة)?(?!\w)",  # duals and tens: مليوني، ألفين، ثلاثين
     re.IGNORECASE,
 )
 _DATE = re.compile(
@@ -101,7 +102,7 @@ class ExtractiveAnswerer:
         self._top_k = top_k
 
     def answer(self, question: str, language: Language, hits: list[NodeWithScore]) -> Draft:
-        if not hits or (hits[0].score or 0.0) < self._threshold:
+        if not hits or (hits[0].score or 0.0) < self._threshold - _cross_lingual_allowance(language, hits[0].node):
             return Draft(ABSTENTION[language], (), abstained=True)
         chosen = self._select(question, hits)
         best = hits[0].node
@@ -127,6 +128,20 @@ class ExtractiveAnswerer:
         citation = Citation.from_node(n, hit, paragraph.get_content(), int(paragraph.metadata["start"]))
         _verify_quote(citation)
         return citation
+
+
+def _cross_lingual_allowance(language: Language, node: TextNode) -> float:
+    """How much lower the bar is when the best sentence can only match across languages.
+
+    e5 scores a question against a sentence in another language lower than against one in its
+    own: on the gold set without English renderings, answerable English questions had a median
+    score of 0.78 (0.97 with renderings). Without this allowance every English question about a
+    document that has no rendering would be refused.
+    """
+    has_own_language = node.metadata.get("lang") == language.value or (
+        language is Language.ENGLISH and bool(node.metadata.get("translation"))
+    )
+    return 0.0 if has_own_language else CROSS_LINGUAL_ALLOWANCE
 
 
 def _list_items(question: str, hits: list[NodeWithScore], top: float) -> list[NodeWithScore]:

@@ -71,3 +71,53 @@ def test_abstains_when_the_article_does_not_say(assistant, question):
 def test_bad_questions_get_a_clear_error(assistant, question):
     with pytest.raises(QuestionError):
         assistant.ask(question)
+
+
+# The same fact asked in both languages: (English, Arabic, the sentence, English facts in the answer).
+BILINGUAL_CASES = [
+    ("Where is the coalition's military leadership based?", "أين توجد قيادة التحالف العسكري؟", "p10.s1", ["Tampa"]),
+    ("Which UN Security Council resolution is mentioned for a political solution in Syria?",
+     "ما هو قرار مجلس الأمن المذكور للحل السياسي في سوريا؟", "p11.s1", ["2254"]),
+    ("How much of Syria do the coalition and its allies control?", "كم من أراضي سوريا يسيطر عليها التحالف وحلفاؤه؟",
+     "p6.s1", ["30%"]),
+    ("Where is ISIS trying to turn into an insurgency?", "أين يسعى داعش للتحول إلى حركة تمرد؟", "p5.s1",
+     ["Libya, Afghanistan and the Philippines"]),
+]
+
+
+@pytest.mark.parametrize(("english", "arabic", "sentence_id", "facts"), BILINGUAL_CASES)
+def test_both_languages_cite_the_same_sentence_and_answer_in_their_own(assistant, english, arabic, sentence_id, facts):
+    in_english, in_arabic = assistant.ask(english), assistant.ask(arabic)
+    assert in_english.language == "en" and in_arabic.language == "ar"
+    assert in_english.citations[0].sentence_id == in_arabic.citations[0].sentence_id == sentence_id
+    for fact in facts:
+        assert fact in in_english.text
+    cited = in_english.citations[0]
+    assert cited.translation and cited.translation in in_english.text and cited.quote not in in_english.text
+    assert cited.quote in in_arabic.text
+
+
+def test_a_sentence_is_never_cited_twice(assistant):
+    answer = assistant.ask("What are the coalition's working groups?")
+    ids = [c.sentence_id for c in answer.citations]
+    assert len(ids) == len(set(ids))
+
+
+def test_abstention_is_in_the_question_language(assistant):
+    assert assistant.ask("What is the recipe for hummus?").text.startswith("The article does not say")
+    assert assistant.ask("ما هي عاصمة اليابان؟").text.startswith("لا يذكر المقال")
+
+
+def test_english_questions_about_a_document_without_rendering_quote_the_original(fresh_settings, tmp_path):
+    from assistant import build_assistant
+
+    assistant = build_assistant(fresh_settings)
+    path = tmp_path / "tanker.txt"
+    path.write_text("أعلنت شركة النفط الوطنية عن تصدير مليوني برميل من النفط الخام إلى الهند هذا الشهر.\n", encoding="utf-8")
+    assistant.ingest(path)
+    answer = assistant.ask("How many barrels of crude oil were exported to India?")
+    assert answer.language == "en" and not answer.abstained
+    assert answer.citations[0].document_id == "tanker"
+    assert answer.citations[0].translation is None
+    assert answer.citations[0].quote in answer.text
+    assert "No English rendering is available" in answer.note

@@ -1,0 +1,69 @@
+"""The corpus as shipped: manifest, verbatim article, aligned English rendering, user files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant.corpus import CorpusError, load_corpus, load_file
+from assistant.segmentation import sentences_of
+from assistant.settings import PROJECT_ROOT
+
+CORPUS = PROJECT_ROOT / "corpus"
+SEED = PROJECT_ROOT.parent / "shared" / "seed" / "coalition_communique.ar.txt"
+
+
+def test_the_article_is_a_verbatim_copy_of_the_seed():
+    ours = (CORPUS / "coalition_communique.ar.txt").read_bytes()
+    if SEED.exists():  # the seed lives beside the checkout, where CI has it too
+        assert ours == SEED.read_bytes()
+    assert ours.decode("utf-8").startswith("الكويت - سعد العجيبان:")
+
+
+def test_manifest_describes_the_document_and_marks_the_translation_as_ours():
+    manifest = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
+    entry = manifest["documents"][0]
+    assert {"id", "path", "title", "language", "source"} <= set(entry)
+    assert "own translation" in entry["translations"]["en"]["translator"]
+
+
+def test_every_sentence_has_exactly_one_english_rendering():
+    (document,) = load_corpus(CORPUS)
+    ids = [s.id for s in sentences_of(document.paragraphs())]
+    records = [json.loads(line) for line in (CORPUS / "coalition_communique.en.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert [r["id"] for r in records] == ids, "the rendering must follow the segmentation, in order, one per sentence"
+    assert all(r["en"].strip() for r in records)
+    assert set(document.translations) == set(ids)
+
+
+def test_the_rendering_spells_names_and_numbers_as_english_sources_do():
+    (document,) = load_corpus(CORPUS)
+    english = " ".join(document.translations.values())
+    for fact in ["Rex Tillerson", "Afrin", "Tampa", "INTERPOL", "Counter ISIS Finance Group", "CIFG",
+                 "Foreign Terrorist Fighters Working Group", "FTFWG", "Global Counterterrorism Forum",
+                 "2254", "30%", "Libya, Afghanistan and the Philippines"]:
+        assert fact in english, fact
+
+
+def test_user_files_become_documents(tmp_path):
+    path = tmp_path / "My Notes (v2).md"
+    path.write_text("# Heading\nSome English text.\n", encoding="utf-8")
+    document = load_file(path)
+    assert document.id == "my-notes-v2" and document.language == "en" and document.translations == {}
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("binary.txt", b"abc\x00def", "binary"),
+        ("latin1.txt", "café".encode("latin-1"), "not UTF-8"),
+        ("empty.txt", b"  \n", "empty"),
+        ("image.png", b"\x89PNG", "unsupported file type"),
+    ],
+)
+def test_unusable_files_are_refused_with_a_reason(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(CorpusError, match=message):
+        load_file(path)
