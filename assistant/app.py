@@ -8,23 +8,26 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from .answer import Answerer, ExtractiveAnswerer
-from .corpus import SUPPORTED_SUFFIXES, CorpusError, Document, load_corpus, load_file
+from .answer import Answerer, Draft, ExtractiveAnswerer
+from .corpus import MANIFEST, SUPPORTED_SUFFIXES, CorpusError, Document, load_corpus, load_file
 from .embedding import embedding_model_id, load_embed_model
 from .normalize import answer_language
 from .retrieval import FusionWeights, HybridRetriever, build_bm25
-from .settings import RetrievalMode, Settings
-from .store import DocumentInfo, IndexParams, SentenceStore
+from .settings import AnswerBackend, RetrievalMode, Settings
+from .store import DocumentInfo, IndexParams, SentenceStore, store_errors
 from .types import KIND_PARAGRAPH, KIND_RENDERING, KIND_SENTENCE, Answer
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
     from llama_index.core.schema import TextNode
 
+# How often a request checks that the store has not changed under the in-memory index.
+STALE_CHECK_SECONDS = 1.0
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -46,6 +49,8 @@ class _Index:
     sentences: list[TextNode]
     paragraphs: dict[tuple[str, str], TextNode]
     retrievers: dict[RetrievalMode, HybridRetriever]
+    version: frozenset[tuple[str, str]]  # the store's contents this was built from
+    checked_at: float = 0.0
 
 
 class Assistant:
@@ -56,6 +61,7 @@ class Assistant:
         self._embed_model: BaseEmbedding | None = None
         self._store: SentenceStore | None = None
         self._index: _Index | None = None
+        self._llms: dict[tuple[str, ...], Any] = {}  # LLM objects, made on first use
         self._lock = threading.RLock()
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -64,9 +70,11 @@ class Assistant:
         """Load the model, open the store (filling it from the corpus when empty), build retrievers."""
         with self._lock:
             if self._index is None:
-                self._embed_model = load_embed_model(self.settings)
+                # The store first: a mismatched index is refused before seconds of model loading.
                 self._store = SentenceStore(self.settings, IndexParams(embedding_model_id(self.settings)))
-                if self._store.count() == 0 and (self.settings.corpus_dir / "manifest.json").exists():
+                empty = self._store.count() == 0
+                self._embed_model = load_embed_model(self.settings)
+                if empty and (self.settings.corpus_dir / MANIFEST).exists():
                     for document in load_corpus(self.settings.corpus_dir):
                         self._store.add_document(document, self._embed_model)
                 self._index = self._build_index()
@@ -75,6 +83,7 @@ class Assistant:
     def _build_index(self) -> _Index:
         store, embed_model = self._store, self._embed_model
         assert store is not None and embed_model is not None
+        version = store.version()
         nodes = store.nodes(KIND_SENTENCE, KIND_RENDERING, KIND_PARAGRAPH)
         sentences = [n for n in nodes if n.metadata["kind"] == KIND_SENTENCE]
         searchable = [n for n in nodes if n.metadata["kind"] != KIND_PARAGRAPH]
@@ -86,24 +95,63 @@ class Assistant:
         }
         paragraphs = {(n.metadata["document_id"], n.metadata["paragraph_id"]): n
                       for n in nodes if n.metadata["kind"] == KIND_PARAGRAPH}
-        return _Index(sentences, paragraphs, retrievers)
+        return _Index(sentences, paragraphs, retrievers, version, checked_at=time.monotonic())
+
+    def _current_index(self) -> _Index:
+        """The in-memory index, rebuilt when the store changed under it (another process ingested)."""
+        self.warm_up()
+        assert self._index is not None and self._store is not None
+        if time.monotonic() - self._index.checked_at >= STALE_CHECK_SECONDS:
+            with self._lock:
+                if self._store.version() != self._index.version:
+                    self._index = self._build_index()
+                self._index.checked_at = time.monotonic()
+        return self._index
 
     # -- questions ------------------------------------------------------------------------------
 
-    def ask(self, question: str, top_k: int | None = None, mode: RetrievalMode | None = None) -> Answer:
-        """Answer ``question`` in its own language, citing the sentences it rests on."""
+    def ask(self, question: str, top_k: int | None = None, mode: RetrievalMode | None = None,
+            backend: AnswerBackend | str | None = None) -> Answer:
+        """Answer ``question`` in its own language, citing the sentences it rests on.
+
+        ``backend`` overrides ``settings.answer_backend`` for this call (an LLM backend still takes
+        its URL and model from the settings).
+        """
+        *_, answer = self._steps(question, top_k, mode, backend, streaming=False)
+        return answer
+
+    def ask_stream(self, question: str, top_k: int | None = None, mode: RetrievalMode | None = None,
+                   backend: AnswerBackend | str | None = None) -> Iterator[str | Answer]:
+        """``ask`` as it is written: the LLM's raw text in chunks, then the verified ``Answer``.
+
+        The chunks are unverified (they may hold markers that verification removes): show them as
+        provisional and replace them with the final ``Answer``, which always comes last, once. The
+        extractive backend yields only the ``Answer``.
+        """
+        self._clean(question)  # a bad question raises here, not at the first chunk
+        return self._steps(question, top_k, mode, backend, streaming=True)
+
+    def _steps(self, question: str, top_k: int | None, mode: RetrievalMode | None,
+               backend: AnswerBackend | str | None, streaming: bool) -> Iterator[str | Answer]:
         started = time.perf_counter()
         question = self._clean(question)
-        index = self.warm_up()._index
-        assert index is not None
+        index = self._current_index()
         language = answer_language(question)
         retriever = index.retrievers[mode or self.settings.retrieval_mode]
-        hits = retriever.retrieve(question) if index.sentences else []
+        with store_errors(self.settings):
+            hits = retriever.retrieve(question) if index.sentences else []
         retrieved = time.perf_counter()
-        answerer = self._answerer(index, top_k or self.settings.top_k)
-        draft = answerer.answer(question, language, hits)
+        answerer = self._answerer(index, top_k or self.settings.top_k, backend)
+        stream = getattr(answerer, "stream", None) if streaming else None
+        draft = None
+        for step in stream(question, language, hits) if stream else [answerer.answer(question, language, hits)]:
+            if isinstance(step, Draft):
+                draft = step
+            else:
+                yield step
+        assert draft is not None
         done = time.perf_counter()
-        return Answer(
+        yield Answer(
             question=question,
             text=draft.text,
             language=language.value,
@@ -114,8 +162,32 @@ class Assistant:
             note=draft.note,
         )
 
-    def _answerer(self, index: _Index, top_k: int) -> Answerer:
-        return ExtractiveAnswerer(index.paragraphs, self.settings.abstain_threshold, top_k)
+    def retrieve(self, question: str, mode: RetrievalMode | None = None) -> list[tuple[str, str, float]]:
+        """The full ranking ``ask`` answers from: (document_id, sentence_id, score), best first."""
+        question = self._clean(question)
+        index = self._current_index()
+        with store_errors(self.settings):
+            hits = index.retrievers[mode or self.settings.retrieval_mode].retrieve(question) if index.sentences else []
+        return [(h.node.metadata["document_id"], h.node.metadata["sentence_id"], float(h.score or 0.0)) for h in hits]
+
+    def _answerer(self, index: _Index, top_k: int, backend: AnswerBackend | str | None = None) -> Answerer:
+        backend = AnswerBackend(backend or self.settings.answer_backend)
+        if backend is AnswerBackend.EXTRACTIVE:
+            return ExtractiveAnswerer(index.paragraphs, self.settings.abstain_threshold, top_k)
+        from .llm import LLMAnswerer, describe_backend
+
+        return LLMAnswerer(self._llm(backend), index.paragraphs, self.settings.abstain_threshold, top_k,
+                           where=describe_backend(self.settings, backend), timeout=self.settings.llm_timeout)
+
+    def _llm(self, backend: AnswerBackend) -> Any:
+        """The LLM object for ``backend``: made on first use, then kept (per backend, URL and model)."""
+        from .llm import llm_cache_key, make_llm
+
+        key = llm_cache_key(self.settings, backend)
+        with self._lock:
+            if key not in self._llms:
+                self._llms[key] = make_llm(self.settings, backend)
+            return self._llms[key]
 
     def _clean(self, question: str) -> str:
         if not isinstance(question, str):
@@ -134,21 +206,43 @@ class Assistant:
 
     # -- documents ------------------------------------------------------------------------------
 
-    def ingest(self, *paths: Path) -> list[IngestResult]:
-        """Add or replace the documents in ``paths`` (files or folders); unchanged ones are skipped."""
-        documents = [load_file(path) for path in _expand(paths)]
-        changed = self.ingest_documents(documents)
+    def ingest(self, *paths: Path, on_stored: Callable[[IngestResult], None] | None = None) -> list[IngestResult]:
+        """Add or replace the documents in ``paths`` (files or folders); unchanged ones are skipped.
+
+        Every file is read and checked before anything is stored, so one bad file stores nothing.
+        """
+        documents = _load_documents(paths)
+        _refuse_duplicate_ids(documents)
+        report = (lambda doc, changed: on_stored(IngestResult(doc.id, doc.source, changed))) if on_stored else None
+        changed = self.ingest_documents(documents, on_stored=report)
         return [IngestResult(doc.id, doc.source, flag) for doc, flag in zip(documents, changed)]
 
-    def ingest_documents(self, documents: list[Document]) -> list[bool]:
-        """Add already-loaded documents (used by benchmarks and tests with generated text)."""
+    def ingest_documents(self, documents: list[Document],
+                         on_stored: Callable[[Document, bool], None] | None = None) -> list[bool]:
+        """Add already-loaded documents; ``on_stored`` hears of each one as it is stored."""
         self.warm_up()
+        changed = []
         with self._lock:
             assert self._store is not None and self._embed_model is not None
-            changed = [self._store.add_document(doc, self._embed_model) for doc in documents]
+            for document in documents:
+                changed.append(self._store.add_document(document, self._embed_model))
+                if on_stored:
+                    on_stored(document, changed[-1])
             if any(changed):
                 self._index = self._build_index()
         return changed
+
+    def rebuild(self) -> list[IngestResult]:
+        """Drop the index and build it again: the corpus, then every ingested file still on disk.
+
+        The way out when the index is damaged or was built with another model or segmenter.
+        """
+        with self._lock:
+            sources = SentenceStore(self.settings, IndexParams(embedding_model_id(self.settings))).drop()
+            self._index = None
+            self._store = None
+            self.warm_up()
+        return self.ingest(*[Path(source) for source in sources if Path(source).is_file()])
 
     def documents(self) -> list[DocumentInfo]:
         self.warm_up()
@@ -172,17 +266,30 @@ def build_assistant(settings: Settings | None = None) -> Assistant:
     return Assistant(settings or load_settings())
 
 
-def _expand(paths: tuple[Path, ...]) -> list[Path]:
-    files: list[Path] = []
-    for path in paths:
-        path = Path(path)
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES))
+def _load_documents(paths: tuple[Path, ...]) -> list[Document]:
+    """The documents in ``paths``: a folder with a manifest.json is a corpus (its manifest says
+    what is in it and carries the translations); any other folder is searched recursively."""
+    documents: list[Document] = []
+    for path in map(Path, paths):
+        if (path / MANIFEST).is_file():
+            documents.extend(load_corpus(path))
+        elif path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+            documents.extend(load_file(file) for file in files)
         elif path.is_file():
-            files.append(path)
+            documents.append(load_file(path))
         else:
             raise CorpusError(f"{path}: no such file or directory")
-    return files
+    return documents
+
+
+def _refuse_duplicate_ids(documents: list[Document]) -> None:
+    seen: dict[str, str] = {}
+    for document in documents:
+        if document.id in seen:
+            raise CorpusError(f"{seen[document.id]} and {document.source} would both be document "
+                              f"{document.id!r}: rename one of them")
+        seen[document.id] = document.source
 
 
 def _ms(start: float, end: float) -> float:

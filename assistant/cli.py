@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .settings import RetrievalMode
+from .evaluation import add_arguments as add_eval_arguments
+from .settings import AnswerBackend, RetrievalMode
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
@@ -33,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description="Cited answers about the corpus, in Arabic or English.")
     parser.add_argument("--data-dir", type=Path, help="where the index and the model live (ASSISTANT_DATA_DIR)")
     parser.add_argument("--namespace", help="collection prefix in the store (ASSISTANT_NAMESPACE)")
+    parser.add_argument("--chroma-url", help="use this Chroma server instead of the embedded store (ASSISTANT_CHROMA_URL)")
     parser.add_argument("--embedding-model", help="sentence-transformers path or name (default: bundled e5-small)")
     commands = parser.add_subparsers(title="commands")
 
@@ -41,10 +43,17 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--top-k", type=int, help="at most this many cited sentences (lists get twice as many)")
     ask.add_argument("--mode", type=RetrievalMode, choices=list(RetrievalMode), help="retrieval mode")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON (see README for the schema)")
+    ask.add_argument("--backend", choices=[b.value for b in AnswerBackend],
+                     help="who writes the answer (default extractive; ASSISTANT_ANSWER_BACKEND)")
+    ask.add_argument("--base-url", help="LLM server, e.g. http://127.0.0.1:8080/v1 (ASSISTANT_LLM_BASE_URL)")
+    ask.add_argument("--llm-model", help="model name on the server, or a .gguf path for llamacpp (ASSISTANT_LLM_MODEL)")
+    ask.add_argument("--llm-timeout", type=float, help="seconds to wait for the LLM (ASSISTANT_LLM_TIMEOUT)")
     ask.set_defaults(run=_ask)
 
     ingest = commands.add_parser("ingest", help="add or update documents (.txt, .md; folders recursively)")
-    ingest.add_argument("paths", nargs="+", type=Path)
+    ingest.add_argument("paths", nargs="*", type=Path)
+    ingest.add_argument("--rebuild", action="store_true",
+                        help="drop the index first and rebuild it from the corpus and the files ingested before")
     ingest.set_defaults(run=_ingest)
 
     build = commands.add_parser("build", help="build the model and the index now (otherwise done on first use)")
@@ -56,6 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     remove = commands.add_parser("remove", help="remove a document by id")
     remove.add_argument("document_id")
     remove.set_defaults(run=_remove)
+
+    evaluate = commands.add_parser("eval", help="score the gold Q&A set; exit 3 when a --min/--max threshold is missed")
+    add_eval_arguments(evaluate)
+    evaluate.set_defaults(run=_eval)
     return parser
 
 
@@ -63,7 +76,11 @@ def _assistant(args: argparse.Namespace) -> Any:
     from .app import build_assistant
     from .settings import load_settings
 
-    settings = load_settings(data_dir=args.data_dir, namespace=args.namespace, embedding_model=args.embedding_model)
+    # The answer-backend flags exist on `ask` only.
+    flags = {"answer_backend": "backend", "llm_base_url": "base_url", "llm_model": "llm_model", "llm_timeout": "llm_timeout"}
+    llm = {name: getattr(args, flag, None) for name, flag in flags.items()}
+    settings = load_settings(data_dir=args.data_dir, namespace=args.namespace, embedding_model=args.embedding_model,
+                             chroma_url=args.chroma_url, **llm)
     return build_assistant(settings)
 
 
@@ -92,8 +109,22 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    for result in _assistant(args).ingest(*args.paths):
-        print(f"{'ingested' if result.changed else 'unchanged'}: {result.document_id} ({result.source})")
+    if not args.paths and not args.rebuild:
+        print("error: name the files or folders to ingest (or use --rebuild)", file=sys.stderr)
+        return EXIT_USAGE
+    from tqdm import tqdm
+
+    assistant = _assistant(args)
+    if args.rebuild:
+        for result in assistant.rebuild():
+            print(f"re-ingested: {result.document_id} ({result.source})")
+    with tqdm(desc="ingesting", unit="doc", file=sys.stderr, disable=not args.paths) as bar:
+        def stored(result: Any) -> None:
+            bar.update()
+            bar.write(f"{'ingested' if result.changed else 'unchanged'}: {result.document_id} ({result.source})",
+                      file=sys.stdout)
+
+        assistant.ingest(*args.paths, on_stored=stored)
     return 0
 
 
@@ -112,3 +143,9 @@ def _remove(args: argparse.Namespace) -> int:
         return 0
     print(f"error: no document with id {args.document_id!r}", file=sys.stderr)
     return EXIT_FAILED
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from .evaluation import run_cli
+
+    return run_cli(_assistant(args), args)

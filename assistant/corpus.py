@@ -13,7 +13,7 @@ from .segmentation import Paragraph, segment
 
 MANIFEST = "manifest.json"
 MAX_DOCUMENT_BYTES = 5_000_000
-SUPPORTED_SUFFIXES = (".txt", ".md")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf")
 
 
 class CorpusError(ValueError):
@@ -53,7 +53,7 @@ def load_file(path: Path) -> Document:
     """A user's plain-text or Markdown file as a document; its id comes from the file name."""
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise CorpusError(f"{path}: unsupported file type (use {', '.join(SUPPORTED_SUFFIXES)})")
-    text = _read_text(path)
+    text = _read_pdf(path) if path.suffix.lower() == ".pdf" else _read_text(path)
     script = detect_script(text)
     return Document(
         id=document_id_for(path),
@@ -97,11 +97,34 @@ def _read_translation(path: Path) -> dict[str, str]:
     return records
 
 
-def _read_text(path: Path) -> str:
+def _read_pdf(path: Path) -> str:
+    """One paragraph per page: PDF line breaks are layout, not structure."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    _check_size(path)
+    try:
+        pages = [page.extract_text() or "" for page in PdfReader(path).pages]
+    except (PyPdfError, ValueError, KeyError) as error:
+        raise CorpusError(f"{path}: cannot read this PDF ({error})") from None
+    text = "\n".join(" ".join(page.split()) for page in pages if page.strip())
+    if not text:
+        raise CorpusError(f"{path}: the PDF has no extractable text (a scan needs OCR first)")
+    return text + "\n"
+
+
+def _check_size(path: Path) -> None:
     try:
         size = path.stat().st_size
-        if size > MAX_DOCUMENT_BYTES:
-            raise CorpusError(f"{path}: {size} bytes is over the {MAX_DOCUMENT_BYTES}-byte limit")
+    except OSError as error:
+        raise CorpusError(f"cannot read {path}: {error.strerror}") from None
+    if size > MAX_DOCUMENT_BYTES:
+        raise CorpusError(f"{path}: {size} bytes is over the {MAX_DOCUMENT_BYTES}-byte limit")
+
+
+def _read_text(path: Path) -> str:
+    _check_size(path)
+    try:
         raw = path.read_bytes()
     except OSError as error:
         raise CorpusError(f"cannot read {path}: {error.strerror}") from None

@@ -78,7 +78,7 @@ class HybridRetriever(BaseRetriever):
         self._weights = weights
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        scores: dict[tuple[str, str], float] = {}
+        scores: dict[tuple[str, str, str], float] = {}
         if self._weights.sentence or self._weights.paragraph:
             if query_bundle.embedding is None:
                 query_bundle.embedding = self._embed_model.get_query_embedding(query_bundle.query_str)
@@ -88,8 +88,8 @@ class HybridRetriever(BaseRetriever):
         ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
         return [NodeWithScore(node=self._by_key[key], score=score) for key, score in ranked if key in self._by_key]
 
-    def _add_dense(self, query: QueryBundle, scores: dict[tuple[str, str], float]) -> None:
-        best: dict[tuple[str, str], float] = {}
+    def _add_dense(self, query: QueryBundle, scores: dict[tuple[str, str, str], float]) -> None:
+        best: dict[tuple[str, str, str], float] = {}
         for hit in self._dense.retrieve(query):
             key = _sentence_key(hit.node)
             best[key] = max(best.get(key, 0.0), _cosine(hit.score))
@@ -104,7 +104,7 @@ class HybridRetriever(BaseRetriever):
                     self._weights.sentence * best.get(key, 0.0) + self._weights.paragraph * (paragraph or 0.0)
                 ) / (self._weights.sentence + self._weights.paragraph)
 
-    def _add_bm25(self, query: QueryBundle, scores: dict[tuple[str, str], float]) -> None:
+    def _add_bm25(self, query: QueryBundle, scores: dict[tuple[str, str, str], float]) -> None:
         assert self._bm25 is not None
         for hit in self._bm25.retrieve(query.query_str):
             if hit.score and hit.score > 0:
@@ -114,8 +114,9 @@ class HybridRetriever(BaseRetriever):
                 scores[key] = max(scores.get(key, 0.0), 0.0) + self._weights.bm25 * bm25
 
 
-def _sentence_key(node: TextNode) -> tuple[str, str]:
-    return node.metadata["document_id"], node.metadata["sentence_id"]
+def _sentence_key(node: TextNode) -> tuple[str, str, str]:
+    # The checksum keeps a version that another process is writing apart from the complete one.
+    return node.metadata["document_id"], node.metadata["checksum"], node.metadata["sentence_id"]
 
 
 def _cosine(similarity: float | None) -> float:

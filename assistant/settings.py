@@ -40,6 +40,8 @@ class Settings:
     data_dir: Path = dataclasses.field(default_factory=_default_data_dir)
     # Documents ingested when the store is empty (a folder with manifest.json).
     corpus_dir: Path = PROJECT_ROOT / "corpus"
+    # A Chroma server (e.g. http://127.0.0.1:8000); empty means the embedded store in data_dir.
+    chroma_url: str = ""
     # Prefix of the Chroma collection names, so several corpora can share one store.
     namespace: str = "default"
     # Where built models are cached; defaults to <data_dir>/models.
@@ -60,6 +62,8 @@ class Settings:
     # The name of the environment variable holding the API key (never the key itself).
     llm_api_key_env: str = "OPENAI_API_KEY"
     llm_timeout: float = 60.0
+    # A local GGUF file for the llamacpp backend (a .gguf path in llm_model works too).
+    llamacpp_model_path: Path | None = None
 
     @property
     def store_dir(self) -> Path:

@@ -1,18 +1,27 @@
 """The store stage: sentence and paragraph nodes in a Chroma collection, through llama-index.
 
-One collection per namespace holds three kinds of node for each document: paragraphs, original
-sentences, and (when the corpus carries one) English renderings of the sentences. The index
-parameters (embedding model, segmentation version) are kept in the collection's own metadata and
-checked on open, so a store built with another model or segmenter is refused with a clear message.
+One collection per namespace holds, for each document version, its paragraphs, its original
+sentences, the English renderings of its sentences (when the corpus carries them) and, written
+last, one ``document`` node that marks the version complete. Readers only see complete versions,
+so an ingest killed midway never shows half a document; a new version is complete before the old
+one is deleted, so a replaced document never goes missing.
+
+The index parameters (embedding model, segmentation version) are kept in the collection's own
+metadata and checked on open, so a store built with another model or segmenter is refused with a
+clear message. The client is Chroma's embedded ``PersistentClient``, or an ``HttpClient`` when a
+server URL is set.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
 import time
-from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.core.vector_stores.types import FilterOperator, MetadataFilter, MetadataFilters
@@ -20,7 +29,7 @@ from llama_index.core.vector_stores.types import FilterOperator, MetadataFilter,
 from .corpus import Document
 from .segmentation import SEGMENTATION_VERSION
 from .settings import Settings
-from .types import KIND_PARAGRAPH, KIND_RENDERING, KIND_SENTENCE
+from .types import KIND_DOCUMENT, KIND_PARAGRAPH, KIND_RENDERING, KIND_SENTENCE
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -29,8 +38,11 @@ if TYPE_CHECKING:
 # Metadata that is bookkeeping, not content: never embedded, never shown to an LLM.
 _BOOKKEEPING = [
     "kind", "document_id", "paragraph_id", "sentence_id", "start", "end", "lang",
-    "checksum", "ingested_at", "title", "translation", "source",
+    "checksum", "ingested_at", "title", "translation", "source", "paragraphs", "sentences",
 ]
+
+
+ADD_BATCH = 256
 
 
 class StoreError(RuntimeError):
@@ -65,8 +77,9 @@ def nodes_for_document(document: Document, ingested_at: float) -> list[TextNode]
     """Paragraph, sentence and English-rendering nodes of one document, in reading order."""
     common = {"document_id": document.id, "checksum": document.checksum, "ingested_at": ingested_at,
               "title": document.title, "source": document.source}
-    nodes = []
-    for paragraph in document.paragraphs():
+    nodes: list[TextNode] = []
+    paragraphs = document.paragraphs()
+    for paragraph in paragraphs:
         nodes.append(_node(f"{paragraph.id}", document, paragraph.text, common | {
             "kind": KIND_PARAGRAPH, "paragraph_id": paragraph.id, "sentence_id": "",
             "start": paragraph.start, "end": paragraph.end, "lang": document.language}))
@@ -79,6 +92,9 @@ def nodes_for_document(document: Document, ingested_at: float) -> list[TextNode]
             if translation:
                 nodes.append(_node(f"{sentence.id}.en", document, translation, common | position | {
                     "kind": KIND_RENDERING, "lang": "en", "translation": translation}))
+    sentences = sum(len(p.sentences) for p in paragraphs)
+    nodes.append(_node("document", document, document.title or document.id, common | {
+        "kind": KIND_DOCUMENT, "paragraphs": len(paragraphs), "sentences": sentences, "lang": document.language}))
     return nodes
 
 
@@ -138,63 +154,68 @@ class SentenceStore:
         return self.vector_store._collection  # noqa: SLF001 - the library exposes no public getter
 
     def count(self) -> int:
-        return self._collection.count()
+        with store_errors(self._settings):
+            return self._collection.count()
 
     def documents(self) -> list[DocumentInfo]:
-        """What is in the store, derived from the nodes themselves (so never out of date)."""
-        metadatas = self._collection.get(include=["metadatas"])["metadatas"]
-        versions: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-        for meta in metadatas:
-            versions[(meta["document_id"], meta["checksum"])].append(meta)
-        return sorted(
-            (_document_info(doc_id, checksum, metas) for (doc_id, checksum), metas in versions.items()),
-            key=lambda info: (info.id, info.ingested_at),
-        )
+        """The complete documents in the store, from their ``document`` nodes."""
+        with store_errors(self._settings):
+            metadatas = self._collection.get(where={"kind": KIND_DOCUMENT}, include=["metadatas"])["metadatas"]
+        infos = [DocumentInfo(m["document_id"], m.get("title", ""), m["checksum"], int(m["paragraphs"]),
+                              int(m["sentences"]), float(m["ingested_at"])) for m in metadatas]
+        return sorted(infos, key=lambda info: (info.id, info.ingested_at))
+
+    def version(self) -> frozenset[tuple[str, str]]:
+        """(document id, checksum) of every complete document: changes whenever the contents do."""
+        return frozenset((info.id, info.checksum) for info in self.documents())
 
     def add_document(self, document: Document, embed_model: BaseEmbedding) -> bool:
-        """Store ``document``; False when the same version is already there (nothing to do).
-
-        The new version is written before the old one is deleted, so readers never see the
-        document missing; nodes carry the version in their ids, so both can coexist briefly.
-        """
-        versions = {info.checksum for info in self.documents() if info.id == document.id}
-        if versions == {document.checksum}:
+        """Store ``document``; False when this version is already there, complete (nothing to do)."""
+        complete = {info.checksum for info in self.documents() if info.id == document.id}
+        if complete == {document.checksum}:
             return False
-        if document.checksum not in versions:
-            nodes = nodes_for_document(document, ingested_at=time.time())
-            texts = [node.get_content() for node in nodes]
-            for node, embedding in zip(nodes, embed_model.get_text_embedding_batch(texts)):
-                node.embedding = embedding
-            self.vector_store.add(nodes)
-        self._collection.delete(where={"$and": [{"document_id": document.id},
-                                                {"checksum": {"$ne": document.checksum}}]})
+        with store_errors(self._settings):
+            if document.checksum not in complete:
+                self._delete(document.id, {"checksum": document.checksum})  # leftovers of a killed ingest
+                self._add(nodes_for_document(document, ingested_at=time.time()), embed_model)
+            self._delete(document.id, {"checksum": {"$ne": document.checksum}})
         return True
+
+    def _add(self, nodes: list[TextNode], embed_model: BaseEmbedding) -> None:
+        *content, marker = nodes
+        # In batches, so that memory stays flat however long the document is.
+        for start in range(0, len(content), ADD_BATCH):
+            self._embed_and_add(content[start : start + ADD_BATCH], embed_model)
+        self._embed_and_add([marker], embed_model)  # last: from now on readers see this version
+
+    def _embed_and_add(self, nodes: list[TextNode], embed_model: BaseEmbedding) -> None:
+        for node, embedding in zip(nodes, embed_model.get_text_embedding_batch([n.get_content() for n in nodes])):
+            node.embedding = embedding
+        self.vector_store.add(nodes)
+
+    def _delete(self, document_id: str, condition: dict[str, Any]) -> None:
+        self._collection.delete(where={"$and": [{"document_id": document_id}, condition]})
 
     def remove_document(self, document_id: str) -> bool:
         if not any(info.id == document_id for info in self.documents()):
             return False
-        self.vector_store.delete(ref_doc_id=document_id)
+        with store_errors(self._settings):
+            # The marker first, so that no reader sees a half-deleted document as complete.
+            self._delete(document_id, {"kind": KIND_DOCUMENT})
+            self.vector_store.delete(ref_doc_id=document_id)
         return True
 
     def nodes(self, *kinds: str) -> list[TextNode]:
-        """All stored nodes of the given kinds (for the in-memory BM25 side and the catalog)."""
-        return self.vector_store.get_nodes(node_ids=None, filters=kind_filter(*kinds))
+        """The stored nodes of the given kinds, of the newest complete version of each document."""
+        latest = {info.id: info.checksum for info in self.documents()}  # sorted: the newest wins
+        complete = set(latest.items())
+        with store_errors(self._settings):
+            found = self.vector_store.get_nodes(node_ids=None, filters=kind_filter(*kinds))
+        return [n for n in found if (n.metadata["document_id"], n.metadata["checksum"]) in complete]
 
 
 def kind_filter(*kinds: str) -> MetadataFilters:
     return MetadataFilters(filters=[MetadataFilter(key="kind", value=list(kinds), operator=FilterOperator.IN)])
-
-
-def _document_info(doc_id: str, checksum: str, metas: list[dict[str, Any]]) -> DocumentInfo:
-    kinds = [meta["kind"] for meta in metas]
-    return DocumentInfo(
-        id=doc_id,
-        title=metas[0].get("title", ""),
-        checksum=checksum,
-        paragraphs=kinds.count(KIND_PARAGRAPH),
-        sentences=kinds.count(KIND_SENTENCE),
-        ingested_at=float(metas[0]["ingested_at"]),
-    )
 
 
 def _client(settings: Settings) -> Any:
@@ -202,11 +223,42 @@ def _client(settings: Settings) -> Any:
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlsplit(settings.chroma_url)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise StoreError(f"the Chroma server URL {settings.chroma_url!r} is not an http(s) URL")
+        with store_errors(settings):
+            client = chromadb.HttpClient(host=url.hostname, port=url.port or (443 if url.scheme == "https" else 80),
+                                         ssl=url.scheme == "https", settings=chroma_settings)
+            client.heartbeat()
+        return client
     try:
         settings.store_dir.mkdir(parents=True, exist_ok=True)
+        if not os.access(settings.store_dir, os.W_OK):
+            raise PermissionError(errno.EACCES, "not writable")
         return chromadb.PersistentClient(path=str(settings.store_dir), settings=chroma_settings)
     except OSError as error:
         raise StoreError(f"cannot use the data directory {settings.store_dir}: {error.strerror}") from None
+
+
+@contextlib.contextmanager
+def store_errors(settings: Settings) -> Iterator[None]:
+    """Turn a lost or refusing Chroma server into a StoreError that names it.
+
+    The HTTP client opens a connection per request, so the next request after a failure
+    reconnects by itself once the server is back.
+    """
+    import httpx
+
+    try:
+        yield
+    except (httpx.HTTPError, ConnectionError) as error:
+        where = settings.chroma_url or str(settings.store_dir)
+        raise StoreError(f"the Chroma store at {where} is unavailable ({type(error).__name__}: {error})") from None
+    except ValueError as error:
+        if settings.chroma_url and "connect" in str(error).lower():
+            raise StoreError(f"cannot connect to the Chroma server at {settings.chroma_url}: {error}") from None
+        raise
 
 
 def _check_params(stored: dict[str, Any], expected: IndexParams, settings: Settings) -> None:

@@ -11,6 +11,7 @@ from llama_index.core.schema import NodeWithScore
 KIND_SENTENCE = "sentence"
 KIND_PARAGRAPH = "paragraph"
 KIND_RENDERING = "rendering"  # an English rendering of an original sentence
+KIND_DOCUMENT = "document"  # one per document version, written last: marks the version complete
 
 
 @dataclass(frozen=True)

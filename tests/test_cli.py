@@ -57,3 +57,12 @@ def test_errors_are_readable(cli_settings, tmp_path):
     missing = _run(cli_settings, "ingest", str(tmp_path / "nope.txt"))
     assert missing.returncode == 1 and "no such file" in missing.stderr
     assert "Traceback" not in empty.stderr + missing.stderr
+
+
+def test_ingesting_the_corpus_folder_uses_its_manifest(cli_settings):
+    from assistant.settings import PROJECT_ROOT
+
+    result = _run(cli_settings, "ingest", str(PROJECT_ROOT / "corpus"))
+    assert result.returncode == 0, result.stderr
+    assert "unchanged: coalition-communique" in result.stdout
+    assert _run(cli_settings, "docs").stdout.count("\n") == 1

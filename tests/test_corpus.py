@@ -67,3 +67,28 @@ def test_unusable_files_are_refused_with_a_reason(tmp_path, name, content, messa
     path.write_bytes(content)
     with pytest.raises(CorpusError, match=message):
         load_file(path)
+
+
+def test_pdf_files_are_read_page_by_page(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.backends.backend_pdf import PdfPages
+    from matplotlib.figure import Figure
+
+    path = tmp_path / "briefing.pdf"
+    with PdfPages(path) as pdf:
+        for text in ["The coalition met in Kuwait.", "Second page about finance."]:
+            figure = Figure()
+            figure.text(0.1, 0.5, text)
+            pdf.savefig(figure)
+    document = load_file(path)
+    assert [p.text for p in document.paragraphs()] == ["The coalition met in Kuwait.", "Second page about finance."]
+    assert document.language == "en"
+
+
+def test_a_pdf_without_text_is_refused(tmp_path):
+    path = tmp_path / "broken.pdf"
+    path.write_bytes(b"%PDF-1.4\nnot really a pdf")
+    with pytest.raises(CorpusError, match="PDF"):
+        load_file(path)

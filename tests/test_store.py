@@ -1,4 +1,5 @@
-"""The Chroma store: idempotent ingest, replacement of changed documents, persistence, parameters."""
+"""The Chroma store: idempotent ingest, replacement of changed documents, persistence, parameters,
+server mode and its failures."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from assistant import build_assistant
 from assistant.corpus import Document
 from assistant.store import StoreError, nodes_for_document
-from assistant.types import KIND_PARAGRAPH, KIND_RENDERING, KIND_SENTENCE
+from assistant.types import KIND_DOCUMENT, KIND_PARAGRAPH, KIND_RENDERING, KIND_SENTENCE
 
 pytestmark = pytest.mark.slow
 
@@ -18,7 +19,9 @@ def test_nodes_carry_ids_offsets_and_renderings():
     document = Document(id="doc", text="جملة أولى. جملة ثانية.\nفقرة ثانية.", translations={"p1.s1": "First."})
     nodes = nodes_for_document(document, ingested_at=0.0)
     kinds = [node.metadata["kind"] for node in nodes]
-    assert kinds == [KIND_PARAGRAPH, KIND_SENTENCE, KIND_RENDERING, KIND_SENTENCE, KIND_PARAGRAPH, KIND_SENTENCE]
+    assert kinds == [KIND_PARAGRAPH, KIND_SENTENCE, KIND_RENDERING, KIND_SENTENCE, KIND_PARAGRAPH, KIND_SENTENCE,
+                     KIND_DOCUMENT]
+    assert nodes[-1].metadata["sentences"] == 3 and nodes[-1].metadata["paragraphs"] == 2
     for node in nodes:
         if node.metadata["kind"] == KIND_SENTENCE:
             assert document.text[node.metadata["start"] : node.metadata["end"]] == node.get_content()
@@ -32,8 +35,8 @@ def test_the_corpus_is_stored_once(assistant):
     assert documents[0].sentences == 24 and documents[0].paragraphs == 21
 
 
-def test_ingest_is_idempotent_and_replaces_changed_documents(fresh_settings, tmp_path):
-    assistant = build_assistant(fresh_settings)
+def test_ingest_is_idempotent_and_replaces_changed_documents(store_settings, tmp_path):
+    assistant = build_assistant(store_settings)
     path = tmp_path / "note.txt"
     path.write_text("التحالف يجتمع في الكويت. الاجتماع ناجح.\n", encoding="utf-8")
     assert [r.changed for r in assistant.ingest(path)] == [True]
@@ -49,44 +52,121 @@ def test_ingest_is_idempotent_and_replaces_changed_documents(fresh_settings, tmp
     assert all("الكويت" not in c.quote or c.document_id != "note" for c in answer.citations)
 
 
-def test_store_persists_across_instances(fresh_settings):
-    first = build_assistant(fresh_settings).warm_up()
+def test_store_persists_across_instances(store_settings):
+    first = build_assistant(store_settings).warm_up()
     count = first._store.count()  # noqa: SLF001
-    second = build_assistant(fresh_settings).warm_up()
+    second = build_assistant(store_settings).warm_up()
     assert second._store.count() == count  # noqa: SLF001
     assert second.ask("Where is the coalition's military leadership based?").citations[0].sentence_id == "p10.s1"
 
 
 def test_a_store_built_with_another_model_is_refused(fresh_settings):
     build_assistant(fresh_settings).warm_up()
-    other = dataclasses.replace(fresh_settings, embedding_model=str(fresh_settings.model_cache_dir / "x"))
     from assistant.store import IndexParams, SentenceStore
 
     with pytest.raises(StoreError, match="was built with embedding_model"):
-        SentenceStore(other, IndexParams(embedding_model="some-other-model")).count()
+        SentenceStore(fresh_settings, IndexParams(embedding_model="some-other-model")).count()
 
 
-def test_remove_document(fresh_settings):
-    assistant = build_assistant(fresh_settings)
+def test_remove_document(store_settings):
+    assistant = build_assistant(store_settings)
     assert assistant.remove("coalition-communique") is True
     assert assistant.documents() == []
     assert assistant.remove("coalition-communique") is False
     assert assistant.ask("What does the Counter ISIS Finance Group focus on?").abstained
 
 
-def test_rebuild_recovers_an_index_built_with_another_model(fresh_settings, assistant, tmp_path):
+def test_rebuild_recovers_an_index_built_with_another_model(store_settings, assistant, tmp_path):
     from assistant.corpus import load_file
     from assistant.store import IndexParams, SentenceStore
 
     note = tmp_path / "note.txt"
     note.write_text("ملاحظة قصيرة عن اجتماع التحالف في الكويت.\n", encoding="utf-8")
-    old = SentenceStore(fresh_settings, IndexParams(embedding_model="an-older-model"))
+    old = SentenceStore(store_settings, IndexParams(embedding_model="an-older-model"))
     old.add_document(load_file(note), assistant._embed_model)  # noqa: SLF001 - any real embedder will do
 
-    stale = build_assistant(fresh_settings)
+    stale = build_assistant(store_settings)
     with pytest.raises(StoreError, match="assistant ingest --rebuild"):
         stale.warm_up()
     results = stale.rebuild()
     assert [(r.document_id, r.changed) for r in results] == [("note", True)]
     assert sorted(d.id for d in stale.documents()) == ["coalition-communique", "note"]
     assert not stale.ask("Where is the coalition's military leadership based?").abstained
+
+
+def test_a_server_that_is_down_at_start_is_named(fresh_settings):
+    from conftest import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"
+    settings = dataclasses.replace(fresh_settings, chroma_url=url)
+    with pytest.raises(StoreError, match=f"Chroma server at {url}"):
+        build_assistant(settings).warm_up()
+
+
+def test_a_data_directory_that_cannot_be_used_is_named(fresh_settings, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    settings = dataclasses.replace(fresh_settings, data_dir=blocker / "data")
+    with pytest.raises(StoreError, match="cannot use the data directory"):
+        build_assistant(settings).warm_up()
+
+
+def test_a_server_lost_mid_session_fails_one_request_and_the_next_reconnects(fresh_settings, tmp_path):
+    from conftest import ChromaServer
+
+    server = ChromaServer(tmp_path / "server").start()
+    try:
+        assistant = build_assistant(dataclasses.replace(fresh_settings, chroma_url=server.url)).warm_up()
+        question = "Where is the coalition's military leadership based?"
+        assert assistant.ask(question).citations[0].sentence_id == "p10.s1"
+        server.stop()
+        with pytest.raises(StoreError, match=server.url):
+            assistant.ask(question)
+        ChromaServer(server.path, port=server.port).start()
+        assert assistant.ask(question).citations[0].sentence_id == "p10.s1"
+    finally:
+        server.stop()
+        ChromaServer(server.path, port=server.port).stop()
+
+
+def test_an_ingest_killed_midway_leaves_no_half_document(fresh_settings, chroma_url, tmp_path):
+    """A real ingest process is SIGKILLed while it writes; readers never see a partial document."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    import chromadb
+
+    from assistant.store import collection_name
+
+    settings = dataclasses.replace(fresh_settings, chroma_url=chroma_url, namespace=f"k{uuid.uuid4().hex[:12]}")
+    assistant = build_assistant(settings).warm_up()
+    corpus_nodes = assistant._store.count()  # noqa: SLF001
+    big = tmp_path / "big.txt"
+    big.write_text("\n".join(f"الفقرة رقم {i} عن اجتماع الطاقة الشمسية في مدينة رقم {i}." for i in range(1500)) + "\n",
+                   encoding="utf-8")
+    env = dict(os.environ, ASSISTANT_CHROMA_URL=chroma_url, ASSISTANT_NAMESPACE=settings.namespace,
+               ASSISTANT_DATA_DIR=str(settings.data_dir), ASSISTANT_MODEL_DIR=str(settings.model_cache_dir))
+    ingest = subprocess.Popen([sys.executable, "-m", "assistant", "ingest", str(big)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    collection = chromadb.HttpClient(host="127.0.0.1", port=int(chroma_url.rsplit(":", 1)[1])).get_collection(
+        collection_name(settings.namespace))
+    deadline = time.monotonic() + 240
+    while collection.count() <= corpus_nodes and time.monotonic() < deadline and ingest.poll() is None:
+        time.sleep(0.05)
+    ingest.send_signal(signal.SIGKILL)
+    ingest.wait()
+    partial = collection.count() - corpus_nodes
+    assert 0 < partial < 3001, "the kill must land while the document is half written"
+
+    assert [d.id for d in assistant.documents()] == ["coalition-communique"]
+    answer = assistant.ask("ما هي الفقرة رقم 7 عن اجتماع الطاقة الشمسية؟")
+    assert all(c.document_id != "big" for c in answer.citations)
+
+    assert [r.changed for r in assistant.ingest(big)] == [True]
+    big_info = next(d for d in assistant.documents() if d.id == "big")
+    assert big_info.sentences == 1500
+    assert collection.count() == corpus_nodes + 1500 * 2 + 1  # paragraphs, sentences, one marker
