@@ -4,24 +4,43 @@
     answer = build_assistant(load_settings()).ask("What does the Counter ISIS Finance Group focus on?")
 """
 
-from .app import Assistant, IngestResult, QuestionError, build_assistant
-from .corpus import CorpusError, Document
-from .settings import RetrievalMode, Settings, load_settings
-from .store import DocumentInfo, StoreError
-from .types import Answer, Citation
+from __future__ import annotations
 
-__all__ = [
-    "Answer",
-    "Assistant",
-    "Citation",
-    "CorpusError",
-    "Document",
-    "DocumentInfo",
-    "IngestResult",
-    "QuestionError",
-    "RetrievalMode",
-    "Settings",
-    "StoreError",
-    "build_assistant",
-    "load_settings",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Public name -> the module that defines it. Imported on first use, so that `assistant --help`
+# and other light commands do not pay for llama-index, chromadb and torch.
+_EXPORTS = {
+    "Answer": "types",
+    "Citation": "types",
+    "Assistant": "app",
+    "IngestResult": "app",
+    "QuestionError": "app",
+    "build_assistant": "app",
+    "CorpusError": "corpus",
+    "Document": "corpus",
+    "AnswerBackend": "settings",
+    "RetrievalMode": "settings",
+    "Settings": "settings",
+    "load_settings": "settings",
+    "DocumentInfo": "store",
+    "StoreError": "store",
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:
+    from .app import Assistant, IngestResult, QuestionError, build_assistant
+    from .corpus import CorpusError, Document
+    from .settings import AnswerBackend, RetrievalMode, Settings, load_settings
+    from .store import DocumentInfo, StoreError
+    from .types import Answer, Citation
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'assistant' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value
