@@ -1,0 +1,654 @@
+"""The chat UI: the real app (real model, real Chroma) driven in Debian's headless Chromium.
+
+The browser tests need /usr/bin/chromium (``.ci/run`` installs it); without it they fail, they
+are not skipped. Screenshots go to test-output/screenshots/ (gitignored).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from assistant import Answer, Citation, QuestionError, RetrievalMode, StoreError
+from assistant.settings import PROJECT_ROOT
+from ui.app import (
+    EMPTY_SOURCES_HTML,
+    UNEXPECTED_ERROR,
+    accept_question,
+    answer_question,
+    answer_turn,
+    ask_options,
+    create_app,
+    launch_options,
+    render_answer,
+    render_question,
+    render_sources,
+    text_direction,
+)
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOTS = PROJECT_ROOT / "test-output" / "screenshots"
+# The machine is small and shared: a question can take seconds when the CPU is busy.
+ANSWER_TIMEOUT_MS = 120_000
+
+AR_GROUPS = "ما هي مجموعات العمل التابعة للتحالف؟"
+EN_FINANCE = "What does the Counter ISIS Finance Group focus on?"
+EN_TILLERSON = "What did Tillerson say about the Turkish military operation?"
+EN_PILLARS = "What are the pillars of the coalition's approach?"
+OFF_TOPIC = "What is the recipe for hummus?"
+XSS = "<img src=x onerror=alert(1)>"
+
+browser_test = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# -- fixtures -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def app_url(assistant) -> Iterator[str]:
+    """The real app over the session's assistant, on a free loopback port, in a background thread."""
+    demo = create_app(assistant)
+    port = _free_port()
+    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True,
+                **launch_options())
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():  # CI installs it (.ci/run): a missing browser is a failure, not a skip
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+    finally:
+        playwright.stop()
+
+
+class UI:
+    """One browser tab on the app, with the few actions the tests need."""
+
+    def __init__(self, page, url: str) -> None:
+        self.page = page
+        self.url = url
+        self.outside_requests: list[str] = []
+        self.dialogs: list[str] = []
+        origin = url.rstrip("/")
+        page.on("request", lambda r: None if r.url.startswith((origin, "data:", "blob:"))
+                else self.outside_requests.append(r.url))
+        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+
+    def open(self) -> UI:
+        self.page.goto(self.url)
+        self.page.wait_for_selector("#qa-question textarea", timeout=ANSWER_TIMEOUT_MS)
+        return self
+
+    def replies(self):
+        return self.page.locator("#qa-chat .qa-answer, #qa-chat .qa-error")
+
+    def send(self, question: str) -> int:
+        """Type ``question`` and press Enter; returns the number of replies before it."""
+        before = self.replies().count()
+        box = self.page.locator("#qa-question textarea")
+        box.fill(question)
+        box.press("Enter")
+        return before
+
+    def wait_reply(self, before: int):
+        self.page.wait_for_function(
+            "n => document.querySelectorAll('#qa-chat .qa-answer, #qa-chat .qa-error').length > n",
+            arg=before, timeout=ANSWER_TIMEOUT_MS,
+        )
+        return self.replies().nth(before)
+
+    def ask(self, question: str):
+        return self.wait_reply(self.send(question))
+
+    def direction(self, locator) -> str:
+        return locator.evaluate("el => getComputedStyle(el).direction")
+
+    def screenshot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.wait_for_timeout(300)  # let the last render settle
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def ui(browser, app_url) -> Iterator[UI]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    try:
+        yield UI(context.new_page(), app_url).open()
+    finally:
+        context.close()
+
+
+def _card(ui: UI, sentence_id: str):
+    return ui.page.locator(f'#qa-sources-panel .qa-source[data-sentence-id="{sentence_id}"]')
+
+
+def _panel_sentence_ids(ui: UI) -> list[str]:
+    return ui.page.locator("#qa-sources-panel .qa-source").evaluate_all(
+        "cards => cards.map(c => c.dataset.sentenceId)")
+
+
+# -- the browser tests ----------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_arabic_question_renders_rtl_with_highlighted_sources(ui, assistant):
+    expected = assistant.ask(AR_GROUPS)
+    assert not expected.abstained
+    reply = ui.ask(AR_GROUPS)
+
+    # The answer's own text (markers aside) is in the chat, right to left, in an Arabic font stack.
+    text = reply.inner_text()
+    first_sentence = expected.citations[0].quote
+    assert first_sentence in text
+    assert "مجموعة العمل الخاصة بمكافحة تمويل" in text
+    assert ui.direction(reply) == "rtl"
+    assert ui.direction(ui.page.locator("#qa-chat .qa-question").last) == "rtl"
+    assert "Noto Naskh Arabic" in reply.evaluate("el => getComputedStyle(el).fontFamily")
+
+    # The sources panel: one card per citation, with its document and sentence id, the quote in
+    # <mark> inside its (right-to-left) paragraph.
+    ids = _panel_sentence_ids(ui)
+    assert ids == [c.sentence_id for c in expected.citations]
+    assert {"p14.s1", "p16.s1", "p17.s1", "p19.s1"} <= set(ids)  # the four working groups
+    for citation in expected.citations:
+        card = _card(ui, citation.sentence_id)
+        assert citation.sentence_id in card.locator(".qa-id").inner_text()
+        assert citation.document_id in card.locator(".qa-id").inner_text()
+        assert card.locator("mark").inner_text() == citation.quote
+        paragraph = card.locator(".qa-paragraph")
+        assert paragraph.inner_text() == citation.paragraph
+        assert ui.direction(paragraph) == "rtl"
+    assert ui.page.locator("#qa-sources-panel .qa-translation").count() == 0  # Arabic answer: original only
+
+    # Each marker [n] links to its card; following it highlights the card (:target).
+    markers = reply.locator("a.qa-cite")
+    assert markers.count() == len(expected.citations)
+    for marker, citation in zip(markers.all(), expected.citations):
+        assert marker.inner_text() == f"[{citation.n}]"
+        target = marker.get_attribute("href")
+        assert ui.page.locator(f"#qa-sources-panel {target}").get_attribute("data-sentence-id") == citation.sentence_id
+    markers.last.click()
+    last = _card(ui, expected.citations[-1].sentence_id)
+    expect(last).to_be_in_viewport()  # the panel scrolled to it
+    assert ui.page.evaluate("document.querySelector(':target').dataset.sentenceId") == expected.citations[-1].sentence_id
+    markers.first.click()
+    ui.page.wait_for_function("id => document.querySelector(':target')?.dataset.sentenceId === id",
+                              arg=expected.citations[0].sentence_id, timeout=10_000)
+    assert not last.evaluate("el => el.matches(':target')")
+    # The card followed to is highlighted, the one left is not (once the transition is over).
+    ui.page.wait_for_function("() => getComputedStyle(document.querySelector(':target')).boxShadow !== 'none'",
+                              timeout=10_000)
+    last.evaluate("el => new Promise(done => setTimeout(done, 500))")
+    assert last.evaluate("el => getComputedStyle(el).boxShadow") == "none"
+    ui.screenshot("arabic_answer")
+    assert ui.outside_requests == []  # no web fonts, no CDN: nothing leaves the machine
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_english_question_shows_rendering_beside_arabic_original(ui, assistant):
+    expected = assistant.ask(EN_FINANCE)
+    reply = ui.ask(EN_FINANCE)
+
+    text = reply.inner_text()
+    assert "Counter ISIS Finance Group (CIFG) focuses on identifying and disrupting" in text
+    assert ui.direction(reply) == "ltr"
+    assert ui.direction(ui.page.locator("#qa-chat .qa-question").last) == "ltr"
+
+    assert _panel_sentence_ids(ui)[0] == "p14.s1"
+    citation = expected.citations[0]
+    card = _card(ui, "p14.s1")
+    translation = card.locator(".qa-translation")
+    assert translation.inner_text() == citation.translation
+    assert ui.direction(translation) == "ltr"
+    original = card.locator(".qa-paragraph")
+    assert ui.direction(original) == "rtl"
+    assert original.locator("mark").inner_text() == citation.quote
+    assert "مكافحة تمويل" in original.inner_text()
+    assert card.locator(".qa-label").all_inner_texts() == ["ENGLISH RENDERING", "ARABIC ORIGINAL"]
+    ui.screenshot("english_answer")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_mixed_conversation_keeps_each_message_direction(ui):
+    arabic = ui.ask(AR_GROUPS)
+    english = ui.ask(EN_TILLERSON)
+    questions = ui.page.locator("#qa-chat .qa-question")
+    assert [ui.direction(q) for q in questions.all()] == ["rtl", "ltr"]
+    assert ui.direction(arabic) == "rtl" and ui.direction(english) == "ltr"
+    assert "Tillerson" in english.inner_text()
+    # The panel shows the latest answer's sources; its markers point at them.
+    assert _panel_sentence_ids(ui) == ["p2.s1"]
+    href = english.locator("a.qa-cite").first.get_attribute("href")
+    assert ui.page.locator(f"#qa-sources-panel {href}").count() == 1
+    ui.screenshot("mixed_conversation")
+    ui.page.set_viewport_size({"width": 420, "height": 900})  # a phone: the columns stack
+    assert ui.direction(ui.page.locator("#qa-chat .qa-question").first) == "rtl"
+    ui.screenshot("mixed_conversation_narrow")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_html_in_a_question_shows_as_text(ui):
+    ui.page.evaluate("window.__xss = 0")
+    ui.ask(XSS)
+    question = ui.page.locator("#qa-chat .qa-question").last
+    assert question.inner_text() == XSS  # the literal text is visible
+    assert ui.page.evaluate("document.querySelectorAll('img[src=\"x\"], img[onerror], #qa-chat img').length") == 0
+
+    payload = "**bold** <script>window.__xss = 1</script> [link](javascript:window.__xss=1) $$x^2$$"
+    ui.ask(payload)
+    question = ui.page.locator("#qa-chat .qa-question").last
+    assert question.inner_text() == payload
+    assert question.locator("script, strong, a, .katex").count() == 0
+    assert ui.page.evaluate("window.__xss") == 0
+    assert ui.dialogs == []
+    ui.screenshot("html_as_text")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_off_topic_question_abstains_without_sources(ui):
+    ui.ask(EN_FINANCE)
+    assert ui.page.locator("#qa-sources-panel .qa-source").count() == 1
+    reply = ui.ask(OFF_TOPIC)
+    assert "qa-abstained" in reply.get_attribute("class")
+    assert "does not say" in reply.inner_text()
+    assert reply.locator("a.qa-cite").count() == 0
+    assert ui.page.locator("#qa-sources-panel .qa-source").count() == 0
+    assert "No sources" in ui.page.locator("#qa-sources-panel").inner_text()
+    # Styled apart from a normal answer.
+    normal = ui.replies().nth(0)
+    style = "el => getComputedStyle(el).backgroundColor + getComputedStyle(el).borderInlineStartStyle"
+    assert reply.evaluate(style) != normal.evaluate(style)
+    ui.screenshot("abstention")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_empty_and_too_long_questions_get_friendly_errors(ui, assistant):
+    reply = ui.ask("")
+    assert "qa-error" in reply.get_attribute("class")
+    assert "empty" in reply.inner_text()
+    assert ui.page.locator("#qa-chat .qa-question").count() == 0  # no empty bubble for the user
+
+    reply = ui.ask("x" * (assistant.settings.max_question_chars + 5))
+    assert "qa-error" in reply.get_attribute("class")
+    assert f"the limit is {assistant.settings.max_question_chars}" in reply.inner_text()
+    page_text = ui.page.locator("body").inner_text()
+    assert "Traceback" not in page_text and "QuestionError" not in page_text
+    ui.screenshot("errors")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_settings_accordion_is_closed_and_its_values_reach_the_assistant(ui, assistant):
+    settings = ui.page.locator("#qa-settings")
+    mode = ui.page.get_by_label("Dense (e5 embeddings)")
+    assert not mode.is_visible()  # tucked away
+    settings.get_by_text("Settings · الإعدادات").click()
+    mode.wait_for(state="visible", timeout=10_000)
+    for label in ("Hybrid (dense + BM25)", "Dense (e5 embeddings)", "BM25 (keywords)"):
+        assert ui.page.get_by_label(label).count() == 1
+    mode.check()
+    top_k = settings.locator('input[type="number"]')
+    top_k.fill("1")
+    top_k.press("Enter")
+
+    expected = assistant.ask(EN_PILLARS, top_k=1, mode=RetrievalMode.DENSE)
+    default = assistant.ask(EN_PILLARS)
+    assert [c.sentence_id for c in expected.citations] != [c.sentence_id for c in default.citations]
+    ui.ask(EN_PILLARS)
+    assert _panel_sentence_ids(ui) == [c.sentence_id for c in expected.citations]
+    ui.screenshot("settings_open")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_two_tabs_at_once_get_their_own_answers(browser, app_url):
+    contexts = [browser.new_context(viewport={"width": 1200, "height": 900}) for _ in range(2)]
+    try:
+        tabs = [UI(context.new_page(), app_url).open() for context in contexts]
+        questions = [AR_GROUPS, EN_TILLERSON]
+        befores = [tab.send(question) for tab, question in zip(tabs, questions)]  # both in flight
+        replies = [tab.wait_reply(before) for tab, before in zip(tabs, befores)]
+        assert ui_dir(tabs[0], replies[0]) == "rtl" and "مجموعة العمل" in replies[0].inner_text()
+        assert ui_dir(tabs[1], replies[1]) == "ltr" and "Tillerson" in replies[1].inner_text()
+        assert "p14.s1" in _panel_sentence_ids(tabs[0]) and "p2.s1" not in _panel_sentence_ids(tabs[0])
+        assert _panel_sentence_ids(tabs[1]) == ["p2.s1"]
+        assert tabs[0].page.locator("#qa-chat .qa-question").count() == 1
+        assert tabs[1].page.locator("#qa-chat .qa-question").count() == 1
+        tabs[1].screenshot("second_tab")
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def ui_dir(tab: UI, locator) -> str:
+    return tab.direction(locator)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_clearing_the_chat_empties_the_sources_panel(ui):
+    ui.ask(EN_FINANCE)
+    assert ui.page.locator("#qa-sources-panel .qa-source").count() == 1
+    ui.page.locator("#qa-chat").get_by_role("button", name="Clear").click()
+    ui.page.wait_for_function("() => !document.querySelector('#qa-sources-panel .qa-source')", timeout=30_000)
+    assert ui.replies().count() == 0
+
+
+class _SlowAssistant:
+    """Answers after a pause, so a test can act while a question is being answered."""
+
+    def __init__(self, settings, pause: float) -> None:
+        self.settings = settings
+        self.pause = pause
+        self.asked: list[str] = []
+
+    def ask(self, question: str, **kwargs: Any) -> Answer:
+        self.asked.append(question)
+        time.sleep(self.pause)
+        return _answer(question=question, text=f"Answer to {question} [1]")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_second_question_while_answering_is_held_back(browser, fresh_settings):
+    slow = _SlowAssistant(fresh_settings, pause=4.0)
+    demo = create_app(slow)
+    port = _free_port()
+    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True,
+                **launch_options())
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    try:
+        tab = UI(context.new_page(), f"http://127.0.0.1:{port}/").open()
+        before = tab.send("first question")
+        tab.page.wait_for_function("() => document.querySelectorAll('#qa-chat .qa-question').length === 1")
+        tab.send("second question")  # while the first is being answered
+        tab.page.get_by_text("Still answering your previous question").first.wait_for(timeout=10_000)
+        reply = tab.wait_reply(before)
+        assert "Answer to first question" in reply.inner_text()
+        assert tab.page.locator("#qa-question textarea").input_value() == "second question"  # kept
+        assert slow.asked == ["first question"]
+        # Once answered, the next question goes through.
+        reply = tab.ask("second question")
+        assert "Answer to second question" in reply.inner_text()
+        assert tab.page.locator("#qa-chat .qa-question").all_inner_texts() == ["first question", "second question"]
+    finally:
+        context.close()
+        demo.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_example_question_is_asked_on_click(ui):
+    ui.page.locator("#qa-examples").get_by_text("What does the Counter ISIS Finance Group focus on?").click()
+    reply = ui.wait_reply(0)
+    assert "Counter ISIS Finance Group" in reply.inner_text()
+    assert _panel_sentence_ids(ui)[0] == "p14.s1"
+    assert ui.page.locator("#qa-question textarea").input_value() == ""
+
+
+# -- the API ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_gradio_client_gets_answer_and_citations(app_url, assistant):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    client = Client(app_url, verbose=False)
+    result = client.predict(EN_FINANCE, api_name="/ask")
+    expected = assistant.ask(EN_FINANCE)
+    assert json.loads(json.dumps(result)) == result  # plain JSON
+    assert result["answer"] == expected.text and result["language"] == "en" and not result["abstained"]
+    first = result["citations"][0]
+    assert first["sentence_id"] == "p14.s1" and first["document_id"] == expected.citations[0].document_id
+    assert first["quote"] == expected.citations[0].quote
+    assert first["translation"] == expected.citations[0].translation
+    assert first["paragraph"][first["start"] - first["paragraph_start"]:first["end"] - first["paragraph_start"]] \
+        == first["quote"]
+
+    result = client.predict(AR_GROUPS, 2, "dense", api_name="/ask")
+    expected = assistant.ask(AR_GROUPS, top_k=2, mode=RetrievalMode.DENSE)
+    assert result["language"] == "ar"
+    assert [c["sentence_id"] for c in result["citations"]] == [c.sentence_id for c in expected.citations]
+
+    for bad, message in [(("",), "empty"), ((EN_FINANCE, 99), "between 1 and"), ((EN_FINANCE, 3, "magic"), "magic")]:
+        with pytest.raises(AppError, match=message) as error:
+            client.predict(*bad, api_name="/ask")
+        assert "Traceback" not in str(error.value)
+
+
+@pytest.mark.slow
+def test_concurrent_api_requests_get_their_own_answers(app_url, assistant):
+    from gradio_client import Client
+
+    questions = [AR_GROUPS, EN_FINANCE, EN_TILLERSON, OFF_TOPIC, EN_PILLARS, "ماذا قال تيلرسون عن العملية العسكرية التركية؟"]
+    expected = {q: assistant.ask(q).to_dict() for q in questions}
+    results: dict[str, Any] = {}
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(questions))
+
+    def worker(question: str) -> None:
+        try:
+            client = Client(app_url, verbose=False)
+            start.wait(timeout=120)
+            results[question] = client.predict(question, api_name="/ask")
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker, args=(q,)) for q in questions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not errors
+    for question in questions:
+        got, want = results[question], expected[question]
+        assert (got["question"], got["answer"], got["abstained"]) == (want["question"], want["answer"], want["abstained"])
+        assert [c["sentence_id"] for c in got["citations"]] == [c["sentence_id"] for c in want["citations"]]
+
+
+# -- python -m ui ---------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_python_m_ui_serves_on_the_port_from_the_environment(tmp_path, model_dir):
+    port = _free_port()
+    env = {**os.environ, "ASSISTANT_UI_PORT": str(port), "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
+           "ASSISTANT_MODEL_DIR": str(model_dir), "GRADIO_ANALYTICS_ENABLED": "False",
+           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "OPENBLAS_NUM_THREADS": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "ui"], cwd=PROJECT_ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            assert process.poll() is None, process.stdout.read()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+                    assert response.status == 200
+                    assert "<html" in response.read().decode()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "python -m ui did not start in time"
+                time.sleep(1)
+        from gradio_client import Client
+
+        result = Client(f"http://127.0.0.1:{port}/", verbose=False).predict(EN_FINANCE, api_name="/ask")
+        assert result["citations"][0]["sentence_id"] == "p14.s1"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_python_m_ui_rejects_a_bad_port():
+    bad = subprocess.run([sys.executable, "-m", "ui", "--port", "70000"], cwd=PROJECT_ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "port out of range" in bad.stderr
+    bad = subprocess.run([sys.executable, "-m", "ui"], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                         timeout=120, env={**os.environ, "ASSISTANT_UI_PORT": "http"})
+    assert bad.returncode == 2 and "ASSISTANT_UI_PORT" in bad.stderr
+
+
+# -- the HTML, without a browser (a stub assistant) -----------------------------------------------
+
+
+def _citation(**overrides: Any) -> Citation:
+    paragraph = "قبل <b>. الجملة <script>alert(1)</script> المقتبسة. بعد"
+    quote = "الجملة <script>alert(1)</script> المقتبسة."
+    start = paragraph.index(quote)
+    values = dict(n=1, sentence_id="p1.s2", paragraph_id="p1", document_id="doc<1>", quote=quote,
+                  start=100 + start, end=100 + start + len(quote), score=0.91, paragraph=paragraph,
+                  paragraph_start=100, translation="The <i>quoted</i> sentence & more.")
+    values.update(overrides)
+    return Citation(**values)
+
+
+def _answer(language: str = "en", **overrides: Any) -> Answer:
+    values = dict(question="q", text="The <i>quoted</i> sentence & more. [1] Not a marker [7]",
+                  language=language, citations=(_citation(),), abstained=False)
+    values.update(overrides)
+    return Answer(**values)
+
+
+class _StubAssistant:
+    def __init__(self, result: Any) -> None:
+        self.result = result
+
+    def ask(self, question: str, **kwargs: Any) -> Answer:
+        if isinstance(self.result, BaseException):
+            raise self.result
+        return self.result
+
+
+def test_text_direction():
+    assert text_direction("ما هي مجموعات العمل؟") == "rtl"
+    assert text_direction("What is «داعش»?") == "ltr"
+    assert text_direction("123 ?") == "ltr"
+
+
+def test_question_and_answer_html_are_escaped():
+    assert render_question(XSS) == (
+        '<div class="qa-msg qa-question" dir="ltr" lang="en">&lt;img src=x onerror=alert(1)&gt;</div>'
+    )
+    rendered = render_answer(_answer(), turn=4)
+    assert "<i>" not in rendered and "&lt;i&gt;quoted&lt;/i&gt; sentence &amp; more." in rendered
+    assert '<a class="qa-cite" href="#src-4-1" title="source 1">[1]</a>' in rendered
+    assert "Not a marker [7]" in rendered  # only cited numbers become links
+    long = render_question("س" * 5000)
+    assert long.count("س") == 600 and "(5000 characters)" in long and 'dir="rtl"' in long
+    arabic = render_answer(_answer("ar", text="نص [1]"), turn=1)
+    assert 'dir="rtl" lang="ar"' in arabic
+
+
+def test_sources_html_is_escaped_and_marks_the_quote():
+    rendered = render_sources(_answer(), turn=2)
+    assert "<script>" not in rendered and "<b>" not in rendered and "doc<1>" not in rendered
+    assert 'id="src-2-1"' in rendered and 'data-document-id="doc&lt;1&gt;"' in rendered
+    assert "<mark>الجملة &lt;script&gt;alert(1)&lt;/script&gt; المقتبسة.</mark>" in rendered
+    assert "قبل &lt;b&gt;. " in rendered
+    assert "The &lt;i&gt;quoted&lt;/i&gt; sentence &amp; more." in rendered
+    # An Arabic answer shows the original only.
+    assert "qa-translation" not in render_sources(_answer("ar"), turn=2)
+    # A quote whose offsets do not match its paragraph is still found, or shown alone.
+    shifted = _citation(start=0, end=5)
+    assert "<mark>الجملة &lt;script&gt;" in render_sources(_answer(citations=(shifted,)), 1)
+    lone = _citation(paragraph="", start=0, end=5)
+    assert "<mark>الجملة" in render_sources(_answer(citations=(lone,)), 1)
+
+
+def test_abstention_has_its_own_look_and_no_sources():
+    answer = _answer(text="The article does not say: nothing.", citations=(), abstained=True)
+    assert "qa-abstained" in render_answer(answer, 1) and "qa-cite" not in render_answer(answer, 1)
+    assert "qa-source\"" not in render_sources(answer, 1) and "No sources" in render_sources(answer, 1)
+
+
+@pytest.mark.parametrize("error, shown", [
+    (QuestionError("the question is empty: type a question about the article"), "The question is empty"),
+    (StoreError("the store at /x is locked by another process"), "The store at /x is locked"),
+    (RuntimeError("secret internals"), UNEXPECTED_ERROR),
+])
+def test_errors_become_friendly_chat_messages(error, shown):
+    history, sources = answer_question(_StubAssistant(error), "q", [], {})
+    assert len(history) == 1 and history[0]["role"] == "assistant"
+    assert "qa-error" in history[0]["content"] and html.escape(shown) in history[0]["content"]
+    assert "secret internals" not in history[0]["content"] and "Traceback" not in history[0]["content"]
+    assert sources == {"__type__": "update"}  # the panel keeps the latest answer's sources
+
+
+def test_a_turn_adds_the_question_then_the_answer():
+    history, box, pending, busy_since = accept_question(XSS, [])
+    assert box == "" and pending == XSS and busy_since > 0 and history[0]["role"] == "user"
+    # One turn at a time per tab: a question sent meanwhile is refused, and stays in the box.
+    with pytest.warns(UserWarning, match="previous question"):  # gr.Warning, outside a request
+        refused = accept_question("another", history, busy_since)
+    assert refused == (gr.skip(), gr.skip(), None, busy_since)
+    assert answer_turn(_StubAssistant(_answer()), None, history, {}) == (gr.skip(),) * 3
+    assert accept_question("another", history, time.monotonic() - 3600)[2] == "another"  # a stale turn
+    history, sources, busy_since = answer_turn(_StubAssistant(_answer()), pending, history, {"top_k": 3, "mode": "bm25"})
+    assert busy_since == 0.0
+    assert [m["role"] for m in history] == ["user", "assistant"]
+    assert 'href="#src-1-1"' in history[1]["content"] and 'id="src-1-1"' in sources
+    assert accept_question("   ", history)[0] == history  # nothing to show for an empty question
+    assert EMPTY_SOURCES_HTML.startswith("<div")
+
+
+def test_ask_options_validates_the_settings_values():
+    assert ask_options({"top_k": 4.0, "mode": "dense"}) == {"top_k": 4, "mode": RetrievalMode.DENSE}
+    assert ask_options({"top_k": None, "mode": None}) == {}
+    for bad in ({"top_k": 0}, {"top_k": "many"}, {"mode": "magic"}):
+        with pytest.raises(QuestionError):
+            ask_options(bad)
+
+
+def test_launch_options_use_local_fonts_only():
+    options = launch_options()
+    assert "Noto Naskh Arabic" in options["css"] and "@import" not in options["css"]
+    assert not re.search(r"https?://", options["css"])
+    theme = options["theme"]
+    theme._get_theme_css()
+    assert not any(sheet for sheet in theme._stylesheets)  # no Google Fonts stylesheet

@@ -1,0 +1,499 @@
+"""The Gradio chat UI: a thin client over one warmed-up ``Assistant``.
+
+``create_app(assistant)`` builds the Blocks; launch it with ``launch_options()`` (in gradio 6 the
+theme and CSS are ``launch()`` arguments), as ``python -m ui`` does:
+
+    demo = create_app(build_assistant(load_settings()).warm_up())
+    demo.launch(server_name="127.0.0.1", server_port=7860, **launch_options())
+
+Everything that comes from the user or the corpus is HTML-escaped here before it goes into any
+HTML; the Chatbot's own sanitizer (``sanitize_html=True``) is a second line of defence, not the
+first (it keeps elements such as ``<img src=x>``, minus their event handlers).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import gradio as gr
+
+from assistant import CorpusError, QuestionError, RetrievalMode, StoreError
+
+if TYPE_CHECKING:
+    from assistant import Answer, Assistant, Citation, Settings
+
+log = logging.getLogger(__name__)
+
+STYLE_PATH = Path(__file__).with_name("style.css")
+TITLE_EN = "Coalition communiqué — cited answers"
+TITLE_AR = "البيان الختامي — إجابات موثّقة"
+# How much of an over-long question the chat echoes back.
+ECHO_CHARS = 600
+
+# Example questions: the pillars, each of the four working groups, Tillerson's remarks.
+EXAMPLES: list[str] = [
+    "ما هي الركائز الأساسية لنهج التحالف ضد داعش؟",
+    "What are the pillars of the coalition's approach?",
+    "What does the Counter ISIS Finance Group focus on?",
+    "ما هو دور مجموعة العمل الخاصة بالمقاتلين الإرهابيين الأجانب؟",
+    "What does the Communications Working Group seek to do?",
+    "ما دور مجموعة العمل الخاصة بتحقيق الاستقرار؟",
+    "ما هي مجموعات العمل التابعة للتحالف؟",
+    "What did Tillerson say about the Turkish military operation?",
+    "ماذا قال تيلرسون عن سعي داعش للتحول إلى حركة تمرد؟",
+]
+
+# The chat and the API share one concurrency group. Assistant.ask is thread-safe and a question
+# takes tens of milliseconds of CPU, so a few at a time keeps several tabs responsive on 2 cores
+# without oversubscribing them.
+CONCURRENCY_ID = "assistant"
+CONCURRENCY_LIMIT = 4
+QUEUE_MAX_SIZE = 64
+MAX_TOP_K = 10
+BUSY_TIMEOUT = 300.0  # seconds after which an unfinished turn no longer blocks its tab
+
+_ARABIC_LETTER = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+_LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_MARKER = re.compile(r"\[(\d+)\]")
+
+_LABELS = {
+    "ar": {
+        "source_of": "مصادر الإجابة الأخيرة",
+        "no_sources": "لا مصادر: المقال لا يذكر ذلك.",
+        "not_said": "ليس في المقال",
+        "original": "النص الأصلي",
+        "rendering": "الترجمة الإنجليزية",
+        "error": "تعذّر الإجابة",
+    },
+    "en": {
+        "source_of": "Sources of the latest answer",
+        "no_sources": "No sources: the article does not say.",
+        "not_said": "Not in the article",
+        "original": "Arabic original",
+        "rendering": "English rendering",
+        "error": "Could not answer",
+    },
+}
+EMPTY_SOURCES_HTML = (
+    '<div class="qa-sources qa-sources-empty">'
+    '<p lang="en" dir="ltr">The sentences an answer cites appear here, highlighted in their paragraph.</p>'
+    '<p lang="ar" dir="rtl">تظهر هنا الجمل التي تستشهد بها الإجابة، مظلَّلة داخل فقرتها.</p>'
+    "</div>"
+)
+CHAT_PLACEHOLDER = (
+    '<div lang="en" dir="ltr">Ask about the coalition\'s closing communiqué, in English or Arabic.</div>'
+    '<div lang="ar" dir="rtl">اسأل عن البيان الختامي لاجتماع التحالف، بالعربية أو بالإنجليزية.</div>'
+)
+BUSY_MESSAGE = "Still answering your previous question; send this one when it is done. · ما زلت أجيب عن سؤالك السابق."
+UNEXPECTED_ERROR = "Something went wrong while answering; please try again. (The details are in the server log.)"
+
+
+# -- small HTML helpers ---------------------------------------------------------------------------
+
+
+def text_direction(text: str) -> str:
+    """``rtl`` when Arabic letters outnumber Latin ones, else ``ltr``."""
+    arabic = len(_ARABIC_LETTER.findall(text))
+    return "rtl" if arabic and arabic >= len(_LATIN_LETTER.findall(text)) else "ltr"
+
+
+def _lang(direction: str) -> str:
+    return "ar" if direction == "rtl" else "en"
+
+
+def _escape(text: str) -> str:
+    """Escape for HTML text and attributes; newlines become <br>."""
+    return html.escape(text, quote=True).replace("\r\n", "\n").replace("\n", "<br>")
+
+
+def _anchor(turn: int, n: int) -> str:
+    return f"src-{turn}-{n}"
+
+
+def _linked_markers(escaped_text: str, turn: int, numbers: set[int]) -> str:
+    """Turn ``[n]`` markers of cited sentences into links to their source cards."""
+
+    def link(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        if n not in numbers:
+            return match.group(0)
+        return f'<a class="qa-cite" href="#{_anchor(turn, n)}" title="source {n}">[{n}]</a>'
+
+    return _MARKER.sub(link, escaped_text)
+
+
+# -- messages -------------------------------------------------------------------------------------
+
+
+def render_question(question: str) -> str:
+    """The user's message: escaped, in its own direction (an over-long one shortened)."""
+    question = question.strip()
+    direction = text_direction(question)
+    shown = _escape(question[:ECHO_CHARS])
+    if len(question) > ECHO_CHARS:
+        shown += f' <span class="qa-cut" dir="ltr">… ({len(question)} characters)</span>'
+    return (
+        f'<div class="qa-msg qa-question{" qa-rtl" if direction == "rtl" else ""}" '
+        f'dir="{direction}" lang="{_lang(direction)}">{shown}</div>'
+    )
+
+
+def render_answer(answer: Answer, turn: int) -> str:
+    """The assistant's message: the answer text with [n] linked to the sources panel."""
+    direction = "rtl" if answer.language == "ar" else "ltr"
+    labels = _LABELS.get(answer.language, _LABELS["en"])
+    classes = ["qa-msg", "qa-answer"] + (["qa-rtl"] if direction == "rtl" else [])
+    if answer.abstained:
+        classes.append("qa-abstained")
+        body = f'<span class="qa-state-label">{html.escape(labels["not_said"])}</span>'
+        body += f'<p class="qa-text">{_escape(answer.text)}</p>'
+    else:
+        numbers = {c.n for c in answer.citations}
+        body = f'<p class="qa-text">{_linked_markers(_escape(answer.text), turn, numbers)}</p>'
+    if answer.note:
+        note_dir = text_direction(answer.note)
+        body += f'<p class="qa-note" dir="{note_dir}" lang="{_lang(note_dir)}">{_escape(answer.note)}</p>'
+    return (
+        f'<div class="{" ".join(classes)}" dir="{direction}" lang="{answer.language}">'
+        f'{body}</div>'
+    )
+
+
+def render_error(message: str, question: str = "") -> str:
+    """A friendly error in the chat (never a stack trace)."""
+    labels = _LABELS["ar" if question and text_direction(question) == "rtl" else "en"]
+    direction = text_direction(message)
+    return (
+        f'<div class="qa-msg qa-error" dir="{direction}" lang="{_lang(direction)}" role="alert">'
+        f'<span class="qa-state-label">{html.escape(labels["error"])}</span>'
+        f'<p class="qa-text">{_escape(message)}</p></div>'
+    )
+
+
+# -- sources panel --------------------------------------------------------------------------------
+
+
+def _highlighted_paragraph(citation: Citation) -> str:
+    """The citation's paragraph, escaped, with the quoted sentence in <mark>."""
+    paragraph, quote = citation.paragraph, citation.quote
+    start = citation.start - citation.paragraph_start
+    end = citation.end - citation.paragraph_start
+    if not paragraph or not (0 <= start <= end <= len(paragraph)) or paragraph[start:end] != quote:
+        found = paragraph.find(quote) if paragraph and quote else -1
+        if found < 0:
+            return f"<mark>{_escape(quote)}</mark>"
+        start, end = found, found + len(quote)
+    return (
+        _escape(paragraph[:start]) + f"<mark>{_escape(paragraph[start:end])}</mark>" + _escape(paragraph[end:])
+    )
+
+
+def _source_card(citation: Citation, turn: int, language: str) -> str:
+    labels = _LABELS.get(language, _LABELS["en"])
+    source_dir = text_direction(citation.paragraph or citation.quote)
+    source_lang = _lang(source_dir)
+    ident = f"{citation.document_id} · {citation.sentence_id}"
+    head = (
+        f'<div class="qa-source-head"><span class="qa-source-n">[{citation.n}]</span>'
+        f'<span class="qa-id" dir="ltr">{html.escape(ident)}</span>'
+        f'<span class="qa-score" dir="ltr">score {citation.score:.2f}</span></div>'
+    )
+    original = (
+        f'<div class="qa-original"><span class="qa-label">{html.escape(labels["original"])}</span>'
+        f'<p class="qa-paragraph{" qa-rtl" if source_dir == "rtl" else ""}" dir="{source_dir}" '
+        f'lang="{source_lang}">{_highlighted_paragraph(citation)}</p></div>'
+    )
+    if language == "en" and citation.translation:
+        rendering = (
+            f'<div class="qa-rendering"><span class="qa-label">{html.escape(labels["rendering"])}</span>'
+            f'<p class="qa-translation" dir="ltr" lang="en"><mark>{_escape(citation.translation)}</mark></p></div>'
+        )
+        body = f'<div class="qa-pair" dir="ltr">{rendering}{original}</div>'
+    else:
+        body = original
+    return (
+        f'<article class="qa-source" id="{_anchor(turn, citation.n)}" '
+        f'data-sentence-id="{html.escape(citation.sentence_id)}" '
+        f'data-document-id="{html.escape(citation.document_id)}">{head}{body}</article>'
+    )
+
+
+def render_sources(answer: Answer, turn: int) -> str:
+    """The sources panel for one answer: each cited sentence highlighted inside its paragraph."""
+    language = answer.language if answer.language in _LABELS else "en"
+    labels = _LABELS[language]
+    direction = "rtl" if language == "ar" else "ltr"
+    if answer.abstained or not answer.citations:
+        return (
+            f'<div class="qa-sources qa-sources-empty qa-abstained" dir="{direction}" lang="{language}">'
+            f'<p>{html.escape(labels["no_sources"])}</p></div>'
+        )
+    cards = "".join(_source_card(c, turn, language) for c in answer.citations)
+    return (
+        f'<div class="qa-sources" dir="{direction}" lang="{language}" data-turn="{turn}">'
+        f'<h3>{html.escape(labels["source_of"])} ({len(answer.citations)})</h3>{cards}</div>'
+    )
+
+
+# -- handlers -------------------------------------------------------------------------------------
+
+
+def build_settings_controls(settings: Settings) -> dict[str, gr.components.Component]:
+    """The controls of the (closed) settings accordion, keyed by option name.
+
+    The handlers receive their values in this order and turn them into ``Assistant.ask`` keyword
+    arguments in ``ask_options``. To add a control (e.g. the "answer backend" dropdown), create it
+    here under a new key and map its value in ``ask_options``; nothing else needs to change.
+    """
+    controls: dict[str, gr.components.Component] = {}
+    controls["top_k"] = gr.Slider(
+        minimum=1, maximum=MAX_TOP_K, step=1, value=min(settings.top_k, MAX_TOP_K),
+        label="Number of sources · عدد المصادر",
+        info="How many of the best-matching sentences an answer draws on (a list question may cite more).",
+    )
+    controls["mode"] = gr.Radio(
+        choices=[("Hybrid (dense + BM25)", RetrievalMode.HYBRID.value),
+                 ("Dense (e5 embeddings)", RetrievalMode.DENSE.value),
+                 ("BM25 (keywords)", RetrievalMode.BM25.value)],
+        value=settings.retrieval_mode.value,
+        label="Retrieval mode · طريقة البحث",
+    )
+    # Answer backend: a gr.Dropdown under the key "backend" goes here (see ask_options).
+    return controls
+
+
+def ask_options(options: dict[str, Any]) -> dict[str, Any]:
+    """Settings-control values -> ``Assistant.ask`` keyword arguments (validated)."""
+    kwargs: dict[str, Any] = {}
+    top_k = options.get("top_k")
+    if top_k is not None:
+        try:
+            top_k = int(top_k)
+        except (TypeError, ValueError):
+            raise QuestionError(f"the number of sources must be a whole number, not {top_k!r}") from None
+        if not 1 <= top_k <= MAX_TOP_K:
+            raise QuestionError(f"the number of sources must be between 1 and {MAX_TOP_K}")
+        kwargs["top_k"] = top_k
+    mode = options.get("mode")
+    if mode:
+        try:
+            kwargs["mode"] = RetrievalMode(mode)
+        except ValueError:
+            choices = ", ".join(m.value for m in RetrievalMode)
+            raise QuestionError(f"unknown retrieval mode {mode!r}; choose one of {choices}") from None
+    return kwargs
+
+
+def _friendly(error: Exception) -> str:
+    if isinstance(error, (QuestionError, StoreError, CorpusError)):
+        message = str(error).strip() or type(error).__name__
+        return message[:1].upper() + message[1:]
+    return UNEXPECTED_ERROR
+
+
+def accept_question(
+    question: str | None, history: list[dict[str, Any]] | None, busy_since: float = 0.0
+) -> tuple[Any, Any, str | None, float]:
+    """First step of a turn: show the question at once, clear the box, mark the tab busy.
+
+    A tab answers one question at a time: the answer step rewrites the whole chat, so a question
+    sent meanwhile (Enter, the button or an example) would drop out of it. Such a question is
+    refused with a notice instead (``None`` as the pending question, which ``answer_turn`` skips)
+    and stays in the box.
+    A turn that never finished (e.g. the queue was full) stops counting after ``BUSY_TIMEOUT``.
+    """
+    now = time.monotonic()
+    if busy_since and now - busy_since < BUSY_TIMEOUT:
+        gr.Warning(BUSY_MESSAGE, title="One moment · لحظة", duration=6)
+        return gr.skip(), gr.skip(), None, busy_since
+    history = list(history or [])
+    question = question or ""
+    if question.strip():
+        history.append({"role": "user", "content": render_question(question)})
+    return history, "", question, now
+
+
+def answer_turn(
+    assistant: Assistant, question: str | None, history: list[dict[str, Any]] | None, options: dict[str, Any]
+) -> tuple[Any, Any, Any]:
+    """Second step of a turn (queued): the answer, its sources, and the tab no longer busy."""
+    if question is None:  # refused by accept_question (which said so): a turn is in progress
+        return gr.skip(), gr.skip(), gr.skip()
+    history, sources = answer_question(assistant, question, history, options)
+    return history, sources, 0.0
+
+
+def answer_question(
+    assistant: Assistant, question: str | None, history: list[dict[str, Any]] | None, options: dict[str, Any]
+) -> tuple[list, Any]:
+    """Second step of a turn: ask the assistant; the answer goes to the chat, its sources to the panel."""
+    history = list(history or [])
+    turn = 1 + sum(1 for message in history if message.get("role") == "assistant")
+    question = question or ""
+    try:
+        answer = assistant.ask(question, **ask_options(options))
+    except (QuestionError, StoreError, CorpusError) as error:
+        # The sources panel keeps showing the latest answer's sources.
+        history.append({"role": "assistant", "content": render_error(_friendly(error), question)})
+        return history, gr.skip()
+    except Exception:  # never a stack trace in the chat; the log has it
+        log.exception("answering %r failed", question[:200])
+        history.append({"role": "assistant", "content": render_error(UNEXPECTED_ERROR, question)})
+        return history, gr.skip()
+    history.append({"role": "assistant", "content": render_answer(answer, turn)})
+    return history, render_sources(answer, turn)
+
+
+def api_answer(assistant: Assistant, question: str, top_k: int | None = None, mode: str | None = None) -> dict:
+    """The ``/ask`` API: the answer and its citations as JSON (README's ``--json`` contract)."""
+    try:
+        answer = assistant.ask(question, **ask_options({"top_k": top_k, "mode": mode}))
+    except (QuestionError, StoreError, CorpusError) as error:
+        # gr.Error messages may be rendered as HTML by a UI: escape them.
+        raise gr.Error(html.escape(_friendly(error), quote=False), print_exception=False) from None
+    except Exception:
+        log.exception("API question %r failed", str(question)[:200])
+        raise gr.Error(UNEXPECTED_ERROR, print_exception=False) from None
+    return answer.to_dict()
+
+
+# -- the app --------------------------------------------------------------------------------------
+
+
+def create_app(assistant: Assistant) -> gr.Blocks:
+    """The chat UI over ``assistant`` (warm it up first so no request pays for loading)."""
+    settings = assistant.settings
+
+    with gr.Blocks(title="Cited answers · إجابات موثّقة", analytics_enabled=False) as demo:
+        gr.HTML(
+            f'<header class="qa-header"><h1><span lang="en" dir="ltr">{html.escape(TITLE_EN)}</span> '
+            f'<span class="qa-title-ar" lang="ar" dir="rtl">{html.escape(TITLE_AR)}</span></h1>'
+            '<p lang="en" dir="ltr">Answers quote the article and cite the sentences they rest on; '
+            "click a marker like [1] to see the sentence in its paragraph.</p>"
+            '<p lang="ar" dir="rtl">تقتبس الإجابات من المقال وتستشهد بالجمل التي تستند إليها؛ '
+            "انقر على علامة مثل [1] لترى الجملة داخل فقرتها.</p></header>",
+            elem_id="qa-header",
+        )
+        pending = gr.State("")  # the question being answered (None: refused)
+        busy_since = gr.State(0.0)  # when the turn in progress in this tab started (0: none)
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=1, min_width=360):
+                chatbot = gr.Chatbot(
+                    label="Conversation · المحادثة",
+                    show_label=False,  # a floating label would cover the first lines
+                    elem_id="qa-chat",
+                    height=560,
+                    render_markdown=False,  # messages are HTML built (and escaped) here
+                    sanitize_html=True,
+                    allow_tags=False,
+                    latex_delimiters=[],
+                    feedback_options=None,
+                    buttons=["copy", "copy_all"],
+                    placeholder=CHAT_PLACEHOLDER,
+                    group_consecutive_messages=False,
+                )
+                with gr.Row(equal_height=True):
+                    question = gr.Textbox(
+                        elem_id="qa-question",
+                        show_label=False,
+                        placeholder="Ask in Arabic or English…  ·  اسأل بالعربية أو بالإنجليزية…",
+                        lines=1,
+                        max_lines=6,
+                        scale=5,
+                        autofocus=True,
+                    )
+                    send = gr.Button("Ask · اسأل", variant="primary", scale=1, min_width=90, elem_id="qa-send")
+                examples = gr.Examples(
+                    examples=[[q] for q in EXAMPLES],
+                    inputs=[question],
+                    label="Example questions · أسئلة للتجربة",
+                    elem_id="qa-examples",
+                    examples_per_page=len(EXAMPLES),
+                    api_visibility="private",
+                )
+                with gr.Accordion("Settings · الإعدادات", open=False, elem_id="qa-settings"):
+                    controls = build_settings_controls(settings)
+            with gr.Column(scale=1, min_width=320):
+                # Scrolls on its own, so following a marker keeps the chat in view.
+                sources = gr.HTML(EMPTY_SOURCES_HTML, elem_id="qa-sources-panel", label="Sources · المصادر",
+                                  padding=True, max_height=900)
+
+        names = list(controls)
+        default_top_k = min(settings.top_k, MAX_TOP_K)
+
+        def respond_fn(question_text: str | None, history: list, *values: Any) -> tuple[Any, Any, Any]:
+            return answer_turn(assistant, question_text, history, dict(zip(names, values)))
+
+        def ask(question: str, top_k: int = default_top_k, mode: str = settings.retrieval_mode.value) -> dict:
+            """Answer a question about the article in its own language, with cited sentences.
+
+            Args:
+                question: the question, in Arabic or English.
+                top_k: how many of the best-matching sentences the answer draws on (1-10).
+                mode: retrieval mode: hybrid, dense or bm25.
+            """
+            return api_answer(assistant, question, top_k, mode)
+
+        accept = {"fn": accept_question, "inputs": [question, chatbot, busy_since],
+                  "outputs": [chatbot, question, pending, busy_since], "api_visibility": "private",
+                  "show_progress": "hidden", "concurrency_limit": None}  # instant: never waits for answers
+        respond = {"fn": respond_fn, "inputs": [pending, chatbot, *controls.values()],
+                   "outputs": [chatbot, sources, busy_since], "api_visibility": "private",
+                   "concurrency_limit": CONCURRENCY_LIMIT, "concurrency_id": CONCURRENCY_ID}
+        question.submit(**accept).then(**respond)
+        send.click(**accept).then(**respond)
+        # Clicking an example asks it straight away.
+        examples.load_input_event.then(**accept).then(**respond)
+        # The chat's own clear (trash) button starts a new conversation: empty the panel too.
+        chatbot.clear(lambda: EMPTY_SOURCES_HTML, None, [sources], queue=False, api_visibility="private")
+        gr.api(ask, api_name="ask", concurrency_limit=CONCURRENCY_LIMIT, concurrency_id=CONCURRENCY_ID)
+
+    demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=CONCURRENCY_LIMIT)
+    return demo
+
+
+def launch_options() -> dict[str, Any]:
+    """``launch()`` keyword arguments for the look (theme and CSS are launch arguments in gradio 6).
+
+    Only installed fonts are used (Arabic gets its own stack in style.css): nothing is fetched
+    from the internet.
+    """
+    theme = gr.themes.Soft(
+        primary_hue="teal",
+        # System fonts only: gradio's bundled woff2 files are partial subsets, and web fonts would
+        # need the internet. Arabic text gets its own stack in style.css.
+        font=["system-ui", "Noto Sans", "DejaVu Sans", "Arial", "sans-serif"],
+        font_mono=["ui-monospace", "Noto Sans Mono", "DejaVu Sans Mono", "monospace"],
+    )
+    return {"theme": theme, "css": STYLE_PATH.read_text(encoding="utf-8"), "footer_links": ["api", "settings"]}
+
+
+def serve(assistant: Assistant, *, host: str = "127.0.0.1", port: int = 7860, **kwargs: Any):
+    """Build the app over ``assistant`` and launch it (blocking unless ``prevent_thread_lock``)."""
+    demo = create_app(assistant)
+    return demo, demo.launch(server_name=host, server_port=port, **{**launch_options(), **kwargs})
+
+
+__all__: Sequence[str] = [
+    "EXAMPLES",
+    "accept_question",
+    "answer_question",
+    "answer_turn",
+    "api_answer",
+    "ask_options",
+    "build_settings_controls",
+    "create_app",
+    "launch_options",
+    "render_answer",
+    "render_error",
+    "render_question",
+    "render_sources",
+    "serve",
+    "text_direction",
+]
