@@ -191,10 +191,14 @@ def _sentence_number(sentence_id: str) -> int:
     return int(sentence_id.rsplit(".s", 1)[1])
 
 
+# Source text shaped like a citation marker ("... citing [7]"): in the answer it must not pass for one
+# (the UI links "[n]" to source n), so its brackets are shown full-width. ``Citation.quote`` keeps it verbatim.
+_MARKER_LIKE = re.compile(r"\[(\s*\d+\s*)\]")
+
+
 def _shown_text(citation: Citation, wants_english: bool) -> str:
-    if wants_english and citation.translation:
-        return citation.translation
-    return citation.quote
+    text = citation.translation if wants_english and citation.translation else citation.quote
+    return _MARKER_LIKE.sub("\uff3b\\1\uff3d", text)
 
 
 def _verify_quote(citation: Citation) -> None:

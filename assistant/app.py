@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .answer import Answerer, Draft, ExtractiveAnswerer
 from .corpus import MANIFEST, SUPPORTED_SUFFIXES, CorpusError, Document, load_corpus, load_file
 from .embedding import embedding_model_id, load_embed_model
-from .normalize import answer_language
+from .normalize import answer_language, fold_marks, normalize
 from .retrieval import FusionWeights, HybridRetriever, build_bm25
 from .settings import AnswerBackend, RetrievalMode, Settings
 from .store import DocumentInfo, IndexParams, SentenceStore, store_errors
@@ -28,7 +28,9 @@ if TYPE_CHECKING:
 
 # How often a request checks that the store has not changed under the in-memory index.
 STALE_CHECK_SECONDS = 1.0
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+# Controls, bidi embeddings/overrides/isolates, and lone surrogates (valid in a Python str or JSON
+# "\ud800", not encodable as UTF-8: the tokenizer would fail on them).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 class QuestionError(ValueError):
@@ -68,6 +70,8 @@ class Assistant:
 
     def warm_up(self) -> Assistant:
         """Load the model, open the store (filling it from the corpus when empty), build retrievers."""
+        if self._index is not None:  # warm: no lock, so that questions are not queued behind an ingest
+            return self
         with self._lock:
             if self._index is None:
                 # The store first: a mismatched index is refused before seconds of model loading.
@@ -100,13 +104,20 @@ class Assistant:
     def _current_index(self) -> _Index:
         """The in-memory index, rebuilt when the store changed under it (another process ingested)."""
         self.warm_up()
-        assert self._index is not None and self._store is not None
-        if time.monotonic() - self._index.checked_at >= STALE_CHECK_SECONDS:
-            with self._lock:
-                if self._store.version() != self._index.version:
-                    self._index = self._build_index()
-                self._index.checked_at = time.monotonic()
-        return self._index
+        index = self._index
+        assert index is not None
+        # A busy lock means an ingest (or rebuild) is running in this process and replaces the index
+        # when it is done; meanwhile questions are answered from the complete documents, not queued.
+        if time.monotonic() - index.checked_at >= STALE_CHECK_SECONDS and self._lock.acquire(blocking=False):
+            try:
+                if self._store is not None and self._index is not None:
+                    if self._store.version() != self._index.version:
+                        self._index = self._build_index()
+                    self._index.checked_at = time.monotonic()
+                    index = self._index
+            finally:
+                self._lock.release()
+        return index
 
     # -- questions ------------------------------------------------------------------------------
 
@@ -138,13 +149,14 @@ class Assistant:
         index = self._current_index()
         language = answer_language(question)
         retriever = index.retrievers[mode or self.settings.retrieval_mode]
+        query = fold_marks(question)  # vowelled or Persian-spelled, it is matched as the corpus is written
         with store_errors(self.settings):
-            hits = retriever.retrieve(question) if index.sentences else []
+            hits = retriever.retrieve(query) if index.sentences else []
         retrieved = time.perf_counter()
         answerer = self._answerer(index, top_k or self.settings.top_k, backend)
         stream = getattr(answerer, "stream", None) if streaming else None
         draft = None
-        for step in stream(question, language, hits) if stream else [answerer.answer(question, language, hits)]:
+        for step in stream(query, language, hits) if stream else [answerer.answer(query, language, hits)]:
             if isinstance(step, Draft):
                 draft = step
             else:
@@ -166,8 +178,9 @@ class Assistant:
         """The full ranking ``ask`` answers from: (document_id, sentence_id, score), best first."""
         question = self._clean(question)
         index = self._current_index()
+        retriever = index.retrievers[mode or self.settings.retrieval_mode]
         with store_errors(self.settings):
-            hits = index.retrievers[mode or self.settings.retrieval_mode].retrieve(question) if index.sentences else []
+            hits = retriever.retrieve(fold_marks(question)) if index.sentences else []
         return [(h.node.metadata["document_id"], h.node.metadata["sentence_id"], float(h.score or 0.0)) for h in hits]
 
     def _answerer(self, index: _Index, top_k: int, backend: AnswerBackend | str | None = None) -> Answerer:
@@ -200,7 +213,7 @@ class Assistant:
                 f"the question is {len(question)} characters long; the limit is "
                 f"{self.settings.max_question_chars}"
             )
-        if not any(ch.isalnum() for ch in question):
+        if not any(ch.isalnum() for ch in normalize(question)):  # tatweel alone is "alphanumeric"
             raise QuestionError("the question has no words in it")
         return question
 

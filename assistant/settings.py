@@ -48,6 +48,9 @@ class Settings:
     model_dir: Path | None = None
     # "" means the bundled multilingual-e5-small; otherwise any sentence-transformers path.
     embedding_model: str = ""
+    # How the bundled model runs: "onnx" (onnxruntime, exported once at build time; no torch at run
+    # time) or "torch" (sentence-transformers). Same vectors, so the index works with either.
+    embedding_backend: str = "onnx"
     retrieval_mode: RetrievalMode = RetrievalMode.HYBRID
     top_k: int = 3
     # Candidates each retriever contributes before fusion.

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -47,6 +49,10 @@ ADD_BATCH = 256
 
 class StoreError(RuntimeError):
     """The store cannot be used as it is; the message says why and what to do."""
+
+
+class DamagedStoreError(StoreError):
+    """The embedded store's database cannot be read; ``drop`` (``assistant ingest --rebuild``) moves it aside."""
 
 
 @dataclass(frozen=True)
@@ -137,8 +143,19 @@ class SentenceStore:
         return ChromaVectorStore(chroma_collection=collection)
 
     def drop(self) -> list[str]:
-        """Delete the collection (whatever it was built with); returns the ingested files' paths."""
-        client = _client(self._settings)
+        """Delete the collection (whatever it was built with); returns the ingested files' paths.
+
+        A damaged embedded store cannot say what it held: its folder is moved aside (kept, renamed
+        ``chroma.damaged-<ns>``) and an empty one takes its place.
+        """
+        try:
+            client = _client(self._settings)
+        except DamagedStoreError:
+            store_dir = self._settings.store_dir
+            aside = store_dir.with_name(f"{store_dir.name}.damaged-{time.time_ns()}")
+            os.replace(store_dir, aside)
+            logging.getLogger(__name__).warning("moved the damaged index %s aside to %s", store_dir, aside)
+            client = _client(self._settings)
         name = collection_name(self._settings.namespace)
         try:
             metadatas = client.get_collection(name).get(include=["metadatas"])["metadatas"]
@@ -174,11 +191,16 @@ class SentenceStore:
         complete = {info.checksum for info in self.documents() if info.id == document.id}
         if complete == {document.checksum}:
             return False
-        with store_errors(self._settings):
-            if document.checksum not in complete:
-                self._delete(document.id, {"checksum": document.checksum})  # leftovers of a killed ingest
-                self._add(nodes_for_document(document, ingested_at=time.time()), embed_model)
-            self._delete(document.id, {"checksum": {"$ne": document.checksum}})
+        from chromadb.errors import ChromaError
+
+        try:
+            with store_errors(self._settings):
+                if document.checksum not in complete:
+                    self._delete(document.id, {"checksum": document.checksum})  # leftovers of a killed ingest
+                    self._add(nodes_for_document(document, ingested_at=time.time()), embed_model)
+                self._delete(document.id, {"checksum": {"$ne": document.checksum}})
+        except (ChromaError, OSError) as error:  # e.g. a full disk: "Error in compaction: Failed to apply logs"
+            raise StoreError(_write_failure(self._settings, document.id, error)) from None
         return True
 
     def _add(self, nodes: list[TextNode], embed_model: BaseEmbedding) -> None:
@@ -221,6 +243,7 @@ def kind_filter(*kinds: str) -> MetadataFilters:
 def _client(settings: Settings) -> Any:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
+    from chromadb.errors import ChromaError
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_url:
@@ -239,6 +262,32 @@ def _client(settings: Settings) -> Any:
         return chromadb.PersistentClient(path=str(settings.store_dir), settings=chroma_settings)
     except OSError as error:
         raise StoreError(f"cannot use the data directory {settings.store_dir}: {error.strerror}") from None
+    except ChromaError as error:  # e.g. InternalError "file is not a database", "disk image is malformed"
+        _forget_unstarted_system(str(settings.store_dir))
+        raise DamagedStoreError(
+            f"the index in {settings.store_dir} cannot be opened, it looks damaged ({type(error).__name__}: "
+            f"{error}). Rebuild it with `assistant ingest --rebuild` (the damaged files are kept aside), "
+            "or use another data directory."
+        ) from None
+
+
+def _write_failure(settings: Settings, document_id: str, error: Exception) -> str:
+    where = settings.chroma_url or str(settings.store_dir)
+    message = f"could not store {document_id!r} in the index at {where} ({type(error).__name__}: {error})"
+    if not settings.chroma_url:
+        with contextlib.suppress(OSError):
+            free = shutil.disk_usage(settings.store_dir).free
+            message += f"; {free / 1e6:.1f} MB free on the disk holding it: free some space, then ingest it again"
+    return message + ". Documents stored before are unaffected (a document is shown only once complete)."
+
+
+def _forget_unstarted_system(path: str) -> None:
+    """chromadb caches a path's System before starting it; one that failed to start would be reused
+    by the next client and fail obscurely ("no attribute 'bindings'"), so forget it unless in use."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    if not SharedSystemClient._identifier_to_refcount.get(path):  # noqa: SLF001 - no public way
+        SharedSystemClient._identifier_to_system.pop(path, None)  # noqa: SLF001
 
 
 @contextlib.contextmanager

@@ -1,0 +1,128 @@
+"""The ONNX runtime of the bundled model against sentence-transformers (torch): same vectors.
+
+Real model: the sentence-transformers folder from provision_e5 and its ONNX export beside it
+(shared with the other tests under .data/models, built on first use).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from assistant.embedding import (
+    E5_PASSAGE_PREFIX,
+    E5_QUERY_PREFIX,
+    ONNX_MARKER,
+    OnnxE5Embedding,
+    embedding_model_id,
+    load_embed_model,
+    provision_onnx,
+)
+from assistant.provision import provision_e5
+from assistant.settings import PROJECT_ROOT, load_settings
+
+pytestmark = pytest.mark.slow
+
+GOLD = PROJECT_ROOT / "corpus" / "gold_qa.jsonl"
+ARTICLE = PROJECT_ROOT / "corpus" / "coalition_communique.ar.txt"
+
+
+@pytest.fixture(scope="module")
+def st_folder(model_dir):
+    return provision_e5(model_dir)
+
+
+@pytest.fixture(scope="module")
+def onnx_model(st_folder) -> OnnxE5Embedding:
+    return OnnxE5Embedding(provision_onnx(st_folder), query_instruction=E5_QUERY_PREFIX,
+                           text_instruction=E5_PASSAGE_PREFIX)
+
+
+@pytest.fixture(scope="module")
+def torch_model(model_dir):
+    return load_embed_model(load_settings(env={}, model_dir=model_dir, embedding_backend="torch"))
+
+
+def gold_questions() -> list[str]:
+    return [json.loads(line)["question"] for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def cosines(a: list[list[float]], b: list[list[float]]) -> np.ndarray:
+    a, b = np.asarray(a), np.asarray(b)
+    return (a * b).sum(axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+
+
+def test_query_embeddings_match_torch_on_every_gold_question(onnx_model, torch_model):
+    questions = gold_questions()
+    assert len(questions) >= 170
+    onnx = [onnx_model.get_query_embedding(q) for q in questions]
+    torch = [torch_model.get_query_embedding(q) for q in questions]
+    assert cosines(onnx, torch).min() >= 0.999
+    assert np.allclose(np.linalg.norm(onnx, axis=1), 1.0, atol=1e-4)
+
+
+def test_batched_passages_match_torch_whatever_their_lengths(onnx_model, torch_model):
+    """Sorted-length batches pad short texts; padding must not change any vector."""
+    lines = [line for line in ARTICLE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts = lines + [line.split("،")[0] for line in lines] + ["x", "<s> literal specials </s>", "ا" * 3000]
+    onnx = onnx_model.get_text_embedding_batch(texts)
+    torch = torch_model.get_text_embedding_batch(texts)
+    assert cosines(onnx, torch).min() >= 0.999
+    # The same text alone or in a batch: the same vector.
+    alone = [onnx_model.get_text_embedding(t) for t in texts[:5]]
+    assert cosines(alone, onnx[:5]).min() >= 0.99999
+
+
+def test_the_default_backend_is_onnx_and_keeps_the_index_identity(model_dir):
+    settings = load_settings(env={}, model_dir=model_dir)
+    assert settings.embedding_backend == "onnx"
+    assert isinstance(load_embed_model(settings), OnnxE5Embedding)
+    # Equivalent vectors: an index built with either backend opens with the other.
+    torch_settings = load_settings(env={}, model_dir=model_dir, embedding_backend="torch")
+    assert embedding_model_id(settings) == embedding_model_id(torch_settings)
+
+
+def test_an_unknown_backend_is_refused(model_dir):
+    with pytest.raises(ValueError, match="embedding_backend"):
+        load_embed_model(load_settings(env={}, model_dir=model_dir, embedding_backend="tensorflow"))
+
+
+def test_the_export_is_rebuilt_when_missing_or_damaged(tmp_path, st_folder):
+    """A private copy of the model folder, so the shared export is left alone."""
+    import shutil
+
+    folder = tmp_path / st_folder.name
+    shutil.copytree(st_folder, folder)
+    exported = provision_onnx(folder)
+    assert exported.parent == folder.parent and (exported / ONNX_MARKER).is_file()
+    assert provision_onnx(folder) == exported  # complete: reused as is
+    with open(exported / "model.onnx", "r+b") as handle:  # truncated, as by a killed copy
+        handle.truncate(1000)
+    rebuilt = provision_onnx(folder)
+    model = OnnxE5Embedding(rebuilt, query_instruction=E5_QUERY_PREFIX)
+    assert len(model.get_query_embedding("سؤال")) == 384
+    shutil.rmtree(rebuilt)
+    assert (provision_onnx(folder) / ONNX_MARKER).is_file()
+
+
+def test_serving_with_onnx_never_imports_torch(tmp_path, model_dir):
+    """The point of the ONNX backend: a process that answers does not pay for torch."""
+    code = (
+        "import sys\n"
+        "from assistant import build_assistant, load_settings\n"
+        f"a = build_assistant(load_settings(data_dir={str(tmp_path)!r}, model_dir={str(model_dir)!r}))\n"
+        "answer = a.ask('Where is the coalition military leadership based?')\n"
+        "assert answer.citations, answer\n"
+        "heavy = sorted(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules)\n"
+        "print(','.join(heavy) or 'none')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600,
+                          cwd=PROJECT_ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == "none"
