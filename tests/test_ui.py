@@ -24,7 +24,7 @@ import gradio as gr
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from assistant import Answer, Citation, QuestionError, RetrievalMode, StoreError
+from assistant import Answer, AnswerBackend, Citation, QuestionError, RetrievalMode, StoreError
 from assistant.settings import PROJECT_ROOT
 from ui.app import (
     EMPTY_SOURCES_HTML,
@@ -640,7 +640,8 @@ def test_a_turn_adds_the_question_then_the_answer():
 def test_ask_options_validates_the_settings_values():
     assert ask_options({"top_k": 4.0, "mode": "dense"}) == {"top_k": 4, "mode": RetrievalMode.DENSE}
     assert ask_options({"top_k": None, "mode": None}) == {}
-    for bad in ({"top_k": 0}, {"top_k": "many"}, {"mode": "magic"}):
+    assert ask_options({"backend": "openai"}) == {"backend": AnswerBackend.OPENAI}
+    for bad in ({"top_k": 0}, {"top_k": "many"}, {"mode": "magic"}, {"backend": "gpt-9"}):
         with pytest.raises(QuestionError):
             ask_options(bad)
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from assistant import CorpusError, QuestionError, RetrievalMode, StoreError
+from assistant import AnswerBackend, CorpusError, QuestionError, RetrievalMode, StoreError
 
 if TYPE_CHECKING:
     from assistant import Answer, Assistant, Citation, Settings
@@ -264,7 +264,16 @@ def build_settings_controls(settings: Settings) -> dict[str, gr.components.Compo
         value=settings.retrieval_mode.value,
         label="Retrieval mode · طريقة البحث",
     )
-    # Answer backend: a gr.Dropdown under the key "backend" goes here (see ask_options).
+    controls["backend"] = gr.Dropdown(
+        choices=[("Extractive (quotes the article; no LLM)", AnswerBackend.EXTRACTIVE.value),
+                 ("OpenAI-compatible server", AnswerBackend.OPENAI.value),
+                 ("Ollama", AnswerBackend.OLLAMA.value),
+                 ("llama.cpp (local GGUF)", AnswerBackend.LLAMACPP.value)],
+        value=settings.answer_backend.value,
+        label="Answer backend · طريقة الإجابة",
+        info="LLM backends use the URL and model from the settings (ASSISTANT_LLM_BASE_URL, ASSISTANT_LLM_MODEL); "
+             "their answers are verified and fall back to quoting when they are not grounded.",
+    )
     return controls
 
 
@@ -287,6 +296,13 @@ def ask_options(options: dict[str, Any]) -> dict[str, Any]:
         except ValueError:
             choices = ", ".join(m.value for m in RetrievalMode)
             raise QuestionError(f"unknown retrieval mode {mode!r}; choose one of {choices}") from None
+    backend = options.get("backend")
+    if backend:
+        try:
+            kwargs["backend"] = AnswerBackend(backend)
+        except ValueError:
+            choices = ", ".join(b.value for b in AnswerBackend)
+            raise QuestionError(f"unknown answer backend {backend!r}; choose one of {choices}") from None
     return kwargs
 
 
