@@ -111,7 +111,11 @@ class ExtractiveAnswerer:
         citations = tuple(self._citation(n, hit) for n, hit in enumerate(chosen, start=1))
         wants_english = language is Language.ENGLISH
         parts = [f"{_shown_text(c, wants_english)} [{c.n}]" for c in citations]
-        missing = wants_english and any(c.translation is None for c in citations)
+        # An English document needs no rendering: only non-English originals without one count.
+        missing = wants_english and any(
+            not hit.node.metadata.get("translation") and hit.node.metadata.get("lang") != Language.ENGLISH.value
+            for hit in chosen
+        )
         return Draft(" ".join(parts), citations, abstained=False, note=NO_RENDERING_NOTE if missing else "")
 
     def _select(self, question: str, hits: list[NodeWithScore]) -> list[NodeWithScore]:

@@ -121,3 +121,15 @@ def test_english_questions_about_a_document_without_rendering_quote_the_original
     assert answer.citations[0].translation is None
     assert answer.citations[0].quote in answer.text
     assert "No English rendering is available" in answer.note
+
+
+def test_english_documents_need_no_rendering_note(fresh_settings, tmp_path):
+    from assistant import build_assistant
+
+    assistant = build_assistant(fresh_settings)
+    path = tmp_path / "briefing.txt"
+    path.write_text("The solar plant in Tabuk produced 300 megawatts in its first year.\n", encoding="utf-8")
+    assistant.ingest(path)
+    answer = assistant.ask("How much power did the solar plant in Tabuk produce?")
+    assert answer.citations and answer.citations[0].document_id == "briefing"
+    assert answer.note == ""
