@@ -38,6 +38,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from assistant import build_assistant, load_settings  # noqa: E402
 from assistant.corpus import Document  # noqa: E402
+from assistant.embedding import embedding_model_id  # noqa: E402
 from assistant.segmentation import segment, sentences_of  # noqa: E402
 from assistant.settings import PROJECT_ROOT, RetrievalMode  # noqa: E402
 
@@ -192,6 +193,7 @@ def main() -> None:
         "pool": {"ours": pool, "segmenter_count": stats["our_pool"], "xquad_sentence_breaks": stats["reference_pool"]},
         "mapping": stats,
         "candidates": settings.candidates,
+        "embedding": f"{embedding_model_id(settings)}, backend {getattr(settings, 'embedding_backend', 'torch')}",
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "warm_up_s": round(warm_up_s, 2),
         "ingest_s": round(ingest_s, 2),
@@ -217,7 +219,8 @@ def markdown(report: dict) -> str:
         f"answer_start), {m['unmapped']} unmapped; {m['same_span_as_reference']} gold sentences are "
         f"exactly XQuAD's. Ingest ({report['ingested_documents']} documents, through "
         f"`Assistant.ingest_documents`): {report['ingest_s']:.1f} s (model load before it: "
-        f"{report['warm_up_s']:.1f} s). {report['candidates']} candidates per retriever. Load average at the "
+        f"{report['warm_up_s']:.1f} s). Embedding model: {report['embedding']}. {report['candidates']} candidates "
+        f"per retriever. Load average at the "
         f"end (the 2 cores were shared with other work): {report['load_average_after']}.",
         "",
         "| mode | direction | R@1 all | R@5 all | MRR@10 all | R@1 held-out | R@5 held-out | MRR@10 held-out "
