@@ -13,6 +13,7 @@ first (it keeps elements such as ``<img src=x>``, minus their event handlers).
 
 from __future__ import annotations
 
+import enum
 import html
 import logging
 import re
@@ -289,21 +290,18 @@ def ask_options(options: dict[str, Any]) -> dict[str, Any]:
         if not 1 <= top_k <= MAX_TOP_K:
             raise QuestionError(f"the number of sources must be between 1 and {MAX_TOP_K}")
         kwargs["top_k"] = top_k
-    mode = options.get("mode")
-    if mode:
-        try:
-            kwargs["mode"] = RetrievalMode(mode)
-        except ValueError:
-            choices = ", ".join(m.value for m in RetrievalMode)
-            raise QuestionError(f"unknown retrieval mode {mode!r}; choose one of {choices}") from None
-    backend = options.get("backend")
-    if backend:
-        try:
-            kwargs["backend"] = AnswerBackend(backend)
-        except ValueError:
-            choices = ", ".join(b.value for b in AnswerBackend)
-            raise QuestionError(f"unknown answer backend {backend!r}; choose one of {choices}") from None
+    for key, choices, what in (("mode", RetrievalMode, "retrieval mode"), ("backend", AnswerBackend, "answer backend")):
+        if options.get(key):
+            kwargs[key] = _choice(choices, options[key], what)
     return kwargs
+
+
+def _choice(choices: type[enum.Enum], value: Any, what: str) -> enum.Enum:
+    try:
+        return choices(value)
+    except ValueError:
+        names = ", ".join(choice.value for choice in choices)
+        raise QuestionError(f"unknown {what} {value!r}; choose one of {names}") from None
 
 
 def _friendly(error: Exception) -> str:
