@@ -38,8 +38,10 @@ test: install
 eval: build
 	$(VENV)/bin/assistant eval
 
+# Latency, cold start, ingest, provisioning, memory, scale and baselines (docs/benchmarks.md);
+# `make bench BENCH_ARGS=--quick` for a short run, BENCH_ARGS=--scale=10000,100000 for the big corpus.
 bench: build
-	$(PY) benchmarks/latency.py
+	$(PY) benchmarks/perf.py $(BENCH_ARGS)
 
 clean:
 	rm -rf .data runs test-output

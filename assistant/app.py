@@ -94,7 +94,7 @@ class Assistant:
         bm25 = build_bm25(searchable, self.settings.candidates) if searchable else None
         retrievers = {
             mode: HybridRetriever(store.vector_store, embed_model, sentences, bm25,
-                                  FusionWeights.for_mode(mode), self.settings.candidates)
+                                  FusionWeights.for_mode(mode), self.settings.candidates, searchable=searchable)
             for mode in RetrievalMode
         }
         paragraphs = {(n.metadata["document_id"], n.metadata["paragraph_id"]): n

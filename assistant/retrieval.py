@@ -7,6 +7,7 @@ normalised, stemmed tokens. Hits are merged per sentence id, so a sentence is ne
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -65,16 +66,23 @@ class HybridRetriever(BaseRetriever):
         bm25: BM25Retriever | None,
         weights: FusionWeights,
         candidates: int,
+        searchable: Iterable[TextNode] | None = None,
     ) -> None:
         super().__init__()
         index = VectorStoreIndex.from_vector_store(vector_store, embed_model=embed_model)
         self._embed_model = embed_model
+        self._vector_store = vector_store
+        self._candidates = candidates
         self._dense = index.as_retriever(
             similarity_top_k=candidates, filters=kind_filter(KIND_SENTENCE, KIND_RENDERING))
         self._paragraphs = index.as_retriever(
             similarity_top_k=max(3, candidates // 4), filters=kind_filter(KIND_PARAGRAPH))
         self._bm25 = bm25 if weights.bm25 else None
         self._by_key = {_sentence_key(node): node for node in sentences}
+        self._position = {key: n for n, key in enumerate(self._by_key)}
+        # Store record id -> sentence key, for the sentences and their renderings (see _dense_hits).
+        self._key_of_id = {node.node_id: _sentence_key(node)
+                           for node in (self._by_key.values() if searchable is None else searchable)}
         self._weights = weights
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
@@ -90,19 +98,41 @@ class HybridRetriever(BaseRetriever):
 
     def _add_dense(self, query: QueryBundle, scores: dict[tuple[str, str, str], float]) -> None:
         best: dict[tuple[str, str, str], float] = {}
-        for hit in self._dense.retrieve(query):
-            key = _sentence_key(hit.node)
-            best[key] = max(best.get(key, 0.0), _cosine(hit.score))
+        for key, similarity in self._dense_hits(query):
+            best[key] = max(best.get(key, 0.0), _cosine(similarity))
         paragraphs = {
             (hit.node.metadata["document_id"], hit.node.metadata["paragraph_id"]): _cosine(hit.score)
             for hit in (self._paragraphs.retrieve(query) if self._weights.paragraph else [])
         }
-        for key, node in self._by_key.items():
+        # Without paragraph scores only the dense hits can score: visit them alone (in the same
+        # order as the full scan, so ties rank as before) instead of every sentence of the store.
+        visit = self._by_key.items() if paragraphs else [
+            (key, self._by_key[key]) for key in sorted(best.keys() & self._by_key.keys(), key=self._position.__getitem__)]
+        for key, node in visit:
             paragraph = paragraphs.get((key[0], node.metadata["paragraph_id"]))
             if key in best or paragraph is not None:
                 scores[key] = scores.get(key, 0.0) + (
                     self._weights.sentence * best.get(key, 0.0) + self._weights.paragraph * (paragraph or 0.0)
                 ) / (self._weights.sentence + self._weights.paragraph)
+
+    def _dense_hits(self, query: QueryBundle) -> list[tuple[tuple[str, str, str], float | None]]:
+        """(sentence key, similarity) of the ``candidates`` nearest sentences and renderings.
+
+        Chroma evaluates a metadata filter over every record it matches, which grows with the store
+        (70 ms a query at 12k records, docs/benchmarks.md "Performance"), and fetching each hit's
+        metadata costs more than the search. So the nearest records of any kind are fetched first,
+        ids and distances only, and the paragraphs and document markers among them dropped; only
+        when fewer than ``candidates`` sentences remain does the filtered query answer instead.
+        """
+        fetch = 3 * self._candidates
+        collection = self._vector_store._collection  # noqa: SLF001 - the library exposes no public getter
+        found = collection.query(query_embeddings=[query.embedding], n_results=fetch, include=["distances"])
+        ids, distances = found["ids"][0], found["distances"][0]
+        # Similarity as ChromaVectorStore reports it (exp(-distance)), so _cosine applies unchanged.
+        hits = [(self._key_of_id[i], math.exp(-d)) for i, d in zip(ids, distances) if i in self._key_of_id]
+        if len(hits) >= self._candidates or len(ids) < fetch:  # enough, or the whole store was seen
+            return hits[: self._candidates]
+        return [(_sentence_key(hit.node), hit.score) for hit in self._dense.retrieve(query)]
 
     def _add_bm25(self, query: QueryBundle, scores: dict[tuple[str, str, str], float]) -> None:
         assert self._bm25 is not None

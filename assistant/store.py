@@ -45,6 +45,7 @@ _BOOKKEEPING = [
 
 
 ADD_BATCH = 256
+GET_PAGE = 10_000
 
 
 class StoreError(RuntimeError):
@@ -231,8 +232,13 @@ class SentenceStore:
         """The stored nodes of the given kinds, of the newest complete version of each document."""
         latest = {info.id: info.checksum for info in self.documents()}  # sorted: the newest wins
         complete = set(latest.items())
+        found: list[TextNode] = []
         with store_errors(self._settings):
-            found = self.vector_store.get_nodes(node_ids=None, filters=kind_filter(*kinds))
+            # In pages: Chroma fails a get of more than ~32k records ("too many SQL variables"), which
+            # about 27k sentences with their paragraphs reach (benchmarks/perf.py --scale 100000).
+            where = {"kind": {"$in": list(kinds)}}
+            while page := self.vector_store._get(limit=GET_PAGE, where=where, offset=len(found)).nodes:  # noqa: SLF001
+                found += page
         return [n for n in found if (n.metadata["document_id"], n.metadata["checksum"]) in complete]
 
 

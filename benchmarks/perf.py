@@ -471,7 +471,7 @@ def markdown(report: dict[str, Any]) -> str:
     corpora = [("article", report.get("serve_article"))] + [
         (f"{int(n):,} sentences", v.get("serve")) for n, v in report.get("scale", {}).items()]
     for name, serve in corpora:
-        if not serve:
+        if not serve or "latency_ms" not in serve:
             continue
         ours = serve["latency_ms"]["ours_hybrid"]["p50"]
         for path, lat in serve["latency_ms"].items():
@@ -502,6 +502,8 @@ def markdown(report: dict[str, Any]) -> str:
                      f"{b['build_s']} s (cached embeddings {b['embedding_cache']}); serving: warm-up "
                      f"{sv.get('warm_up_s')} s, VmHWM {sv.get('memory_serving', {}).get('vmhwm_mb')} MB, "
                      f"gold cited {sv.get('gold_cited')}.")
+    for part, error in report.get("errors", {}).items():
+        lines.append(f"- FAILED {part}: `{error.strip().splitlines()[-1][:300]}`")
     return "\n".join(lines) + "\n"
 
 
@@ -547,30 +549,42 @@ def main() -> None:
         "rounds": rounds, "load_start": load(),
     }}
     log = lambda message: print(f"[{time.strftime('%H:%M:%S')} load {load()[0]}] {message}", file=sys.stderr, flush=True)  # noqa: E731
+
+    def attempt(part: str, call: Any) -> Any:
+        """Run one part; a failure is recorded in the report (and printed), not fatal to the rest."""
+        try:
+            return call()
+        except Exception as error:  # noqa: BLE001 - the report says what failed and the run goes on
+            log(f"{part} FAILED: {str(error)[-1500:]}")
+            report.setdefault("errors", {})[part] = str(error)[-4000:]
+            return None
+
     try:
         if "help" in parts:
             log("assistant --help")
-            report["help"] = time_help(3 if args.quick else 7)
+            report["help"] = attempt("help", lambda: time_help(3 if args.quick else 7))
         article_dir = work / "article"
         if parts & {"cli", "serve"}:
             log("building the article index")
-            report["build_article"] = run_worker("build", {"data_dir": str(article_dir), "model_dir": str(model_dir)})
+            report["build_article"] = attempt("build", lambda: run_worker(
+                "build", {"data_dir": str(article_dir), "model_dir": str(model_dir)}))
         if "cli" in parts:
             log("cold start: python -m assistant ask")
-            report["cli_ask"] = time_cli_ask(article_dir, model_dir, 2 if args.quick else 5)
+            report["cli_ask"] = attempt("cli", lambda: time_cli_ask(article_dir, model_dir, 2 if args.quick else 5))
         if "serve" in parts:
             log("serving the article: warm latency, baselines, memory")
-            report["serve_article"] = run_worker("serve", {"data_dir": str(article_dir), "model_dir": str(model_dir),
-                                                           "rounds": rounds})
+            report["serve_article"] = attempt("serve", lambda: run_worker(
+                "serve", {"data_dir": str(article_dir), "model_dir": str(model_dir), "rounds": rounds}))
         if "ingest" in parts:
             log("ingest throughput (XQuAD-R, real embeddings)")
-            report["ingest"] = run_worker("ingest", {"data_dir": str(work / "ingest"), "model_dir": str(model_dir),
-                                                     "xquad": str(args.xquad), "limit": 12 if args.quick else None})
+            report["ingest"] = attempt("ingest", lambda: run_worker("ingest", {
+                "data_dir": str(work / "ingest"), "model_dir": str(model_dir), "xquad": str(args.xquad),
+                "limit": 12 if args.quick else None}))
         if "provision" in parts:
             log("first-time provisioning into an empty directory")
             target = Path(tempfile.mkdtemp(prefix="perf-models-"))
             try:
-                report["provision"] = run_worker("provision", {"dir": str(target)})
+                report["provision"] = attempt("provision", lambda: run_worker("provision", {"dir": str(target)}))
             finally:
                 shutil.rmtree(target, ignore_errors=True)
         if "scale" in parts:
@@ -578,12 +592,14 @@ def main() -> None:
             for n in scale:
                 data_dir = work / f"scale-{n}"
                 log(f"scale {n}: building")
-                built = run_worker("scale", {"data_dir": str(data_dir), "model_dir": str(model_dir), "sentences": n,
-                                             "xquad": str(args.xquad), "cache_dir": str(args.out / "cache")})
+                built = attempt(f"scale {n} build", lambda: run_worker("scale", {
+                    "data_dir": str(data_dir), "model_dir": str(model_dir), "sentences": n, "xquad": str(args.xquad),
+                    "cache_dir": str(args.out.resolve() / "cache")}))
                 log(f"scale {n}: serving")
-                served = run_worker("serve", {"data_dir": str(data_dir), "model_dir": str(model_dir),
-                                              "rounds": 1, "limit": None})
-                report["scale"][str(n)] = {"build": built, "serve": served}
+                served = built and attempt(f"scale {n} serve", lambda: run_worker("serve", {
+                    "data_dir": str(data_dir), "model_dir": str(model_dir), "rounds": 1, "limit": None}))
+                if built:
+                    report["scale"][str(n)] = {"build": built, "serve": served or {}}
                 if not args.keep:
                     shutil.rmtree(data_dir, ignore_errors=True)
     finally:
@@ -591,6 +607,8 @@ def main() -> None:
             shutil.rmtree(work, ignore_errors=True)
     report["meta"]["load_end"] = load()
     report["meta"]["seconds"] = round((datetime.datetime.now() - started).total_seconds(), 1)
+    for key in [k for k, v in report.items() if v is None]:
+        del report[key]
     report["summary"] = summary(report)
     out = args.out / started.strftime("%Y%m%d-%H%M%S")
     out.mkdir(parents=True, exist_ok=True)

@@ -106,8 +106,6 @@ def test_the_export_is_rebuilt_when_missing_or_damaged(tmp_path, st_folder):
     rebuilt = provision_onnx(folder)
     model = OnnxE5Embedding(rebuilt, query_instruction=E5_QUERY_PREFIX)
     assert len(model.get_query_embedding("سؤال")) == 384
-    shutil.rmtree(rebuilt)
-    assert (provision_onnx(folder) / ONNX_MARKER).is_file()
 
 
 def test_serving_with_onnx_never_imports_torch(tmp_path, model_dir):
