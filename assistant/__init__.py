@@ -21,6 +21,7 @@ _EXPORTS = {
     "CorpusError": "corpus",
     "Document": "corpus",
     "AnswerBackend": "settings",
+    "EmbeddingBackend": "settings",
     "RetrievalMode": "settings",
     "Settings": "settings",
     "load_settings": "settings",
@@ -33,7 +34,7 @@ __all__ = sorted(_EXPORTS)
 if TYPE_CHECKING:
     from .app import Assistant, IngestResult, QuestionError, build_assistant
     from .corpus import CorpusError, Document
-    from .settings import AnswerBackend, RetrievalMode, Settings, load_settings
+    from .settings import AnswerBackend, EmbeddingBackend, RetrievalMode, Settings, load_settings
     from .store import DocumentInfo, StoreError
     from .types import Answer, Citation
 

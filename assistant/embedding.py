@@ -11,6 +11,8 @@ used with the other:
   sentence-transformers folder in the model cache) and run by onnxruntime with the ``tokenizers``
   tokenizer. No torch or sentence-transformers at run time: a process starts seconds sooner, a
   query is encoded faster, and the weights are mapped from disk rather than copied into memory.
+  (An int8 export encodes twice as fast but costs 0.04 of EN->AR recall@1 on XQuAD-R, so it is
+  not used: docs/benchmarks.md, "Performance".)
 * ``torch``: sentence-transformers through llama-index's ``HuggingFaceEmbedding`` (any other
   ``EMBEDDING_MODEL`` always uses this one).
 """
@@ -27,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import Field, PrivateAttr
 
-from .settings import Settings
+from .settings import EmbeddingBackend, Settings
 
 if TYPE_CHECKING:
     import numpy as np
@@ -35,13 +37,15 @@ if TYPE_CHECKING:
 # e5 was trained with these prefixes; without them query/passage similarities drop markedly.
 E5_QUERY_PREFIX = "query: "
 E5_PASSAGE_PREFIX = "passage: "
-EMBEDDING_BACKENDS = ("onnx", "torch")
 # Bump whenever the exported folder changes: its name carries it.
 ONNX_FORMAT_VERSION = 2
 ONNX_MARKER = "onnx.json"
-# Passages are encoded sorted by length, in batches of at most this many texts and padded tokens.
+# Passages are encoded sorted by length, in batches of at most this many texts and padded tokens,
+# and at least this share of real (not padding) tokens: a document's few long paragraphs padded
+# its sentences to their length, which made ingest twice as slow as encoding the same texts at once.
 ONNX_BATCH_TEXTS = 32
 ONNX_BATCH_TOKENS = 4096
+ONNX_BATCH_MIN_FILL = 0.8
 
 
 def embedding_model_id(settings: Settings) -> str:
@@ -58,11 +62,8 @@ def load_embed_model(settings: Settings) -> BaseEmbedding:
     """Load the model (call once per process and keep it; the first call may build it)."""
     from .provision import provision_e5
 
-    backend = settings.embedding_backend
-    if backend not in EMBEDDING_BACKENDS:
-        raise ValueError(f"setting embedding_backend={backend!r} is invalid: use one of {', '.join(EMBEDDING_BACKENDS)}")
     custom = settings.embedding_model
-    if not custom and backend == "onnx":
+    if not custom and settings.embedding_backend is EmbeddingBackend.ONNX:
         folder = provision_onnx(provision_e5(settings.model_cache_dir))
         return OnnxE5Embedding(folder, query_instruction=E5_QUERY_PREFIX, text_instruction=E5_PASSAGE_PREFIX)
 
@@ -134,15 +135,8 @@ class OnnxE5Embedding(BaseEmbedding):
         else:
             encodings = self._tokenizer.encode_batch(texts)
         lengths = [len(e.ids) for e in encodings]
-        order = sorted(range(len(texts)), key=lengths.__getitem__)
         out: np.ndarray | None = None
-        start = 0
-        while start < len(order):
-            end = start + 1
-            while (end < len(order) and end - start < ONNX_BATCH_TEXTS
-                   and (end - start + 1) * lengths[order[end]] <= ONNX_BATCH_TOKENS):
-                end += 1
-            batch = order[start:end]
+        for batch in length_batches(lengths):
             width = lengths[batch[-1]]
             ids = np.full((len(batch), width), self._pad_id, dtype=np.int64)
             mask = np.zeros((len(batch), width), dtype=np.int64)
@@ -153,7 +147,6 @@ class OnnxE5Embedding(BaseEmbedding):
             if out is None:
                 out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
             out[batch] = vectors
-            start = end
         assert out is not None or not texts
         return out if out is not None else np.empty((0, 0), dtype=np.float32)
 
@@ -168,6 +161,28 @@ class OnnxE5Embedding(BaseEmbedding):
 
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
         return self.encode([self.text_instruction + text for text in texts]).tolist() if texts else []
+
+
+def length_batches(lengths: list[int], max_texts: int = ONNX_BATCH_TEXTS, max_tokens: int = ONNX_BATCH_TOKENS,
+                   min_fill: float = ONNX_BATCH_MIN_FILL) -> list[list[int]]:
+    """Indexes of ``lengths`` in batches, shortest first: each batch is padded to its last length.
+
+    A text joins the current batch while the batch stays within ``max_texts`` and ``max_tokens``
+    padded tokens and at least ``min_fill`` of those tokens are real.
+    """
+    batches: list[list[int]] = []
+    batch: list[int] = []
+    real = 0
+    for index in sorted(range(len(lengths)), key=lengths.__getitem__):
+        size, width = len(batch) + 1, lengths[index]
+        if batch and (size > max_texts or size * width > max_tokens or real + width < min_fill * size * width):
+            batches.append(batch)
+            batch, real = [], 0
+        batch.append(index)
+        real += width
+    if batch:
+        batches.append(batch)
+    return batches
 
 
 # ----------------------------------------------------------------------------- the ONNX export

@@ -24,6 +24,13 @@ class AnswerBackend(str, enum.Enum):
     LLAMACPP = "llamacpp"  # a local GGUF file through llama-cpp-python (optional extra)
 
 
+class EmbeddingBackend(str, enum.Enum):
+    """How the bundled model runs (assistant/embedding.py)."""
+
+    ONNX = "onnx"  # onnxruntime over an export built once; no torch at run time (the default)
+    TORCH = "torch"  # sentence-transformers (any other embedding_model always uses it)
+
+
 class RetrievalMode(str, enum.Enum):
     HYBRID = "hybrid"
     DENSE = "dense"
@@ -48,9 +55,8 @@ class Settings:
     model_dir: Path | None = None
     # "" means the bundled multilingual-e5-small; otherwise any sentence-transformers path.
     embedding_model: str = ""
-    # How the bundled model runs: "onnx" (onnxruntime, exported once at build time; no torch at run
-    # time) or "torch" (sentence-transformers). Same vectors, so the index works with either.
-    embedding_backend: str = "onnx"
+    # How the bundled model runs. Same vectors, so the index works with either.
+    embedding_backend: EmbeddingBackend = EmbeddingBackend.ONNX
     retrieval_mode: RetrievalMode = RetrievalMode.HYBRID
     top_k: int = 3
     # Candidates each retriever contributes before fusion.
@@ -101,6 +107,7 @@ def _coerce(name: str, value: Any) -> Any:
         "float": float,
         "str": str,
         "RetrievalMode": RetrievalMode,
+        "EmbeddingBackend": EmbeddingBackend,
         "AnswerBackend": AnswerBackend,
     }
     try:

@@ -201,9 +201,34 @@ def worker_serve(args: dict[str, Any]) -> dict[str, Any]:
     timed("llamaindex_query_engine", lambda q: engine.query(q))
     timed("llamaindex_retriever", lambda q: retriever.retrieve(q))
     result["latency_ms"] = latency
+    result["ann_recall"] = ann_recall(assistant, [item["question"] for item in items])
     result["memory_end"] = memory()
     result["load_end"] = load()
     return result
+
+
+def ann_recall(assistant: Any, questions: list[str], k: int = 60) -> dict[str, float]:
+    """How many of the exact ``k`` nearest records Chroma's HNSW index returns (k: what retrieval fetches)."""
+    import numpy as np
+
+    collection = assistant._store.vector_store._collection  # noqa: SLF001
+    ids: list[str] = []
+    vectors = []
+    while page := collection.get(include=["embeddings"], limit=10_000, offset=len(ids)):
+        if not page["ids"]:
+            break
+        ids += page["ids"]
+        vectors.append(np.asarray(page["embeddings"], dtype=np.float32))
+    matrix = np.concatenate(vectors)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    recalls = []
+    for question in questions:
+        query = np.asarray(assistant._embed_model.get_query_embedding(question), dtype=np.float32)  # noqa: SLF001
+        exact = {ids[i] for i in np.argsort(-(matrix @ query))[:k]}
+        found = collection.query(query_embeddings=[query.tolist()], n_results=k, include=[])["ids"][0]
+        recalls.append(len(exact & set(found)) / min(k, len(ids)))
+    return {"k": k, "records": len(ids), "mean": round(statistics.fmean(recalls), 4), "min": round(min(recalls), 4),
+            "below_0.9": sum(r < 0.9 for r in recalls)}
 
 
 def worker_ingest(args: dict[str, Any]) -> dict[str, Any]:
@@ -501,7 +526,7 @@ def markdown(report: dict[str, Any]) -> str:
         lines.append(f"- scale {int(n):,}: {b['sentences']} sentences in {b['documents']} documents, built in "
                      f"{b['build_s']} s (cached embeddings {b['embedding_cache']}); serving: warm-up "
                      f"{sv.get('warm_up_s')} s, VmHWM {sv.get('memory_serving', {}).get('vmhwm_mb')} MB, "
-                     f"gold cited {sv.get('gold_cited')}.")
+                     f"gold cited {sv.get('gold_cited')}, HNSW recall of the exact nearest {sv.get('ann_recall')}.")
     for part, error in report.get("errors", {}).items():
         lines.append(f"- FAILED {part}: `{error.strip().splitlines()[-1][:300]}`")
     return "\n".join(lines) + "\n"

@@ -14,22 +14,42 @@ import sys
 import numpy as np
 import pytest
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from assistant.embedding import (
     E5_PASSAGE_PREFIX,
     E5_QUERY_PREFIX,
     ONNX_MARKER,
     OnnxE5Embedding,
     embedding_model_id,
+    length_batches,
     load_embed_model,
     provision_onnx,
 )
 from assistant.provision import provision_e5
-from assistant.settings import PROJECT_ROOT, load_settings
+from assistant.settings import PROJECT_ROOT, EmbeddingBackend, load_settings
 
-pytestmark = pytest.mark.slow
 
 GOLD = PROJECT_ROOT / "corpus" / "gold_qa.jsonl"
 ARTICLE = PROJECT_ROOT / "corpus" / "coalition_communique.ar.txt"
+
+
+@given(st.lists(st.integers(min_value=1, max_value=600), max_size=120))
+def test_length_batches_cover_every_text_once_and_bound_padding(lengths):
+    batches = length_batches(lengths, max_texts=8, max_tokens=1024, min_fill=0.8)
+    assert sorted(i for batch in batches for i in batch) == list(range(len(lengths)))
+    for batch in batches:
+        width = max(lengths[i] for i in batch)
+        assert lengths[batch[-1]] == width  # padded to its last text
+        if len(batch) > 1:
+            assert len(batch) <= 8 and len(batch) * width <= 1024
+            assert sum(lengths[i] for i in batch) >= 0.8 * len(batch) * width
+
+
+def test_short_texts_are_not_padded_to_a_long_ones_length():
+    """A document's sentences and its paragraph: the sentences go together, the paragraph alone."""
+    assert length_batches([30, 32, 31, 400, 29]) == [[4, 0, 2, 1], [3]]
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +77,7 @@ def cosines(a: list[list[float]], b: list[list[float]]) -> np.ndarray:
     return (a * b).sum(axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
 
 
+@pytest.mark.slow
 def test_query_embeddings_match_torch_on_every_gold_question(onnx_model, torch_model):
     questions = gold_questions()
     assert len(questions) >= 170
@@ -66,6 +87,7 @@ def test_query_embeddings_match_torch_on_every_gold_question(onnx_model, torch_m
     assert np.allclose(np.linalg.norm(onnx, axis=1), 1.0, atol=1e-4)
 
 
+@pytest.mark.slow
 def test_batched_passages_match_torch_whatever_their_lengths(onnx_model, torch_model):
     """Sorted-length batches pad short texts; padding must not change any vector."""
     lines = [line for line in ARTICLE.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -78,9 +100,10 @@ def test_batched_passages_match_torch_whatever_their_lengths(onnx_model, torch_m
     assert cosines(alone, onnx[:5]).min() >= 0.99999
 
 
+@pytest.mark.slow
 def test_the_default_backend_is_onnx_and_keeps_the_index_identity(model_dir):
     settings = load_settings(env={}, model_dir=model_dir)
-    assert settings.embedding_backend == "onnx"
+    assert settings.embedding_backend is EmbeddingBackend.ONNX
     assert isinstance(load_embed_model(settings), OnnxE5Embedding)
     # Equivalent vectors: an index built with either backend opens with the other.
     torch_settings = load_settings(env={}, model_dir=model_dir, embedding_backend="torch")
@@ -88,10 +111,11 @@ def test_the_default_backend_is_onnx_and_keeps_the_index_identity(model_dir):
 
 
 def test_an_unknown_backend_is_refused(model_dir):
-    with pytest.raises(ValueError, match="embedding_backend"):
-        load_embed_model(load_settings(env={}, model_dir=model_dir, embedding_backend="tensorflow"))
+    with pytest.raises(ValueError, match="embedding_backend='tensorflow' is invalid"):
+        load_settings(env={"ASSISTANT_EMBEDDING_BACKEND": "tensorflow"}, model_dir=model_dir)
 
 
+@pytest.mark.slow
 def test_the_export_is_rebuilt_when_missing_or_damaged(tmp_path, st_folder):
     """A private copy of the model folder, so the shared export is left alone."""
     import shutil
@@ -108,6 +132,7 @@ def test_the_export_is_rebuilt_when_missing_or_damaged(tmp_path, st_folder):
     assert len(model.get_query_embedding("سؤال")) == 384
 
 
+@pytest.mark.slow
 def test_serving_with_onnx_never_imports_torch(tmp_path, model_dir):
     """The point of the ONNX backend: a process that answers does not pay for torch."""
     code = (

@@ -60,6 +60,20 @@ def test_store_persists_across_instances(store_settings):
     assert second.ask("Where is the coalition's military leadership based?").citations[0].sentence_id == "p10.s1"
 
 
+def test_hnsw_search_breadth_is_set_even_on_a_collection_made_with_chroma_defaults(store_settings):
+    from assistant.embedding import embedding_model_id
+    from assistant.store import HNSW_EF_SEARCH, IndexParams, SentenceStore, _client, collection_name
+
+    params = IndexParams(embedding_model_id(store_settings))
+    made = _client(store_settings).create_collection(
+        collection_name(store_settings.namespace), metadata=params.as_metadata(), embedding_function=None)
+    assert made.configuration_json["hnsw"]["ef_search"] != HNSW_EF_SEARCH  # Chroma's default (100)
+    opened = SentenceStore(store_settings, params).vector_store._collection  # noqa: SLF001
+    assert opened.configuration_json["hnsw"]["ef_search"] == HNSW_EF_SEARCH
+    again = _client(store_settings).get_collection(collection_name(store_settings.namespace))
+    assert again.configuration_json["hnsw"]["ef_search"] == HNSW_EF_SEARCH  # persisted, not per process
+
+
 def test_a_store_built_with_another_model_is_refused(fresh_settings):
     build_assistant(fresh_settings).warm_up()
     from assistant.store import IndexParams, SentenceStore
@@ -115,6 +129,7 @@ def test_a_server_lost_mid_session_fails_one_request_and_the_next_reconnects(fre
     from conftest import ChromaServer
 
     server = ChromaServer(tmp_path / "server").start()
+    restarted = ChromaServer(server.path, port=server.port)
     try:
         assistant = build_assistant(dataclasses.replace(fresh_settings, chroma_url=server.url)).warm_up()
         question = "Where is the coalition's military leadership based?"
@@ -122,11 +137,11 @@ def test_a_server_lost_mid_session_fails_one_request_and_the_next_reconnects(fre
         server.stop()
         with pytest.raises(StoreError, match=server.url):
             assistant.ask(question)
-        ChromaServer(server.path, port=server.port).start()
+        restarted.start()
         assert assistant.ask(question).citations[0].sentence_id == "p10.s1"
     finally:
         server.stop()
-        ChromaServer(server.path, port=server.port).stop()
+        restarted.stop()  # the same object that started it: it holds the process
 
 
 def test_an_ingest_killed_midway_leaves_no_half_document(fresh_settings, chroma_url, tmp_path):
