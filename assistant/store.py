@@ -109,9 +109,14 @@ def nodes_for_document(document: Document, ingested_at: float) -> list[TextNode]
     return nodes
 
 
+def record_id(document_id: str, checksum: str, local_id: str) -> str:
+    """The store id of a node: a paragraph's ``local_id`` is its paragraph id, a sentence's its sentence id."""
+    return f"{document_id}:{checksum}:{local_id}"
+
+
 def _node(local_id: str, document: Document, text: str, metadata: dict[str, Any]) -> TextNode:
     return TextNode(
-        id_=f"{document.id}:{document.checksum}:{local_id}",
+        id_=record_id(document.id, document.checksum, local_id),
         text=text,
         metadata=metadata,
         excluded_embed_metadata_keys=_BOOKKEEPING,

@@ -1,0 +1,57 @@
+"""Fusion of the dense, BM25 and paragraph-context signals, on the real store and model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.retrieval import FusionWeights, HybridRetriever
+from assistant.settings import RetrievalMode
+
+pytestmark = pytest.mark.slow
+
+# p13 (the four pillars) has three sentences, p16 (foreign fighters) two; the rest have one.
+QUESTION = "What are the four pillars of the coalition's approach against ISIS?"
+
+
+def dense_retriever(assistant, context: float) -> HybridRetriever:
+    index = assistant._current_index()  # noqa: SLF001
+    return HybridRetriever(assistant._store.vector_store, assistant._embed_model, index.sentences, None,  # noqa: SLF001
+                           FusionWeights(sentence=1.0, context=context, bm25=0.0), assistant.settings.candidates)
+
+
+def cosine(a: list[float], b: list[float]) -> float:
+    a, b = np.asarray(a), np.asarray(b)
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+def test_context_adds_the_paragraphs_margin_over_the_sentence_only_in_shared_paragraphs(assistant):
+    plain = {hit.node.metadata["sentence_id"]: hit.score for hit in dense_retriever(assistant, 0.0).retrieve(QUESTION)}
+    lifted = {hit.node.metadata["sentence_id"]: hit.score for hit in dense_retriever(assistant, 0.5).retrieve(QUESTION)}
+    assert plain.keys() == lifted.keys() and {"p13.s1", "p13.s2"} <= plain.keys()
+
+    embed = assistant._embed_model  # noqa: SLF001
+    question = embed.get_query_embedding(QUESTION)
+    index = assistant._current_index()  # noqa: SLF001
+    sentences = {node.metadata["sentence_id"]: node for node in index.sentences}
+    for sentence_id, score in plain.items():
+        node = sentences[sentence_id]
+        paragraph = index.paragraphs[(node.metadata["document_id"], node.metadata["paragraph_id"])]
+        if sentence_id.startswith(("p13.", "p16.")):
+            margin = cosine(question, embed.get_text_embedding(paragraph.text)) - cosine(
+                question, embed.get_text_embedding(node.text))
+            assert lifted[sentence_id] - score == pytest.approx(0.5 * margin, abs=1e-4)
+        else:
+            assert lifted[sentence_id] == pytest.approx(score, abs=1e-9)
+
+
+def test_hybrid_uses_context_and_dense_and_bm25_modes_do_not():
+    assert FusionWeights.for_mode(RetrievalMode.HYBRID).context > 0
+    assert FusionWeights.for_mode(RetrievalMode.DENSE).context == 0
+    assert FusionWeights.for_mode(RetrievalMode.BM25) == FusionWeights(sentence=0.0, context=0.0, bm25=1.0)
+
+
+def test_every_mode_answers_the_pillars_question_from_the_pillars_paragraph(assistant):
+    for mode in RetrievalMode:
+        top = assistant.retrieve(QUESTION, mode=mode)[0]
+        assert top[1].startswith("p13."), (mode, top)
