@@ -193,7 +193,7 @@ def main() -> None:
         "pool": {"ours": pool, "segmenter_count": stats["our_pool"], "xquad_sentence_breaks": stats["reference_pool"]},
         "mapping": stats,
         "candidates": settings.candidates,
-        "embedding": f"{embedding_model_id(settings)}, backend {getattr(settings, 'embedding_backend', 'torch')}",
+        "embedding": f"{embedding_model_id(settings)}, backend {settings.embedding_backend.value}",
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "warm_up_s": round(warm_up_s, 2),
         "ingest_s": round(ingest_s, 2),
