@@ -86,57 +86,74 @@ class HybridRetriever(BaseRetriever):
         self._paragraph_of = {key: record_id(*_paragraph_key(key, node)) for key, node in self._by_key.items()
                               if sharing[_paragraph_key(key, node)] > 1}
         self._position = {key: n for n, key in enumerate(self._by_key)}
-        # Store record id -> sentence key, for the sentences and their renderings (see _dense_hits).
+        # Store record id -> sentence key, for the sentences and their renderings (see _dense_hits),
+        # and back: the records of each sentence (see _add_exact).
         self._key_of_id = {node.node_id: _sentence_key(node)
                            for node in (self._by_key.values() if searchable is None else searchable)}
+        self._records_of: dict[tuple[str, str, str], list[str]] = {}
+        for record, key in self._key_of_id.items():
+            self._records_of.setdefault(key, []).append(record)
         self._weights = weights
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         scores: dict[tuple[str, str, str], float] = {}
+        dense: set[tuple[str, str, str]] = set()
         if self._weights.sentence:
             if query_bundle.embedding is None:
                 query_bundle.embedding = self._embed_model.get_query_embedding(query_bundle.query_str)
-            self._add_dense(query_bundle, scores)
+            dense = self._add_dense(query_bundle, scores)
         if self._bm25 is not None:
             self._add_bm25(query_bundle, scores)
-        if self._weights.context:
-            self._add_context(query_bundle, scores)
+        if (self._weights.sentence and self._bm25 is not None) or self._weights.context:
+            self._add_exact(query_bundle, scores, scores.keys() - dense if self._weights.sentence else set())
         ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
         return [NodeWithScore(node=self._by_key[key], score=score) for key, score in ranked if key in self._by_key]
 
-    def _add_dense(self, query: QueryBundle, scores: dict[tuple[str, str, str], float]) -> None:
+    def _add_dense(self, query: QueryBundle, scores: dict[tuple[str, str, str], float]) -> set[tuple[str, str, str]]:
+        """Adds the dense similarity of the nearest sentences; returns their keys."""
         best: dict[tuple[str, str, str], float] = {}
         for key, similarity in self._dense_hits(query):
             best[key] = max(best.get(key, 0.0), _cosine(similarity))
         # In store order, so that ties rank the same way whatever order the hits came in.
         for key in sorted(best.keys() & self._by_key.keys(), key=self._position.__getitem__):
             scores[key] = scores.get(key, 0.0) + self._weights.sentence * best[key]
+        return set(best)
 
-    def _add_context(self, query: QueryBundle, scores: dict[tuple[str, str, str], float]) -> None:
-        """Lift a candidate whose paragraph matches the question better than the sentence alone does.
+    def _add_exact(self, query: QueryBundle, scores: dict[tuple[str, str, str], float],
+                   undense: set[tuple[str, str, str]]) -> None:
+        """Dense similarity for the BM25 candidates the nearest-neighbour search did not return, and
+        the paragraph context of every candidate, from the stored vectors (one get by id).
 
-        A question often paraphrases what a paragraph says across sentences, or names what a
-        sentence refers to by a pronoun. Only paragraphs of several sentences: for a one-sentence
-        paragraph both are the same text. The vectors come from the store (one get by id).
+        ``undense``: without their dense similarity, BM25-only candidates could never outrank the
+        dense hits. HNSW is approximate and can miss a region of the store entirely (100k records:
+        docs/benchmarks.md, "Performance"); this way BM25 still brings the right sentences in.
+
+        Context: a question often paraphrases what a paragraph says across sentences, or names what
+        a sentence refers to by a pronoun, so a candidate whose paragraph matches the question better
+        than the sentence alone gets part of the difference. Only paragraphs of several sentences:
+        for a one-sentence paragraph both are the same text.
         """
-        pairs = {key: (self._by_key[key].node_id, self._paragraph_of[key]) for key in scores if key in self._paragraph_of}
-        if not pairs:
+        pairs = {key: (self._by_key[key].node_id, self._paragraph_of[key])
+                 for key in scores if self._weights.context and key in self._paragraph_of}
+        wanted = {record for key in undense & self._by_key.keys() for record in self._records_of.get(key, [])}
+        wanted |= {record for pair in pairs.values() for record in pair}
+        if not wanted:
             return
         if query.embedding is None:
             query.embedding = self._embed_model.get_query_embedding(query.query_str)
         collection = self._vector_store._collection  # noqa: SLF001 - the library exposes no public getter
-        found = collection.get(ids=sorted({i for pair in pairs.values() for i in pair}), include=["embeddings"])
-        vectors = dict(zip(found["ids"], found["embeddings"]))
+        found = collection.get(ids=sorted(wanted), include=["embeddings"])
         question = np.asarray(query.embedding, dtype=np.float32)
         question /= np.linalg.norm(question)
-
-        def similarity(record: str) -> float:
-            vector = np.asarray(vectors[record], dtype=np.float32)
-            return float(vector @ question / np.linalg.norm(vector))
-
+        similarity = {record: float(np.asarray(vector, dtype=np.float32) @ question / np.linalg.norm(vector))
+                      for record, vector in zip(found["ids"], found["embeddings"])}
+        for key in undense:
+            found_records = [similarity[r] for r in self._records_of.get(key, []) if r in similarity]
+            if found_records:
+                scores[key] += self._weights.sentence * max(found_records)
         for key, (sentence, paragraph) in pairs.items():
-            if sentence in vectors and paragraph in vectors:
-                scores[key] += self._weights.context * (similarity(paragraph) - similarity(sentence))
+            if sentence in similarity and paragraph in similarity:
+                scores[key] += self._weights.context * (similarity[paragraph] - similarity[sentence])
 
     def _dense_hits(self, query: QueryBundle) -> list[tuple[tuple[str, str, str], float | None]]:
         """(sentence key, similarity) of the ``candidates`` nearest sentences and renderings.
@@ -144,17 +161,19 @@ class HybridRetriever(BaseRetriever):
         Chroma evaluates a metadata filter over every record it matches, which grows with the store
         (70 ms a query at 12k records, docs/benchmarks.md "Performance"), and fetching each hit's
         metadata costs more than the search. So the nearest records of any kind are fetched first,
-        ids and distances only, and the paragraphs and document markers among them dropped; only
-        when fewer than ``candidates`` sentences remain does the filtered query answer instead.
+        ids and distances only, and the paragraphs and document markers among them dropped, with a
+        second, wider fetch when fewer than ``candidates`` sentences remain (near-duplicate
+        paragraphs can fill the first: 500-900 ms a filtered query at 100k records, against a few
+        ms); only then does the filtered query answer instead.
         """
-        fetch = 3 * self._candidates
         collection = self._vector_store._collection  # noqa: SLF001 - the library exposes no public getter
-        found = collection.query(query_embeddings=[query.embedding], n_results=fetch, include=["distances"])
-        ids, distances = found["ids"][0], found["distances"][0]
-        # Similarity as ChromaVectorStore reports it (exp(-distance)), so _cosine applies unchanged.
-        hits = [(self._key_of_id[i], math.exp(-d)) for i, d in zip(ids, distances) if i in self._key_of_id]
-        if len(hits) >= self._candidates or len(ids) < fetch:  # enough, or the whole store was seen
-            return hits[: self._candidates]
+        for fetch in (3 * self._candidates, 12 * self._candidates):
+            found = collection.query(query_embeddings=[query.embedding], n_results=fetch, include=["distances"])
+            ids, distances = found["ids"][0], found["distances"][0]
+            # Similarity as ChromaVectorStore reports it (exp(-distance)), so _cosine applies unchanged.
+            hits = [(self._key_of_id[i], math.exp(-d)) for i, d in zip(ids, distances) if i in self._key_of_id]
+            if len(hits) >= self._candidates or len(ids) < fetch:  # enough, or the whole store was seen
+                return hits[: self._candidates]
         return [(_sentence_key(hit.node), hit.score) for hit in self._dense.retrieve(query)]
 
     def _add_bm25(self, query: QueryBundle, scores: dict[tuple[str, str, str], float]) -> None:

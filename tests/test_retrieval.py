@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.retrieval import FusionWeights, HybridRetriever
+from assistant.retrieval import FusionWeights, HybridRetriever, build_bm25
 from assistant.settings import RetrievalMode
+from assistant.types import KIND_RENDERING, KIND_SENTENCE
 
 pytestmark = pytest.mark.slow
 
@@ -43,6 +44,33 @@ def test_context_adds_the_paragraphs_margin_over_the_sentence_only_in_shared_par
             assert lifted[sentence_id] - score == pytest.approx(0.5 * margin, abs=1e-4)
         else:
             assert lifted[sentence_id] == pytest.approx(score, abs=1e-9)
+
+
+def test_bm25_candidates_the_vector_search_missed_get_their_exact_dense_similarity(assistant):
+    """As when HNSW misses a region of a large store: here the vector search returns one sentence."""
+    question = "What does the Counter ISIS Finance Group focus on?"
+    store, embed = assistant._store, assistant._embed_model  # noqa: SLF001
+    searchable = store.nodes(KIND_SENTENCE, KIND_RENDERING)
+    bm25 = build_bm25(searchable, 20)
+    index = assistant._current_index()  # noqa: SLF001
+    narrow = HybridRetriever(store.vector_store, embed, index.sentences, bm25,
+                             FusionWeights(sentence=1.0, context=0.0, bm25=0.3), candidates=1, searchable=searchable)
+    lexical: dict[str, float] = {}
+    for hit in bm25.retrieve(question):
+        if hit.score > 0:
+            sid = hit.node.metadata["sentence_id"]
+            lexical[sid] = lexical.get(sid, 0.0) + 0.3 * hit.score / (hit.score + 5.0)
+    records: dict[str, list] = {}
+    for node in searchable:
+        records.setdefault(node.metadata["sentence_id"], []).append(node)
+    query = embed.get_query_embedding(question)
+    hits = narrow.retrieve(question)
+    assert len(hits) > 5  # the one dense hit and the BM25 candidates
+    for hit in hits[1:]:
+        sid = hit.node.metadata["sentence_id"]
+        dense = max(cosine(query, embed.get_text_embedding(node.text)) for node in records[sid])
+        assert hit.score == pytest.approx(dense + lexical.get(sid, 0.0), abs=1e-4)
+    assert hits[0].node.metadata["sentence_id"] in ("p15.s1", "p15.s2", "p14.s1")  # the finance group
 
 
 def test_hybrid_uses_context_and_dense_and_bm25_modes_do_not():
