@@ -73,12 +73,10 @@ class HybridRetriever(BaseRetriever):
         searchable: Iterable[TextNode] | None = None,
     ) -> None:
         super().__init__()
-        index = VectorStoreIndex.from_vector_store(vector_store, embed_model=embed_model)
         self._embed_model = embed_model
         self._vector_store = vector_store
         self._candidates = candidates
-        self._dense = index.as_retriever(
-            similarity_top_k=candidates, filters=kind_filter(KIND_SENTENCE, KIND_RENDERING))
+        self._filtered: BaseRetriever | None = None  # made on first use (see _dense_hits)
         self._bm25 = bm25 if weights.bm25 else None
         self._by_key = {_sentence_key(node): node for node in sentences}
         # Sentence key -> its paragraph's store id, for sentences that share their paragraph.
@@ -174,7 +172,11 @@ class HybridRetriever(BaseRetriever):
             hits = [(self._key_of_id[i], math.exp(-d)) for i, d in zip(ids, distances) if i in self._key_of_id]
             if len(hits) >= self._candidates or len(ids) < fetch:  # enough, or the whole store was seen
                 return hits[: self._candidates]
-        return [(_sentence_key(hit.node), hit.score) for hit in self._dense.retrieve(query)]
+        if self._filtered is None:  # rare, and building it imports tiktoken: 0.35 s of cold start
+            index = VectorStoreIndex.from_vector_store(self._vector_store, embed_model=self._embed_model)
+            self._filtered = index.as_retriever(similarity_top_k=self._candidates,
+                                                filters=kind_filter(KIND_SENTENCE, KIND_RENDERING))
+        return [(_sentence_key(hit.node), hit.score) for hit in self._filtered.retrieve(query)]
 
     def _add_bm25(self, query: QueryBundle, scores: dict[tuple[str, str, str], float]) -> None:
         assert self._bm25 is not None

@@ -83,3 +83,13 @@ def test_every_mode_answers_the_pillars_question_from_the_pillars_paragraph(assi
     for mode in RetrievalMode:
         top = assistant.retrieve(QUESTION, mode=mode)[0]
         assert top[1].startswith("p13."), (mode, top)
+
+
+def test_the_filtered_query_answers_when_the_nearest_records_hold_too_few_sentences(assistant):
+    """As when near-duplicate paragraphs fill the nearest records: made here by knowing no record ids."""
+    index = assistant._current_index()  # noqa: SLF001
+    retriever = HybridRetriever(assistant._store.vector_store, assistant._embed_model, index.sentences, None,  # noqa: SLF001
+                                FusionWeights(sentence=1.0, context=0.0, bm25=0.0), candidates=5, searchable=[])
+    hits = retriever.retrieve(QUESTION)
+    assert len(hits) == 5 and hits[0].node.metadata["sentence_id"].startswith("p13.")
+    assert all(hit.node.metadata["kind"] == "sentence" for hit in hits)
