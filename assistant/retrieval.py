@@ -199,6 +199,4 @@ def _sentence_key(node: TextNode) -> tuple[str, str, str]:
 
 def _cosine(similarity: float | None) -> float:
     # ChromaVectorStore reports exp(-distance); with cosine space, distance = 1 - cosine.
-    import math
-
     return 1.0 + math.log(similarity) if similarity else 0.0

@@ -108,14 +108,21 @@ def test_abstention_is_in_the_question_language(assistant):
     assert assistant.ask("ما هي عاصمة اليابان؟").text.startswith("لا يذكر المقال")
 
 
-def test_english_questions_about_a_document_without_rendering_quote_the_original(fresh_settings, tmp_path):
+def ask_about_one_line(settings, folder, name: str, line: str, question: str):
+    """Ingest a one-line document ``<name>.txt`` into a fresh store and ask ``question``."""
     from assistant import build_assistant
 
-    assistant = build_assistant(fresh_settings)
-    path = tmp_path / "tanker.txt"
-    path.write_text("أعلنت شركة النفط الوطنية عن تصدير مليوني برميل من النفط الخام إلى الهند هذا الشهر.\n", encoding="utf-8")
+    assistant = build_assistant(settings)
+    path = folder / f"{name}.txt"
+    path.write_text(line + "\n", encoding="utf-8")
     assistant.ingest(path)
-    answer = assistant.ask("How many barrels of crude oil were exported to India?")
+    return assistant.ask(question)
+
+
+def test_english_questions_about_a_document_without_rendering_quote_the_original(fresh_settings, tmp_path):
+    answer = ask_about_one_line(fresh_settings, tmp_path, "tanker",
+                                "أعلنت شركة النفط الوطنية عن تصدير مليوني برميل من النفط الخام إلى الهند هذا الشهر.",
+                                "How many barrels of crude oil were exported to India?")
     assert answer.language == "en" and not answer.abstained
     assert answer.citations[0].document_id == "tanker"
     assert answer.citations[0].translation is None
@@ -124,12 +131,8 @@ def test_english_questions_about_a_document_without_rendering_quote_the_original
 
 
 def test_english_documents_need_no_rendering_note(fresh_settings, tmp_path):
-    from assistant import build_assistant
-
-    assistant = build_assistant(fresh_settings)
-    path = tmp_path / "briefing.txt"
-    path.write_text("The solar plant in Tabuk produced 300 megawatts in its first year.\n", encoding="utf-8")
-    assistant.ingest(path)
-    answer = assistant.ask("How much power did the solar plant in Tabuk produce?")
+    answer = ask_about_one_line(fresh_settings, tmp_path, "briefing",
+                                "The solar plant in Tabuk produced 300 megawatts in its first year.",
+                                "How much power did the solar plant in Tabuk produce?")
     assert answer.citations and answer.citations[0].document_id == "briefing"
     assert answer.note == ""

@@ -6,6 +6,7 @@ through the real llama-index clients, the real retrieval and the real verifier.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib.util
 import json
@@ -16,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -74,6 +75,17 @@ class ScriptedLLM:
         with self.lock:
             self.replies.clear()
             self.requests.clear()
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[ScriptedLLM]:
+        """Serve on a background thread until the block ends."""
+        thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            self.httpd.shutdown()
+            self.httpd.server_close()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -152,12 +164,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def server():
-    scripted = ScriptedLLM()
-    thread = threading.Thread(target=scripted.httpd.serve_forever, daemon=True)
-    thread.start()
-    yield scripted
-    scripted.httpd.shutdown()
-    scripted.httpd.server_close()
+    with ScriptedLLM().running() as scripted:
+        yield scripted
 
 
 @pytest.fixture(autouse=True)

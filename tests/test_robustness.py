@@ -277,12 +277,8 @@ def llm_server():
     """The scripted OpenAI-compatible server of tests/test_llm.py, on loopback."""
     from test_llm import ScriptedLLM
 
-    scripted = ScriptedLLM()
-    thread = threading.Thread(target=scripted.httpd.serve_forever, daemon=True)
-    thread.start()
-    yield scripted
-    scripted.httpd.shutdown()
-    scripted.httpd.server_close()
+    with ScriptedLLM().running() as scripted:
+        yield scripted
 
 
 @pytest.fixture(scope="module")
