@@ -92,11 +92,10 @@ class Assistant:
         sentences = [n for n in nodes if n.metadata["kind"] == KIND_SENTENCE]
         searchable = [n for n in nodes if n.metadata["kind"] != KIND_PARAGRAPH]
         bm25 = build_bm25(searchable, self.settings.candidates) if searchable else None
-        retrievers = {
-            mode: HybridRetriever(store.vector_store, embed_model, sentences, bm25,
-                                  FusionWeights.for_mode(mode), self.settings.candidates, searchable=searchable)
-            for mode in RetrievalMode
-        }
+        hybrid = HybridRetriever(store.vector_store, embed_model, sentences, bm25,
+                                 FusionWeights.for_mode(RetrievalMode.HYBRID), self.settings.candidates,
+                                 searchable=searchable)
+        retrievers = {mode: hybrid.with_weights(FusionWeights.for_mode(mode)) for mode in RetrievalMode}
         paragraphs = {(n.metadata["document_id"], n.metadata["paragraph_id"]): n
                       for n in nodes if n.metadata["kind"] == KIND_PARAGRAPH}
         return _Index(sentences, paragraphs, retrievers, version, checked_at=time.monotonic())

@@ -8,6 +8,7 @@ alone. Hits are merged per sentence id, so a sentence is never returned twice.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections import Counter
 from collections.abc import Iterable
@@ -77,6 +78,7 @@ class HybridRetriever(BaseRetriever):
         self._vector_store = vector_store
         self._candidates = candidates
         self._filtered: BaseRetriever | None = None  # made on first use (see _dense_hits)
+        self._bm25_index = bm25
         self._bm25 = bm25 if weights.bm25 else None
         self._by_key = {_sentence_key(node): node for node in sentences}
         # Sentence key -> its paragraph's store id, for sentences that share their paragraph.
@@ -92,6 +94,13 @@ class HybridRetriever(BaseRetriever):
         for record, key in self._key_of_id.items():
             self._records_of.setdefault(key, []).append(record)
         self._weights = weights
+
+    def with_weights(self, weights: FusionWeights) -> HybridRetriever:
+        """The same retriever fusing with other weights; the id maps and the BM25 index are shared."""
+        twin = copy.copy(self)
+        twin._weights = weights
+        twin._bm25 = self._bm25_index if weights.bm25 else None
+        return twin
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         scores: dict[tuple[str, str, str], float] = {}
