@@ -1,5 +1,5 @@
 # `make run`: install, build the model and the index, start the chat UI on 127.0.0.1:7860.
-# `make test`: install, then run the whole test suite (what CI runs).
+# `make test`: install, find or install a browser for the UI tests, then run the whole suite (what CI runs).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 # numpy's BLAS threads and torch's threads fight over the 2 cores (issue 8 measured 56 ms vs 22 ms).
 export OPENBLAS_NUM_THREADS := 1
 
-.PHONY: install build run ask test bench eval clean
+.PHONY: install build run ask browser test bench eval clean
 
 install: $(VENV)/.installed
 
@@ -32,7 +32,13 @@ ask: build
 	$(VENV)/bin/assistant ask "ما هي مجموعات العمل التابعة للتحالف؟"
 	$(VENV)/bin/assistant ask "What does the Counter ISIS Finance Group focus on?"
 
-test: install
+# A Chromium for the browser tests: one already there, else Playwright's download, else Debian's
+# package where this user may install it, else one line saying what to install.
+browser: install
+	$(PY) tests/ensure_browser.py
+
+# The tests start their own Chroma server (tests/conftest.py) and stop it, whatever the outcome.
+test: install browser
 	$(PY) -m pytest
 
 eval: build

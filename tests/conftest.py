@@ -3,10 +3,14 @@ and a real Chroma server for the tests that run against both kinds of store."""
 
 from __future__ import annotations
 
+import ctypes
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 import uuid
@@ -46,6 +50,13 @@ def fresh_settings(tmp_path, model_dir):
     return load_settings(env={}, data_dir=tmp_path / "data", model_dir=model_dir)
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: the kernel sends SIGTERM when the test process ends in any way
+    (a failed run, Ctrl-C, SIGKILL), so no `chroma run` outlives the suite (Linux's PR_SET_PDEATHSIG)."""
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 class ChromaServer:
     """A real `chroma run` process on a loopback port (the script chromadb installs)."""
 
@@ -59,7 +70,7 @@ class ChromaServer:
         chroma = Path(sys.executable).with_name("chroma")
         self._process = subprocess.Popen(
             [str(chroma), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -91,14 +102,15 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def chroma_url(tmp_path_factory) -> str:
-    """The server .ci/run started (ASSISTANT_TEST_CHROMA_URL), or one started here for the session."""
-    url = os.environ.get("ASSISTANT_TEST_CHROMA_URL")
-    if url:
-        yield url
-        return
-    server = ChromaServer(tmp_path_factory.mktemp("chroma-server")).start()
-    yield server.url
-    server.stop()
+    """The one Chroma server of the test session, started here: stopped and its folder removed at
+    the end, also when tests fail; if the run is killed, the server dies with it (_die_with_parent)."""
+    # mkdtemp, not tmp_path_factory.mktemp: that leaves a "chroma-servercurrent" link behind.
+    server = ChromaServer(Path(tempfile.mkdtemp(prefix="chroma-server-", dir=tmp_path_factory.getbasetemp())))
+    try:
+        yield server.start().url
+    finally:
+        server.stop()
+        shutil.rmtree(server.path, ignore_errors=True)
 
 
 @pytest.fixture(params=["embedded", "server"])

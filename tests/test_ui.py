@@ -1,7 +1,7 @@
 """The chat UI: the real app (real model, real Chroma) driven in Debian's headless Chromium.
 
-The browser tests need /usr/bin/chromium (``.ci/run`` installs it); without it they fail, they
-are not skipped. Screenshots go to test-output/screenshots/ (gitignored).
+The browser tests need a Chromium (``make test`` finds or installs one: tests/ensure_browser.py);
+without it they fail, they are not skipped. Screenshots go to test-output/screenshots/ (gitignored).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any
 
 import gradio as gr
 import pytest
+from ensure_browser import MISSING, find_browser
 from playwright.sync_api import expect, sync_playwright
 
 from assistant import Answer, AnswerBackend, Citation, QuestionError, RetrievalMode, StoreError
@@ -41,7 +42,6 @@ from ui.app import (
     text_direction,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOTS = PROJECT_ROOT / "test-output" / "screenshots"
@@ -82,11 +82,12 @@ def app_url(assistant) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():  # CI installs it (.ci/run): a missing browser is a failure, not a skip
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+    executable = find_browser()
+    if executable is None:  # `make test` installs one: a missing browser is a failure, not a skip
+        pytest.fail(MISSING)
     playwright = sync_playwright().start()
     try:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=str(executable), headless=True, args=CHROMIUM_ARGS)
         try:
             yield chromium
         finally:
