@@ -20,7 +20,8 @@ ABSTENTION = {
     Language.ARABIC: "لا يذكر المقال ذلك: لم أجد في النص ما يجيب عن هذا السؤال.",
     Language.ENGLISH: "The article does not say: I found nothing in it that answers this question.",
 }
-CROSS_LINGUAL_ALLOWANCE = 0.06
+# How many nearby sentences an abstention offers as "related, not an answer".
+RELATED = 3
 # How far below the best score a sentence may be and still be an item of a list.
 LIST_SCORE_MARGIN = 0.15
 NO_RENDERING_NOTE = (
@@ -83,10 +84,13 @@ class Draft:
     citations: tuple[Citation, ...]
     abstained: bool
     note: str = ""
+    related: tuple[Citation, ...] = ()  # with an abstention: the closest sentences, not an answer
 
 
 class Answerer(Protocol):
     def answer(self, question: str, language: Language, hits: list[NodeWithScore]) -> Draft: ...
+
+    def abstain(self, language: Language, hits: list[NodeWithScore]) -> Draft: ...
 
 
 def is_list_question(question: str) -> bool:
@@ -94,20 +98,21 @@ def is_list_question(question: str) -> bool:
 
 
 class ExtractiveAnswerer:
-    """Quotes the best supporting sentences; abstains when the best is below ``threshold``."""
+    """Quotes the best supporting sentences. Whether to answer at all is the evidence stage's call
+    (assistant/evidence.py); this one still abstains when a question that wants a number or a date
+    finds none in what it would cite."""
 
-    def __init__(self, paragraphs: dict[tuple[str, str], TextNode], threshold: float, top_k: int) -> None:
+    def __init__(self, paragraphs: dict[tuple[str, str], TextNode], top_k: int) -> None:
         self._paragraphs = paragraphs
-        self._threshold = threshold
         self._top_k = top_k
 
     def answer(self, question: str, language: Language, hits: list[NodeWithScore]) -> Draft:
-        if not hits or (hits[0].score or 0.0) < self._threshold - _cross_lingual_allowance(language, hits[0].node):
-            return Draft(ABSTENTION[language], (), abstained=True)
+        if not hits:
+            return self.abstain(language, hits)
         chosen = self._select(question, hits)
         best = hits[0].node
         if evidence_lacks_answer_type(question, f"{best.get_content()} {best.metadata.get('translation', '')}"):
-            return Draft(ABSTENTION[language], (), abstained=True)
+            return self.abstain(language, hits)
         citations = tuple(self._citation(n, hit) for n, hit in enumerate(chosen, start=1))
         wants_english = language is Language.ENGLISH
         parts = [f"{_shown_text(c, wants_english)} [{c.n}]" for c in citations]
@@ -117,6 +122,11 @@ class ExtractiveAnswerer:
             for hit in chosen
         )
         return Draft(" ".join(parts), citations, abstained=False, note=NO_RENDERING_NOTE if missing else "")
+
+    def abstain(self, language: Language, hits: list[NodeWithScore]) -> Draft:
+        """The documents do not say; the closest sentences come along as ``related`` (no markers)."""
+        related = tuple(self._citation(n, hit) for n, hit in enumerate(hits[:RELATED], start=1))
+        return Draft(ABSTENTION[language], (), abstained=True, related=related)
 
     def _select(self, question: str, hits: list[NodeWithScore]) -> list[NodeWithScore]:
         """The top sentence and close runners-up, in reading order; lists gather their items."""
@@ -132,20 +142,6 @@ class ExtractiveAnswerer:
         citation = Citation.from_node(n, hit, paragraph.get_content(), int(paragraph.metadata["start"]))
         _verify_quote(citation)
         return citation
-
-
-def _cross_lingual_allowance(language: Language, node: TextNode) -> float:
-    """How much lower the bar is when the best sentence can only match across languages.
-
-    e5 scores a question against a sentence in another language lower than against one in its
-    own: on the gold set without English renderings, answerable English questions had a median
-    score of 0.78 (0.97 with renderings). Without this allowance every English question about a
-    document that has no rendering would be refused.
-    """
-    has_own_language = node.metadata.get("lang") == language.value or (
-        language is Language.ENGLISH and bool(node.metadata.get("translation"))
-    )
-    return 0.0 if has_own_language else CROSS_LINGUAL_ALLOWANCE
 
 
 def _list_items(question: str, hits: list[NodeWithScore], top: float) -> list[NodeWithScore]:

@@ -5,6 +5,7 @@ corpus -> segmentation -> embedding -> store -> retrieval -> answer
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 import time
@@ -16,15 +17,16 @@ from typing import TYPE_CHECKING, Any
 from .answer import Answerer, Draft, ExtractiveAnswerer
 from .corpus import MANIFEST, SUPPORTED_SUFFIXES, CorpusError, Document, load_corpus, load_file
 from .embedding import embedding_model_id, load_embed_model
+from .evidence import Answerability, Evidence
 from .normalize import answer_language, fold_marks, normalize
 from .retrieval import FusionWeights, HybridRetriever, build_bm25
 from .settings import AnswerBackend, RetrievalMode, Settings
 from .store import DocumentInfo, IndexParams, SentenceStore, store_errors
-from .types import KIND_PARAGRAPH, KIND_RENDERING, KIND_SENTENCE, Answer
+from .types import KIND_PARAGRAPH, KIND_RENDERING, KIND_SENTENCE, Answer, Citation
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
-    from llama_index.core.schema import TextNode
+    from llama_index.core.schema import NodeWithScore, TextNode
 
 # How often a request checks that the store has not changed under the in-memory index.
 STALE_CHECK_SECONDS = 1.0
@@ -51,6 +53,7 @@ class _Index:
     sentences: list[TextNode]
     paragraphs: dict[tuple[str, str], TextNode]
     retrievers: dict[RetrievalMode, HybridRetriever]
+    answerability: Answerability
     version: frozenset[tuple[str, str]]  # the store's contents this was built from
     checked_at: float = 0.0
 
@@ -98,7 +101,8 @@ class Assistant:
         retrievers = {mode: hybrid.with_weights(FusionWeights.for_mode(mode)) for mode in RetrievalMode}
         paragraphs = {(n.metadata["document_id"], n.metadata["paragraph_id"]): n
                       for n in nodes if n.metadata["kind"] == KIND_PARAGRAPH}
-        return _Index(sentences, paragraphs, retrievers, version, checked_at=time.monotonic())
+        answerability = Answerability(paragraphs, self.settings.abstain_threshold)
+        return _Index(sentences, paragraphs, retrievers, answerability, version, checked_at=time.monotonic())
 
     def _current_index(self) -> _Index:
         """The in-memory index, rebuilt when the store changed under it (another process ingested)."""
@@ -147,15 +151,20 @@ class Assistant:
         question = self._clean(question)
         index = self._current_index()
         language = answer_language(question)
-        retriever = index.retrievers[mode or self.settings.retrieval_mode]
+        mode = mode or self.settings.retrieval_mode
         query = fold_marks(question)  # vowelled or Persian-spelled, it is matched as the corpus is written
         with store_errors(self.settings):
-            hits = retriever.retrieve(query) if index.sentences else []
+            hits = index.retrievers[mode].retrieve(query) if index.sentences else []
+        evidence = index.answerability.assess(query, hits, mode)
         retrieved = time.perf_counter()
         answerer = self._answerer(index, top_k or self.settings.top_k, backend)
         stream = getattr(answerer, "stream", None) if streaming else None
+        if not evidence.answerable:  # decided before any LLM is asked
+            steps = [answerer.abstain(language, hits)]
+        else:
+            steps = stream(query, language, hits) if stream else [answerer.answer(query, language, hits)]
         draft = None
-        for step in stream(query, language, hits) if stream else [answerer.answer(query, language, hits)]:
+        for step in steps:
             if isinstance(step, Draft):
                 draft = step
             else:
@@ -166,11 +175,13 @@ class Assistant:
             question=question,
             text=draft.text,
             language=language.value,
-            citations=draft.citations,
+            citations=_with_probabilities(draft.citations, hits, evidence),
             abstained=draft.abstained,
             timings_ms={"retrieve": _ms(started, retrieved), "answer": _ms(retrieved, done),
                         "total": _ms(started, done)},
             note=draft.note,
+            probability=round(evidence.probability, 4),
+            related=_with_probabilities(draft.related, hits, evidence),
         )
 
     def retrieve(self, question: str, mode: RetrievalMode | None = None) -> list[tuple[str, str, float]]:
@@ -185,10 +196,10 @@ class Assistant:
     def _answerer(self, index: _Index, top_k: int, backend: AnswerBackend | str | None = None) -> Answerer:
         backend = AnswerBackend(backend or self.settings.answer_backend)
         if backend is AnswerBackend.EXTRACTIVE:
-            return ExtractiveAnswerer(index.paragraphs, self.settings.abstain_threshold, top_k)
+            return ExtractiveAnswerer(index.paragraphs, top_k)
         from .llm import LLMAnswerer, describe_backend
 
-        return LLMAnswerer(self._llm(backend), index.paragraphs, self.settings.abstain_threshold, top_k,
+        return LLMAnswerer(self._llm(backend), index.paragraphs, top_k,
                            where=describe_backend(self.settings, backend), timeout=self.settings.llm_timeout)
 
     def _llm(self, backend: AnswerBackend) -> Any:
@@ -302,6 +313,16 @@ def _refuse_duplicate_ids(documents: list[Document]) -> None:
             raise CorpusError(f"{seen[document.id]} and {document.source} would both be document "
                               f"{document.id!r}: rename one of them")
         seen[document.id] = document.source
+
+
+def _with_probabilities(citations: tuple[Citation, ...], hits: list[NodeWithScore],
+                        evidence: Evidence) -> tuple[Citation, ...]:
+    """The citations with the evidence stage's probability as their score (the raw retrieval
+    score means nothing to a reader and is not comparable across modes)."""
+    probability = {(h.node.metadata["document_id"], h.node.metadata["sentence_id"]): p
+                   for h, p in zip(hits, evidence.probabilities)}
+    return tuple(dataclasses.replace(c, score=round(probability.get((c.document_id, c.sentence_id), 0.0), 4))
+                 for c in citations)
 
 
 def _ms(start: float, end: float) -> float:

@@ -92,9 +92,12 @@ def _ask(args: argparse.Namespace) -> int:
     print(answer.text)
     if answer.note:
         print(f"\n({answer.note})")
-    for citation in answer.citations:
-        print(f"\n[{citation.n}] {citation.document_id} {citation.sentence_id} (paragraph {citation.paragraph_id}, "
-              f"score {citation.score:.3f})\n    {citation.quote}")
+    if answer.related:
+        print("\nRelated sentences, not an answer:")
+    for citation in answer.citations or answer.related:
+        label = f"[{citation.n}]" if answer.citations else "-"
+        print(f"\n{label} {citation.document_id} {citation.sentence_id} (paragraph {citation.paragraph_id}, "
+              f"probability {citation.score:.2f})\n    {citation.quote}")
         if citation.translation and answer.language == "en":
             print(f"    = {citation.translation}")
     return 0

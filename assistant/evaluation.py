@@ -65,6 +65,7 @@ class Observation:
     cited: tuple[SentenceRef, ...]
     ranked: tuple[SentenceRef, ...]
     latency_ms: float
+    probability: float = 0.0  # the answerability probability the answer came with
 
 
 @dataclass(frozen=True)
@@ -240,6 +241,25 @@ class AbstentionRecall(Metric):
         return float(record.observed.abstained)
 
 
+class AbstentionAUROC(Metric):
+    """How well the answerability probability separates the questions: the chance that an
+    answerable question gets a higher probability than an unanswerable one (ties count half)."""
+
+    name = "abstention_auroc"
+
+    def item_score(self, record: Record) -> float:
+        return record.observed.probability
+
+    def run(self, records: Sequence[Record]) -> MetricResult:
+        per_item = {r.gold.id: self.item_score(r) for r in records}
+        answerable = [per_item[r.gold.id] for r in records if r.gold.answerable]
+        unanswerable = [per_item[r.gold.id] for r in records if not r.gold.answerable]
+        if not answerable or not unanswerable:
+            return MetricResult(self.name, None, per_item)
+        wins = sum((a > u) + 0.5 * (a == u) for a in answerable for u in unanswerable)
+        return MetricResult(self.name, wins / (len(answerable) * len(unanswerable)), per_item)
+
+
 class LanguageMatch(Metric):
     """The answer is in the question's language: declared language and the script of its text."""
 
@@ -269,7 +289,7 @@ class LatencyPercentile(Metric):
 def default_metrics() -> list[Metric]:
     return [
         HitAtK(1), HitAtK(3), HitAtK(5), ReciprocalRank(), CitationPrecision(), CitationRecall(),
-        KeyFactRecall(), AnswerF1(), AbstentionPrecision(), AbstentionRecall(), LanguageMatch(),
+        KeyFactRecall(), AnswerF1(), AbstentionPrecision(), AbstentionRecall(), AbstentionAUROC(), LanguageMatch(),
         LatencyPercentile(50), LatencyPercentile(95),
     ]
 
@@ -342,6 +362,7 @@ def observe(assistant: Assistant, item: GoldItem, mode: RetrievalMode | None, to
         cited=tuple((c.document_id, c.sentence_id) for c in answer.citations),
         ranked=tuple((doc, sid) for doc, sid, _ in ranked),
         latency_ms=round(latency, 2),
+        probability=answer.probability,
     )
 
 
@@ -416,10 +437,11 @@ COLUMNS = [  # metric name -> short column header
     ("hit@1", "hit@1"), ("hit@3", "hit@3"), ("hit@5", "hit@5"), ("mrr", "MRR"),
     ("citation_precision", "citP"), ("citation_recall", "citR"), ("answer_correct", "correct"),
     ("answer_f1", "F1"), ("abstention_precision", "absP"), ("abstention_recall", "absR"),
-    ("language_match", "lang"), ("latency_p50_ms", "p50ms"), ("latency_p95_ms", "p95ms"),
+    ("abstention_auroc", "absAUC"), ("language_match", "lang"), ("latency_p50_ms", "p50ms"), ("latency_p95_ms", "p95ms"),
 ]
 LEGEND = ("citP/citR: citation precision/recall; correct: share of key facts in the answer; "
           "F1: token F1 vs gold answer; absP/absR: abstention precision/recall (unanswerable = positive); "
+          "absAUC: AUROC of the answerability probability; "
           "lang: answer in the question's language; p50ms/p95ms: ask latency; '-': no applicable item")
 
 

@@ -242,7 +242,6 @@ class LLMAnswerer:
         self,
         llm: LLM,
         paragraphs: dict[tuple[str, str], TextNode],
-        threshold: float,
         top_k: int,
         *,
         where: str = "The LLM backend",
@@ -250,8 +249,7 @@ class LLMAnswerer:
         prompt_version: str = PROMPT_VERSION,
     ) -> None:
         self._llm = llm
-        self._extractive = ExtractiveAnswerer(paragraphs, threshold, top_k)
-        self._threshold = threshold
+        self._extractive = ExtractiveAnswerer(paragraphs, top_k)
         self._sources = max(MIN_SOURCES, 2 * top_k)
         self._where = where
         self._timeout = timeout
@@ -272,9 +270,8 @@ class LLMAnswerer:
 
     def _steps(self, question: str, language: Language, hits: list[NodeWithScore],
                streaming: bool) -> Iterator[str | Draft]:
-        if not hits or (hits[0].score or 0.0) < self._threshold:
-            # Retrieval found nothing relevant: abstain exactly as the extractive answerer does.
-            yield self._extractive.answer(question, language, hits)
+        if not hits:
+            yield self._extractive.abstain(language, hits)
             return
         sources = hits[: self._sources]
         english = language is Language.ENGLISH
@@ -318,7 +315,7 @@ class LLMAnswerer:
         verified = verify_answer(text, sources)
         if not verified.cited:
             if says_unanswerable(text, ABSTENTION.values()):
-                return Draft(ABSTENTION[language], (), abstained=True)
+                return self._extractive.abstain(language, hits)
             reason = ("cited no source that supports its answer" if verified.had_markers
                       else "did not cite its sources as [n]")
             return self._fallback(question, language, hits, f"{self._where} {reason}")
@@ -328,6 +325,9 @@ class LLMAnswerer:
                                   f"{_LANGUAGE_NAME[written]}, not in {_LANGUAGE_NAME[language]}")
         citations = tuple(self._extractive._citation(n, hit) for n, hit in enumerate(verified.cited, start=1))
         return Draft(verified.text, citations, abstained=False, note=_removal_note(verified))
+
+    def abstain(self, language: Language, hits: list[NodeWithScore]) -> Draft:
+        return self._extractive.abstain(language, hits)
 
     def _fallback(self, question: str, language: Language, hits: list[NodeWithScore], reason: str) -> Draft:
         draft = self._extractive.answer(question, language, hits)

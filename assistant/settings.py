@@ -61,9 +61,9 @@ class Settings:
     top_k: int = 3
     # Candidates each retriever contributes before fusion.
     candidates: int = 20
-    # Below this fused score the assistant abstains. Off-topic questions score 0.76-0.80, nine in
-    # ten answerable gold questions score over 0.89 (docs/benchmarks.md has the calibration).
-    abstain_threshold: float = 0.83
+    # Below this answerability probability the assistant abstains; unset, the operating point fitted
+    # with the model (assistant/answerability.v1.json, benchmarks/answerability.py).
+    abstain_threshold: float | None = None
     max_question_chars: int = 2000
     answer_backend: AnswerBackend = AnswerBackend.EXTRACTIVE
     llm_base_url: str = ""
@@ -105,6 +105,7 @@ def _coerce(name: str, value: Any) -> Any:
         "Path | None": Path,
         "int": int,
         "float": float,
+        "float | None": float,
         "str": str,
         "RetrievalMode": RetrievalMode,
         "EmbeddingBackend": EmbeddingBackend,

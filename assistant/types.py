@@ -58,6 +58,10 @@ class Answer:
     abstained: bool
     timings_ms: dict[str, float] = field(default_factory=dict, compare=False)
     note: str = ""  # e.g. that no English rendering exists for a cited document
+    # How likely the best evidence answers the question (assistant/evidence.py), whether or not
+    # the assistant answered; the citations' scores are the same kind of probability.
+    probability: float = 0.0
+    related: tuple[Citation, ...] = ()  # with an abstention: the closest sentences, not an answer
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -68,4 +72,6 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "timings_ms": self.timings_ms,
             "note": self.note,
+            "probability": self.probability,
+            "related": [c.to_dict() for c in self.related],
         }

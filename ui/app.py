@@ -71,6 +71,8 @@ _LABELS = {
         "original": "النص الأصلي",
         "rendering": "الترجمة الإنجليزية",
         "error": "تعذّر الإجابة",
+        "related": "جمل قريبة، وليست إجابة",
+        "probability": "الاحتمال",
     },
     "en": {
         "source_of": "Sources of the latest answer",
@@ -79,6 +81,8 @@ _LABELS = {
         "original": "Arabic original",
         "rendering": "English rendering",
         "error": "Could not answer",
+        "related": "Related sentences, not an answer",
+        "probability": "probability",
     },
 }
 EMPTY_SOURCES_HTML = (
@@ -195,15 +199,17 @@ def _highlighted_paragraph(citation: Citation) -> str:
     )
 
 
-def _source_card(citation: Citation, turn: int, language: str) -> str:
+def _source_card(citation: Citation, turn: int, language: str, related: bool = False) -> str:
     labels = _LABELS.get(language, _LABELS["en"])
     source_dir = text_direction(citation.paragraph or citation.quote)
     source_lang = _lang(source_dir)
     ident = f"{citation.document_id} · {citation.sentence_id}"
+    number = "" if related else f'<span class="qa-source-n">[{citation.n}]</span>'
     head = (
-        f'<div class="qa-source-head"><span class="qa-source-n">[{citation.n}]</span>'
+        f'<div class="qa-source-head">{number}'
         f'<span class="qa-id" dir="ltr">{html.escape(ident)}</span>'
-        f'<span class="qa-score" dir="ltr">score {citation.score:.2f}</span></div>'
+        f'<span class="qa-score" title="how likely this evidence answers the question">'
+        f'{html.escape(labels["probability"])} {citation.score:.2f}</span></div>'
     )
     original = (
         f'<div class="qa-original"><span class="qa-label">{html.escape(labels["original"])}</span>'
@@ -219,7 +225,8 @@ def _source_card(citation: Citation, turn: int, language: str) -> str:
     else:
         body = original
     return (
-        f'<article class="qa-source" id="{_anchor(turn, citation.n)}" '
+        f'<article class="qa-source{" qa-related-source" if related else ""}" '
+        f'id="{_anchor(turn, citation.n)}{"-related" if related else ""}" '
         f'data-sentence-id="{html.escape(citation.sentence_id)}" '
         f'data-document-id="{html.escape(citation.document_id)}">{head}{body}</article>'
     )
@@ -230,6 +237,14 @@ def render_sources(answer: Answer, turn: int) -> str:
     language = answer.language if answer.language in _LABELS else "en"
     labels = _LABELS[language]
     direction = "rtl" if language == "ar" else "ltr"
+    if answer.abstained and answer.related:
+        # What is nearby, so that a reader can check for themselves: set apart, never numbered as sources.
+        cards = "".join(_source_card(c, turn, language, related=True) for c in answer.related)
+        return (
+            f'<div class="qa-sources qa-related qa-abstained" dir="{direction}" lang="{language}" data-turn="{turn}">'
+            f'<p>{html.escape(labels["no_sources"])}</p>'
+            f'<h3>{html.escape(labels["related"])} ({len(answer.related)})</h3>{cards}</div>'
+        )
     if answer.abstained or not answer.citations:
         return (
             f'<div class="qa-sources qa-sources-empty qa-abstained" dir="{direction}" lang="{language}">'

@@ -1,0 +1,143 @@
+"""The evidence stage (answerability): how likely the retrieved evidence answers the question.
+
+Similarity alone cannot tell: a plausible question the documents do not answer scores as high as
+one they do (gold set: median fused score 0.92 for both). So several measured signals are combined
+by a small logistic model fitted offline on questions built to be unanswerable (a store that holds
+half of a set's paragraphs, asked every question of the set): the retrieval score and its margin,
+how much of the question the evidence covers (folded, stemmed content terms, in the sentence, its
+paragraph and the whole candidate pool), whether the match is across languages, and whether a
+question that asks for a number or a date finds one. The coefficients live in
+``answerability.v1.json`` beside this file, one model per retrieval mode (their scores differ in
+scale); ``benchmarks/answerability.py`` refits them. The result is one probability per candidate
+sentence; every score a user sees is this probability.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from llama_index.core.schema import NodeWithScore, TextNode
+
+from .normalize import content_terms, detect_script
+from .answer import evidence_lacks_answer_type
+from .settings import RetrievalMode
+
+MODEL_FILE = Path(__file__).with_name("answerability.v1.json")
+# Candidates whose words count as "the pool" the question's terms are looked for in.
+POOL_SIZE = 10
+
+FEATURES = (
+    "score", "gap", "cover_sentence", "cover_paragraph", "cover_pool", "question_terms",
+    "cross_lingual", "cross_x_score", "cross_x_cover", "lacks_answer_type",
+)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The answerability of a ranking: a probability per candidate, best first as ranked."""
+
+    probabilities: tuple[float, ...]
+    threshold: float  # the operating point: below it, the assistant abstains
+
+    @property
+    def probability(self) -> float:
+        """How likely the best evidence answers the question (0 when nothing was retrieved)."""
+        return self.probabilities[0] if self.probabilities else 0.0
+
+    @property
+    def answerable(self) -> bool:
+        return self.probability >= self.threshold
+
+
+@dataclass(frozen=True)
+class LogisticModel:
+    """Standardised features, then a logistic function; fitted by benchmarks/answerability.py."""
+
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    threshold: float
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        z = (features - np.asarray(self.mean)) / np.asarray(self.scale)
+        return 1.0 / (1.0 + np.exp(-(z @ np.asarray(self.coef) + self.intercept)))
+
+
+@functools.cache
+def load_models(path: Path = MODEL_FILE) -> dict[RetrievalMode, LogisticModel]:
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    if tuple(raw["features"]) != FEATURES:
+        raise ValueError(f"{path} was fitted on other features: refit it (benchmarks/answerability.py)")
+    return {RetrievalMode(mode): LogisticModel(**{k: tuple(v) if isinstance(v, list) else v for k, v in model.items()})
+            for mode, model in raw["models"].items()}
+
+
+class Answerability:
+    """Scores a ranking's candidates with the fitted model for the retrieval mode that made it."""
+
+    def __init__(self, paragraphs: dict[tuple[str, str], TextNode], threshold: float | None = None,
+                 models: dict[RetrievalMode, LogisticModel] | None = None) -> None:
+        self._paragraphs = paragraphs
+        self._threshold = threshold  # overrides each model's fitted operating point
+        self._models = models  # read from MODEL_FILE on first use
+
+    @property
+    def models(self) -> dict[RetrievalMode, LogisticModel]:
+        if self._models is None:
+            self._models = load_models()
+        return self._models
+
+    def assess(self, question: str, hits: Sequence[NodeWithScore], mode: RetrievalMode) -> Evidence:
+        """A probability for every candidate (any of them may be cited), in ranking order."""
+        model = self.models[mode]
+        threshold = model.threshold if self._threshold is None else self._threshold
+        if not hits:
+            return Evidence((), threshold)
+        features = candidate_features(question, hits, self._paragraph_text, hits[:POOL_SIZE])
+        return Evidence(tuple(float(p) for p in model.probabilities(features)), threshold)
+
+    def _paragraph_text(self, node: TextNode) -> str:
+        meta = node.metadata
+        paragraph = self._paragraphs.get((meta["document_id"], meta["paragraph_id"]))
+        return paragraph.get_content() if paragraph is not None else ""
+
+
+def candidate_features(question: str, candidates: Sequence[NodeWithScore], paragraph_text,
+                       pool: Sequence[NodeWithScore]) -> np.ndarray:
+    """One row of ``FEATURES`` per candidate (a pure function of the texts and scores)."""
+    wanted = content_terms(question)
+    pool_terms = set().union(*(_terms(hit.node) | content_terms(paragraph_text(hit.node)) for hit in pool))
+    cover_pool = _coverage(wanted, pool_terms)
+    scores = [float(hit.score or 0.0) for hit in candidates]
+    pool_scores = [(hit.node.node_id, float(hit.score or 0.0)) for hit in pool]
+    question_latin = detect_script(question).value == "en"
+    rows = []
+    for i, hit in enumerate(candidates):
+        node = hit.node
+        others = [score for node_id, score in pool_scores if node_id != node.node_id]
+        gap = scores[i] - max(others) if others else scores[i]  # the margin over the best other candidate
+        own = _terms(node)
+        paragraph = content_terms(paragraph_text(node)) | own
+        cross = float(question_latin and node.metadata.get("lang") != "en" and not node.metadata.get("translation"))
+        text = f"{node.get_content()} {node.metadata.get('translation', '')}"
+        lacks = evidence_lacks_answer_type(question, text)
+        cover = _coverage(wanted, own)
+        rows.append([scores[i], gap, cover, _coverage(wanted, paragraph), cover_pool,
+                     math.log1p(len(wanted)), cross, cross * scores[i], cross * cover, float(lacks)])
+    return np.asarray(rows, dtype=np.float64)
+
+
+def _terms(node: TextNode) -> set[str]:
+    return content_terms(f"{node.get_content()} {node.metadata.get('translation', '')}")
+
+
+def _coverage(wanted: set[str], found: set[str]) -> float:
+    """Share of the question's content terms found; a question with none is fully covered."""
+    return len(wanted & found) / len(wanted) if wanted else 1.0

@@ -1,0 +1,275 @@
+"""Fit and report the answerability model (assistant/evidence.py) on questions built to be unanswerable.
+
+For each external set (ARCD-train; XQuAD-R with its Arabic and its English questions) the paragraphs
+are split in two by a stable hash; one half is ingested through the normal path into a fresh store,
+and every question of the set is asked of it: a question whose paragraph is stored must be
+answered, the others must be refused. The gold set adds the article's own unanswerable questions.
+Questions are split in two by a stable hash of their id: the model is fitted on the ``fit`` half and
+reported on the ``report`` half, which it never saw.
+
+    python benchmarks/answerability.py fit      # rank (cached in runs/), fit, write assistant/answerability.v1.json
+    python benchmarks/answerability.py report   # asks the report half through Assistant.ask
+
+The data is read from ../shared/benchmarks (never copied into the repository; see each README).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import pickle
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from llama_index.core.schema import NodeWithScore, TextNode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from assistant import build_assistant, load_settings  # noqa: E402
+from assistant.corpus import Document  # noqa: E402
+from assistant.evidence import FEATURES, MODEL_FILE, POOL_SIZE, candidate_features  # noqa: E402
+from assistant.normalize import fold_marks  # noqa: E402
+from assistant.settings import RetrievalMode  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "benchmarks"
+RUNS = ROOT / "runs" / "answerability"
+# At the operating point, at most this share of the fit half's answerable questions is refused
+# (the issue's bound is 5% on the report half; 4% leaves room for the difference between halves).
+FALSE_ABSTENTION_BUDGET = 0.04
+
+
+@dataclass(frozen=True)
+class Question:
+    set: str  # "arcd", "xquad-ar", "xquad-en", "gold"
+    id: str
+    text: str
+    answerable: bool
+
+    @property
+    def half(self) -> str:
+        return "fit" if _hash_bit(f"q:{self.id}") else "report"
+
+
+def _hash_bit(key: str) -> bool:
+    return hashlib.sha1(key.encode("utf-8")).digest()[0] % 2 == 0
+
+
+def squad_sets(shared: Path) -> dict[str, tuple[list[Document], list[Question]]]:
+    """Each store's stored documents and the questions asked of it (half of them unanswerable)."""
+    sets = {}
+    arcd = json.loads((shared / "arcd" / "arcd-train.json").read_text(encoding="utf-8"))
+    sets["arcd"] = _half_store("arcd", arcd, {"arcd": arcd})
+    xq_ar = json.loads((shared / "xquad-r" / "ar.json").read_text(encoding="utf-8"))
+    xq_en = json.loads((shared / "xquad-r" / "en.json").read_text(encoding="utf-8"))
+    # English questions asked of the Arabic paragraphs (XQuAD-R's EN->AR): the cross-lingual case.
+    sets["xquad"] = _half_store("xquad", xq_ar, {"xquad-ar": xq_ar, "xquad-en": xq_en})
+    return sets
+
+
+def _half_store(name: str, data: dict, question_sources: dict[str, dict]) -> tuple[list[Document], list[Question]]:
+    documents, stored = [], set()
+    for a, article in enumerate(data["data"]):
+        for p, paragraph in enumerate(article["paragraphs"]):
+            doc_id = f"{name}-{a:03d}-{p:02d}"
+            if _hash_bit(f"p:{doc_id}"):
+                stored.add((a, p))
+                documents.append(Document(id=doc_id, text=paragraph["context"].strip(), title=article.get("title", "")))
+    questions = []
+    for set_name, source in question_sources.items():
+        for a, article in enumerate(source["data"]):
+            for p, paragraph in enumerate(article["paragraphs"]):
+                for qa in paragraph["qas"]:
+                    questions.append(Question(set_name, f"{set_name}:{qa['id']}", qa["question"], (a, p) in stored))
+    return documents, questions
+
+
+def gold_questions() -> list[Question]:
+    rows = [json.loads(line) for line in (ROOT / "corpus" / "gold_qa.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    return [Question("gold", f"gold:{r['id']}", r["question"], bool(r["answerable"])) for r in rows]
+
+
+def _assistant(documents: list[Document] | None, data_dir: Path):
+    settings = load_settings(env={}, data_dir=data_dir, model_dir=ROOT / ".data" / "models",
+                             corpus_dir=ROOT / "corpus" if documents is None else data_dir / "no-corpus")
+    assistant = build_assistant(settings).warm_up()
+    if documents:
+        started = time.perf_counter()
+        assistant.ingest_documents(documents)
+        print(f"  ingested {len(documents)} documents in {time.perf_counter() - started:.0f} s", flush=True)
+    return assistant
+
+
+def stores(shared: Path):
+    """(assistant, questions) for each constructed store and for the article."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, (documents, questions) in squad_sets(shared).items():
+            print(f"{name}: {len(documents)} stored paragraphs, {len(questions)} questions", flush=True)
+            yield _assistant(documents, Path(tmp) / name), questions
+        print("gold: the article", flush=True)
+        yield _assistant(None, Path(tmp) / "gold"), gold_questions()
+
+
+# -- fit ------------------------------------------------------------------------------------------
+
+
+def collect_rankings(shared: Path) -> list[dict]:
+    """Per question and mode, the top candidates as ``ask`` ranks them (texts, metadata, scores)."""
+    rows = []
+    for assistant, questions in stores(shared):
+        index = assistant._current_index()  # noqa: SLF001 - the same retrievers and paragraphs ask uses
+        paragraph_text = index.answerability._paragraph_text  # noqa: SLF001
+        for question in questions:
+            query = fold_marks(question.text)
+            rankings = {}
+            for mode in RetrievalMode:
+                hits = index.retrievers[mode].retrieve(query)[:POOL_SIZE]
+                rankings[mode.value] = [{"score": float(h.score or 0.0), "text": h.node.get_content(),
+                                         "metadata": dict(h.node.metadata), "paragraph": paragraph_text(h.node)}
+                                        for h in hits]
+            rows.append({"question": question, "query": query, "rankings": rankings})
+    return rows
+
+
+def features_of(rows: list[dict]) -> dict[str, np.ndarray]:
+    """Per mode, the top candidate's feature row of every question, with its label, half and set."""
+    out: dict[str, list] = defaultdict(list)
+    for row in rows:
+        for mode, ranking in row["rankings"].items():
+            if not ranking:
+                continue
+            hits = [NodeWithScore(node=TextNode(text=h["text"], metadata=h["metadata"]), score=h["score"])
+                    for h in ranking]
+            paragraphs = {id(hit.node): h["paragraph"] for hit, h in zip(hits, ranking)}
+            features = candidate_features(row["query"], hits[:1], lambda node: paragraphs[id(node)], hits)[0]
+            question = row["question"]
+            out[mode].append((features, question.answerable, question.half, question.set))
+    return {mode: np.array(r, dtype=object) for mode, r in out.items()}
+
+
+def fit(features_by_mode: dict[str, np.ndarray]) -> dict:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.preprocessing import StandardScaler
+
+    models, summary = {}, {}
+    for mode, rows in features_by_mode.items():
+        x = np.stack(rows[:, 0]).astype(float)
+        y = rows[:, 1].astype(bool)
+        fit_rows = rows[:, 2] == "fit"
+        scaler = StandardScaler().fit(x[fit_rows])
+        scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
+        model = LogisticRegression(C=1.0, max_iter=1000).fit((x[fit_rows] - scaler.mean_) / scale, y[fit_rows])
+        p = model.predict_proba((x - scaler.mean_) / scale)[:, 1]
+        answerable_fit = np.sort(p[fit_rows & y])
+        threshold = float(answerable_fit[int(FALSE_ABSTENTION_BUDGET * len(answerable_fit))])
+        models[mode] = {"mean": scaler.mean_.round(6).tolist(), "scale": scale.round(6).tolist(),
+                        "coef": model.coef_[0].round(6).tolist(), "intercept": round(float(model.intercept_[0]), 6),
+                        "threshold": round(threshold, 4)}
+        summary[mode] = {f"{half}/{name}": round(float(roc_auc_score(y[chosen], p[chosen])), 3)
+                         for half in ("fit", "report") for name in ("all", *sorted(set(rows[:, 3])))
+                         if len(set(y[chosen := (rows[:, 2] == half) & ((rows[:, 3] == name) | (name == "all"))])) == 2}
+    return {"features": list(FEATURES), "models": models, "auroc": summary}
+
+
+# -- report ---------------------------------------------------------------------------------------
+
+
+def report(shared: Path, modes: list[RetrievalMode]) -> dict:
+    """The report half asked through ``Assistant.ask`` (the production path), per set and mode."""
+    from sklearn.metrics import roc_auc_score
+
+    results: dict = {}
+    pairs: dict[str, list[tuple[float, bool]]] = defaultdict(list)
+    for assistant, questions in stores(shared):
+        for mode in modes:
+            per_set: dict[str, list] = defaultdict(list)
+            for question in questions:
+                if question.half != "report":
+                    continue
+                answer = assistant.ask(question.text, mode=mode)
+                per_set[question.set].append((answer.probability, answer.abstained, question.answerable))
+            for name, rows in per_set.items():
+                p = np.array([r[0] for r in rows])
+                abstained = np.array([r[1] for r in rows])
+                answerable = np.array([r[2] for r in rows])
+                results[f"{name}/{mode.value}"] = {
+                    "questions": len(rows),
+                    "auroc": round(float(roc_auc_score(answerable, p)), 3) if 0 < answerable.sum() < len(rows) else None,
+                    "abstention_recall": round(float(abstained[~answerable].mean()), 3) if (~answerable).any() else None,
+                    "abstention_precision": round(float((~answerable[abstained]).mean()), 3) if abstained.any() else None,
+                    "false_abstentions": round(float(abstained[answerable].mean()), 3),
+                }
+                if mode is RetrievalMode.HYBRID:
+                    pairs[name] += [(float(a), bool(b)) for a, b in zip(p, answerable)]
+    return {"results": results, "reliability": {name: reliability(rows) for name, rows in pairs.items()}}
+
+
+def reliability(rows: list[tuple[float, bool]], bins: int = 10) -> list[dict]:
+    """Predicted probability against the observed rate of answerable questions, per bin."""
+    p = np.array([r[0] for r in rows])
+    y = np.array([r[1] for r in rows], dtype=float)
+    edges = np.linspace(0, 1, bins + 1)
+    out = []
+    for lo, hi in zip(edges, edges[1:]):
+        inside = (p >= lo) & ((p < hi) | (hi == 1.0))
+        if inside.any():
+            out.append({"bin": [round(lo, 2), round(hi, 2)], "count": int(inside.sum()),
+                        "predicted": round(float(p[inside].mean()), 3), "observed": round(float(y[inside].mean()), 3)})
+    return out
+
+
+def plot_reliability(curves: dict[str, list[dict]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(5, 5))
+    axes.plot([0, 1], [0, 1], color="grey", linestyle="--", label="perfectly calibrated")
+    for name, bins in curves.items():
+        axes.plot([b["predicted"] for b in bins], [b["observed"] for b in bins], marker="o", label=name)
+    axes.set_xlabel("predicted probability (answerability)")
+    axes.set_ylabel("observed share answerable")
+    axes.set_title("Reliability, report half, hybrid mode")
+    axes.legend(loc="upper left", fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("step", choices=["fit", "report"])
+    parser.add_argument("--data", type=Path, default=SHARED, help="the folder holding arcd/ and xquad-r/")
+    parser.add_argument("--out", type=Path, default=RUNS)
+    parser.add_argument("--recollect", action="store_true", help="rank again instead of reading the cache")
+    parser.add_argument("--modes", default=",".join(m.value for m in RetrievalMode))
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    if args.step == "fit":
+        cache = args.out / "rankings.pkl"
+        if args.recollect or not cache.exists():
+            cache.write_bytes(pickle.dumps(collect_rankings(args.data)))
+        fitted = fit(features_of(pickle.loads(cache.read_bytes())))
+        MODEL_FILE.write_text(json.dumps({k: v for k, v in fitted.items() if k != "auroc"}, indent=1) + "\n",
+                              encoding="utf-8")
+        print(json.dumps(fitted["auroc"], indent=1))
+        print(f"wrote {MODEL_FILE}")
+        return 0
+    result = report(args.data, [RetrievalMode(m) for m in args.modes.split(",")])
+    (args.out / "report.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
+    plot_reliability(result["reliability"], args.out / "reliability.png")
+    for key, row in sorted(result["results"].items()):
+        print(f"{key:24s} {json.dumps(row)}")
+    print(f"wrote {args.out / 'report.json'} and {args.out / 'reliability.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""The evidence stage: features of a ranking, the fitted model, and the decision it drives in ``ask``."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from llama_index.core.schema import NodeWithScore, TextNode
+
+from assistant import RetrievalMode
+from assistant.evidence import FEATURES, MODEL_FILE, Answerability, LogisticModel, candidate_features, load_models
+
+
+def _hit(text: str, score: float, lang: str = "ar", translation: str = "", paragraph: str = "p1") -> NodeWithScore:
+    meta = {"document_id": "d", "paragraph_id": paragraph, "sentence_id": f"{paragraph}.s1", "lang": lang,
+            "translation": translation}
+    return NodeWithScore(node=TextNode(text=text, metadata=meta), score=score)
+
+
+def _row(features: np.ndarray, name: str) -> float:
+    return float(features[FEATURES.index(name)])
+
+
+def test_coverage_counts_the_question_terms_found_in_the_sentence_its_paragraph_and_the_pool():
+    hits = [_hit("The coalition met in Kuwait.", 0.9, lang="en"), _hit("Ministers discussed finance.", 0.8, lang="en",
+                                                                         paragraph="p2")]
+    paragraphs = {"p1": "The coalition met in Kuwait. The meeting discussed stabilization.", "p2": ""}
+    rows = candidate_features("Where did the coalition discuss stabilization?", hits,
+                              lambda node: paragraphs[node.metadata["paragraph_id"]], hits)
+    top = rows[0]
+    # content terms: coalit, discuss, stabil -> the sentence holds 1 of 3, its paragraph all 3
+    assert _row(top, "cover_sentence") == pytest.approx(1 / 3)
+    assert _row(top, "cover_paragraph") == pytest.approx(1.0)
+    assert _row(top, "cover_pool") == pytest.approx(1.0)
+    assert _row(top, "gap") == pytest.approx(0.1)
+    assert _row(rows[1], "gap") == pytest.approx(-0.1)
+    alone = candidate_features("Where did the coalition discuss stabilization?", hits[:1],
+                               lambda node: paragraphs[node.metadata["paragraph_id"]], hits)
+    assert _row(alone[0], "gap") == pytest.approx(0.1)  # the margin is over the pool, whoever is scored
+    assert _row(top, "cross_lingual") == 0.0
+
+
+def test_an_english_question_on_an_arabic_sentence_without_rendering_is_cross_lingual():
+    bare, rendered = _hit("اجتمع التحالف في الكويت.", 0.8), _hit("اجتمع التحالف في الكويت.", 0.8, translation="Met.")
+    rows = candidate_features("Where did the coalition meet?", [bare, rendered], lambda node: "", [bare])
+    assert _row(rows[0], "cross_lingual") == 1.0 and _row(rows[0], "cross_x_score") == pytest.approx(0.8)
+    assert _row(rows[1], "cross_lingual") == 0.0
+
+
+def test_a_date_question_whose_evidence_has_no_date_is_flagged():
+    hits = [_hit("The coalition met in Kuwait.", 0.9, lang="en"), _hit("The coalition met in 2018.", 0.8, lang="en")]
+    rows = candidate_features("When did the coalition meet?", hits, lambda node: "", hits)
+    assert _row(rows[0], "lacks_answer_type") == 1.0 and _row(rows[1], "lacks_answer_type") == 0.0
+
+
+@given(st.lists(st.floats(-3, 3), min_size=len(FEATURES), max_size=len(FEATURES)))
+def test_the_logistic_model_gives_probabilities(values):
+    model = LogisticModel(mean=(0.0,) * len(FEATURES), scale=(1.0,) * len(FEATURES), coef=tuple(values),
+                          intercept=0.0, threshold=0.5)
+    p = model.probabilities(np.eye(len(FEATURES)))  # row i: feature i one standard deviation up
+    assert np.all((p > 0) & (p < 1))
+    assert np.allclose(p, 1 / (1 + np.exp(-np.asarray(values))))
+
+
+def test_the_shipped_model_covers_every_mode_and_refuses_other_features(tmp_path):
+    models = load_models()
+    assert set(models) == set(RetrievalMode)
+    assert all(len(m.coef) == len(FEATURES) and 0 < m.threshold < 1 for m in models.values())
+    raw = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    raw["features"] = raw["features"][:-1]
+    stale = tmp_path / "answerability.json"
+    stale.write_text(json.dumps(raw), encoding="utf-8")
+    with pytest.raises(ValueError, match="refit"):
+        load_models(stale)
+
+
+def test_no_hits_is_no_evidence():
+    evidence = Answerability({}).assess("anything", [], RetrievalMode.HYBRID)
+    assert evidence.probability == 0.0 and not evidence.answerable
+
+
+# -- in ask: the real model and store -------------------------------------------------------------
+
+UNANSWERABLE = [
+    "hello", "aaaaaaaaaaaaaaaaaaaa", "'; DROP TABLE embeddings; --",
+    "Which Saudi official spoke at the press conference?",
+    "ما هو موقف روسيا من البيان الختامي؟",
+    "What is the recipe for hummus?",
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", UNANSWERABLE)
+def test_questions_the_article_does_not_answer_are_refused_with_related_sentences(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.abstained and not answer.citations
+    assert answer.probability < load_models()[RetrievalMode.HYBRID].threshold
+    assert 1 <= len(answer.related) <= 3 and "[" not in answer.text
+    assert all(0.0 <= c.score <= 1.0 for c in answer.related)
+    assert json.loads(json.dumps(answer.to_dict()))["related"][0]["quote"] == answer.related[0].quote
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", list(RetrievalMode))
+@pytest.mark.parametrize("question, sentence", [
+    ("Where is the coalition's military leadership based?", "p10.s1"),
+    ("ما هي مجموعات العمل التابعة للتحالف؟", "p14.s1"),
+])
+def test_every_mode_answers_through_ask_with_probabilities_as_scores(assistant, mode, question, sentence):
+    answer = assistant.ask(question, mode=mode)
+    assert not answer.abstained, (mode, answer.probability)
+    assert sentence in {c.sentence_id for c in answer.citations}
+    assert answer.probability >= load_models()[mode].threshold
+    assert all(0.0 <= c.score <= 1.0 for c in answer.citations)
