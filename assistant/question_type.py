@@ -61,15 +61,21 @@ def _plural_target(quantifier: str | None, superlative: str | None, noun: str) -
 # not answer them, however similar their sentences are ("how many fighters...", "when are the talks...").
 QUANTITY = "quantity"
 DATE = "date"
+# Arabic: "how many/much" words, or "what is" + a measure noun. "عدد" or "نسبة" elsewhere in a question
+# is no sign ("لماذا تقدير التغير في العدد السكاني مهم؟", "ما سبب ارتفاع نسبة السكر؟"), nor is
+# "تاريخ" (also "history": "لعبت دورا كبيرا في تاريخ من؟"): on ARCD those made answerable questions abstain.
+_WHAT_IS = r"(?:^|\s)(?:ما|ماهو|ماهي|ماهى|ما هو|ما هي|ما هى)\s+"
 _ASKS = {
     QUANTITY: re.compile(
         r"\bhow (many|much)\b|\bwhat (percentage|share|amount)\b|\bnumber of\b|\bbudget\b"
-        r"|(^|\s)(كم|بكم)\s|عدد|نسبة|نسبه|مبلغ|ميزاني",
+        r"|(^|\s)(كم|بكم|قديش|قدّيش|اديش|أديش)\s"
+        rf"|{_WHAT_IS}(ال)?(عدد|نسبة|نسبه|مبلغ|ميزانية|ميزانيه|مساحة|مساحه|طول|عمر|حجم|سعر|قيمة|قيمه|تعداد|معدل)(?!\w)",
         re.IGNORECASE,
     ),
     DATE: re.compile(
         r"\bwhen\b|\bwhat (date|year|day|month)\b|\bwhich (date|year|day|month)\b"
-        r"|متى|امتى|إمتى|موعد|تاريخ|(أي|اي) (عام|سنة|يوم|شهر)",
+        r"|متى|امتى|إمتى|(^|\s)[وبفل]?(أي|اي|أى|اى) (عام|سنة|سنه|يوم|شهر|تاريخ|قرن)(?!\w)"
+        rf"|{_WHAT_IS}(تاريخ|موعد)(?!\w)",
         re.IGNORECASE,
     ),
 }
