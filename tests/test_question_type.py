@@ -52,6 +52,12 @@ def test_wanted_answer_types():
     assert wanted_answer_types("How many ISIS fighters are still left in Syria?") == (QUANTITY,)
     assert wanted_answer_types("كم عدد سكان مصر؟") == (QUANTITY,)
     assert wanted_answer_types("ما هي عاصمة المغرب؟") == ()
+    assert wanted_answer_types("ما هي مساحة جمهورية مصر العربية؟") == (QUANTITY,)
+    assert wanted_answer_types("في أي قرن أصبح سليمان حاكما بارزا؟") == (DATE,)
+    # "number", "ratio" and "history" inside other questions ask for none (they made ARCD questions abstain)
+    assert wanted_answer_types("لماذا تقدير التغير في العدد السكاني مهم؟") == ()
+    assert wanted_answer_types("ماهو سبب ارتفاع نسبة السكر في الدم؟") == ()
+    assert wanted_answer_types("لعبت الدولة السلجوقية دورا كبيرا في تاريخ من ؟") == ()
 
 
 @pytest.mark.parametrize(("kind", "text", "holds"), [
