@@ -11,6 +11,7 @@ into bounded sentences quickly.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -63,6 +64,12 @@ class Sentence:
     end: int
 
 
+BYLINE = "byline"
+HEADING = "heading"
+# A line this short without a full stop is a label of the text, not a statement in it.
+LABEL_MAX_WORDS = 8
+
+
 @dataclass(frozen=True)
 class Paragraph:
     id: str  # "p13"
@@ -70,6 +77,8 @@ class Paragraph:
     start: int
     end: int
     sentences: tuple[Sentence, ...]
+    # BYLINE (a first line such as "الكويت - سعد العجيبان:"), HEADING, or "" for running text.
+    role: str = ""
 
 
 def segment(text: str) -> tuple[Paragraph, ...]:
@@ -89,11 +98,22 @@ def segment(text: str) -> tuple[Paragraph, ...]:
             p_start = start if n == 0 else spans[0][0]
             p_end = end if n == len(groups) - 1 else spans[-1][1]
             paragraphs.append(Paragraph(paragraph_id, text[p_start:p_end], p_start, p_end, sentences))
-    return tuple(paragraphs)
+    return tuple(dataclasses.replace(p, role=_role(p, n, len(paragraphs))) for n, p in enumerate(paragraphs))
 
 
 def sentences_of(paragraphs: tuple[Paragraph, ...]) -> tuple[Sentence, ...]:
     return tuple(s for p in paragraphs for s in p.sentences)
+
+
+def _role(paragraph: Paragraph, index: int, count: int) -> str:
+    """A short line without a full stop before running text is a label: the first one a byline when it
+    reads "place - name", any other a heading unless it ends with a colon (it introduces what follows)."""
+    text = paragraph.text
+    if index == count - 1 or len(text.split()) > LABEL_MAX_WORDS or text[-1] in _TERMINATORS + _CLOSERS:
+        return ""
+    if index == 0 and re.search(r"\s[-–—]\s", text):
+        return BYLINE
+    return "" if text.endswith(":") else HEADING
 
 
 def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.segmentation import MAX_PARAGRAPH_CHARS, MAX_SENTENCE_CHARS, segment, sentences_of
+from assistant.segmentation import BYLINE, HEADING, MAX_PARAGRAPH_CHARS, MAX_SENTENCE_CHARS, segment, sentences_of
 from assistant.settings import PROJECT_ROOT
 
 BOUNDARIES = Path(__file__).parent / "data" / "boundaries.json"
@@ -156,3 +156,19 @@ def test_overlong_paragraph_keeps_every_sentence_once():
     assert len(paragraphs) > 1
     assert [s.text for s in sentences_of(paragraphs)] == [f"الجملة رقم {n} هنا." for n in range(2000)]
     assert [s.id for s in paragraphs[1].sentences][:1] == ["p2.s1"]
+
+
+def test_byline_and_heading_are_labelled(article_text):
+    roles = {p.id: p.role for p in segment(article_text) if p.role}
+    assert roles == {"p1": BYLINE, "p7": HEADING}
+
+
+@pytest.mark.parametrize(("text", "roles"), [
+    ("Paris - Jane Doe:\nThe talks ended today.", [BYLINE, ""]),
+    ("Results\nThe talks ended today.\nNext steps\nThey meet again.", [HEADING, "", HEADING, ""]),
+    ("A short line.\nThe talks ended today.", ["", ""]),  # a full stop: a statement, not a label
+    ("Only a title", [""]),  # nothing follows it
+    ("He said:\nThe talks ended today.", ["", ""]),  # a colon after the first line introduces, not labels
+])
+def test_label_lines(text, roles):
+    assert [p.role for p in segment(text)] == roles
