@@ -51,6 +51,7 @@ _NUMBER_BEFORE = re.compile(r"\d[\d,.،٫]*\s+(?:\S{1,3}\s+)?\S{0,6}$")  # "651 
 _LATIN_ABBREVIATION = re.compile(
     r"(?:[a-z]|pp|vols?|nos?|eds?|ca|cf|fig|figs|ch|chap|approx|al|e\.g|i\.e|op|cit|ibid|viz|vs"
     r"|Dr|Mr|Mrs|Ms|Prof|St|Jr|Sr|Mt|Gen|Col|Lt|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)",
+    re.IGNORECASE,  # "Vol.", "No."; a capital initial is no candidate anyway
 )
 _SPELT_INITIAL = re.compile(r"سي|بي|دي|إس|اس|أو|إف|إم|إل|جي|تي|كيه|إتش|آر|واي|زد|إكس|دبليو|جيه|كيو|يو")
 
@@ -88,15 +89,15 @@ def segment(text: str) -> tuple[Paragraph, ...]:
     for line in re.finditer(r"[^\n]+", text):
         start, end = _strip_span(text, line.start(), line.end())
         groups = _paragraph_groups(_sentence_spans(text, start, end))
-        for n, spans in enumerate(groups):
+        for piece, spans in enumerate(groups):
             paragraph_id = f"p{len(paragraphs) + 1}"
             sentences = tuple(
                 Sentence(f"{paragraph_id}.s{n}", paragraph_id, text[s:e], s, e)
                 for n, (s, e) in enumerate(spans, start=1)
             )
             # The whole line, unless an overlong line is cut: then each piece from its first sentence to its last.
-            p_start = start if n == 0 else spans[0][0]
-            p_end = end if n == len(groups) - 1 else spans[-1][1]
+            p_start = start if piece == 0 else spans[0][0]
+            p_end = end if piece == len(groups) - 1 else spans[-1][1]
             paragraphs.append(Paragraph(paragraph_id, text[p_start:p_end], p_start, p_end, sentences))
     return tuple(dataclasses.replace(p, role=_role(p, n, len(paragraphs))) for n, p in enumerate(paragraphs))
 
