@@ -25,7 +25,7 @@ import numpy as np
 from llama_index.core.schema import NodeWithScore, TextNode
 
 from .normalize import content_terms, detect_script
-from .answer import evidence_lacks_answer_type
+from .question_type import holds_answer_type, wanted_answer_types
 from .settings import RetrievalMode
 
 MODEL_FILE = Path(__file__).with_name("answerability.v1.json")
@@ -118,6 +118,7 @@ def candidate_features(question: str, candidates: Sequence[NodeWithScore], parag
     scores = [float(hit.score or 0.0) for hit in candidates]
     pool_scores = [(hit.node.node_id, float(hit.score or 0.0)) for hit in pool]
     question_latin = detect_script(question).value == "en"
+    wanted_types = wanted_answer_types(question)
     rows = []
     for i, hit in enumerate(candidates):
         node = hit.node
@@ -127,7 +128,7 @@ def candidate_features(question: str, candidates: Sequence[NodeWithScore], parag
         paragraph = content_terms(paragraph_text(node)) | own
         cross = float(question_latin and node.metadata.get("lang") != "en" and not node.metadata.get("translation"))
         text = f"{node.get_content()} {node.metadata.get('translation', '')}"
-        lacks = evidence_lacks_answer_type(question, text)
+        lacks = any(not holds_answer_type(kind, text) for kind in wanted_types)
         cover = _coverage(wanted, own)
         rows.append([scores[i], gap, cover, _coverage(wanted, paragraph), cover_pool,
                      math.log1p(len(wanted)), cross, cross * scores[i], cross * cover, float(lacks)])
