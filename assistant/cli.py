@@ -13,6 +13,7 @@ from .settings import AnswerBackend, RetrievalMode
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
+PROGRESS_MIN_RECORDS = 2000  # smaller documents are stored in a few seconds: no bar
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,24 +117,49 @@ def _ingest(args: argparse.Namespace) -> int:
 
     assistant = _assistant(args)
     if args.rebuild:
-        for result in assistant.rebuild():
-            print(f"re-ingested: {result.document_id} ({result.source})")
+        assistant.rebuild(on_stored=lambda result: print(f"re-ingested: {result.document_id} ({result.source})",
+                                                         flush=True))
     with tqdm(desc="ingesting", unit="doc", file=sys.stderr, disable=not args.paths) as bar:
         def stored(result: Any) -> None:
             bar.update()
-            bar.write(f"{'ingested' if result.changed else 'unchanged'}: {result.document_id} ({result.source})",
+            note = f"; {result.note}" if result.note else ""
+            bar.write(f"{'ingested' if result.changed else 'unchanged'}: {result.document_id} ({result.source}{note})",
                       file=sys.stdout)
 
-        assistant.ingest(*args.paths, on_stored=stored)
+        assistant.ingest(*args.paths, on_stored=stored, on_progress=_record_progress())
     return 0
+
+
+def _record_progress() -> Any:
+    """A progress bar of records written, for documents big enough to take a while."""
+    from tqdm import tqdm
+
+    bars: dict[str, Any] = {}
+
+    def progress(document_id: str, done: int, total: int) -> None:
+        if total < PROGRESS_MIN_RECORDS:
+            return
+        bar = bars.get(document_id)
+        if bar is None:
+            bar = bars[document_id] = tqdm(desc=f"storing {document_id}", total=total, unit="record", file=sys.stderr,
+                                           leave=False)
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return progress
 
 
 def _docs(args: argparse.Namespace) -> int:
     import datetime
 
-    for info in _assistant(args).documents():
+    assistant = _assistant(args)
+    for info in assistant.documents():
         when = datetime.datetime.fromtimestamp(info.ingested_at).isoformat(timespec="seconds")
         print(f"{info.id}\t{info.sentences} sentences\t{info.paragraphs} paragraphs\t{when}\t{info.title}")
+    for version in assistant.incomplete():
+        print(f"{version.document_id}\tINCOMPLETE: {version.records} records of an ingest that did not finish "
+              f"(`assistant remove {version.document_id}` deletes them)")
     return 0
 
 

@@ -27,6 +27,10 @@ class Document:
     title: str = ""
     language: str = "ar"
     source: str = ""
+    # Where ingest reads it again (the sources ledger): the file, or the corpus folder and the
+    # manifest entry's id.
+    origin: str = field(default="", compare=False)
+    entry: str = field(default="", compare=False)
     # sentence id -> English rendering, when the corpus carries one.
     translations: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
@@ -61,6 +65,7 @@ def load_file(path: Path) -> Document:
         title=path.stem,
         language="en" if script is Script.LATIN else "ar",
         source=str(path.resolve()),
+        origin=str(path.resolve()),
     )
 
 
@@ -79,6 +84,8 @@ def _document_from_manifest(corpus_dir: Path, entry: dict) -> Document:
         title=entry.get("title", ""),
         language=entry.get("language", "ar"),
         source=entry.get("source", ""),
+        origin=str(corpus_dir.resolve()),
+        entry=entry["id"],
         translations=translations,
     )
 
