@@ -6,6 +6,7 @@ corpus -> segmentation -> embedding -> store -> retrieval -> answer
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 import time
@@ -238,8 +239,10 @@ class Assistant:
 
         def result(document: Document, changed: bool) -> IngestResult:
             wanted = next(d.id for d in loaded if d.source == document.source and d.entry == document.entry)
-            note = f"the id {wanted!r} belongs to another source" if wanted != document.id else ""
-            return IngestResult(document.id, document.source, changed, note)
+            notes = [f"the id {wanted!r} belongs to another source"] if wanted != document.id else []
+            if document.encoding != "UTF-8":
+                notes.append(f"read as {document.encoding}, not UTF-8")
+            return IngestResult(document.id, document.source, changed, "; ".join(notes))
 
         report = (lambda doc, changed: on_stored(result(doc, changed))) if on_stored else None
         return [result(doc, changed) for doc, changed in self._store_documents(loaded, report, on_progress)]
@@ -361,6 +364,8 @@ def _load_documents(paths: tuple[Path, ...]) -> list[Document]:
             documents.extend(load_file(file) for file in files)
         elif path.is_file():
             documents.append(load_file(path))
+        elif path.is_symlink():
+            raise CorpusError(f"{path}: a link to {os.readlink(path)}, which does not exist")
         else:
             raise CorpusError(f"{path}: no such file or directory")
     return documents
