@@ -119,14 +119,21 @@ def _ingest(args: argparse.Namespace) -> int:
     if args.rebuild:
         assistant.rebuild(on_stored=lambda result: print(f"re-ingested: {result.document_id} ({result.source})",
                                                          flush=True))
-    with tqdm(desc="ingesting", unit="doc", file=sys.stderr, disable=not args.paths) as bar:
-        def stored(result: Any) -> None:
-            bar.update()
-            note = f"; {result.note}" if result.note else ""
-            bar.write(f"{'ingested' if result.changed else 'unchanged'}: {result.document_id} ({result.source}{note})",
+    bars: list[Any] = []  # made at the first stored document: a refused ingest prints its error alone
+
+    def stored(result: Any) -> None:
+        if not bars:
+            bars.append(tqdm(desc="ingesting", unit="doc", file=sys.stderr))
+        bars[0].update()
+        note = f"; {result.note}" if result.note else ""
+        bars[0].write(f"{'ingested' if result.changed else 'unchanged'}: {result.document_id} ({result.source}{note})",
                       file=sys.stdout)
 
+    try:
         assistant.ingest(*args.paths, on_stored=stored, on_progress=_record_progress())
+    finally:
+        for bar in bars:
+            bar.close()
     return 0
 
 

@@ -98,7 +98,7 @@ def _holder(fd: int, wanted: int) -> str:
     if kind == fcntl.F_UNLCK:
         return "a process that has just closed it"
     try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        command = " ".join(Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").replace("\0", " ").split())
     except OSError:
         command = "command unknown"
     return f"pid {pid}: {command[:200]}"
