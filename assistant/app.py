@@ -5,6 +5,7 @@ corpus -> segmentation -> embedding -> store -> retrieval -> answer
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -22,7 +23,7 @@ from .ledger import SourcesLedger, assign_ids, origins
 from .normalize import answer_language, fold_marks, normalize
 from .retrieval import FusionWeights, HybridRetriever, build_bm25
 from .settings import AnswerBackend, RetrievalMode, Settings
-from .store import DocumentInfo, IncompleteVersion, IndexParams, SentenceStore, StoreError, store_errors
+from .store import DocumentInfo, IncompleteVersion, IndexParams, SentenceStore, StoreError, store_errors, writing
 from .types import KIND_PARAGRAPH, KIND_RENDERING, KIND_SENTENCE, Answer
 
 if TYPE_CHECKING:
@@ -307,6 +308,12 @@ class Assistant:
             paths = dict.fromkeys([*origins(entries), *(Path(source) for source in sources if Path(source).is_file())])
             corpus = self.settings.corpus_dir.resolve()
             return self.ingest(*[path for path in paths if path.exists() and path != corpus], on_stored=on_stored)
+
+    def writing(self, what: str, wait: float = 0.0) -> contextlib.AbstractContextManager[None]:
+        """Hold the store for writing from now on (``with``), e.g. for a whole command that writes:
+        another process opening it meanwhile is asked to come back, rather than this one finding a
+        reader in the way when it comes to write. Waits up to ``wait`` s for other processes to close it."""
+        return writing(self.settings, what, wait)
 
     def documents(self) -> list[DocumentInfo]:
         self.warm_up()

@@ -13,6 +13,9 @@ from .settings import AnswerBackend, RetrievalMode
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
+# A command that writes waits this long for other processes to close the embedded store (an
+# `assistant ask` takes a few seconds); a server (`python -m ui`) is named in the refusal after it.
+WRITE_WAIT_SECONDS = 20.0
 PROGRESS_MIN_RECORDS = 2000  # smaller documents are stored in a few seconds: no bar
 
 
@@ -63,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     docs = commands.add_parser("docs", help="list the stored documents")
     docs.set_defaults(run=_docs)
 
-    remove = commands.add_parser("remove", help="remove a document by id")
+    remove = commands.add_parser("remove", help="remove a document by id (also the records of an ingest that did not finish)")
     remove.add_argument("document_id")
     remove.set_defaults(run=_remove)
 
@@ -113,9 +116,14 @@ def _ingest(args: argparse.Namespace) -> int:
     if not args.paths and not args.rebuild:
         print("error: name the files or folders to ingest (or use --rebuild)", file=sys.stderr)
         return EXIT_USAGE
+    assistant = _assistant(args)
+    with assistant.writing("ingest", wait=WRITE_WAIT_SECONDS):
+        return _ingest_with(assistant, args)
+
+
+def _ingest_with(assistant: Any, args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    assistant = _assistant(args)
     if args.rebuild:
         assistant.rebuild(on_stored=lambda result: print(f"re-ingested: {result.document_id} ({result.source})",
                                                          flush=True))
@@ -171,7 +179,10 @@ def _docs(args: argparse.Namespace) -> int:
 
 
 def _remove(args: argparse.Namespace) -> int:
-    if _assistant(args).remove(args.document_id):
+    assistant = _assistant(args)
+    with assistant.writing(f"remove {args.document_id!r}", wait=WRITE_WAIT_SECONDS):
+        removed = assistant.remove(args.document_id)
+    if removed:
         print(f"removed: {args.document_id}")
         return 0
     print(f"error: no document with id {args.document_id!r}", file=sys.stderr)

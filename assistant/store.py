@@ -166,16 +166,8 @@ class SentenceStore:
             collection.modify(configuration={"hnsw": {"ef_search": HNSW_EF_SEARCH}})  # built before it was set
         return ChromaVectorStore(chroma_collection=collection)
 
-    @contextlib.contextmanager
-    def writing(self, what: str) -> Iterator[None]:
-        """Writes to an embedded store happen only while no other process has it open (store_lock)."""
-        with contextlib.ExitStack() as stack:
-            if not self._settings.chroma_url:
-                try:
-                    stack.enter_context(_lock(self._settings).exclusive(what))
-                except StoreBusyError as error:
-                    raise StoreError(str(error)) from None
-            yield
+    def writing(self, what: str) -> contextlib.AbstractContextManager[None]:
+        return writing(self._settings, what)
 
     def drop(self) -> list[str]:
         """Delete the collection (whatever it was built with); returns the ingested files' paths.
@@ -358,12 +350,28 @@ def _client(settings: Settings) -> Any:
         ) from None
 
 
+@contextlib.contextmanager
+def writing(settings: Settings, what: str, wait: float = 0.0) -> Iterator[None]:
+    """Writes to an embedded store happen only while no other process has it open (store_lock);
+    ``wait`` seconds for them to close it, else a StoreError naming one."""
+    with contextlib.ExitStack() as stack:
+        if not settings.chroma_url:
+            try:
+                stack.enter_context(_lock(settings).exclusive(what, wait))
+            except StoreBusyError as error:
+                raise StoreError(str(error)) from None
+        yield
+
+
 def _lock(settings: Settings) -> StoreLock:
     """This process's (shared) lock of the embedded store: taken before Chroma opens it."""
     try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
         return StoreLock.for_store(settings.store_dir)
     except StoreBusyError as error:
         raise StoreError(str(error)) from None
+    except OSError as error:
+        raise StoreError(f"cannot use the data directory {settings.store_dir}: {error.strerror}") from None
 
 
 def _write_failure(settings: Settings, document_id: str, error: Exception) -> str:

@@ -22,6 +22,7 @@ import fcntl
 import os
 import struct
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -58,11 +59,12 @@ class StoreLock:
             return lock
 
     @contextlib.contextmanager
-    def exclusive(self, what: str) -> Iterator[None]:
-        """Hold the lock exclusive while writing (``what`` names the write in the refusal)."""
+    def exclusive(self, what: str, wait: float = 0.0) -> Iterator[None]:
+        """Hold the lock exclusive while writing (``what`` names the write in the refusal), waiting
+        up to ``wait`` seconds for the other processes to close the store."""
         with self._mutex:
             if self._writers == 0:
-                self._take(fcntl.LOCK_EX, what)
+                self._take_within(fcntl.LOCK_EX, what, wait)
             self._writers += 1
             try:
                 yield
@@ -70,6 +72,17 @@ class StoreLock:
                 self._writers -= 1
                 if self._writers == 0:
                     fcntl.lockf(self._fd, fcntl.LOCK_SH)  # a downgrade never waits
+
+    def _take_within(self, mode: int, what: str, wait: float) -> None:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                self._take(mode, what)
+                return
+            except StoreBusyError:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.2)
 
     def _take(self, mode: int, what: str) -> None:
         try:

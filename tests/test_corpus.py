@@ -131,3 +131,13 @@ def test_a_dangling_link_named_directly_says_so(tmp_path):
     link.symlink_to(tmp_path / "moved-away.txt")
     with pytest.raises(CorpusError, match=r"notes.txt: a link to .*moved-away.txt, which does not exist"):
         _load_documents((link,))
+
+
+@pytest.mark.slow
+def test_ingest_says_how_a_file_was_read(fresh_settings, tmp_path):
+    from assistant import build_assistant
+
+    path = tmp_path / "ملاحظة.txt"
+    path.write_bytes("تقع محطة الضخ في الواحة الشرقية.\n".encode("cp1256"))
+    (result,) = build_assistant(fresh_settings).ingest(path)
+    assert result.note == "read as Windows-1256, not UTF-8"

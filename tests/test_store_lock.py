@@ -134,3 +134,21 @@ def test_a_question_while_another_process_ingests_is_refused_then_answered(fresh
     answer = _cli(fresh_settings, "ask", "--json", "How deep is well 7 of the oasis?")
     assert answer.returncode == 0, answer.stderr
     assert '"document_id": "well-07"' in answer.stdout
+
+
+def test_an_ingest_waits_for_a_short_reader_to_finish(fresh_settings, tmp_path):
+    note = tmp_path / "gates.txt"
+    note.write_text("The east gate of the oasis opens at dawn.\n", encoding="utf-8")
+    fresh_settings.data_dir.mkdir(parents=True)
+    # A reader that has the store open for a few seconds, as `assistant ask` has.
+    reader = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; from assistant.store_lock import StoreLock; "
+         "StoreLock.for_store(Path(sys.argv[1])); print('open', flush=True); time.sleep(15)",
+         str(fresh_settings.store_dir)], cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout.readline().strip() == "open"
+        stored = _cli(fresh_settings, "ingest", str(note))
+        assert stored.returncode == 0 and "ingested: gates" in stored.stdout, stored.stderr
+        assert reader.poll() == 0  # it had finished: the ingest waited for it, and wrote after
+    finally:
+        stop_process(reader)
