@@ -15,6 +15,7 @@ import pytest
 from assistant import build_assistant
 from assistant.corpus import Document
 from assistant.ledger import LedgerEntry, assign_ids
+from assistant.settings import PROJECT_ROOT
 
 WORKING_GROUPS = "ما هي مجموعات العمل التابعة للتحالف؟"
 
@@ -92,8 +93,8 @@ def _env(settings) -> dict[str, str]:
 
 
 def _cli(settings, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "assistant", *args], env=_env(settings), capture_output=True,
-                          text=True, timeout=900)
+    return subprocess.run([sys.executable, "-m", "assistant", *args], env=_env(settings), cwd=PROJECT_ROOT,
+                          capture_output=True, text=True, timeout=900)
 
 
 FILES = 12
@@ -111,7 +112,7 @@ def test_a_rebuild_killed_midway_and_run_again_ends_with_every_document(fresh_se
     assert first.stdout.count("ingested: note-") == FILES
 
     rebuild = subprocess.Popen([sys.executable, "-u", "-m", "assistant", "ingest", "--rebuild"], env=_env(fresh_settings),
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                               cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     deadline = time.monotonic() + 600
     seen = 0
     while seen < 2 and time.monotonic() < deadline:  # the index is dropped and two notes are back

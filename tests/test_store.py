@@ -202,13 +202,14 @@ def test_records_of_an_ingest_killed_midway_are_removed_at_the_next_start(fresh_
     import time
 
     from assistant.embedding import embedding_model_id
+    from assistant.settings import PROJECT_ROOT
     from assistant.store import IndexParams, SentenceStore
 
     env = {key: value for key, value in os.environ.items() if not key.startswith("ASSISTANT_")}
     env |= {"ASSISTANT_DATA_DIR": str(fresh_settings.data_dir), "ASSISTANT_MODEL_DIR": str(fresh_settings.model_cache_dir)}
     big = tmp_path / "big.txt"
     big.write_text("\n".join(f"الفقرة رقم {i} عن بئر الواحة رقم {i}." for i in range(1500)) + "\n", encoding="utf-8")
-    ingest = subprocess.Popen([sys.executable, "-m", "assistant", "ingest", str(big)], env=env,
+    ingest = subprocess.Popen([sys.executable, "-m", "assistant", "ingest", str(big)], env=env, cwd=PROJECT_ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     shown = b""
     deadline = time.monotonic() + 600
