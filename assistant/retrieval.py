@@ -41,6 +41,9 @@ Key = tuple[str, str, str]  # (document id, checksum, sentence id or paragraph i
 BM25_STOPWORDS = STOPWORDS + [normalize(word) for word in STOPWORDS]
 # BM25 is mapped to 0..1 by bm25 / (bm25 + BM25_SATURATION), so it adds to cosine similarities.
 BM25_SATURATION = 5.0
+# Stored vectors kept in memory once fetched (a record id names one immutable version): at most this
+# many, 77 MB. A Chroma get by id costs 5-14 ms whatever its size (ARCD store, loaded machine).
+VECTOR_CACHE = 50_000
 
 
 @dataclass(frozen=True)
@@ -220,6 +223,7 @@ class TwoStageRetriever(BaseRetriever):
             passage_ids |= {entry["node_id"]: self._passage_of_id.get(entry["node_id"].removesuffix(".en"))
                             for entry in passage_bm25.corpus}
         self._passage_lexical = _Lexical(passage_bm25, passage_ids) if passage_bm25 is not None else None
+        self._vectors: dict[str, np.ndarray] = {}  # record id -> unit vector; shared by the twins
 
     def with_weights(self, weights: FusionWeights) -> TwoStageRetriever:
         """The same retriever fusing with other weights; the id maps and BM25 indexes are shared."""
@@ -282,19 +286,26 @@ class TwoStageRetriever(BaseRetriever):
     def _fill_dense(self, query: QueryBundle, sentences: list[Key], passages: list[Key],
                     dense: dict[Key, float], passage_dense: dict[Key, float]) -> None:
         """Exact similarity of the question to the stored vectors of ``sentences`` (best of their
-        records) and ``passages``, in one get by id: HNSW is approximate and can miss a region of
-        the store entirely (100k records: docs/benchmarks.md, "Performance")."""
+        records) and ``passages``, fetched by id (once; then kept): HNSW is approximate and can miss
+        a region of the store entirely (100k records: docs/benchmarks.md, "Performance")."""
         wanted = {record for key in sentences for record in self._records_of.get(key, [])}
         wanted |= {self._passage_record[p] for p in passages if p in self._passage_record}
-        if not wanted:
-            return
-        collection = self._vector_store._collection  # noqa: SLF001 - the library exposes no public getter
-        found = collection.get(ids=sorted(wanted), include=["embeddings"])
+        vectors = {record: self._vectors.get(record) for record in wanted}
+        missing = sorted(record for record, vector in vectors.items() if vector is None)
+        if missing:
+            collection = self._vector_store._collection  # noqa: SLF001 - the library exposes no public getter
+            found = collection.get(ids=missing, include=["embeddings"])
+            if len(self._vectors) + len(missing) > VECTOR_CACHE:
+                self._vectors.clear()
+            for record, vector in zip(found["ids"], found["embeddings"]):
+                vector = np.asarray(vector, dtype=np.float32)
+                vectors[record] = self._vectors[record] = vector / np.linalg.norm(vector)
         question = np.asarray(query.embedding, dtype=np.float32)
         question /= np.linalg.norm(question)
-        for record, vector in zip(found["ids"], found["embeddings"]):
-            vector = np.asarray(vector, dtype=np.float32)
-            similarity = float(vector @ question / np.linalg.norm(vector))
+        for record, vector in vectors.items():
+            if vector is None:
+                continue  # deleted meanwhile
+            similarity = float(vector @ question)
             if record in self._passage_of_id:
                 passage_dense[self._passage_of_id[record]] = similarity
             if record in self._key_of_id:
