@@ -54,7 +54,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the Makefile: BLAS and 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
+# This checkout's package, not whichever one the virtualenv installed (it may be another worktree's).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant import build_assistant, load_settings  # noqa: E402
 from assistant.corpus import Document  # noqa: E402
