@@ -14,6 +14,7 @@ from typing import Protocol
 from llama_index.core.schema import NodeWithScore, TextNode
 
 from .normalize import Language, content_terms
+from .question_type import asks_for_several, holds_answer_type, wanted_answer_types
 from .types import Citation
 
 ABSTENTION = {
@@ -27,53 +28,6 @@ NO_RENDERING_NOTE = (
     "No English rendering is available for some cited sentences, so they are quoted in the original; "
     "an LLM answer backend can translate them."
 )
-
-# Questions that ask for several things at once ("what are the working groups?").
-_LIST_QUESTION = re.compile(
-    r"\b(what|which) (are|were)\b|\blist\b|\bname (the|all)\b|\ball\b|\bgroups\b|\bpillars\b"
-    r"|ما هي|ماهي|ما هى|اذكر|عدد|ما أبرز|ما ابرز|مجموعات|ركائز|مجاميع|فرق العمل|شنو هي|ايش هي",
-    re.IGNORECASE,
-)
-
-
-# Questions whose answer must be a quantity or a date: if the evidence holds none, the article
-# does not answer them, however similar its sentences are (the usual unanswerable question here:
-# "how many fighters...", "when are the talks...").
-_ASKS_QUANTITY = re.compile(
-    r"\bhow (many|much)\b|\bwhat (percentage|share|amount)\b|\bnumber of\b|\bbudget\b"
-    r"|(^|\s)(كم|بكم)\s|عدد|نسبة|نسبه|مبلغ|ميزاني",
-    re.IGNORECASE,
-)
-_ASKS_DATE = re.compile(
-    r"\bwhen\b|\bwhat (date|year|day|month)\b|\bwhich (date|year|day|month)\b"
-    r"|متى|امتى|إمتى|موعد|تاريخ|(أي|اي) (عام|سنة|يوم|شهر)",
-    re.IGNORECASE,
-)
-_QUANTITY = re.compile(
-    r"\d|%|\b(one|two|three|four|five|six|seven|eight|nine|ten|half|dozens?|hundreds?|thousands?|millions?"
-    r"|billions?)\b"
-    # Arabic number words as whole words (a clitic و/ب/ل and the article allowed): a bare "الف"
-    # would match inside "التحالف".
-    r"|(?<!\w)[وبل]?(ال)?(واحد|اثنا|اثنان|اثنين|ثلاث|ثلاثة|أربع|أربعة|اربع|اربعة|خمس|خمسة|ست|ستة|سبع"
-    r"|سبعة|ثمان|ثماني|ثمانية|تسع|تسعة|عشر|عشرة|عشرات|نصف|مئة|مائة|مئات|ألف|آلاف|الاف|مليون|ملايين"
-    r"|مليار|مليارات)(ان|ين|ا|ي|ة)?(?!\w)",  # duals and tens: مليوني، ألفين، ثلاثين
-    re.IGNORECASE,
-)
-_DATE = re.compile(
-    r"\d{4}|\b(yesterday|today|tomorrow|this year|current year|january|february|march|april|may|june|july"
-    r"|august|september|october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
-    r"|أمس|امس|اليوم|غدا|العام الحالي|يناير|فبراير|مارس|أبريل|مايو|يونيو|يوليو|أغسطس|سبتمبر|أكتوبر"
-    r"|نوفمبر|ديسمبر|الاثنين|الثلاثاء|الأربعاء|الخميس|الجمعة|السبت|الأحد",
-    re.IGNORECASE,
-)
-
-
-def evidence_lacks_answer_type(question: str, evidence: str) -> bool:
-    """True when the question wants a quantity or a date and the evidence has none."""
-    if _ASKS_QUANTITY.search(question) and not _QUANTITY.search(evidence):
-        return True
-    return bool(_ASKS_DATE.search(question)) and not _DATE.search(evidence)
-
 
 @dataclass(frozen=True)
 class Draft:
@@ -89,10 +43,6 @@ class Answerer(Protocol):
     def answer(self, question: str, language: Language, hits: list[NodeWithScore]) -> Draft: ...
 
 
-def is_list_question(question: str) -> bool:
-    return bool(_LIST_QUESTION.search(question))
-
-
 class ExtractiveAnswerer:
     """Quotes the best supporting sentences; abstains when the best is below ``threshold``."""
 
@@ -105,9 +55,13 @@ class ExtractiveAnswerer:
         if not hits or (hits[0].score or 0.0) < self._threshold - _cross_lingual_allowance(language, hits[0].node):
             return Draft(ABSTENTION[language], (), abstained=True)
         chosen = self._select(question, hits)
-        best = hits[0].node
-        if evidence_lacks_answer_type(question, f"{best.get_content()} {best.metadata.get('translation', '')}"):
-            return Draft(ABSTENTION[language], (), abstained=True)
+        evidence = _evidence(hits[: self._top_k])
+        for kind in wanted_answer_types(question):
+            # The date or number may be in any sentence of the evidence, not only the best one: cite that one.
+            holder = next((hit for hit in evidence if holds_answer_type(kind, _text(hit.node))), None)
+            if holder is None:
+                return Draft(ABSTENTION[language], (), abstained=True)
+            chosen = _reading_order([*chosen, holder])
         citations = tuple(self._citation(n, hit) for n, hit in enumerate(chosen, start=1))
         wants_english = language is Language.ENGLISH
         parts = [f"{_shown_text(c, wants_english)} [{c.n}]" for c in citations]
@@ -122,7 +76,7 @@ class ExtractiveAnswerer:
         """The top sentence and close runners-up, in reading order; lists gather their items."""
         top = hits[0].score or 0.0
         chosen = [hit for hit in hits[: self._top_k] if (hit.score or 0.0) >= top - 0.03]
-        if is_list_question(question):
+        if asks_for_several(question):
             chosen += _list_items(question, hits, top)
         return _fill_enumeration_gaps(_reading_order(chosen), hits)[: self._top_k * 3]
 
@@ -132,6 +86,16 @@ class ExtractiveAnswerer:
         citation = Citation.from_node(n, hit, paragraph.get_content(), int(paragraph.metadata["start"]))
         _verify_quote(citation)
         return citation
+
+
+def _evidence(top: list[NodeWithScore]) -> list[NodeWithScore]:
+    """The sentences that may carry a wanted date or number, best first: the top ones of the best
+    sentence's paragraph. Not every top-k sentence: on the article (one sentence a paragraph) "how many
+    civilians died in Afrin?" would be answered by a close runner-up citing resolution 2254.
+    """
+    best = top[0].node.metadata
+    return [hit for hit in top if (hit.node.metadata["document_id"], hit.node.metadata["paragraph_id"])
+            == (best["document_id"], best["paragraph_id"])]
 
 
 def _cross_lingual_allowance(language: Language, node: TextNode) -> float:
@@ -164,7 +128,12 @@ def _list_items(question: str, hits: list[NodeWithScore], top: float) -> list[No
 
 
 def _terms(node: TextNode) -> set[str]:
-    return content_terms(f"{node.get_content()} {node.metadata.get('translation', '')}")
+    return content_terms(_text(node))
+
+
+def _text(node: TextNode) -> str:
+    """A sentence with its English rendering, if any."""
+    return f"{node.get_content()} {node.metadata.get('translation', '')}"
 
 
 def _reading_order(hits: list[NodeWithScore]) -> list[NodeWithScore]:

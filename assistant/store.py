@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+from llama_index.core.schema import MetadataMode, NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.core.vector_stores.types import FilterOperator, MetadataFilter, MetadataFilters
 
 from .corpus import Document
-from .segmentation import SEGMENTATION_VERSION
+from .segmentation import BYLINE, HEADING, SEGMENTATION_VERSION
 from .settings import Settings
 from .types import KIND_DOCUMENT, KIND_PARAGRAPH, KIND_RENDERING, KIND_SENTENCE
 
@@ -43,6 +43,13 @@ _BOOKKEEPING = [
     "checksum", "ingested_at", "title", "translation", "source", "paragraphs", "sentences",
 ]
 
+
+# A label line says what it is only by its place ("الكويت - سعد العجيبان:"): its embedded text (never its
+# quote) is prefixed with what that place means, through llama-index's embed metadata ("role: ...").
+ROLE_GLOSS = {
+    BYLINE: "سطر الكاتب ومكان الخبر، اسم الكاتب والمدينة / byline and dateline: the author and the place of the report",
+    HEADING: "عنوان قسم من النص / heading of a section of the text",
+}
 
 ADD_BATCH = 256
 # HNSW candidates kept while searching (Chroma's default: 100). Retrieval fetches 60 nearest
@@ -91,13 +98,14 @@ def nodes_for_document(document: Document, ingested_at: float) -> list[TextNode]
     nodes: list[TextNode] = []
     paragraphs = document.paragraphs()
     for paragraph in paragraphs:
-        nodes.append(_node(f"{paragraph.id}", document, paragraph.text, common | {
+        role = {"role": ROLE_GLOSS[paragraph.role]} if paragraph.role else {}
+        nodes.append(_node(f"{paragraph.id}", document, paragraph.text, common | role | {
             "kind": KIND_PARAGRAPH, "paragraph_id": paragraph.id, "sentence_id": "",
             "start": paragraph.start, "end": paragraph.end, "lang": document.language}))
         for sentence in paragraph.sentences:
             translation = document.translations.get(sentence.id, "")
-            position = {"paragraph_id": paragraph.id, "sentence_id": sentence.id,
-                        "start": sentence.start, "end": sentence.end}
+            position = role | {"paragraph_id": paragraph.id, "sentence_id": sentence.id,
+                               "start": sentence.start, "end": sentence.end}
             nodes.append(_node(sentence.id, document, sentence.text, common | position | {
                 "kind": KIND_SENTENCE, "lang": document.language, "translation": translation}))
             if translation:
@@ -224,10 +232,10 @@ class SentenceStore:
 
     def _embed_and_add(self, nodes: list[TextNode], embed_model: BaseEmbedding) -> None:
         # A one-sentence paragraph is its sentence's text: encoded once (19 of the article's 21).
-        texts = list(dict.fromkeys(n.get_content() for n in nodes))
+        texts = list(dict.fromkeys(n.get_content(MetadataMode.EMBED) for n in nodes))
         vectors = dict(zip(texts, embed_model.get_text_embedding_batch(texts)))
         for node in nodes:
-            node.embedding = vectors[node.get_content()]
+            node.embedding = vectors[node.get_content(MetadataMode.EMBED)]
         self.vector_store.add(nodes)
 
     def _delete(self, document_id: str, condition: dict[str, Any]) -> None:

@@ -90,13 +90,18 @@ def test_remove_document(store_settings):
     assert assistant.ask("What does the Counter ISIS Finance Group focus on?").abstained
 
 
-def test_rebuild_recovers_an_index_built_with_another_model(store_settings, assistant, tmp_path):
+@pytest.mark.parametrize("older", ["model", "segmenter"])
+def test_rebuild_recovers_an_index_built_with_another_model_or_segmenter(store_settings, assistant, tmp_path, older):
     from assistant.corpus import load_file
+    from assistant.embedding import embedding_model_id
+    from assistant.segmentation import SEGMENTATION_VERSION
     from assistant.store import IndexParams, SentenceStore
 
     note = tmp_path / "note.txt"
     note.write_text("ملاحظة قصيرة عن اجتماع التحالف في الكويت.\n", encoding="utf-8")
-    old = SentenceStore(store_settings, IndexParams(embedding_model="an-older-model"))
+    params = (IndexParams(embedding_model="an-older-model") if older == "model"
+              else IndexParams(embedding_model_id(store_settings), SEGMENTATION_VERSION - 1))
+    old = SentenceStore(store_settings, params)
     old.add_document(load_file(note), assistant._embed_model)  # noqa: SLF001 - any real embedder will do
 
     stale = build_assistant(store_settings)

@@ -1,0 +1,113 @@
+"""What kind of answer a question wants: several items (a list), a quantity, a date.
+
+Measured on real questions, not only the article's: ``benchmarks/question_types.py`` scores each
+detector against hand labels (tests/data/question_labels.json: the gold set and a sample of ARCD).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .normalize import normalize
+
+# -- several items ---------------------------------------------------------------------------------
+# English: "what/which are", "list", "name the", "all the Xs", "which (adjective) Xs". A plural is a
+# word ending in "s" that is not one of the common short words that do too.
+_NOT_PLURAL = r"(?!(?:was|is|does|has|this|its|his|hers|as|us|yes|less|news|series|thus|always|status|process)\b)"
+_PLURAL = rf"{_NOT_PLURAL}\w+[^s\W]s\b"
+_ENGLISH_SEVERAL = re.compile(
+    rf"\b(?:what|which) (?:are|were|r)\b|\blist\b|\benumerate\b|\bname (?:the|all|some|a few)\b"
+    rf"|\b(?:all|each of) the (?:\w+ )?{_PLURAL}|\bwhich (?:other )?(?:\w+ )?{_PLURAL}"
+    rf"|\bwhat (?:kinds?|types?|sorts?) of (?:\w+ )?{_PLURAL}(?! of)|\bwhat (?:\w+ )?{_PLURAL} (?:are|were|do|did|have|will)\b",
+    re.IGNORECASE,
+)
+# Arabic, on normalised text (أ/إ/آ -> ا, ة -> ه, ى/ئ -> ي, no diacritics): an imperative ("اذكر"),
+# "who are" ("من هم"), or an interrogative ("ما هي", "اي", "ما") whose noun is plural: a sound
+# feminine plural (-ات), a common broken-plural pattern (افعال, فواعل/فعائل, فعول, افعله) or a
+# short broken plural from a small general list; "كل/جميع" (all) before the noun counts too.
+_ARABIC_IMPERATIVE = re.compile(r"^(?:اذكر|اذكري|اذكروا|عدد|سم|عد)\s")
+_ARABIC_WHO_ARE = re.compile(r"(?:^|\s)(?:من|ما) (?:هم|هن)(?:\s|$)")
+_ARABIC_INTERROGATIVE = re.compile(
+    r"(?:^|\s)(?:ما هي|ماهي|شو هي|وش هي|ايش هي|شنو هي|[لبف]?اي|ما)\s+"
+    r"(?:(كل|جميع|بعض)\s+|(ابرز|اهم|اشهر|اخطر|اكثر|اكبر|اطول|اقدم)\s+)?(\S+)"
+)
+_ARABIC_PLURAL = re.compile(
+    r"\S{2,}ات|ا\S\Sا\S|[^\sات]\Sا\S[^\sه]|\S\Sو\S|ا\S[^\sا]\Sه"
+    r"|دول|مدن|فرق|طرق|كتب|جزر|قري|مهام|اسماء"
+)
+
+
+def asks_for_several(question: str) -> bool:
+    """True when the question asks for several items ("what are the working groups?")."""
+    if _ENGLISH_SEVERAL.search(question):
+        return True
+    folded = normalize(question).replace("؟", " ").replace("?", " ")
+    if _ARABIC_IMPERATIVE.search(folded) or _ARABIC_WHO_ARE.search(folded):
+        return True
+    return any(_plural_target(*m.groups()) for m in _ARABIC_INTERROGATIVE.finditer(folded))
+
+
+def _plural_target(quantifier: str | None, superlative: str | None, noun: str) -> bool:
+    if quantifier:  # "ما هي كل مهام ..."
+        return True
+    definite = noun.startswith("ال") and len(noun) > 4
+    if superlative and definite:  # "ما اكثر القارات سكانا": the most populous one
+        return False
+    return bool(_ARABIC_PLURAL.fullmatch(noun[2:] if definite else noun))
+
+
+# -- a quantity or a date -------------------------------------------------------------------------
+# Questions whose answer must be a quantity or a date: if the evidence holds none, the documents do
+# not answer them, however similar their sentences are ("how many fighters...", "when are the talks...").
+QUANTITY = "quantity"
+DATE = "date"
+# Arabic: "how many/much" words, or "what is" + a measure noun. "عدد" or "نسبة" elsewhere in a question
+# is no sign ("لماذا تقدير التغير في العدد السكاني مهم؟", "ما سبب ارتفاع نسبة السكر؟"), nor is
+# "تاريخ" (also "history": "لعبت دورا كبيرا في تاريخ من؟"): on ARCD those made answerable questions abstain.
+_WHAT_IS = r"(?:^|\s)(?:ما|ماهو|ماهي|ماهى|ما هو|ما هي|ما هى)\s+"
+_ASKS = {
+    QUANTITY: re.compile(
+        r"\bhow (many|much)\b|\bwhat (percentage|share|amount)\b|\bnumber of\b|\bbudget\b"
+        r"|(^|\s)(كم|بكم|قديش|قدّيش|اديش|أديش)\s"
+        rf"|{_WHAT_IS}(ال)?(عدد|نسبة|نسبه|مبلغ|ميزانية|ميزانيه|مساحة|مساحه|طول|عمر|حجم|سعر|قيمة|قيمه|تعداد|معدل)(?!\w)",
+        re.IGNORECASE,
+    ),
+    DATE: re.compile(
+        r"\bwhen\b|\bwhat (date|year|day|month)\b|\bwhich (date|year|day|month)\b"
+        r"|متى|امتى|إمتى|(^|\s)[وبفل]?(أي|اي|أى|اى) (عام|سنة|سنه|يوم|شهر|تاريخ|قرن)(?!\w)"
+        rf"|{_WHAT_IS}(تاريخ|موعد)(?!\w)",
+        re.IGNORECASE,
+    ),
+}
+_HOLDS = {
+    QUANTITY: re.compile(
+        r"\d|%|\b(one|two|three|four|five|six|seven|eight|nine|ten|half|dozens?|hundreds?|thousands?|millions?"
+        r"|billions?)\b"
+        # Arabic number words as whole words (a clitic و/ب/ل and the article allowed): a bare "الف"
+        # would match inside "التحالف".
+        r"|(?<!\w)[وبل]?(ال)?(واحد|اثنا|اثنان|اثنين|ثلاث|ثلاثة|أربع|أربعة|اربع|اربعة|خمس|خمسة|ست|ستة|سبع"
+        r"|سبعة|ثمان|ثماني|ثمانية|تسع|تسعة|عشر|عشرة|عشرات|نصف|مئة|مائة|مئات|ألف|آلاف|الاف|مليون|ملايين"
+        r"|مليار|مليارات)(ان|ين|ا|ي|ة)?(?!\w)",  # duals and tens: مليوني، ألفين، ثلاثين
+        re.IGNORECASE,
+    ),
+    DATE: re.compile(
+        r"\d{3,4}|\b(yesterday|today|tomorrow|this year|current year|century|january|february|march|april|may"
+        r"|june|july|august|september|october|november|december|monday|tuesday|wednesday|thursday|friday"
+        r"|saturday|sunday)\b"
+        # Arabic words whole (a clitic و/ب/ل/ف allowed): "آب" (August) is also the start of "آباء".
+        r"|(?<!\w)[وبلف]?(?:أمس|امس|اليوم|غدا|العام الحالي|القرن|قرن|يناير|فبراير|مارس|أبريل|ابريل|مايو|يونيو|يوليو|أغسطس"
+        r"|اغسطس|سبتمبر|أكتوبر|اكتوبر|نوفمبر|ديسمبر|كانون|شباط|آذار|نيسان|أيار|حزيران|تموز|آب|أيلول|تشرين"
+        r"|محرم|صفر|ربيع|جمادى|رجب|شعبان|رمضان|شوال|ذو القعدة|ذو الحجة"
+        r"|الاثنين|الثلاثاء|الأربعاء|الخميس|الجمعة|السبت|الأحد)(?!\w)",
+        re.IGNORECASE,
+    ),
+}
+
+
+def wanted_answer_types(question: str) -> tuple[str, ...]:
+    """The answer types (``QUANTITY``, ``DATE``) the question asks for, in that order."""
+    return tuple(kind for kind, pattern in _ASKS.items() if pattern.search(question))
+
+
+def holds_answer_type(kind: str, text: str) -> bool:
+    return bool(_HOLDS[kind].search(text))

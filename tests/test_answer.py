@@ -1,0 +1,48 @@
+from llama_index.core.schema import NodeWithScore, TextNode
+
+from assistant.answer import ExtractiveAnswerer
+from assistant.normalize import Language
+from assistant.segmentation import segment
+
+DOCUMENT = (
+    "الروبوت آلة تنفذ أعمالا مبرمجة. يعمل الروبوت في المصانع بدل الإنسان. استخدم أول روبوت صناعي عام 1956.\n"
+    "تطورت الروبوتات كثيرا في القرن العشرين."
+)
+
+
+def _answerer_and_nodes() -> tuple[ExtractiveAnswerer, dict[str, TextNode]]:
+    paragraphs, sentences = {}, {}
+    for paragraph in segment(DOCUMENT):
+        paragraphs[("robots", paragraph.id)] = TextNode(text=paragraph.text, metadata={"start": paragraph.start})
+        for s in paragraph.sentences:
+            sentences[s.id] = TextNode(id_=s.id, text=s.text, metadata={
+                "document_id": "robots", "paragraph_id": paragraph.id, "sentence_id": s.id,
+                "start": s.start, "end": s.end, "lang": "ar"})
+    return ExtractiveAnswerer(paragraphs, threshold=0.5, top_k=3), sentences
+
+
+def _hits(nodes: dict[str, TextNode], ranked: list[tuple[str, float]]) -> list[NodeWithScore]:
+    return [NodeWithScore(node=nodes[sentence_id], score=score) for sentence_id, score in ranked]
+
+
+def test_a_date_in_a_runner_up_of_the_best_paragraph_is_found_and_cited():
+    answerer, nodes = _answerer_and_nodes()
+    hits = _hits(nodes, [("p1.s2", 0.90), ("p1.s1", 0.85), ("p1.s3", 0.84)])
+    draft = answerer.answer("متى تم استعمال الروبوت في المصانع؟", Language.ARABIC, hits)
+    assert not draft.abstained
+    assert "p1.s3" in [c.sentence_id for c in draft.citations]
+    assert "1956" in draft.text
+
+
+def test_a_date_only_in_another_paragraph_is_no_evidence():
+    answerer, nodes = _answerer_and_nodes()
+    hits = _hits(nodes, [("p1.s2", 0.90), ("p2.s1", 0.89), ("p1.s1", 0.85)])
+    draft = answerer.answer("متى تم استعمال الروبوت في المصانع؟", Language.ARABIC, hits)
+    assert draft.abstained
+
+
+def test_an_ordinary_what_is_question_is_not_answered_as_a_list():
+    answerer, nodes = _answerer_and_nodes()
+    hits = _hits(nodes, [("p1.s1", 0.90), ("p1.s2", 0.80), ("p1.s3", 0.79), ("p2.s1", 0.78)])
+    draft = answerer.answer("ما هي الآلة التي تعمل في المصانع بدل الإنسان؟", Language.ARABIC, hits)
+    assert [c.sentence_id for c in draft.citations] == ["p1.s1"]  # the old "ما هي" trigger added p1.s2

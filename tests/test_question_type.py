@@ -1,0 +1,74 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.question_type import DATE, QUANTITY, asks_for_several, holds_answer_type, wanted_answer_types
+
+LABELS = Path(__file__).parent / "data" / "question_labels.json"
+GOLD = Path(__file__).parent.parent / "corpus" / "gold_qa.jsonl"
+
+
+@pytest.mark.parametrize("question", [
+    "What are the pillars of the coalition's approach against ISIS?",
+    "list the coalition workng groups pls",
+    "Which countries co-chair the Communications Working Group?",
+    "ما هي الدول التي تحد سوريا غرباً؟",
+    "ماهي أعراض مرض الجرب؟",
+    "مَا هِيَ مَجْمُوعَاتُ العَمَلِ الَّتِي انْبَثَقَتْ عَنِ التَّحَالُفِ؟",
+    "اذكر بعض من شعائر الشيعة فى يوم عاشوراء؟",
+    "من هم سلاطين الدولة العثمانية ؟",
+    "ما هي كل مهام مجموعة العمل؟",
+])
+def test_questions_that_ask_for_several_items(question):
+    assert asks_for_several(question)
+
+
+@pytest.mark.parametrize("question", [
+    "ما هي عاصمة المغرب؟",  # the ordinary "what is"
+    "ما هي مساحة جمهورية مصر العربية؟",
+    "كم عدد الركائز التي يقوم عليها نهج التحالف؟",  # how many: a number, not a list
+    "ما هو عدد سكان شبه جزيرة سيناء؟",
+    "ما اكثر القارات سكانا؟",  # the most populous one
+    "ماهي المدة التي حارب فيها عمر المختار؟",
+    "Which working group takes on ISIS propaganda?",
+    "What does the CIFG do?",
+])
+def test_questions_that_ask_for_one_thing(question):
+    assert not asks_for_several(question)
+
+
+def test_list_detector_on_the_hand_labelled_gold_set():
+    """All 170 gold questions against hand labels (the pattern it replaced: precision 0.56, recall 0.35)."""
+    labels = set(json.loads(LABELS.read_text(encoding="utf-8"))["gold"]["several"])
+    questions = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+    fired = {q["id"] for q in questions if asks_for_several(q["question"])}
+    assert len(fired & labels) / len(fired) >= 0.85
+    assert len(fired & labels) / len(labels) >= 0.85
+
+
+def test_wanted_answer_types():
+    assert wanted_answer_types("متى تم إستعمال الروبوت في المصانع؟") == (DATE,)
+    assert wanted_answer_types("How many ISIS fighters are still left in Syria?") == (QUANTITY,)
+    assert wanted_answer_types("كم عدد سكان مصر؟") == (QUANTITY,)
+    assert wanted_answer_types("ما هي عاصمة المغرب؟") == ()
+    assert wanted_answer_types("ما هي مساحة جمهورية مصر العربية؟") == (QUANTITY,)
+    assert wanted_answer_types("في أي قرن أصبح سليمان حاكما بارزا؟") == (DATE,)
+    # "number", "ratio" and "history" inside other questions ask for none (they made ARCD questions abstain)
+    assert wanted_answer_types("لماذا تقدير التغير في العدد السكاني مهم؟") == ()
+    assert wanted_answer_types("ماهو سبب ارتفاع نسبة السكر في الدم؟") == ()
+    assert wanted_answer_types("لعبت الدولة السلجوقية دورا كبيرا في تاريخ من ؟") == ()
+
+
+@pytest.mark.parametrize(("kind", "text", "holds"), [
+    (DATE, "وفي عام 1956 استخدمت الروبوتات", True),
+    (DATE, "توفي سنة 632 للميلاد", True),
+    (DATE, "في القرن السابع", True),
+    (DATE, "وفي آب الماضي", True),
+    (DATE, "آباء الكنيسة الأوائل", False),
+    (DATE, "مقارنة بالسنوات الماضية", False),
+    (QUANTITY, "يبلغ عدد سكانها ثلاثة ملايين", True),
+    (QUANTITY, "التحالف الدولي ضد داعش", False),
+])
+def test_holds_answer_type(kind, text, holds):
+    assert holds_answer_type(kind, text) is holds
