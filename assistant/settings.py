@@ -65,11 +65,11 @@ class Settings:
     # since each mode scores on its own scale (hybrid and dense mix cosine similarities, bm25 is
     # saturated BM25 only). `python benchmarks/fit_retrieval.py thresholds`: the highest threshold
     # that still answers 97.5% of each store's own questions (ARCD's fit half, the gold set's
-    # answerable ones); it refuses 0.66 / 0.64 / 0.48 (hybrid / dense / bm25) of ARCD's questions
+    # answerable ones); it refuses 0.84 / 0.82 / 0.45 (hybrid / dense / bm25) of ARCD's questions
     # asked of the article. Plausible unanswerable questions are the answer-type check's to refuse.
-    abstain_threshold: float = 0.845  # hybrid
-    dense_abstain_threshold: float = 0.78
-    bm25_abstain_threshold: float = 0.06
+    abstain_threshold: float = 0.825  # hybrid
+    dense_abstain_threshold: float = 0.79
+    bm25_abstain_threshold: float = 0.065
     max_question_chars: int = 2000
     answer_backend: AnswerBackend = AnswerBackend.EXTRACTIVE
     llm_base_url: str = ""
