@@ -27,6 +27,7 @@ from assistant import Answer, Assistant, CorpusError, QuestionError, StoreError,
 from assistant.corpus import MAX_DOCUMENT_BYTES
 from assistant.normalize import BM25_TOKEN_PATTERN, BilingualStemmer, content_terms, fold_marks
 from assistant.segmentation import segment
+from assistant.settings import PROJECT_ROOT
 
 LEADERSHIP_EN = "Where is the coalition's military leadership based?"
 LEADERSHIP_AR = "أين توجد قيادة التحالف العسكري؟"
@@ -682,7 +683,8 @@ def test_a_full_disk_during_an_ingest_is_a_clear_error_and_loses_nothing(assista
 
     # The ingest runs as `assistant ingest` does, in a process of its own: after such a failure,
     # chromadb's embedded store can hang that process's next write (docs/security.md, known limits).
-    run = subprocess.run([sys.executable, "-m", "assistant", "ingest", str(big)], env=env, cwd=tmp_path,
+    # cwd: the checkout under test is what `-m assistant` imports (not another install of the package)
+    run = subprocess.run([sys.executable, "-m", "assistant", "ingest", str(big)], env=env, cwd=PROJECT_ROOT,
                          capture_output=True, text=True, timeout=900)
     assert run.returncode == 1, run.stderr[-2000:]
     assert re.search(r"error: could not store 'big' in the index at .*; 0\.\d MB free on the disk holding it: "
