@@ -21,7 +21,7 @@ from .corpus import MANIFEST, SUPPORTED_SUFFIXES, CorpusError, Document, load_co
 from .embedding import embedding_model_id, load_embed_model
 from .ledger import SourcesLedger, assign_ids, origins
 from .normalize import answer_language, fold_marks, normalize
-from .retrieval import FusionWeights, HybridRetriever, build_bm25
+from .retrieval import FusionWeights, TwoStageRetriever, build_bm25, passage_nodes
 from .settings import AnswerBackend, RetrievalMode, Settings
 from .store import DocumentInfo, IncompleteVersion, IndexParams, SentenceStore, StoreError, store_errors, writing
 from .types import KIND_PARAGRAPH, KIND_RENDERING, KIND_SENTENCE, Answer
@@ -57,7 +57,7 @@ class _Index:
 
     sentences: list[TextNode]
     paragraphs: dict[tuple[str, str], TextNode]
-    retrievers: dict[RetrievalMode, HybridRetriever]
+    retrievers: dict[RetrievalMode, TwoStageRetriever]
     version: frozenset[tuple[str, str]]  # the store's contents this was built from
     checked_at: float = 0.0
 
@@ -100,11 +100,15 @@ class Assistant:
         nodes = store.nodes(KIND_SENTENCE, KIND_RENDERING, KIND_PARAGRAPH)
         sentences = [n for n in nodes if n.metadata["kind"] == KIND_SENTENCE]
         searchable = [n for n in nodes if n.metadata["kind"] != KIND_PARAGRAPH]
+        paragraph_nodes = [n for n in nodes if n.metadata["kind"] == KIND_PARAGRAPH]
         bm25 = build_bm25(searchable, self.settings.candidates) if searchable else None
-        hybrid = HybridRetriever(store.vector_store, embed_model, sentences, bm25,
-                                 FusionWeights.for_mode(RetrievalMode.HYBRID), self.settings.candidates,
-                                 searchable=searchable)
-        retrievers = {mode: hybrid.with_weights(FusionWeights.for_mode(mode)) for mode in RetrievalMode}
+        passage_bm25 = build_bm25(passage_nodes(paragraph_nodes, sentences), self.settings.candidates) \
+            if paragraph_nodes else None
+        shared = TwoStageRetriever(store.vector_store, embed_model, sentences,
+                                   FusionWeights.for_mode(RetrievalMode.HYBRID), self.settings.candidates,
+                                   searchable=searchable, paragraphs=paragraph_nodes, bm25=bm25,
+                                   passage_bm25=passage_bm25)
+        retrievers = {mode: shared.with_weights(FusionWeights.for_mode(mode)) for mode in RetrievalMode}
         paragraphs = {(n.metadata["document_id"], n.metadata["paragraph_id"]): n
                       for n in nodes if n.metadata["kind"] == KIND_PARAGRAPH}
         return _Index(sentences, paragraphs, retrievers, version, checked_at=time.monotonic())
@@ -156,12 +160,13 @@ class Assistant:
         question = self._clean(question)
         index = self._current_index()
         language = answer_language(question)
-        retriever = index.retrievers[mode or self.settings.retrieval_mode]
+        mode = RetrievalMode(mode or self.settings.retrieval_mode)
+        retriever = index.retrievers[mode]
         query = fold_marks(question)  # vowelled or Persian-spelled, it is matched as the corpus is written
         with store_errors(self.settings):
             hits = retriever.retrieve(query) if index.sentences else []
         retrieved = time.perf_counter()
-        answerer = self._answerer(index, top_k or self.settings.top_k, backend)
+        answerer = self._answerer(index, top_k or self.settings.top_k, mode, backend)
         stream = getattr(answerer, "stream", None) if streaming else None
         draft = None
         for step in stream(query, language, hits) if stream else [answerer.answer(query, language, hits)]:
@@ -191,13 +196,15 @@ class Assistant:
             hits = retriever.retrieve(fold_marks(question)) if index.sentences else []
         return [(h.node.metadata["document_id"], h.node.metadata["sentence_id"], float(h.score or 0.0)) for h in hits]
 
-    def _answerer(self, index: _Index, top_k: int, backend: AnswerBackend | str | None = None) -> Answerer:
+    def _answerer(self, index: _Index, top_k: int, mode: RetrievalMode,
+                  backend: AnswerBackend | str | None = None) -> Answerer:
         backend = AnswerBackend(backend or self.settings.answer_backend)
+        threshold = self.settings.abstain_threshold_for(mode)
         if backend is AnswerBackend.EXTRACTIVE:
-            return ExtractiveAnswerer(index.paragraphs, self.settings.abstain_threshold, top_k)
+            return ExtractiveAnswerer(index.paragraphs, threshold, top_k)
         from .llm import LLMAnswerer, describe_backend
 
-        return LLMAnswerer(self._llm(backend), index.paragraphs, self.settings.abstain_threshold, top_k,
+        return LLMAnswerer(self._llm(backend), index.paragraphs, threshold, top_k,
                            where=describe_backend(self.settings, backend), timeout=self.settings.llm_timeout)
 
     def _llm(self, backend: AnswerBackend) -> Any:
