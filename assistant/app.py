@@ -5,7 +5,10 @@ corpus -> segmentation -> embedding -> store -> retrieval -> answer
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import logging
+import os
 import re
 import threading
 import time
@@ -18,15 +21,18 @@ from .answer import Answerer, Draft, ExtractiveAnswerer
 from .corpus import MANIFEST, SUPPORTED_SUFFIXES, CorpusError, Document, load_corpus, load_file
 from .embedding import embedding_model_id, load_embed_model
 from .evidence import Answerability, Evidence
+from .ledger import SourcesLedger, assign_ids, origins
 from .normalize import answer_language, fold_marks, normalize
-from .retrieval import FusionWeights, HybridRetriever, build_bm25
+from .retrieval import FusionWeights, TwoStageRetriever, build_bm25, passage_nodes
 from .settings import AnswerBackend, RetrievalMode, Settings
-from .store import DocumentInfo, IndexParams, SentenceStore, store_errors
+from .store import DocumentInfo, IncompleteVersion, IndexParams, SentenceStore, StoreError, store_errors, writing
 from .types import KIND_PARAGRAPH, KIND_RENDERING, KIND_SENTENCE, Answer, Citation
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
     from llama_index.core.schema import NodeWithScore, TextNode
+
+log = logging.getLogger(__name__)
 
 # How often a request checks that the store has not changed under the in-memory index.
 STALE_CHECK_SECONDS = 1.0
@@ -44,6 +50,7 @@ class IngestResult:
     document_id: str
     source: str
     changed: bool
+    note: str = ""  # e.g. why the id is not the one the file name gives
 
 
 @dataclass
@@ -52,7 +59,7 @@ class _Index:
 
     sentences: list[TextNode]
     paragraphs: dict[tuple[str, str], TextNode]
-    retrievers: dict[RetrievalMode, HybridRetriever]
+    retrievers: dict[RetrievalMode, TwoStageRetriever]
     answerability: Answerability
     version: frozenset[tuple[str, str]]  # the store's contents this was built from
     checked_at: float = 0.0
@@ -67,6 +74,7 @@ class Assistant:
         self._store: SentenceStore | None = None
         self._index: _Index | None = None
         self._llms: dict[tuple[str, ...], Any] = {}  # LLM objects, made on first use
+        self._ledger = SourcesLedger(settings)
         self._lock = threading.RLock()
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -82,8 +90,9 @@ class Assistant:
                 empty = self._store.count() == 0
                 self._embed_model = load_embed_model(self.settings)
                 if empty and (self.settings.corpus_dir / MANIFEST).exists():
-                    for document in load_corpus(self.settings.corpus_dir):
-                        self._store.add_document(document, self._embed_model)
+                    self._store_documents(load_corpus(self.settings.corpus_dir))
+                elif not self.settings.chroma_url:
+                    self._collect_garbage()
                 self._index = self._build_index()
         return self
 
@@ -94,11 +103,15 @@ class Assistant:
         nodes = store.nodes(KIND_SENTENCE, KIND_RENDERING, KIND_PARAGRAPH)
         sentences = [n for n in nodes if n.metadata["kind"] == KIND_SENTENCE]
         searchable = [n for n in nodes if n.metadata["kind"] != KIND_PARAGRAPH]
+        paragraph_nodes = [n for n in nodes if n.metadata["kind"] == KIND_PARAGRAPH]
         bm25 = build_bm25(searchable, self.settings.candidates) if searchable else None
-        hybrid = HybridRetriever(store.vector_store, embed_model, sentences, bm25,
-                                 FusionWeights.for_mode(RetrievalMode.HYBRID), self.settings.candidates,
-                                 searchable=searchable)
-        retrievers = {mode: hybrid.with_weights(FusionWeights.for_mode(mode)) for mode in RetrievalMode}
+        passage_bm25 = build_bm25(passage_nodes(paragraph_nodes, sentences), self.settings.candidates) \
+            if paragraph_nodes else None
+        shared = TwoStageRetriever(store.vector_store, embed_model, sentences,
+                                   FusionWeights.for_mode(RetrievalMode.HYBRID), self.settings.candidates,
+                                   searchable=searchable, paragraphs=paragraph_nodes, bm25=bm25,
+                                   passage_bm25=passage_bm25)
+        retrievers = {mode: shared.with_weights(FusionWeights.for_mode(mode)) for mode in RetrievalMode}
         paragraphs = {(n.metadata["document_id"], n.metadata["paragraph_id"]): n
                       for n in nodes if n.metadata["kind"] == KIND_PARAGRAPH}
         answerability = Answerability(paragraphs, self.settings.abstain_threshold)
@@ -151,7 +164,7 @@ class Assistant:
         question = self._clean(question)
         index = self._current_index()
         language = answer_language(question)
-        mode = mode or self.settings.retrieval_mode
+        mode = RetrievalMode(mode or self.settings.retrieval_mode)
         query = fold_marks(question)  # vowelled or Persian-spelled, it is matched as the corpus is written
         with store_errors(self.settings):
             hits = index.retrievers[mode].retrieve(query) if index.sentences else []
@@ -229,57 +242,129 @@ class Assistant:
 
     # -- documents ------------------------------------------------------------------------------
 
-    def ingest(self, *paths: Path, on_stored: Callable[[IngestResult], None] | None = None) -> list[IngestResult]:
+    def ingest(self, *paths: Path, on_stored: Callable[[IngestResult], None] | None = None,
+               on_progress: Callable[[str, int, int], None] | None = None) -> list[IngestResult]:
         """Add or replace the documents in ``paths`` (files or folders); unchanged ones are skipped.
 
         Every file is read and checked before anything is stored, so one bad file stores nothing.
+        A file keeps the id it was first ingested under; a new file whose name gives an id that
+        belongs to another source gets ``<id>-2`` (the result's ``note`` says so).
+        ``on_progress(document_id, records_written, records)`` follows a long document.
         """
-        documents = _load_documents(paths)
-        _refuse_duplicate_ids(documents)
-        report = (lambda doc, changed: on_stored(IngestResult(doc.id, doc.source, changed))) if on_stored else None
-        changed = self.ingest_documents(documents, on_stored=report)
-        return [IngestResult(doc.id, doc.source, flag) for doc, flag in zip(documents, changed)]
+        loaded = _load_documents(paths)
+
+        def result(document: Document, changed: bool) -> IngestResult:
+            wanted = next(d.id for d in loaded if d.source == document.source and d.entry == document.entry)
+            notes = [f"the id {wanted!r} belongs to another source"] if wanted != document.id else []
+            if document.encoding != "UTF-8":
+                notes.append(f"read as {document.encoding}, not UTF-8")
+            return IngestResult(document.id, document.source, changed, "; ".join(notes))
+
+        report = (lambda doc, changed: on_stored(result(doc, changed))) if on_stored else None
+        return [result(doc, changed) for doc, changed in self._store_documents(loaded, report, on_progress)]
 
     def ingest_documents(self, documents: list[Document],
                          on_stored: Callable[[Document, bool], None] | None = None) -> list[bool]:
         """Add already-loaded documents; ``on_stored`` hears of each one as it is stored."""
-        self.warm_up()
-        changed = []
+        return [changed for _, changed in self._store_documents(documents, on_stored)]
+
+    def _store_documents(self, documents: list[Document], on_stored: Callable[[Document, bool], None] | None = None,
+                         on_progress: Callable[[str, int, int], None] | None = None) -> list[tuple[Document, bool]]:
+        """Give each document its id (the ledger's), store it, then record it in the ledger."""
+        self._open_store()
+        stored: list[tuple[Document, bool]] = []
         with self._lock:
             assert self._store is not None and self._embed_model is not None
-            for document in documents:
-                changed.append(self._store.add_document(document, self._embed_model))
-                if on_stored:
-                    on_stored(document, changed[-1])
-            if any(changed):
+            if not documents:
+                return stored
+            # The whole batch holds the store: another process opening it meanwhile is told to wait,
+            # rather than this ingest failing halfway because a reader came in between two documents.
+            with self._store.writing("ingest"):
+                stored = self._store_each(documents, on_stored, on_progress)
+            if any(changed for _, changed in stored) and self._index is not None:
                 self._index = self._build_index()
-        return changed
+        return stored
 
-    def rebuild(self) -> list[IngestResult]:
-        """Drop the index and build it again: the corpus, then every ingested file still on disk.
+    def _store_each(self, documents: list[Document], on_stored: Callable[[Document, bool], None] | None,
+                    on_progress: Callable[[str, int, int], None] | None) -> list[tuple[Document, bool]]:
+        assert self._store is not None and self._embed_model is not None
+        stored: list[tuple[Document, bool]] = []
+        existing = {info.id: info.source for info in self._store.documents()}
+        for document in assign_ids(documents, self._ledger.entries(), existing):
+            progress = (lambda done, total, doc=document: on_progress(doc.id, done, total)) if on_progress else None
+            changed = self._store.add_document(document, self._embed_model, progress)
+            self._ledger.record(document)  # only once complete: the ledger never names half a document
+            stored.append((document, changed))
+            if on_stored:
+                on_stored(document, changed)
+        return stored
 
-        The way out when the index is damaged or was built with another model or segmenter.
+    def _open_store(self) -> None:
+        if self._store is None or self._embed_model is None:
+            self.warm_up()
+
+    def rebuild(self, on_stored: Callable[[IngestResult], None] | None = None) -> list[IngestResult]:
+        """Drop the index and build it again: the corpus, then everything the sources ledger lists.
+
+        The way out when the index is damaged or was built with another model or segmenter. The
+        ledger is not touched by the drop, so a rebuild killed at any moment and run again ends
+        with every document.
         """
-        with self._lock:
-            sources = SentenceStore(self.settings, IndexParams(embedding_model_id(self.settings))).drop()
+        store = SentenceStore(self.settings, IndexParams(embedding_model_id(self.settings)))
+        with self._lock, store.writing("rebuild the index"):
+            entries = self._ledger.entries()
+            # A store filled before the ledger existed names its files in its own records.
+            sources = store.drop()
             self._index = None
             self._store = None
             self.warm_up()
-        return self.ingest(*[Path(source) for source in sources if Path(source).is_file()])
+            for missing in [path for path in origins(entries) if not path.exists()]:
+                log.warning("cannot ingest %s again: it is no longer there", missing)
+            paths = dict.fromkeys([*origins(entries), *(Path(source) for source in sources if Path(source).is_file())])
+            corpus = self.settings.corpus_dir.resolve()
+            return self.ingest(*[path for path in paths if path.exists() and path != corpus], on_stored=on_stored)
+
+    def writing(self, what: str, wait: float = 0.0) -> contextlib.AbstractContextManager[None]:
+        """Hold the store for writing from now on (``with``), e.g. for a whole command that writes:
+        another process opening it meanwhile is asked to come back, rather than this one finding a
+        reader in the way when it comes to write. Waits up to ``wait`` s for other processes to close it."""
+        return writing(self.settings, what, wait)
 
     def documents(self) -> list[DocumentInfo]:
         self.warm_up()
         assert self._store is not None
         return self._store.documents()
 
+    def incomplete(self) -> list[IncompleteVersion]:
+        """Records of versions whose ingest never finished (``remove`` deletes them)."""
+        self.warm_up()
+        assert self._store is not None
+        return self._store.incomplete()
+
     def remove(self, document_id: str) -> bool:
         self.warm_up()
         with self._lock:
             assert self._store is not None
             removed = self._store.remove_document(document_id)
+            known = any(entry.document_id == document_id for entry in self._ledger.entries())
+            self._ledger.forget(document_id)  # else a rebuild would bring it back
             if removed:
                 self._index = self._build_index()
-        return removed
+        return removed or known
+
+    def _collect_garbage(self) -> None:
+        """Remove the records of ingests that never finished (embedded store; under ``_lock``)."""
+        assert self._store is not None
+        versions = self._store.incomplete()
+        if not versions:
+            return
+        try:
+            self._store.collect_garbage(versions)
+        except StoreError as error:  # another process has the store open: `docs` lists them meanwhile
+            log.warning("unfinished ingests left in the index (%s)", error)
+            return
+        log.warning("removed %d records of %d unfinished ingests: %s", sum(v.records for v in versions),
+                    len(versions), ", ".join(sorted({v.document_id for v in versions})))
 
 
 def build_assistant(settings: Settings | None = None) -> Assistant:
@@ -301,18 +386,11 @@ def _load_documents(paths: tuple[Path, ...]) -> list[Document]:
             documents.extend(load_file(file) for file in files)
         elif path.is_file():
             documents.append(load_file(path))
+        elif path.is_symlink():
+            raise CorpusError(f"{path}: a link to {os.readlink(path)}, which does not exist")
         else:
             raise CorpusError(f"{path}: no such file or directory")
     return documents
-
-
-def _refuse_duplicate_ids(documents: list[Document]) -> None:
-    seen: dict[str, str] = {}
-    for document in documents:
-        if document.id in seen:
-            raise CorpusError(f"{seen[document.id]} and {document.source} would both be document "
-                              f"{document.id!r}: rename one of them")
-        seen[document.id] = document.source
 
 
 def _with_probabilities(citations: tuple[Citation, ...], hits: list[NodeWithScore],

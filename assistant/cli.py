@@ -13,6 +13,10 @@ from .settings import AnswerBackend, RetrievalMode
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
+# A command that writes waits this long for other processes to close the embedded store (an
+# `assistant ask` takes a few seconds); a server (`python -m ui`) is named in the refusal after it.
+WRITE_WAIT_SECONDS = 20.0
+PROGRESS_MIN_RECORDS = 2000  # smaller documents are stored in a few seconds: no bar
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     docs = commands.add_parser("docs", help="list the stored documents")
     docs.set_defaults(run=_docs)
 
-    remove = commands.add_parser("remove", help="remove a document by id")
+    remove = commands.add_parser("remove", help="remove a document by id (also the records of an ingest that did not finish)")
     remove.add_argument("document_id")
     remove.set_defaults(run=_remove)
 
@@ -115,33 +119,73 @@ def _ingest(args: argparse.Namespace) -> int:
     if not args.paths and not args.rebuild:
         print("error: name the files or folders to ingest (or use --rebuild)", file=sys.stderr)
         return EXIT_USAGE
+    assistant = _assistant(args)
+    with assistant.writing("ingest", wait=WRITE_WAIT_SECONDS):
+        return _ingest_with(assistant, args)
+
+
+def _ingest_with(assistant: Any, args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    assistant = _assistant(args)
     if args.rebuild:
-        for result in assistant.rebuild():
-            print(f"re-ingested: {result.document_id} ({result.source})")
-    with tqdm(desc="ingesting", unit="doc", file=sys.stderr, disable=not args.paths) as bar:
-        def stored(result: Any) -> None:
-            bar.update()
-            bar.write(f"{'ingested' if result.changed else 'unchanged'}: {result.document_id} ({result.source})",
+        assistant.rebuild(on_stored=lambda result: print(f"re-ingested: {result.document_id} ({result.source})",
+                                                         flush=True))
+    bars: list[Any] = []  # made at the first stored document: a refused ingest prints its error alone
+
+    def stored(result: Any) -> None:
+        if not bars:
+            bars.append(tqdm(desc="ingesting", unit="doc", file=sys.stderr))
+        bars[0].update()
+        note = f"; {result.note}" if result.note else ""
+        bars[0].write(f"{'ingested' if result.changed else 'unchanged'}: {result.document_id} ({result.source}{note})",
                       file=sys.stdout)
 
-        assistant.ingest(*args.paths, on_stored=stored)
+    try:
+        assistant.ingest(*args.paths, on_stored=stored, on_progress=_record_progress())
+    finally:
+        for bar in bars:
+            bar.close()
     return 0
+
+
+def _record_progress() -> Any:
+    """A progress bar of records written, for documents big enough to take a while."""
+    from tqdm import tqdm
+
+    bars: dict[str, Any] = {}
+
+    def progress(document_id: str, done: int, total: int) -> None:
+        if total < PROGRESS_MIN_RECORDS:
+            return
+        bar = bars.get(document_id)
+        if bar is None:
+            bar = bars[document_id] = tqdm(desc=f"storing {document_id}", total=total, unit="record", file=sys.stderr,
+                                           leave=False)
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return progress
 
 
 def _docs(args: argparse.Namespace) -> int:
     import datetime
 
-    for info in _assistant(args).documents():
+    assistant = _assistant(args)
+    for info in assistant.documents():
         when = datetime.datetime.fromtimestamp(info.ingested_at).isoformat(timespec="seconds")
         print(f"{info.id}\t{info.sentences} sentences\t{info.paragraphs} paragraphs\t{when}\t{info.title}")
+    for version in assistant.incomplete():
+        print(f"{version.document_id}\tINCOMPLETE: {version.records} records of an ingest that did not finish "
+              f"(`assistant remove {version.document_id}` deletes them)")
     return 0
 
 
 def _remove(args: argparse.Namespace) -> int:
-    if _assistant(args).remove(args.document_id):
+    assistant = _assistant(args)
+    with assistant.writing(f"remove {args.document_id!r}", wait=WRITE_WAIT_SECONDS):
+        removed = assistant.remove(args.document_id)
+    if removed:
         print(f"removed: {args.document_id}")
         return 0
     print(f"error: no document with id {args.document_id!r}", file=sys.stderr)

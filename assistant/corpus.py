@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import re
@@ -27,6 +28,12 @@ class Document:
     title: str = ""
     language: str = "ar"
     source: str = ""
+    # Where ingest reads it again (the sources ledger): the file, or the corpus folder and the
+    # manifest entry's id.
+    origin: str = field(default="", compare=False)
+    entry: str = field(default="", compare=False)
+    # How the file was decoded, when not UTF-8 (e.g. "UTF-16", "Windows-1256").
+    encoding: str = field(default="UTF-8", compare=False)
     # sentence id -> English rendering, when the corpus carries one.
     translations: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
@@ -53,7 +60,7 @@ def load_file(path: Path) -> Document:
     """A user's plain-text or Markdown file as a document; its id comes from the file name."""
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise CorpusError(f"{path}: unsupported file type (use {', '.join(SUPPORTED_SUFFIXES)})")
-    text = _read_pdf(path) if path.suffix.lower() == ".pdf" else _read_text(path)
+    text, encoding = (_read_pdf(path), "UTF-8") if path.suffix.lower() == ".pdf" else _read_text_as(path)
     script = detect_script(text)
     return Document(
         id=document_id_for(path),
@@ -61,6 +68,8 @@ def load_file(path: Path) -> Document:
         title=path.stem,
         language="en" if script is Script.LATIN else "ar",
         source=str(path.resolve()),
+        origin=str(path.resolve()),
+        encoding=encoding,
     )
 
 
@@ -79,6 +88,8 @@ def _document_from_manifest(corpus_dir: Path, entry: dict) -> Document:
         title=entry.get("title", ""),
         language=entry.get("language", "ar"),
         source=entry.get("source", ""),
+        origin=str(corpus_dir.resolve()),
+        entry=entry["id"],
         translations=translations,
     )
 
@@ -123,17 +134,84 @@ def _check_size(path: Path) -> None:
 
 
 def _read_text(path: Path) -> str:
+    return _read_text_as(path)[0]
+
+
+def _read_text_as(path: Path) -> tuple[str, str]:
+    """The file's text and the encoding it was read with (UTF-8; UTF-16 or Windows-1256 when the
+    bytes leave no doubt)."""
     _check_size(path)
     try:
         raw = path.read_bytes()
     except OSError as error:
         raise CorpusError(f"cannot read {path}: {error.strerror}") from None
-    if b"\x00" in raw:
-        raise CorpusError(f"{path}: looks like a binary file, not text")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise CorpusError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    text, encoding = _decode(raw, path)
     if not text.strip():
         raise CorpusError(f"{path}: the file is empty")
-    return text
+    return text, encoding
+
+
+_UTF16_BOMS = ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def _decode(raw: bytes, path: Path) -> tuple[str, str]:
+    for bom, codec in _UTF16_BOMS:
+        if raw.startswith(bom):
+            return _strict(raw[len(bom):], codec, "UTF-16", path), "UTF-16"
+    if b"\x00" in raw:
+        codec = _utf16_without_bom(raw)
+        if codec is None:
+            raise CorpusError(f"{path}: looks like a binary file, not text")
+        return _strict(raw, codec, "UTF-16", path), "UTF-16"
+    try:
+        return raw.decode("utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError as error:
+        where = f"{error.reason} at byte {error.start}"
+    code_page = _arabic_code_page(raw)
+    if code_page == "Windows-1256":
+        return raw.decode("cp1256"), code_page
+    likely = f"it looks like Arabic in {code_page}" if code_page else "if it is in another encoding"
+    example = "WINDOWS-1256" if code_page else "WINDOWS-1252"
+    raise CorpusError(f"{path}: not UTF-8 text ({where}); {likely}: convert it first, "
+                      f"e.g. `iconv -f {example} -t UTF-8`") from None
+
+
+def _strict(raw: bytes, codec: str, name: str, path: Path) -> str:
+    try:
+        return raw.decode(codec)
+    except UnicodeDecodeError as error:
+        raise CorpusError(f"{path}: looks like {name} text but is not ({error.reason} at byte {error.start})") from None
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """UTF-16 without a byte-order mark: the NUL bytes (the high byte of ASCII characters) all fall
+    on one side. A binary file has them on both."""
+    if len(raw) % 2:
+        return None
+    even, odd = raw[0::2].count(0), raw[1::2].count(0)
+    if odd and not even and odd * 4 >= len(raw) // 2:
+        return "utf-16-le"
+    if even and not odd and even * 4 >= len(raw) // 2:
+        return "utf-16-be"
+    return None
+
+
+def _arabic_code_page(raw: bytes) -> str:
+    """Which Arabic code page the bytes read as Arabic in (nine in ten non-ASCII characters Arabic
+    letters): "Windows-1256", "ISO-8859-6", both names when either would do, or ""."""
+    names = [name for name, codec in (("Windows-1256", "cp1256"), ("ISO-8859-6", "iso8859_6"))
+             if _reads_as_arabic(raw, codec)]
+    return " or ".join(names)
+
+
+def _reads_as_arabic(raw: bytes, codec: str) -> bool:
+    """Nine in ten non-ASCII characters are Arabic, and they are a fifth of the letters at least
+    (French in Windows-1252 has a few accented letters, which ISO-8859-6 reads as Arabic ones)."""
+    try:
+        text = raw.decode(codec)
+    except UnicodeDecodeError:
+        return False
+    non_ascii = sum(1 for ch in text if ord(ch) > 0x7F)
+    arabic = sum(1 for ch in text if "\u0600" <= ch <= "\u06ff")
+    letters = sum(1 for ch in text if ch.isalpha())
+    return bool(non_ascii) and arabic * 10 >= non_ascii * 9 and arabic * 5 >= letters

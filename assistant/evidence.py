@@ -31,10 +31,13 @@ from .settings import RetrievalMode
 MODEL_FILE = Path(__file__).with_name("answerability.v1.json")
 # Candidates whose words count as "the pool" the question's terms are looked for in.
 POOL_SIZE = 10
+SIGNALS = ("dense", "lexical", "passage_dense", "passage_lexical")
 
 FEATURES = (
     "score", "gap", "cover_sentence", "cover_paragraph", "cover_pool", "question_terms",
     "cross_lingual", "cross_x_score", "cross_x_cover", "lacks_answer_type",
+    # The ranking's own signals, when the retriever gives them (retrieval.RankedSentence), else 0.
+    *SIGNALS,
 )
 
 
@@ -131,7 +134,8 @@ def candidate_features(question: str, candidates: Sequence[NodeWithScore], parag
         lacks = any(not holds_answer_type(kind, text) for kind in wanted_types)
         cover = _coverage(wanted, own)
         rows.append([scores[i], gap, cover, _coverage(wanted, paragraph), cover_pool,
-                     math.log1p(len(wanted)), cross, cross * scores[i], cross * cover, float(lacks)])
+                     math.log1p(len(wanted)), cross, cross * scores[i], cross * cover, float(lacks),
+                     *(float(getattr(hit, signal, 0.0)) for signal in SIGNALS)])
     return np.asarray(rows, dtype=np.float64)
 
 

@@ -20,7 +20,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -31,6 +31,7 @@ from llama_index.core.vector_stores.types import FilterOperator, MetadataFilter,
 from .corpus import Document
 from .segmentation import BYLINE, HEADING, SEGMENTATION_VERSION
 from .settings import Settings
+from .store_lock import StoreBusyError, StoreLock
 from .types import KIND_DOCUMENT, KIND_PARAGRAPH, KIND_RENDERING, KIND_SENTENCE
 
 if TYPE_CHECKING:
@@ -84,6 +85,16 @@ class DocumentInfo:
     paragraphs: int
     sentences: int
     ingested_at: float
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class IncompleteVersion:
+    """Records of a document version whose ingest never finished (no ``document`` node)."""
+
+    document_id: str
+    checksum: str
+    records: int
 
 
 def collection_name(namespace: str) -> str:
@@ -113,7 +124,8 @@ def nodes_for_document(document: Document, ingested_at: float) -> list[TextNode]
                     "kind": KIND_RENDERING, "lang": "en", "translation": translation}))
     sentences = sum(len(p.sentences) for p in paragraphs)
     nodes.append(_node("document", document, document.title or document.id, common | {
-        "kind": KIND_DOCUMENT, "paragraphs": len(paragraphs), "sentences": sentences, "lang": document.language}))
+        "kind": KIND_DOCUMENT, "paragraphs": len(paragraphs), "sentences": sentences, "lang": document.language,
+        "records": len(nodes) + 1}))
     return nodes
 
 
@@ -162,12 +174,19 @@ class SentenceStore:
             collection.modify(configuration={"hnsw": {"ef_search": HNSW_EF_SEARCH}})  # built before it was set
         return ChromaVectorStore(chroma_collection=collection)
 
+    def writing(self, what: str) -> contextlib.AbstractContextManager[None]:
+        return writing(self._settings, what)
+
     def drop(self) -> list[str]:
         """Delete the collection (whatever it was built with); returns the ingested files' paths.
 
         A damaged embedded store cannot say what it held: its folder is moved aside (kept, renamed
         ``chroma.damaged-<ns>``) and an empty one takes its place.
         """
+        with self.writing("rebuild the index"):
+            return self._drop()
+
+    def _drop(self) -> list[str]:
         try:
             client = _client(self._settings)
         except DamagedStoreError:
@@ -199,36 +218,45 @@ class SentenceStore:
         with store_errors(self._settings):
             metadatas = self._collection.get(where={"kind": KIND_DOCUMENT}, include=["metadatas"])["metadatas"]
         infos = [DocumentInfo(m["document_id"], m.get("title", ""), m["checksum"], int(m["paragraphs"]),
-                              int(m["sentences"]), float(m["ingested_at"])) for m in metadatas]
+                              int(m["sentences"]), float(m["ingested_at"]), m.get("source", "")) for m in metadatas]
         return sorted(infos, key=lambda info: (info.id, info.ingested_at))
 
     def version(self) -> frozenset[tuple[str, str]]:
         """(document id, checksum) of every complete document: changes whenever the contents do."""
         return frozenset((info.id, info.checksum) for info in self.documents())
 
-    def add_document(self, document: Document, embed_model: BaseEmbedding) -> bool:
-        """Store ``document``; False when this version is already there, complete (nothing to do)."""
+    def add_document(self, document: Document, embed_model: BaseEmbedding,
+                     progress: Callable[[int, int], None] | None = None) -> bool:
+        """Store ``document``; False when this version is already there, complete (nothing to do).
+
+        ``progress(done, total)`` hears of each batch of records written.
+        """
         complete = {info.checksum for info in self.documents() if info.id == document.id}
         if complete == {document.checksum}:
             return False
         from chromadb.errors import ChromaError
 
         try:
-            with store_errors(self._settings):
+            with store_errors(self._settings), self.writing(f"ingest {document.id!r}"):
                 if document.checksum not in complete:
                     self._delete(document.id, {"checksum": document.checksum})  # leftovers of a killed ingest
-                    self._add(nodes_for_document(document, ingested_at=time.time()), embed_model)
+                    self._add(nodes_for_document(document, ingested_at=time.time()), embed_model, progress)
                 self._delete(document.id, {"checksum": {"$ne": document.checksum}})
         except (ChromaError, OSError) as error:  # e.g. a full disk: "Error in compaction: Failed to apply logs"
             raise StoreError(_write_failure(self._settings, document.id, error)) from None
         return True
 
-    def _add(self, nodes: list[TextNode], embed_model: BaseEmbedding) -> None:
+    def _add(self, nodes: list[TextNode], embed_model: BaseEmbedding,
+             progress: Callable[[int, int], None] | None = None) -> None:
         *content, marker = nodes
         # In batches, so that memory stays flat however long the document is.
         for start in range(0, len(content), ADD_BATCH):
             self._embed_and_add(content[start : start + ADD_BATCH], embed_model)
+            if progress:
+                progress(min(start + ADD_BATCH, len(content)), len(nodes))
         self._embed_and_add([marker], embed_model)  # last: from now on readers see this version
+        if progress:
+            progress(len(nodes), len(nodes))
 
     def _embed_and_add(self, nodes: list[TextNode], embed_model: BaseEmbedding) -> None:
         # A one-sentence paragraph is its sentence's text: encoded once (19 of the article's 21).
@@ -242,13 +270,43 @@ class SentenceStore:
         self._collection.delete(where={"$and": [{"document_id": document_id}, condition]})
 
     def remove_document(self, document_id: str) -> bool:
-        if not any(info.id == document_id for info in self.documents()):
+        """Remove every version of ``document_id``, complete or not; False when there is none."""
+        known = {info.id for info in self.documents()} | {v.document_id for v in self.incomplete()}
+        if document_id not in known:
             return False
-        with store_errors(self._settings):
+        with store_errors(self._settings), self.writing(f"remove {document_id!r}"):
             # The marker first, so that no reader sees a half-deleted document as complete.
             self._delete(document_id, {"kind": KIND_DOCUMENT})
             self.vector_store.delete(ref_doc_id=document_id)
         return True
+
+    def incomplete(self) -> list[IncompleteVersion]:
+        """Versions with records but no ``document`` node: an ingest killed (or failed) midway.
+
+        Cheap when there are none: the records the complete versions declare add up to the count.
+        """
+        with store_errors(self._settings):
+            markers = self._collection.get(where={"kind": KIND_DOCUMENT}, include=["metadatas"])["metadatas"]
+            declared = [m.get("records") for m in markers]
+            if None not in declared and sum(declared) == self._collection.count():
+                return []
+        complete = {(m["document_id"], m["checksum"]) for m in markers}
+        counts: dict[tuple[str, str], int] = {}
+        with store_errors(self._settings):
+            offset = 0
+            while page := self._collection.get(include=["metadatas"], limit=GET_PAGE, offset=offset)["metadatas"]:
+                offset += len(page)
+                for meta in page:
+                    version = (meta["document_id"], meta["checksum"])
+                    counts[version] = counts.get(version, 0) + 1
+        return [IncompleteVersion(doc, checksum, n) for (doc, checksum), n in sorted(counts.items())
+                if (doc, checksum) not in complete]
+
+    def collect_garbage(self, versions: list[IncompleteVersion]) -> None:
+        """Delete the records of ``versions`` (from ``incomplete``; nothing may be writing them)."""
+        with store_errors(self._settings), self.writing("remove unfinished ingests"):
+            for version in versions:
+                self._delete(version.document_id, {"checksum": version.checksum})
 
     def nodes(self, *kinds: str) -> list[TextNode]:
         """The stored nodes of the given kinds, of the newest complete version of each document."""
@@ -287,6 +345,7 @@ def _client(settings: Settings) -> Any:
         settings.store_dir.mkdir(parents=True, exist_ok=True)
         if not os.access(settings.store_dir, os.W_OK):
             raise PermissionError(errno.EACCES, "not writable")
+        _lock(settings)
         return chromadb.PersistentClient(path=str(settings.store_dir), settings=chroma_settings)
     except OSError as error:
         raise StoreError(f"cannot use the data directory {settings.store_dir}: {error.strerror}") from None
@@ -297,6 +356,30 @@ def _client(settings: Settings) -> Any:
             f"{error}). Rebuild it with `assistant ingest --rebuild` (the damaged files are kept aside), "
             "or use another data directory."
         ) from None
+
+
+@contextlib.contextmanager
+def writing(settings: Settings, what: str, wait: float = 0.0) -> Iterator[None]:
+    """Writes to an embedded store happen only while no other process has it open (store_lock);
+    ``wait`` seconds for them to close it, else a StoreError naming one."""
+    with contextlib.ExitStack() as stack:
+        if not settings.chroma_url:
+            try:
+                stack.enter_context(_lock(settings).exclusive(what, wait))
+            except StoreBusyError as error:
+                raise StoreError(str(error)) from None
+        yield
+
+
+def _lock(settings: Settings) -> StoreLock:
+    """This process's (shared) lock of the embedded store: taken before Chroma opens it."""
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return StoreLock.for_store(settings.store_dir)
+    except StoreBusyError as error:
+        raise StoreError(str(error)) from None
+    except OSError as error:
+        raise StoreError(f"cannot use the data directory {settings.store_dir}: {error.strerror}") from None
 
 
 def _write_failure(settings: Settings, document_id: str, error: Exception) -> str:

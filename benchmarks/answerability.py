@@ -27,15 +27,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from llama_index.core.schema import NodeWithScore, TextNode
+from llama_index.core.schema import TextNode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant import build_assistant, load_settings  # noqa: E402
 from assistant.corpus import Document  # noqa: E402
-from assistant.evidence import FEATURES, MODEL_FILE, POOL_SIZE, candidate_features  # noqa: E402
+from assistant.evidence import FEATURES, MODEL_FILE, POOL_SIZE, SIGNALS, candidate_features  # noqa: E402
 from assistant.normalize import fold_marks  # noqa: E402
+from assistant.retrieval import RankedSentence  # noqa: E402
 from assistant.settings import RetrievalMode  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "benchmarks"
@@ -47,7 +48,7 @@ FALSE_ABSTENTION_BUDGET = 0.04
 
 @dataclass(frozen=True)
 class Question:
-    set: str  # "arcd", "xquad-ar", "xquad-en", "gold"
+    set: str  # "arcd", "xquad-ar", "xquad-en", "gold", "off-topic"
     id: str
     text: str
     answerable: bool
@@ -95,6 +96,13 @@ def gold_questions() -> list[Question]:
     return [Question("gold", f"gold:{r['id']}", r["question"], bool(r["answerable"])) for r in rows]
 
 
+def off_topic_questions(shared: Path) -> list[Question]:
+    """ARCD's questions asked of the article: nothing there is about them (a user's stray question)."""
+    arcd = json.loads((shared / "arcd" / "arcd-train.json").read_text(encoding="utf-8"))
+    return [Question("off-topic", f"off-topic:{qa['id']}", qa["question"], False)
+            for article in arcd["data"] for paragraph in article["paragraphs"] for qa in paragraph["qas"]]
+
+
 def _assistant(documents: list[Document] | None, data_dir: Path):
     settings = load_settings(env={}, data_dir=data_dir, model_dir=ROOT / ".data" / "models",
                              corpus_dir=ROOT / "corpus" if documents is None else data_dir / "no-corpus")
@@ -112,8 +120,8 @@ def stores(shared: Path):
         for name, (documents, questions) in squad_sets(shared).items():
             print(f"{name}: {len(documents)} stored paragraphs, {len(questions)} questions", flush=True)
             yield _assistant(documents, Path(tmp) / name), questions
-        print("gold: the article", flush=True)
-        yield _assistant(None, Path(tmp) / "gold"), gold_questions()
+        print("gold: the article, with ARCD's questions as off-topic ones", flush=True)
+        yield _assistant(None, Path(tmp) / "gold"), gold_questions() + off_topic_questions(shared)
 
 
 # -- fit ------------------------------------------------------------------------------------------
@@ -131,7 +139,8 @@ def collect_rankings(shared: Path) -> list[dict]:
             for mode in RetrievalMode:
                 hits = index.retrievers[mode].retrieve(query)[:POOL_SIZE]
                 rankings[mode.value] = [{"score": float(h.score or 0.0), "text": h.node.get_content(),
-                                         "metadata": dict(h.node.metadata), "paragraph": paragraph_text(h.node)}
+                                         "metadata": dict(h.node.metadata), "paragraph": paragraph_text(h.node),
+                                         "signals": {s: float(getattr(h, s, 0.0)) for s in SIGNALS}}
                                         for h in hits]
             rows.append({"question": question, "query": query, "rankings": rankings})
     return rows
@@ -144,8 +153,8 @@ def features_of(rows: list[dict]) -> dict[str, np.ndarray]:
         for mode, ranking in row["rankings"].items():
             if not ranking:
                 continue
-            hits = [NodeWithScore(node=TextNode(text=h["text"], metadata=h["metadata"]), score=h["score"])
-                    for h in ranking]
+            hits = [RankedSentence(node=TextNode(text=h["text"], metadata=h["metadata"]), score=h["score"],
+                                   **h["signals"]) for h in ranking]
             paragraphs = {id(hit.node): h["paragraph"] for hit, h in zip(hits, ranking)}
             features = candidate_features(row["query"], hits[:1], lambda node: paragraphs[id(node)], hits)[0]
             question = row["question"]

@@ -57,6 +57,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 ROOT = Path(__file__).resolve().parent.parent
+# This checkout's package, not whichever one the virtualenv installed (it may be another worktree's).
+sys.path.insert(0, str(ROOT))
 GOLD = ROOT / "corpus" / "gold_qa.jsonl"
 DEFAULT_XQUAD = ROOT.parent / "shared" / "benchmarks" / "xquad-r"
 ARTICLE_ID = "coalition-communique"

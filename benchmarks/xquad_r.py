@@ -36,6 +36,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the Makefile: BLAS and 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+# This checkout's package, not whichever one the virtualenv installed (it may be another worktree's).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from assistant import build_assistant, load_settings  # noqa: E402
 from assistant.corpus import Document  # noqa: E402
 from assistant.embedding import embedding_model_id  # noqa: E402

@@ -4,7 +4,6 @@ and a real Chroma server for the tests that run against both kinds of store."""
 from __future__ import annotations
 
 import ctypes
-import os
 import shutil
 import signal
 import socket
@@ -85,13 +84,20 @@ class ChromaServer:
         raise RuntimeError(f"no heartbeat from the Chroma server at {self.url} within {timeout} s")
 
     def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        if self._process is not None:
+            stop_process(self._process, timeout=10)
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 30) -> None:
+    """Terminate a process this test started; kill it if it does not exit in ``timeout`` s."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def free_port() -> int:

@@ -92,3 +92,52 @@ def test_a_pdf_without_text_is_refused(tmp_path):
     path.write_bytes(b"%PDF-1.4\nnot really a pdf")
     with pytest.raises(CorpusError, match="PDF"):
         load_file(path)
+
+
+ARTICLE_HEAD = "الكويت - سعد العجيبان: أكد وزراء خارجية التحالف الدولي ضد داعش.\nThe coalition met in Kuwait.\n"
+
+
+@pytest.mark.parametrize(
+    ("encoded", "encoding"),
+    [(ARTICLE_HEAD.encode("cp1256"), "Windows-1256"),
+     (ARTICLE_HEAD.encode("utf-16"), "UTF-16"),  # with a byte-order mark
+     (ARTICLE_HEAD.encode("utf-16-le"), "UTF-16"),
+     (ARTICLE_HEAD.encode("utf-16-be"), "UTF-16"),
+     ("Plain English notes, nothing else.\n".encode("utf-16-le"), "UTF-16")],
+)
+def test_arabic_code_pages_and_utf16_are_read_when_unambiguous(tmp_path, encoded, encoding):
+    path = tmp_path / "note.txt"
+    path.write_bytes(encoded)
+    document = load_file(path)
+    assert document.encoding == encoding
+    assert document.text in (ARTICLE_HEAD, "Plain English notes, nothing else.\n")
+
+
+def test_other_encodings_are_refused_naming_the_likely_one(tmp_path):
+    iso = tmp_path / "iso.txt"
+    iso.write_bytes("مرحبا بكم في الواحة\n".encode("iso8859_6"))  # bytes Windows-1256 would read otherwise
+    with pytest.raises(CorpusError, match=r"not UTF-8 text .*looks like Arabic in .*ISO-8859-6.*iconv -f"):
+        load_file(iso)
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("Café crème à la française.\n".encode("cp1252"))
+    with pytest.raises(CorpusError, match=r"not UTF-8 text \(invalid continuation byte at byte 3\); if it is in"):
+        load_file(latin)
+
+
+def test_a_dangling_link_named_directly_says_so(tmp_path):
+    from assistant.app import _load_documents
+
+    link = tmp_path / "notes.txt"
+    link.symlink_to(tmp_path / "moved-away.txt")
+    with pytest.raises(CorpusError, match=r"notes.txt: a link to .*moved-away.txt, which does not exist"):
+        _load_documents((link,))
+
+
+@pytest.mark.slow
+def test_ingest_says_how_a_file_was_read(fresh_settings, tmp_path):
+    from assistant import build_assistant
+
+    path = tmp_path / "ملاحظة.txt"
+    path.write_bytes("تقع محطة الضخ في الواحة الشرقية.\n".encode("cp1256"))
+    (result,) = build_assistant(fresh_settings).ingest(path)
+    assert result.note == "read as Windows-1256, not UTF-8"

@@ -7,7 +7,6 @@ tokenizer, which e5.c keeps static, so the test compiles e5.c with a one-line ex
 from __future__ import annotations
 
 import ctypes
-import importlib.util
 import json
 import os
 import shutil

@@ -185,8 +185,52 @@ def test_an_ingest_killed_midway_leaves_no_half_document(fresh_settings, chroma_
     assert [d.id for d in assistant.documents()] == ["coalition-communique"]
     answer = assistant.ask("ما هي الفقرة رقم 7 عن اجتماع الطاقة الشمسية؟")
     assert all(c.document_id != "big" for c in answer.citations)
+    # The server may be shared, so nothing is removed behind a user's back: `docs` lists the
+    # unfinished version and `remove` deletes it.
+    assert [(v.document_id, v.records) for v in assistant.incomplete()] == [("big", partial)]
+    assert assistant.remove("big") is True
+    assert assistant.incomplete() == [] and collection.count() == corpus_nodes
 
     assert [r.changed for r in assistant.ingest(big)] == [True]
     big_info = next(d for d in assistant.documents() if d.id == "big")
     assert big_info.sentences == 1500
     assert collection.count() == corpus_nodes + 1500 * 2 + 1  # paragraphs, sentences, one marker
+
+
+def test_records_of_an_ingest_killed_midway_are_removed_at_the_next_start(fresh_settings, tmp_path):
+    """A real `assistant ingest` of a big file, SIGKILLed while it writes (its progress bar says so)."""
+    import os
+    import re
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from assistant.embedding import embedding_model_id
+    from assistant.settings import PROJECT_ROOT
+    from assistant.store import IndexParams, SentenceStore
+
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ASSISTANT_")}
+    env |= {"ASSISTANT_DATA_DIR": str(fresh_settings.data_dir), "ASSISTANT_MODEL_DIR": str(fresh_settings.model_cache_dir)}
+    big = tmp_path / "big.txt"
+    big.write_text("\n".join(f"الفقرة رقم {i} عن بئر الواحة رقم {i}." for i in range(1500)) + "\n", encoding="utf-8")
+    ingest = subprocess.Popen([sys.executable, "-m", "assistant", "ingest", str(big)], env=env, cwd=PROJECT_ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    shown = b""
+    deadline = time.monotonic() + 600
+    while not re.search(rb"storing big: .*?\b([1-9]\d*)/3001", shown) and time.monotonic() < deadline:
+        chunk = os.read(ingest.stderr.fileno(), 4096)
+        assert chunk, shown[-2000:]
+        shown += chunk
+    ingest.send_signal(signal.SIGKILL)
+    ingest.wait()
+    ingest.stderr.close()
+
+    store = SentenceStore(fresh_settings, IndexParams(embedding_model_id(fresh_settings)))
+    leftovers, with_leftovers = store.incomplete(), store.count()
+    assert [v.document_id for v in leftovers] == ["big"] and 0 < leftovers[0].records < 3001
+
+    assistant = build_assistant(fresh_settings).warm_up()  # the next start removes them
+    assert assistant.incomplete() == []
+    assert [d.id for d in assistant.documents()] == ["coalition-communique"]
+    assert assistant._store.count() == with_leftovers - leftovers[0].records  # noqa: SLF001

@@ -518,12 +518,9 @@ def test_python_m_ui_serves_on_the_port_from_the_environment(tmp_path, model_dir
         result = Client(f"http://127.0.0.1:{port}/", verbose=False).predict(EN_FINANCE, api_name="/ask")
         assert result["citations"][0]["sentence_id"] == "p14.s1"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        from conftest import stop_process
+
+        stop_process(process)
 
 
 def test_python_m_ui_rejects_a_bad_port():
@@ -654,3 +651,111 @@ def test_launch_options_use_local_fonts_only():
     theme = options["theme"]
     theme._get_theme_css()
     assert not any(sheet for sheet in theme._stylesheets)  # no Google Fonts stylesheet
+
+
+# -- invisible format characters (issue 18, item 5) -----------------------------------------------
+
+DINARS = "The fee is \u202e0051\u202c dinars a month."
+
+
+def test_bidi_controls_are_shown_as_marked_code_points_not_obeyed():
+    paragraph = "Fees. " + DINARS
+    citation = _citation(quote=DINARS, paragraph=paragraph, paragraph_start=0, start=6, end=6 + len(DINARS),
+                         translation=None)
+    answer = _answer(text=f"{DINARS} [1]", citations=(citation,))
+    for rendered in (render_answer(answer, turn=1), render_sources(answer, turn=1), render_question("\u202e" + EN_FINANCE)):
+        assert "\u202e" not in rendered and "\u202c" not in rendered
+        assert "\u27e8U+202E\u27e9</span>" in rendered
+    assert 'title="RIGHT-TO-LEFT OVERRIDE"' in render_sources(answer, turn=1)
+    assert "0051" in render_sources(answer, turn=1)  # the digits as stored, never "1500"
+    # Shaping characters stay as they are (Persian "می‌خواهم" with a ZWNJ; an emoji ZWJ sequence).
+    assert "می\u200cخواهم 👩\u200d💻" in render_question("می\u200cخواهم 👩\u200d💻")
+    # Zero-width spaces and tag characters are invisible too: marked.
+    assert "\u27e8U+200B\u27e9" in render_question("a\u200bb") and "\u27e8U+E0041\u27e9" in render_question("x\U000e0041")
+
+
+def test_the_sources_panel_labels_the_original_with_its_own_language():
+    english = _citation(paragraph="The pumps lift water.", quote="The pumps lift water.", paragraph_start=0,
+                        start=0, end=21, translation=None)
+    rendered = render_sources(_answer(citations=(english,)), turn=1)
+    assert "English original" in rendered and "Arabic original" not in rendered
+    assert "Arabic original" in render_sources(_answer(), turn=1)
+
+
+@pytest.mark.slow
+def test_a_stored_bidi_override_is_quoted_exactly_and_shown_visibly(fresh_settings, tmp_path):
+    from assistant import build_assistant
+
+    path = tmp_path / "fees.txt"
+    path.write_text(f"Oasis water bulletin.\n{DINARS}\n", encoding="utf-8")
+    assistant = build_assistant(fresh_settings)
+    assistant.ingest(path)
+    answer = assistant.ask("How many dinars a month is the fee?")
+    (citation,) = [c for c in answer.citations if c.document_id == "fees"]
+    assert citation.quote == DINARS == path.read_text(encoding="utf-8")[citation.start : citation.end]
+    assert json.loads(json.dumps(answer.to_dict()))["citations"][0]["quote"] == DINARS
+    shown = render_sources(answer, turn=1)
+    assert "\u202e" not in shown and "is \u27e8U+202E\u27e9</span>0051" in shown.replace(
+        '<span class="qa-format-char" dir="ltr" title="RIGHT-TO-LEFT OVERRIDE">', "")
+    assert "English original" in shown
+
+
+# -- bounded requests (issue 18, item 6) ----------------------------------------------------------
+
+
+def test_an_over_long_question_is_refused_at_once_and_not_kept_for_the_answer_step():
+    history, box, pending, busy_since = accept_question("x" * 50_000, [], 0.0, max_chars=2000)
+    assert pending is None and busy_since == 0.0  # nothing for the answer step, the tab not busy
+    assert "(50000 characters)" in history[0]["content"] and len(history[0]["content"]) < 2000
+    assert "The question is 50000 characters long; the limit is 2000." in history[1]["content"]
+    assert accept_question("x" * 2000, [], 0.0, max_chars=2000)[2] == "x" * 2000
+
+
+def _raw_post(url: str, body: bytes, chunked: bool = False) -> tuple[int, str]:
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+    try:
+        if chunked:
+            connection.request("POST", parts.path, body=iter([body[i : i + 65536] for i in range(0, len(body), 65536)]),
+                               headers={"Content-Type": "application/json"}, encode_chunked=True)
+        else:
+            connection.request("POST", parts.path, body=body, headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        return response.status, response.read().decode(errors="replace")
+    finally:
+        connection.close()
+
+
+def _api_result(app_url: str, data: list) -> str:
+    status, body = _raw_post(f"{app_url}gradio_api/call/ask", json.dumps({"data": data}).encode())
+    assert status == 200, body
+    with urllib.request.urlopen(f"{app_url}gradio_api/call/ask/{json.loads(body)['event_id']}", timeout=120) as stream:
+        return stream.read().decode()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chunked", [False, True])
+def test_an_oversized_request_is_refused_before_it_is_read(app_url, chunked):
+    from ui.http_limits import MAX_REQUEST_BYTES
+
+    body = json.dumps({"data": ["x" * (MAX_REQUEST_BYTES + 10)]}).encode()
+    status, text = _raw_post(f"{app_url}gradio_api/call/ask", body, chunked=chunked)
+    assert status == 413 and f"larger than the {MAX_REQUEST_BYTES}-byte limit" in text
+    # A question at the assistant's own limit still goes through.
+    assert '"sentence_id": "p14.s1"' in _api_result(app_url, [EN_FINANCE]).replace('":"', '": "')
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [([], "The question is missing"),
+     ([12345], "The question must be text"),
+     ([EN_FINANCE, "many"], "The number of sources must be a whole number"),
+     ([EN_FINANCE, 3, "psychic"], "Unknown retrieval mode")],
+)
+def test_raw_calls_with_missing_or_wrong_values_get_a_clear_error(app_url, data, message):
+    stream = _api_result(app_url, data)
+    assert "event: error" in stream and message in stream and '{"error": null}' not in stream

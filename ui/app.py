@@ -17,7 +17,9 @@ import enum
 import html
 import logging
 import re
+import sys
 import time
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,6 +64,13 @@ BUSY_TIMEOUT = 300.0  # seconds after which an unfinished turn no longer blocks 
 _ARABIC_LETTER = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 _LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _MARKER = re.compile(r"\[(\d+)\]")
+# Invisible format characters (Unicode category Cf): bidi controls (U+202E can show "0051" as
+# "1500"), zero-width spaces, tag characters. Shown as visible, marked code points so that the
+# shown text is the stored text. ZWNJ and ZWJ are kept: they only shape the letters around them
+# (Persian words, emoji sequences) and cannot reorder anything.
+_FORMAT_CHARACTER = re.compile("[" + "".join(
+    re.escape(chr(c)) for c in range(sys.maxunicode + 1)
+    if unicodedata.category(chr(c)) == "Cf" and c not in (0x200C, 0x200D)) + "]")
 
 _LABELS = {
     "ar": {
@@ -69,6 +78,7 @@ _LABELS = {
         "no_sources": "لا مصادر: المقال لا يذكر ذلك.",
         "not_said": "ليس في المقال",
         "original": "النص الأصلي",
+        "original_en": "النص الأصلي (بالإنجليزية)",
         "rendering": "الترجمة الإنجليزية",
         "error": "تعذّر الإجابة",
         "related": "جمل قريبة، وليست إجابة",
@@ -79,6 +89,7 @@ _LABELS = {
         "no_sources": "No sources: the article does not say.",
         "not_said": "Not in the article",
         "original": "Arabic original",
+        "original_en": "English original",
         "rendering": "English rendering",
         "error": "Could not answer",
         "related": "Related sentences, not an answer",
@@ -113,8 +124,21 @@ def _lang(direction: str) -> str:
 
 
 def _escape(text: str) -> str:
-    """Escape for HTML text and attributes; newlines become <br>."""
-    return html.escape(text, quote=True).replace("\r\n", "\n").replace("\n", "<br>")
+    """Escape for HTML text and attributes; newlines become <br>; invisible format characters
+    become visible marks (``_visible_format``)."""
+    return _visible_format(html.escape(text, quote=True).replace("\r\n", "\n").replace("\n", "<br>"))
+
+
+def _visible_format(escaped: str) -> str:
+    """Each invisible format character as a marked code point, e.g. ⟨U+202E⟩ (its name on hover)."""
+
+    def mark(match: re.Match[str]) -> str:
+        char = match.group(0)
+        name = unicodedata.name(char, "format character")
+        return (f'<span class="qa-format-char" dir="ltr" title="{html.escape(name)}">'
+                f"\u27e8U+{ord(char):04X}\u27e9</span>")
+
+    return _FORMAT_CHARACTER.sub(mark, escaped)
 
 
 def _anchor(turn: int, n: int) -> str:
@@ -211,8 +235,9 @@ def _source_card(citation: Citation, turn: int, language: str, related: bool = F
         f'<span class="qa-score" title="how likely this evidence answers the question">'
         f'{html.escape(labels["probability"])} {citation.score:.2f}</span></div>'
     )
+    label = labels["original"] if source_dir == "rtl" else labels["original_en"]  # the source's own language
     original = (
-        f'<div class="qa-original"><span class="qa-label">{html.escape(labels["original"])}</span>'
+        f'<div class="qa-original"><span class="qa-label">{html.escape(label)}</span>'
         f'<p class="qa-paragraph{" qa-rtl" if source_dir == "rtl" else ""}" dir="{source_dir}" '
         f'lang="{source_lang}">{_highlighted_paragraph(citation)}</p></div>'
     )
@@ -327,7 +352,8 @@ def _friendly(error: Exception) -> str:
 
 
 def accept_question(
-    question: str | None, history: list[dict[str, Any]] | None, busy_since: float = 0.0
+    question: str | None, history: list[dict[str, Any]] | None, busy_since: float = 0.0,
+    max_chars: int | None = None,
 ) -> tuple[Any, Any, str | None, float]:
     """First step of a turn: show the question at once, clear the box, mark the tab busy.
 
@@ -336,15 +362,21 @@ def accept_question(
     refused with a notice instead (``None`` as the pending question, which ``answer_turn`` skips)
     and stays in the box.
     A turn that never finished (e.g. the queue was full) stops counting after ``BUSY_TIMEOUT``.
+    A question over ``max_chars`` is refused here, so that the session keeps no copy of it.
     """
     now = time.monotonic()
     if busy_since and now - busy_since < BUSY_TIMEOUT:
         gr.Warning(BUSY_MESSAGE, title="One moment · لحظة", duration=6)
         return gr.skip(), gr.skip(), None, busy_since
     history = list(history or [])
-    question = question or ""
+    question = question if isinstance(question, str) else ""
     if question.strip():
         history.append({"role": "user", "content": render_question(question)})
+    length = len(question.strip())
+    if max_chars is not None and length > max_chars:
+        message = f"The question is {length} characters long; the limit is {max_chars}."
+        history.append({"role": "assistant", "content": render_error(message, question[:ECHO_CHARS])})
+        return history, gr.skip(), None, 0.0
     return history, "", question, now
 
 
@@ -382,6 +414,8 @@ def answer_question(
 def api_answer(assistant: Assistant, question: str, top_k: int | None = None, mode: str | None = None) -> dict:
     """The ``/ask`` API: the answer and its citations as JSON (README's ``--json`` contract)."""
     try:
+        if question is None:
+            raise QuestionError('the question is missing: send it as the first value of "data"')
         answer = assistant.ask(question, **ask_options({"top_k": top_k, "mode": mode}))
     except (QuestionError, StoreError, CorpusError) as error:
         # gr.Error messages may be rendered as HTML by a UI: escape them.
@@ -469,7 +503,10 @@ def create_app(assistant: Assistant) -> gr.Blocks:
             """
             return api_answer(assistant, question, top_k, mode)
 
-        accept = {"fn": accept_question, "inputs": [question, chatbot, busy_since],
+        def accept_fn(question_text: str | None, history: list, since: float) -> tuple[Any, Any, str | None, float]:
+            return accept_question(question_text, history, since, max_chars=settings.max_question_chars)
+
+        accept = {"fn": accept_fn, "inputs": [question, chatbot, busy_since],
                   "outputs": [chatbot, question, pending, busy_since], "api_visibility": "private",
                   "show_progress": "hidden", "concurrency_limit": None}  # instant: never waits for answers
         respond = {"fn": respond_fn, "inputs": [pending, chatbot, *controls.values()],
@@ -484,7 +521,19 @@ def create_app(assistant: Assistant) -> gr.Blocks:
         gr.api(ask, api_name="ask", concurrency_limit=CONCURRENCY_LIMIT, concurrency_id=CONCURRENCY_ID)
 
     demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=CONCURRENCY_LIMIT)
+    _pad_missing_inputs(demo)
     return demo
+
+
+def _pad_missing_inputs(demo: gr.Blocks) -> None:
+    """A raw call with too few values gets them as None, so that the handler answers with a clear
+    error (e.g. "the question is missing"). Gradio would raise a ValueError that echoes every value
+    received into the log and answer ``{"error": null}``."""
+
+    def pad(block_fn: Any, inputs: list[Any]) -> None:
+        inputs.extend([None] * (len(block_fn.inputs) - len(inputs)))
+
+    demo.validate_inputs = pad  # type: ignore[method-assign] - per instance; gradio calls it before preprocessing
 
 
 def launch_options() -> dict[str, Any]:
@@ -500,7 +549,12 @@ def launch_options() -> dict[str, Any]:
         font=["system-ui", "Noto Sans", "DejaVu Sans", "Arial", "sans-serif"],
         font_mono=["ui-monospace", "Noto Sans Mono", "DejaVu Sans Mono", "monospace"],
     )
-    return {"theme": theme, "css": STYLE_PATH.read_text(encoding="utf-8"), "footer_links": ["api", "settings"]}
+    from starlette.middleware import Middleware
+
+    from .http_limits import RequestSizeLimit
+
+    return {"theme": theme, "css": STYLE_PATH.read_text(encoding="utf-8"), "footer_links": ["api", "settings"],
+            "app_kwargs": {"middleware": [Middleware(RequestSizeLimit)]}}
 
 
 def serve(assistant: Assistant, *, host: str = "127.0.0.1", port: int = 7860, **kwargs: Any):
