@@ -18,6 +18,7 @@ _EXPORTS = {
     "IngestResult": "app",
     "QuestionError": "app",
     "build_assistant": "app",
+    "Conversation": "conversation",
     "CorpusError": "corpus",
     "Document": "corpus",
     "AnswerBackend": "settings",
@@ -33,6 +34,7 @@ __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
     from .app import Assistant, IngestResult, QuestionError, build_assistant
+    from .conversation import Conversation
     from .corpus import CorpusError, Document
     from .settings import AnswerBackend, EmbeddingBackend, RetrievalMode, Settings, load_settings
     from .store import DocumentInfo, StoreError
