@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import enum
+import html
 import json
 import re
 from collections.abc import Mapping
@@ -208,5 +209,5 @@ def export_markdown(answers: tuple[Answer, ...] | list[Answer], titles: Mapping[
 
 def _md_line(text: str) -> str:
     """One line of Markdown text: no line breaks, no raw HTML, no accidental formatting."""
-    text = " ".join(text.split())
-    return re.sub(r"([\\`*_{}\[\]<>#|])", r"\\\1", text)
+    text = html.escape(" ".join(text.split()), quote=False)  # entities: Markdown shows them as text
+    return re.sub(r"([\\`*_{}\[\]#|])", r"\\\1", text)
