@@ -38,6 +38,7 @@ from ui.app import (
     render_answer,
     render_question,
     render_sources,
+    render_sources_history,
     text_direction,
 )
 
@@ -155,12 +156,22 @@ def ui(browser, app_url) -> Iterator[UI]:
 
 
 def _card(ui: UI, sentence_id: str):
-    return ui.page.locator(f'#qa-sources-panel .qa-source[data-sentence-id="{sentence_id}"]')
+    """The card of the paragraph holding ``sentence_id`` among the latest answer's sources."""
+    return ui.page.locator(f'#qa-sources-panel .qa-latest .qa-source:has(mark[data-sentence-id="{sentence_id}"])')
+
+
+def _mark(ui: UI, sentence_id: str, scope: str = ".qa-latest"):
+    return ui.page.locator(f'#qa-sources-panel {scope} mark.qa-cited[data-sentence-id="{sentence_id}"]')
 
 
 def _panel_sentence_ids(ui: UI) -> list[str]:
-    return ui.page.locator("#qa-sources-panel .qa-source").evaluate_all(
-        "cards => cards.map(c => c.dataset.sentenceId)")
+    """The cited sentences shown for the latest answer, in order."""
+    return ui.page.locator("#qa-sources-panel .qa-latest mark.qa-cited").evaluate_all(
+        "marks => marks.map(m => m.dataset.sentenceId)")
+
+
+def _without_numbers(text: str) -> str:
+    return re.sub(r"\[\d+\]", "", text)
 
 
 # -- the browser tests ----------------------------------------------------------------------------
@@ -191,9 +202,9 @@ def test_arabic_question_renders_rtl_with_highlighted_sources(ui, assistant):
         card = _card(ui, citation.sentence_id)
         assert citation.sentence_id in card.locator(".qa-id").inner_text()
         assert citation.document_id in card.locator(".qa-id").inner_text()
-        assert card.locator("mark").inner_text() == citation.quote
+        assert _mark(ui, citation.sentence_id).inner_text() == f"[{citation.n}]{citation.quote}"
         paragraph = card.locator(".qa-paragraph")
-        assert paragraph.inner_text() == citation.paragraph
+        assert _without_numbers(paragraph.inner_text()) == citation.paragraph
         assert ui.direction(paragraph) == "rtl"
     assert ui.page.locator("#qa-sources-panel .qa-translation").count() == 0  # Arabic answer: original only
 
@@ -205,7 +216,7 @@ def test_arabic_question_renders_rtl_with_highlighted_sources(ui, assistant):
         target = marker.get_attribute("href")
         assert ui.page.locator(f"#qa-sources-panel {target}").get_attribute("data-sentence-id") == citation.sentence_id
     markers.last.click()
-    last = _card(ui, expected.citations[-1].sentence_id)
+    last = _mark(ui, expected.citations[-1].sentence_id)
     expect(last).to_be_in_viewport()  # the panel scrolled to it
     assert ui.page.evaluate("document.querySelector(':target').dataset.sentenceId") == expected.citations[-1].sentence_id
     markers.first.click()
@@ -236,11 +247,11 @@ def test_english_question_shows_rendering_beside_arabic_original(ui, assistant):
     citation = expected.citations[0]
     card = _card(ui, "p14.s1")
     translation = card.locator(".qa-translation")
-    assert translation.inner_text() == citation.translation
+    assert translation.inner_text() == f"[1]{citation.translation}"
     assert ui.direction(translation) == "ltr"
     original = card.locator(".qa-paragraph")
     assert ui.direction(original) == "rtl"
-    assert original.locator("mark").inner_text() == citation.quote
+    assert original.locator("mark").inner_text() == f"[1]{citation.quote}"
     assert "مكافحة تمويل" in original.inner_text()
     assert card.locator(".qa-label").all_inner_texts() == ["ENGLISH RENDERING", "ARABIC ORIGINAL"]
     ui.screenshot("english_answer")
@@ -293,7 +304,8 @@ def test_off_topic_question_abstains_without_sources(ui):
     assert "qa-abstained" in reply.get_attribute("class")
     assert "does not say" in reply.inner_text()
     assert reply.locator("a.qa-cite").count() == 0
-    assert ui.page.locator("#qa-sources-panel .qa-source").count() == 0
+    assert ui.page.locator("#qa-sources-panel .qa-latest .qa-source").count() == 0
+    assert not ui.page.locator("#qa-sources-panel .qa-source").first.is_visible()  # the first answer's: hidden
     assert "No sources" in ui.page.locator("#qa-sources-panel").inner_text()
     # Styled apart from a normal answer.
     normal = ui.replies().nth(0)
@@ -383,6 +395,12 @@ class _SlowAssistant:
         self.settings = settings
         self.pause = pause
         self.asked: list[str] = []
+
+    def retrieve(self, question: str, **kwargs: Any) -> list:
+        return []
+
+    def documents(self) -> list:
+        return []
 
     def ask(self, question: str, **kwargs: Any) -> Answer:
         self.asked.append(question)
@@ -589,16 +607,38 @@ def test_sources_html_is_escaped_and_marks_the_quote():
     rendered = render_sources(_answer(), turn=2)
     assert "<script>" not in rendered and "<b>" not in rendered and "doc<1>" not in rendered
     assert 'id="src-2-1"' in rendered and 'data-document-id="doc&lt;1&gt;"' in rendered
-    assert "<mark>الجملة &lt;script&gt;alert(1)&lt;/script&gt; المقتبسة.</mark>" in rendered
+    assert '[1]</sup>الجملة &lt;script&gt;alert(1)&lt;/script&gt; المقتبسة.</mark>' in rendered
     assert "قبل &lt;b&gt;. " in rendered
     assert "The &lt;i&gt;quoted&lt;/i&gt; sentence &amp; more." in rendered
     # An Arabic answer shows the original only.
     assert "qa-translation" not in render_sources(_answer("ar"), turn=2)
     # A quote whose offsets do not match its paragraph is still found, or shown alone.
     shifted = _citation(start=0, end=5)
-    assert "<mark>الجملة &lt;script&gt;" in render_sources(_answer(citations=(shifted,)), 1)
+    assert "[1]</sup>الجملة &lt;script&gt;" in render_sources(_answer(citations=(shifted,)), 1)
     lone = _citation(paragraph="", start=0, end=5)
-    assert "<mark>الجملة" in render_sources(_answer(citations=(lone,)), 1)
+    assert "[1]</sup>الجملة" in render_sources(_answer(citations=(lone,)), 1)
+
+
+def test_a_paragraph_cited_twice_is_shown_once_with_both_sentences_numbered():
+    paragraph = "First <one>. Second & two. Third."
+    first = _citation(n=1, sentence_id="p3.s1", paragraph_id="p3", quote="First <one>.", start=100, end=112,
+                      paragraph=paragraph, translation=None)
+    third = _citation(n=2, sentence_id="p3.s3", paragraph_id="p3", quote="Third.", start=127, end=133,
+                      paragraph=paragraph, translation=None)
+    rendered = render_sources(_answer(citations=(first, third)), turn=3)
+    assert rendered.count('<article class="qa-source"') == 1 and rendered.count("Second &amp; two.") == 1
+    assert re.findall(r'<mark class="qa-cited" id="(src-3-\d)" data-n="(\d)" data-sentence-id="([\w.]+)"', rendered) \
+        == [("src-3-1", "1", "p3.s1"), ("src-3-2", "2", "p3.s3")]
+    assert "First &lt;one&gt;.</mark> Second &amp; two. " in rendered
+
+
+def test_every_answer_keeps_its_sources_and_the_latest_shows():
+    answers = [_answer(), _answer(text="Again [1]"), _answer(text="No.", citations=(), abstained=True)]
+    rendered = render_sources_history(answers)
+    assert [int(t) for t in re.findall(r'data-turn="(\d)"', rendered)] == [1, 2, 3]
+    assert rendered.count("qa-latest") == 1 and 'qa-latest qa-sources-empty qa-abstained" dir="ltr" lang="en" data-turn="3"' in rendered
+    assert 'id="src-1-1"' in rendered and 'id="src-2-1"' in rendered and "Sources of answer 1" in rendered
+    assert render_sources_history([]) == EMPTY_SOURCES_HTML
 
 
 def test_abstention_has_its_own_look_and_no_sources():
