@@ -21,6 +21,7 @@ _EXPORTS = {
     "Conversation": "conversation",
     "CorpusError": "corpus",
     "Document": "corpus",
+    "load_file": "corpus",
     "AnswerBackend": "settings",
     "EmbeddingBackend": "settings",
     "RetrievalMode": "settings",
@@ -35,7 +36,7 @@ __all__ = sorted(_EXPORTS)
 if TYPE_CHECKING:
     from .app import Assistant, IngestResult, QuestionError, build_assistant
     from .conversation import Conversation
-    from .corpus import CorpusError, Document
+    from .corpus import CorpusError, Document, load_file
     from .settings import AnswerBackend, EmbeddingBackend, RetrievalMode, Settings, load_settings
     from .store import DocumentInfo, StoreError
     from .types import Answer, Citation

@@ -693,3 +693,244 @@ def test_launch_options_use_local_fonts_only():
     theme = options["theme"]
     theme._get_theme_css()
     assert not any(sheet for sheet in theme._stylesheets)  # no Google Fonts stylesheet
+
+
+# -- conversation, documents and export (issue 16) --------------------------------------------------
+
+EN_STABILIZATION = "What does the Stabilization Working Group do?"
+EN_FOLLOW_UP = "What will it do in Syria?"
+AR_TURKISH = "ماذا قال تيلرسون عن العملية العسكرية التركية؟"
+AR_FOLLOW_UP = "وماذا عن عفرين؟"
+AR_STABILIZATION = "ما دور مجموعة العمل الخاصة بإرساء الاستقرار؟"
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_english_follow_up_and_the_sources_of_an_earlier_answer(ui):
+    first = ui.ask(EN_STABILIZATION)
+    assert first.locator(".qa-leaned").count() == 0
+    follow_up = ui.ask(EN_FOLLOW_UP)
+    assert follow_up.locator(".qa-leaned").inner_text() == "Follow-up to question 1"
+    assert "non-sectarian governance" in follow_up.inner_text()  # the group's plans in Syria, not Tillerson's
+    assert "p21.s1" in _panel_sentence_ids(ui) and "p6.s1" not in _panel_sentence_ids(ui)
+    ui.screenshot("follow_up_english")
+
+    # [1] of the first answer shows the first answer's sources (and only those).
+    first.locator("a.qa-cite").first.click()
+    earlier = _mark(ui, "p19.s1", '[data-turn="1"]')
+    expect(earlier).to_be_visible()
+    expect(earlier).to_be_in_viewport()
+    assert ui.page.evaluate("document.querySelector(':target').id") == "src-1-1"
+    expect(ui.page.locator("#qa-sources-panel .qa-latest")).to_be_hidden()
+    assert "Sources of answer 1" in ui.page.locator("#qa-sources-panel").inner_text()
+    ui.screenshot("sources_of_an_earlier_answer")
+    # ... and a marker of the latest answer brings its sources back.
+    follow_up.locator("a.qa-cite").last.click()
+    expect(ui.page.locator("#qa-sources-panel .qa-latest")).to_be_visible()
+    expect(ui.page.locator('#qa-sources-panel [data-turn="1"]')).to_be_hidden()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_arabic_follow_up_then_a_topic_change(ui):
+    ui.ask(AR_TURKISH)
+    follow_up = ui.ask(AR_FOLLOW_UP)
+    assert follow_up.locator(".qa-leaned").inner_text() == "متابعة للسؤال 1"
+    assert ui.direction(follow_up) == "rtl" and "عفرين" in follow_up.inner_text()
+    assert _panel_sentence_ids(ui)[0] == "p3.s1"
+    change = ui.ask(AR_STABILIZATION)
+    assert change.locator(".qa-leaned").count() == 0  # a new topic: the history is not used
+    assert _panel_sentence_ids(ui)[0] == "p19.s1" and "عودة النازحين" in change.inner_text()
+    ui.screenshot("follow_up_arabic_then_topic_change")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_export_the_conversation_as_markdown_and_json(ui):
+    assert ui.page.locator("#qa-export-md").is_disabled()  # nothing to export yet
+    ui.ask("ما دور مجموعة عمل الاتصالات؟")
+    ui.ask("And what does that aim at?")
+    ui.page.wait_for_function("() => !document.querySelector('#qa-export-json').disabled", timeout=30_000)
+    with ui.page.expect_download() as download:
+        ui.page.locator("#qa-export-md").click()
+    markdown = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "## 1. ما دور مجموعة عمل الاتصالات؟" in markdown
+    assert "## 2. And what does that aim at? (follow-up to turn 1)" in markdown
+    assert "sentence `p17.s1`" in markdown and "البيان الختامي للاجتماع الوزاري" in markdown  # document name
+    with ui.page.expect_download() as download:
+        ui.page.locator("#qa-export-json").click()
+    data = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert [turn["question"] for turn in data["turns"]] == ["ما دور مجموعة عمل الاتصالات؟", "And what does that aim at?"]
+    citation = data["turns"][0]["citations"][0]
+    assert citation["sentence_id"] == "p17.s1" and "مجموعة عمل الاتصالات" in citation["quote"]
+    assert citation["document"].startswith("البيان الختامي") and data["turns"][1]["leaned_on"] == 1
+    ui.screenshot("export")
+
+
+@pytest.fixture(scope="module")
+def docs_assistant(tmp_path_factory, model_dir):
+    """An assistant of its own, so that uploads do not change what the other tests' store answers."""
+    from assistant import build_assistant, load_settings
+
+    settings = load_settings(env={}, data_dir=tmp_path_factory.mktemp("docs-data"), model_dir=model_dir,
+                             upload_max_bytes=1_000_000, upload_max_files=3)
+    return build_assistant(settings).warm_up()
+
+
+@pytest.fixture(scope="module")
+def docs_url(docs_assistant) -> Iterator[str]:
+    demo = create_app(docs_assistant)
+    port = _free_port()
+    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True, **launch_options())
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
+
+
+@pytest.fixture
+def docs_ui(browser, docs_url) -> Iterator[UI]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1100}, locale="en-US")
+    try:
+        tab = UI(context.new_page(), docs_url).open()
+        tab.page.locator("#qa-documents").get_by_text("Documents · المستندات").click()
+        tab.page.locator("#qa-upload").wait_for(state="visible", timeout=10_000)
+        yield tab
+    finally:
+        context.close()
+
+
+def _upload(ui: UI, *paths: Path, timeout: float = ANSWER_TIMEOUT_MS):
+    """Choose ``paths`` in the upload box, press Add, and return the status message."""
+    status = ui.page.locator("#qa-upload-status .qa-status")
+    before = status.inner_text() if status.count() else ""
+    ui.page.locator("#qa-upload input[type=file]").set_input_files([str(p) for p in paths])
+    _wait_chosen(ui, paths[-1])
+    ui.page.locator("#qa-upload-add").click()
+    ui.page.wait_for_function(
+        "before => { const s = document.querySelector('#qa-upload-status .qa-status'); return s && s.innerText !== before; }",
+        arg=before, timeout=timeout)
+    return status
+
+
+def _wait_chosen(ui: UI, path: Path) -> None:
+    ui.page.locator(f'#qa-upload td.filename[aria-label="{path.name}"]').wait_for(timeout=30_000)
+
+
+def _clear_uploads(ui: UI) -> None:
+    clear = ui.page.locator("#qa-upload").get_by_role("button", name="Clear")
+    if clear.count():
+        clear.first.click()
+
+
+def _listed(ui: UI) -> dict[str, str]:
+    rows = ui.page.locator("#qa-documents-list tr[data-document-id]")
+    return {row.get_attribute("data-document-id"): row.inner_text() for row in rows.all()}
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_upload_several_list_ask_and_remove(docs_ui, docs_assistant, tmp_path):
+    harbour = tmp_path / "harbour_notes.md"
+    harbour.write_text("# Harbour notes\nThe blue pier is painted every spring by the harbour volunteers.\n"
+                       "Captain Maryam Haddad commands the night ferry to Qalat Island.\n", encoding="utf-8")
+    orchard = tmp_path / "بستان.txt"
+    orchard.write_text("تنتج مزرعة الزيتون في وادي الريحان ثلاثة أطنان من الزيت كل موسم.\n", encoding="utf-8")
+    status = _upload(docs_ui, harbour, orchard)
+    assert "qa-ok" in status.get_attribute("class") and "harbour_notes (added)" in status.inner_text()
+    listed = _listed(docs_ui)
+    assert {"coalition-communique", "harbour_notes", "بستان"} <= set(listed)
+    assert "harbour_notes" in listed["harbour_notes"] and "\t3\t" in listed["harbour_notes"]  # name, 3 sentences
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", listed["بستان"])  # when it was added
+    docs_ui.screenshot("documents_uploaded")
+
+    # The next question uses them at once, in either language.
+    reply = docs_ui.ask("Who commands the night ferry to Qalat Island?")
+    assert "Maryam Haddad" in reply.inner_text()
+    assert docs_ui.page.locator('#qa-sources-panel .qa-latest .qa-source[data-document-id="harbour_notes"]').count() == 1
+    reply = docs_ui.ask("كم تنتج مزرعة الزيتون في وادي الريحان؟")
+    assert "ثلاثة أطنان" in reply.inner_text()
+
+    # Remove one: it leaves the list and the answers.
+    docs_ui.page.locator("#qa-remove-choice input").click()
+    docs_ui.page.get_by_role("option", name="harbour_notes (harbour_notes)").click()
+    docs_ui.page.locator("#qa-remove").click()
+    docs_ui.page.get_by_text("Removed: harbour_notes").wait_for(timeout=60_000)
+    assert "harbour_notes" not in _listed(docs_ui) and "بستان" in _listed(docs_ui)
+    assert "harbour_notes" not in [d.id for d in docs_assistant.documents()]
+    reply = docs_ui.ask("Who commands the night ferry to Qalat Island?")
+    assert "Maryam Haddad" not in reply.inner_text()
+    docs_ui.screenshot("documents_removed")
+    docs_assistant.remove("بستان")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_bad_uploads_get_a_clear_message_and_store_nothing(docs_ui, docs_assistant, tmp_path):
+    before = {d.id for d in docs_assistant.documents()}
+    good = tmp_path / "good.txt"
+    good.write_text("A perfectly fine note about the harbour.\n", encoding="utf-8")
+    wrong_type = tmp_path / "table.csv"
+    wrong_type.write_text("a,b\n1,2\n", encoding="utf-8")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    big = tmp_path / "big.txt"
+    big.write_text("word " * 250_000, encoding="utf-8")  # 1.25 MB, over this app's 1 MB limit
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.7 this is not really a PDF at all")
+    html_name = tmp_path / "<b>bold.txt"
+    html_name.write_bytes(b"\xff\xfe not utf-8 \x00")
+    cases = [
+        ((good, wrong_type), "table.csv: unsupported file type"),
+        ((good, empty), "empty"),
+        ((big,), "over the limit of 1,000,000 bytes"),
+        ((broken,), "broken.pdf: cannot read this PDF"),
+        ((html_name,), "bold.txt: looks like a binary file"),  # gradio drops "<>" from upload names
+    ]
+    for files, message in cases:
+        _clear_uploads(docs_ui)
+        status = _upload(docs_ui, *files)
+        text = status.inner_text()
+        assert "qa-error" in status.get_attribute("class") and text.startswith("Nothing was stored"), text
+        assert message in text, text
+        assert "/tmp" not in text and "gradio" not in text  # the file's name, not where the server keeps it
+        assert {d.id for d in docs_assistant.documents()} == before  # not even the good file
+    assert docs_ui.page.locator("#qa-upload-status b").count() == 0  # the name shows as text
+    _clear_uploads(docs_ui)
+    extra = [tmp_path / f"note{n}.txt" for n in range(3)]
+    for n, path in enumerate(extra):
+        path.write_text(f"Note {n} about the quay.\n", encoding="utf-8")
+    status = _upload(docs_ui, good, *extra)
+    assert "4 files at once is over the limit of 3" in status.inner_text()
+    docs_ui.screenshot("bad_upload")
+    # What was stored before still answers.
+    assert "Turkish" in docs_ui.ask(EN_TILLERSON).inner_text()
+    assert {d.id for d in docs_assistant.documents()} == before
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_50_page_pdf_uploads_with_progress_and_answers_the_next_question(docs_ui, docs_assistant, tmp_path):
+    from pdf_sample import FACT, write_pdf
+
+    pdf = write_pdf(tmp_path / "harbour_districts.pdf", pages=50)
+    docs_ui.page.locator("#qa-upload input[type=file]").set_input_files(str(pdf))
+    _wait_chosen(docs_ui, pdf)
+    started = time.monotonic()
+    docs_ui.page.locator("#qa-upload-add").click()
+    # Gradio's progress bar (the handler reports it through gr.Progress) shows while it is stored.
+    docs_ui.page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=status-tracker]')]"
+        ".some(t => /Indexing: [\\d,]+ of [\\d,]+ passages - [\\d.]+%/.test(t.innerText))", timeout=300_000)
+    docs_ui.page.screenshot(path=str(SCREENSHOTS / "pdf_upload_progress.png"), full_page=True)  # at once: it moves
+    docs_ui.page.get_by_text("Stored: harbour_districts (added)").wait_for(timeout=600_000)
+    elapsed = time.monotonic() - started
+    print(f"\n50-page PDF ({pdf.stat().st_size} bytes) stored through the UI in {elapsed:.1f} s; "
+          f"load: {os.getloadavg()}")
+    listed = _listed(docs_ui)["harbour_districts"]
+    assert int(listed.split("\t")[2]) >= 500  # 50 pages of about 10 sentences
+    reply = docs_ui.ask("Who guards the amber lighthouse?")
+    assert "Idris Falkenrath" in reply.inner_text()
+    assert FACT in docs_ui.page.locator("#qa-sources-panel .qa-latest").inner_text()
+    docs_ui.screenshot("pdf_uploaded_and_answered")
+    docs_assistant.remove("harbour_districts")

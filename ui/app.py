@@ -16,16 +16,18 @@ from __future__ import annotations
 import enum
 import html
 import logging
+import contextlib
 import re
 import tempfile
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from assistant import AnswerBackend, Conversation, CorpusError, QuestionError, RetrievalMode, StoreError
+from assistant import AnswerBackend, Conversation, CorpusError, QuestionError, RetrievalMode, StoreError, load_file
 
 if TYPE_CHECKING:
     from assistant import Answer, Assistant, Citation, Settings
@@ -482,18 +484,22 @@ def check_uploads(paths: Sequence[str], settings: Settings) -> list[Path]:
 
 def upload_documents(assistant: Assistant, paths: Sequence[str] | None, progress: Any = None) -> tuple[str, str, Any]:
     """Store the uploaded files (all or none); returns the status, the documents table and the remove choices."""
-    progress = progress or (lambda *args, **kwargs: None)
+    if progress is None:  # not "progress or ...": a gr.Progress with nothing tracked has len() 0
+        progress = lambda *args, **kwargs: None  # noqa: E731
     paths = [str(path) for path in (paths or [])]
     try:
         files = check_uploads(paths, assistant.settings)
         progress(0.0, desc=f"Reading {len(files)} file(s)…")
-        stored: list[str] = []
+        # What will be encoded, for the progress bar (ingest reads the files again: a fraction of the time).
+        total = sum(_passages(load_file(file)) for file in files)
+        done = [0]
 
-        def on_stored(result: Any) -> None:
-            stored.append(result.document_id)
-            progress(len(stored) / len(files), desc=f"Indexed {len(stored)} of {len(files)}: {result.document_id}")
+        def on_encoded(count: int) -> None:
+            done[0] += count
+            progress(min(done[0] / total, 1.0), desc=f"Indexing: {min(done[0], total):,} of {total:,} passages")
 
-        results = assistant.ingest(*files, on_stored=on_stored)
+        with encoding_progress(on_encoded):
+            results = assistant.ingest(*files)
     except (CorpusError, StoreError, OSError) as error:
         message = _without_paths(str(error), paths)
         return _status(f"Nothing was stored: {message}", ok=False), render_documents(assistant), gr.skip()
@@ -502,6 +508,38 @@ def upload_documents(assistant: Assistant, paths: Sequence[str] | None, progress
         return _status(UNEXPECTED_ERROR, ok=False), render_documents(assistant), gr.skip()
     names = ", ".join(f"{r.document_id} ({'added' if r.changed else 'unchanged'})" for r in results)
     return _status(f"Stored: {names}", ok=True), render_documents(assistant), _document_choices(assistant)
+
+
+def _passages(document: Any) -> int:
+    """The texts storing ``document`` encodes: each sentence, each paragraph of several, the marker."""
+    paragraphs = document.paragraphs()
+    return sum(len(p.sentences) + (len(p.sentences) > 1) for p in paragraphs) + 1
+
+
+@contextlib.contextmanager
+def encoding_progress(on_encoded: Callable[[int], None]) -> Iterator[None]:
+    """Calls ``on_encoded(n)`` as each batch of n texts is embedded in this thread.
+
+    Through llama-index's instrumentation (its embedding end events), so the store needs no hook.
+    """
+    from llama_index.core.instrumentation import get_dispatcher
+    from llama_index.core.instrumentation.event_handlers import BaseEventHandler
+    from llama_index.core.instrumentation.events.embedding import EmbeddingEndEvent
+
+    thread = threading.get_ident()
+
+    class _Counter(BaseEventHandler):
+        def handle(self, event: Any, **kwargs: Any) -> None:
+            if isinstance(event, EmbeddingEndEvent) and threading.get_ident() == thread:
+                on_encoded(len(event.chunks))
+
+    dispatcher = get_dispatcher()
+    counter = _Counter()
+    dispatcher.add_event_handler(counter)
+    try:
+        yield
+    finally:
+        dispatcher.event_handlers.remove(counter)
 
 
 def remove_document(assistant: Assistant, document_id: str | None) -> tuple[str, str, Any]:
@@ -601,7 +639,9 @@ def create_app(assistant: Assistant) -> gr.Blocks:
                 with gr.Accordion("Documents · المستندات", open=False, elem_id="qa-documents"):
                     uploads = gr.File(label=f"Add .txt, .md or .pdf files (up to {settings.upload_max_files} at once, "
                                             f"{settings.upload_max_bytes // 1_000_000} MB each)",
-                                      file_count="multiple", file_types=list(UPLOAD_SUFFIXES), type="filepath",
+                                      # No file_types: gradio would drop a wrong file with a toast, before
+                                      # check_uploads can refuse the whole batch with its own message.
+                                      file_count="multiple", type="filepath",
                                       elem_id="qa-upload")
                     add = gr.Button("Add to the documents · أضف", elem_id="qa-upload-add", variant="primary")
                     status = gr.HTML("", elem_id="qa-upload-status")
@@ -663,7 +703,7 @@ def create_app(assistant: Assistant) -> gr.Blocks:
         # Uploads store all the files or none; removal is by id. Both share the answering queue.
         document_outputs = [status, documents, to_remove]
         add.click(upload_fn, [uploads], document_outputs, api_visibility="private", concurrency_limit=1,
-                  concurrency_id="documents")
+                  concurrency_id="documents", show_progress_on=[documents])
         remove.click(remove_fn, [to_remove], document_outputs, api_visibility="private", concurrency_limit=1,
                      concurrency_id="documents")
         # Documents added or removed in another tab (or by the CLI) show when the page is opened.
