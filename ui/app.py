@@ -660,9 +660,11 @@ def create_app(assistant: Assistant) -> gr.Blocks:
         default_top_k = min(settings.top_k, MAX_TOP_K)
 
         def respond_fn(question_text: str | None, history: list, current: Conversation | None,
-                       *values: Any) -> tuple[Any, Any, Any, Any]:
+                       *values: Any) -> tuple[Any, ...]:
             current = current or Conversation(assistant)
-            return (*answer_turn(current, question_text, history, dict(zip(names, values))), current)
+            turn = answer_turn(current, question_text, history, dict(zip(names, values)))
+            # The export files change with the answer, so a download never lags a turn behind.
+            return (*turn, current, *export_files(current))
 
         def upload_fn(paths: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str, Any]:
             return upload_documents(assistant, paths, progress)
@@ -689,14 +691,13 @@ def create_app(assistant: Assistant) -> gr.Blocks:
                   "outputs": [chatbot, question, pending, busy_since], "api_visibility": "private",
                   "show_progress": "hidden", "concurrency_limit": None}  # instant: never waits for answers
         respond = {"fn": respond_fn, "inputs": [pending, chatbot, conversation, *controls.values()],
-                   "outputs": [chatbot, sources, busy_since, conversation], "api_visibility": "private",
-                   "concurrency_limit": CONCURRENCY_LIMIT, "concurrency_id": CONCURRENCY_ID}
-        export = {"fn": export_files, "inputs": [conversation], "outputs": [export_md, export_json],
-                  "api_visibility": "private", "show_progress": "hidden"}
-        question.submit(**accept).then(**respond).then(**export)
-        send.click(**accept).then(**respond).then(**export)
+                   "outputs": [chatbot, sources, busy_since, conversation, export_md, export_json],
+                   "api_visibility": "private", "concurrency_limit": CONCURRENCY_LIMIT,
+                   "concurrency_id": CONCURRENCY_ID}
+        question.submit(**accept).then(**respond)
+        send.click(**accept).then(**respond)
         # Clicking an example asks it straight away.
-        examples.load_input_event.then(**accept).then(**respond).then(**export)
+        examples.load_input_event.then(**accept).then(**respond)
         # The chat's own clear (trash) button starts a new conversation: empty the panel too.
         chatbot.clear(clear_fn, [conversation], [sources, conversation, export_md, export_json], queue=False,
                       api_visibility="private")
