@@ -11,8 +11,8 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +28,7 @@ from .types import KIND_PARAGRAPH, KIND_RENDERING, KIND_SENTENCE, Answer
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
-    from llama_index.core.schema import TextNode
+    from llama_index.core.schema import NodeWithScore, TextNode
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,20 @@ class _Index:
     retrievers: dict[RetrievalMode, TwoStageRetriever]
     version: frozenset[tuple[str, str]]  # the store's contents this was built from
     checked_at: float = 0.0
+    _by_ref: dict[tuple[str, str], TextNode] = field(default_factory=dict)
+    _next: dict[tuple[str, str], tuple[str, str]] | None = None
+
+    def sentence(self, document_id: str, sentence_id: str) -> TextNode | None:
+        if not self._by_ref:
+            self._by_ref.update({(n.metadata["document_id"], n.metadata["sentence_id"]): n for n in self.sentences})
+        return self._by_ref.get((document_id, sentence_id))
+
+    def next_sentences(self) -> dict[tuple[str, str], tuple[str, str]]:
+        if self._next is None:
+            ordered = sorted(self.sentences, key=lambda n: (n.metadata["document_id"], int(n.metadata["start"])))
+            refs = [(n.metadata["document_id"], n.metadata["sentence_id"]) for n in ordered]
+            self._next = {ref: following for ref, following in zip(refs, refs[1:]) if ref[0] == following[0]}
+        return self._next
 
 
 class Assistant:
@@ -134,17 +148,20 @@ class Assistant:
     # -- questions ------------------------------------------------------------------------------
 
     def ask(self, question: str, top_k: int | None = None, mode: RetrievalMode | None = None,
-            backend: AnswerBackend | str | None = None) -> Answer:
+            backend: AnswerBackend | str | None = None, *,
+            ranking: Mapping[tuple[str, str], float] | None = None) -> Answer:
         """Answer ``question`` in its own language, citing the sentences it rests on.
 
         ``backend`` overrides ``settings.answer_backend`` for this call (an LLM backend still takes
-        its URL and model from the settings).
+        its URL and model from the settings). ``ranking`` ({(document_id, sentence_id): score})
+        replaces retrieval: a conversation answers a follow-up from scores fused with its history.
         """
-        *_, answer = self._steps(question, top_k, mode, backend, streaming=False)
+        *_, answer = self._steps(question, top_k, mode, backend, streaming=False, ranking=ranking)
         return answer
 
     def ask_stream(self, question: str, top_k: int | None = None, mode: RetrievalMode | None = None,
-                   backend: AnswerBackend | str | None = None) -> Iterator[str | Answer]:
+                   backend: AnswerBackend | str | None = None, *,
+                   ranking: Mapping[tuple[str, str], float] | None = None) -> Iterator[str | Answer]:
         """``ask`` as it is written: the LLM's raw text in chunks, then the verified ``Answer``.
 
         The chunks are unverified (they may hold markers that verification removes): show them as
@@ -152,10 +169,11 @@ class Assistant:
         extractive backend yields only the ``Answer``.
         """
         self._clean(question)  # a bad question raises here, not at the first chunk
-        return self._steps(question, top_k, mode, backend, streaming=True)
+        return self._steps(question, top_k, mode, backend, streaming=True, ranking=ranking)
 
     def _steps(self, question: str, top_k: int | None, mode: RetrievalMode | None,
-               backend: AnswerBackend | str | None, streaming: bool) -> Iterator[str | Answer]:
+               backend: AnswerBackend | str | None, streaming: bool,
+               ranking: Mapping[tuple[str, str], float] | None = None) -> Iterator[str | Answer]:
         started = time.perf_counter()
         question = self._clean(question)
         index = self._current_index()
@@ -163,8 +181,11 @@ class Assistant:
         mode = RetrievalMode(mode or self.settings.retrieval_mode)
         retriever = index.retrievers[mode]
         query = fold_marks(question)  # vowelled or Persian-spelled, it is matched as the corpus is written
-        with store_errors(self.settings):
-            hits = retriever.retrieve(query) if index.sentences else []
+        if ranking is not None:
+            hits = _ranked_hits(index, ranking)
+        else:
+            with store_errors(self.settings):
+                hits = retriever.retrieve(query) if index.sentences else []
         retrieved = time.perf_counter()
         answerer = self._answerer(index, top_k or self.settings.top_k, mode, backend)
         stream = getattr(answerer, "stream", None) if streaming else None
@@ -195,6 +216,10 @@ class Assistant:
         with store_errors(self.settings):
             hits = retriever.retrieve(fold_marks(question)) if index.sentences else []
         return [(h.node.metadata["document_id"], h.node.metadata["sentence_id"], float(h.score or 0.0)) for h in hits]
+
+    def next_sentences(self) -> dict[tuple[str, str], tuple[str, str]]:
+        """(document_id, sentence_id) -> the sentence that follows it in its document."""
+        return self._current_index().next_sentences()
 
     def _answerer(self, index: _Index, top_k: int, mode: RetrievalMode,
                   backend: AnswerBackend | str | None = None) -> Answerer:
@@ -383,6 +408,14 @@ def _load_documents(paths: tuple[Path, ...]) -> list[Document]:
         else:
             raise CorpusError(f"{path}: no such file or directory")
     return documents
+
+
+def _ranked_hits(index: _Index, ranking: Mapping[tuple[str, str], float]) -> list[NodeWithScore]:
+    from llama_index.core.schema import NodeWithScore
+
+    hits = [NodeWithScore(node=node, score=score) for (document, sentence), score in ranking.items()
+            if (node := index.sentence(document, sentence)) is not None]
+    return sorted(hits, key=lambda hit: hit.score or 0.0, reverse=True)
 
 
 def _ms(start: float, end: float) -> float:

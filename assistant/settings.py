@@ -71,6 +71,9 @@ class Settings:
     dense_abstain_threshold: float = 0.79
     bm25_abstain_threshold: float = 0.065
     max_question_chars: int = 2000
+    # Documents uploaded from the chat UI: at most this many files at once, each at most this big.
+    upload_max_files: int = 10
+    upload_max_bytes: int = 5_000_000
     answer_backend: AnswerBackend = AnswerBackend.EXTRACTIVE
     llm_base_url: str = ""
     llm_model: str = ""

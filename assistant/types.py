@@ -58,6 +58,8 @@ class Answer:
     abstained: bool
     timings_ms: dict[str, float] = field(default_factory=dict, compare=False)
     note: str = ""  # e.g. that no English rendering exists for a cited document
+    # The earlier turn of a conversation (1-based) this question leaned on; None when it stood alone.
+    leaned_on: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -68,4 +70,5 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "timings_ms": self.timings_ms,
             "note": self.note,
+            "leaned_on": self.leaned_on,
         }
