@@ -18,8 +18,10 @@ _EXPORTS = {
     "IngestResult": "app",
     "QuestionError": "app",
     "build_assistant": "app",
+    "Conversation": "conversation",
     "CorpusError": "corpus",
     "Document": "corpus",
+    "load_file": "corpus",
     "AnswerBackend": "settings",
     "EmbeddingBackend": "settings",
     "RetrievalMode": "settings",
@@ -33,7 +35,8 @@ __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
     from .app import Assistant, IngestResult, QuestionError, build_assistant
-    from .corpus import CorpusError, Document
+    from .conversation import Conversation
+    from .corpus import CorpusError, Document, load_file
     from .settings import AnswerBackend, EmbeddingBackend, RetrievalMode, Settings, load_settings
     from .store import DocumentInfo, StoreError
     from .types import Answer, Citation

@@ -12,8 +12,8 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +63,20 @@ class _Index:
     answerability: Answerability
     version: frozenset[tuple[str, str]]  # the store's contents this was built from
     checked_at: float = 0.0
+    _by_ref: dict[tuple[str, str], TextNode] = field(default_factory=dict)
+    _next: dict[tuple[str, str], tuple[str, str]] | None = None
+
+    def sentence(self, document_id: str, sentence_id: str) -> TextNode | None:
+        if not self._by_ref:
+            self._by_ref.update({(n.metadata["document_id"], n.metadata["sentence_id"]): n for n in self.sentences})
+        return self._by_ref.get((document_id, sentence_id))
+
+    def next_sentences(self) -> dict[tuple[str, str], tuple[str, str]]:
+        if self._next is None:
+            ordered = sorted(self.sentences, key=lambda n: (n.metadata["document_id"], int(n.metadata["start"])))
+            refs = [(n.metadata["document_id"], n.metadata["sentence_id"]) for n in ordered]
+            self._next = {ref: following for ref, following in zip(refs, refs[1:]) if ref[0] == following[0]}
+        return self._next
 
 
 class Assistant:
@@ -138,17 +152,20 @@ class Assistant:
     # -- questions ------------------------------------------------------------------------------
 
     def ask(self, question: str, top_k: int | None = None, mode: RetrievalMode | None = None,
-            backend: AnswerBackend | str | None = None) -> Answer:
+            backend: AnswerBackend | str | None = None, *,
+            ranking: Mapping[tuple[str, str], float] | None = None) -> Answer:
         """Answer ``question`` in its own language, citing the sentences it rests on.
 
         ``backend`` overrides ``settings.answer_backend`` for this call (an LLM backend still takes
-        its URL and model from the settings).
+        its URL and model from the settings). ``ranking`` ({(document_id, sentence_id): score})
+        replaces retrieval: a conversation answers a follow-up from scores fused with its history.
         """
-        *_, answer = self._steps(question, top_k, mode, backend, streaming=False)
+        *_, answer = self._steps(question, top_k, mode, backend, streaming=False, ranking=ranking)
         return answer
 
     def ask_stream(self, question: str, top_k: int | None = None, mode: RetrievalMode | None = None,
-                   backend: AnswerBackend | str | None = None) -> Iterator[str | Answer]:
+                   backend: AnswerBackend | str | None = None, *,
+                   ranking: Mapping[tuple[str, str], float] | None = None) -> Iterator[str | Answer]:
         """``ask`` as it is written: the LLM's raw text in chunks, then the verified ``Answer``.
 
         The chunks are unverified (they may hold markers that verification removes): show them as
@@ -156,10 +173,11 @@ class Assistant:
         extractive backend yields only the ``Answer``.
         """
         self._clean(question)  # a bad question raises here, not at the first chunk
-        return self._steps(question, top_k, mode, backend, streaming=True)
+        return self._steps(question, top_k, mode, backend, streaming=True, ranking=ranking)
 
     def _steps(self, question: str, top_k: int | None, mode: RetrievalMode | None,
-               backend: AnswerBackend | str | None, streaming: bool) -> Iterator[str | Answer]:
+               backend: AnswerBackend | str | None, streaming: bool,
+               ranking: Mapping[tuple[str, str], float] | None = None) -> Iterator[str | Answer]:
         started = time.perf_counter()
         question = self._clean(question)
         index = self._current_index()
@@ -167,7 +185,9 @@ class Assistant:
         mode = RetrievalMode(mode or self.settings.retrieval_mode)
         query = fold_marks(question)  # vowelled or Persian-spelled, it is matched as the corpus is written
         with store_errors(self.settings):
-            hits = index.retrievers[mode].retrieve(query) if index.sentences else []
+            hits = retriever.retrieve(query) if index.sentences else []
+        if ranking is not None:  # a conversation's fused scores, over the question's own signals
+            hits = _ranked_hits(index, ranking, hits)
         evidence = index.answerability.assess(query, hits, mode)
         retrieved = time.perf_counter()
         answerer = self._answerer(index, top_k or self.settings.top_k, backend)
@@ -205,6 +225,10 @@ class Assistant:
         with store_errors(self.settings):
             hits = retriever.retrieve(fold_marks(question)) if index.sentences else []
         return [(h.node.metadata["document_id"], h.node.metadata["sentence_id"], float(h.score or 0.0)) for h in hits]
+
+    def next_sentences(self) -> dict[tuple[str, str], tuple[str, str]]:
+        """(document_id, sentence_id) -> the sentence that follows it in its document."""
+        return self._current_index().next_sentences()
 
     def _answerer(self, index: _Index, top_k: int, backend: AnswerBackend | str | None = None) -> Answerer:
         backend = AnswerBackend(backend or self.settings.answer_backend)
@@ -401,6 +425,18 @@ def _with_probabilities(citations: tuple[Citation, ...], hits: list[NodeWithScor
                    for h, p in zip(hits, evidence.probabilities)}
     return tuple(dataclasses.replace(c, score=round(probability.get((c.document_id, c.sentence_id), 0.0), 4))
                  for c in citations)
+
+
+def _ranked_hits(index: _Index, ranking: Mapping[tuple[str, str], float],
+                 own: list[NodeWithScore]) -> list[NodeWithScore]:
+    """``ranking``'s scores, best first; a sentence the question's own retrieval found keeps the
+    signals that retrieval measured (the evidence stage reads them)."""
+    from llama_index.core.schema import NodeWithScore
+
+    measured = {(h.node.metadata["document_id"], h.node.metadata["sentence_id"]): h for h in own}
+    hits = [measured[ref].model_copy(update={"score": score}) if ref in measured else NodeWithScore(node=node, score=score)
+            for ref, score in ranking.items() if (node := index.sentence(*ref)) is not None]
+    return sorted(hits, key=lambda hit: hit.score or 0.0, reverse=True)
 
 
 def _ms(start: float, end: float) -> float:

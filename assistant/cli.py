@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .chat_cli import add_arguments as add_chat_arguments
 from .evaluation import add_arguments as add_eval_arguments
 from .settings import AnswerBackend, RetrievalMode
 
@@ -54,6 +55,10 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--llm-timeout", type=float, help="seconds to wait for the LLM (ASSISTANT_LLM_TIMEOUT)")
     ask.set_defaults(run=_ask)
 
+    chat = commands.add_parser("chat", help="a conversation: follow-up questions use the history (/help inside)")
+    add_chat_arguments(chat)
+    chat.set_defaults(run=_chat)
+
     ingest = commands.add_parser("ingest", help="add or update documents (.txt, .md; folders recursively)")
     ingest.add_argument("paths", nargs="*", type=Path)
     ingest.add_argument("--rebuild", action="store_true",
@@ -80,7 +85,7 @@ def _assistant(args: argparse.Namespace) -> Any:
     from .app import build_assistant
     from .settings import load_settings
 
-    # The answer-backend flags exist on `ask` only.
+    # The answer-backend flags exist on `ask` and `chat` only.
     flags = {"answer_backend": "backend", "llm_base_url": "base_url", "llm_model": "llm_model", "llm_timeout": "llm_timeout"}
     llm = {name: getattr(args, flag, None) for name, flag in flags.items()}
     settings = load_settings(data_dir=args.data_dir, namespace=args.namespace, embedding_model=args.embedding_model,
@@ -190,6 +195,12 @@ def _remove(args: argparse.Namespace) -> int:
         return 0
     print(f"error: no document with id {args.document_id!r}", file=sys.stderr)
     return EXIT_FAILED
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from .chat_cli import run
+
+    return run(_assistant(args), args)
 
 
 def _eval(args: argparse.Namespace) -> int:

@@ -627,6 +627,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="{" + ",".join(m.value for m in RetrievalMode) + "}", help="retrieval mode")
     parser.add_argument("--top-k", type=int, help="at most this many cited sentences")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    parser.add_argument("--followup", type=Path,
+                        help="follow-up dialogues JSONL (default: <corpus_dir>/followup_qa.jsonl, when it exists)")
+    parser.add_argument("--no-followup", action="store_true", help="skip the follow-up section")
     for flag, metric in MIN_FLAGS.items():
         parser.add_argument(f"--min-{flag}", type=float, metavar="X", help=f"exit 3 if overall {metric} < X")
     for flag, metric in MAX_FLAGS.items():
@@ -642,6 +645,7 @@ def run_cli(assistant: Assistant, args: argparse.Namespace) -> int:
     run_dir = write_run(result, args.out, _run_meta(assistant, gold_path, len(gold), args), failures)
     print(text_table(result))
     print(f"\n{LEGEND}\n\nreport: {run_dir / 'report.md'}  (report.json, chart.png beside it)")
+    _followup_section(assistant, args, run_dir)
     for failure in failures:
         print(f"below threshold: {failure}", file=sys.stderr)
     return EXIT_BELOW_THRESHOLD if failures else 0
@@ -663,3 +667,151 @@ def _run_meta(assistant: Assistant, gold_path: Path, items: int, args: argparse.
         "abstain_threshold": settings.abstain_threshold,
         "embedding_model": settings.embedding_model or "bundled multilingual-e5-small",
     }
+
+
+# -- follow-up questions (corpus/followup_qa.jsonl) --------------------------------------------------
+#
+# Dialogues of 2-3 turns; each turn is a first question, a follow-up that needs the history, or a
+# topic change that must not be dragged back to it. They go through ``Conversation`` as the UI and
+# ``assistant chat`` do. Dialogues alternate between the half the fusion constants were fitted on
+# (even positions in the file) and the held-out half (odd positions): the table reports both.
+
+TURN_KINDS = ("first", "followup", "topic_change")
+
+
+@dataclass(frozen=True)
+class DialogueTurn:
+    question: str
+    sentence_ids: tuple[str, ...]
+    key_facts: tuple[str, ...]
+    kind: str
+
+
+@dataclass(frozen=True)
+class Dialogue:
+    id: str
+    language: str  # "ar", "en" or "mixed"
+    turns: tuple[DialogueTurn, ...]
+    split: str  # "fit" or "held-out"
+    document_id: str = ""
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    dialogue: Dialogue
+    turn: DialogueTurn
+    top: SentenceRef | None  # the sentence ranked first
+    answer_text: str
+    leaned_on: int | None
+
+    @property
+    def hit(self) -> bool:
+        gold = [(self.dialogue.document_id, sid) for sid in self.turn.sentence_ids]
+        return self.top is not None and _is_gold(self.top, gold)
+
+    @property
+    def dragged(self) -> bool:
+        """A topic change answered from the history instead of its own words."""
+        return self.turn.kind == "topic_change" and self.leaned_on is not None and not self.hit
+
+    @property
+    def language(self) -> str:
+        return answer_language(self.turn.question).value
+
+
+def load_dialogues(path: Path) -> list[Dialogue]:
+    default_document = _single_document(path.parent / "manifest.json")
+    dialogues = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            turns = tuple(DialogueTurn(t["question"], tuple(t["sentence_ids"]), tuple(t["key_facts"]), t["kind"])
+                          for t in raw["turns"])
+            if any(t.kind not in TURN_KINDS for t in turns) or not turns:
+                raise ValueError(f"turn kinds must be one of {TURN_KINDS}")
+            split = "fit" if len(dialogues) % 2 == 0 else "held-out"
+            dialogues.append(Dialogue(str(raw["id"]), raw["language"], turns, split,
+                                      raw.get("document_id", default_document)))
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"{path}:{number}: not a dialogue ({error!r})") from None
+    if not dialogues:
+        raise ValueError(f"{path}: no dialogues")
+    return dialogues
+
+
+def run_dialogues(assistant: Assistant, dialogues: Sequence[Dialogue], *, fusion: Any = None,
+                  mode: RetrievalMode | None = None, top_k: int | None = None) -> list[TurnRecord]:
+    """Each dialogue in a fresh ``Conversation``; one record per turn."""
+    from .conversation import Conversation
+
+    records = []
+    for dialogue in dialogues:
+        conversation = Conversation(assistant, fusion, mode=mode, top_k=top_k)
+        for turn in dialogue.turns:
+            answer = conversation.ask(turn.question)
+            scores = conversation.turns[-1].scores
+            top = max(scores, key=scores.__getitem__) if scores else None
+            records.append(TurnRecord(dialogue, turn, top, answer.text, answer.leaned_on))
+    return records
+
+
+def followup_rows(records: Sequence[TurnRecord]) -> list[dict[str, Any]]:
+    """Per half, per kind of turn and per language: n, hit@1, correctness, leaned share, dragged share."""
+    rows = []
+    for split in ("held-out", "fit"):
+        for kind in TURN_KINDS:
+            for language in ("all", "ar", "en"):
+                group = [r for r in records if r.dialogue.split == split and r.turn.kind == kind
+                         and language in ("all", r.language)]
+                if group:
+                    rows.append(_followup_row(split, kind, language, group))
+    return rows
+
+
+def _followup_row(split: str, kind: str, language: str, group: list[TurnRecord]) -> dict[str, Any]:
+    share = lambda values: round(sum(values) / len(values), 3)  # noqa: E731
+    return {
+        "half": split, "turn": kind, "language": language, "n": len(group),
+        "hit@1": share([r.hit for r in group]),
+        "answer_correct": share([key_fact_recall(r.answer_text, r.turn.key_facts) for r in group]),
+        "leaned": share([r.leaned_on is not None for r in group]),
+        "dragged": share([r.dragged for r in group]) if kind == "topic_change" else None,
+    }
+
+
+def followup_table(rows: Sequence[dict[str, Any]]) -> str:
+    header = ["half", "turn", "language", "n", "hit@1", "answer_correct", "leaned", "dragged"]
+    cells = [[_fmt(row[h]) if isinstance(row[h], float) or row[h] is None else str(row[h]) for h in header]
+             for row in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(header)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths))]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in cells]
+    return "\n".join(lines)
+
+
+def followup_misses(records: Sequence[TurnRecord]) -> list[dict[str, Any]]:
+    return [{"dialogue": r.dialogue.id, "half": r.dialogue.split, "kind": r.turn.kind, "question": r.turn.question,
+             "gold": list(r.turn.sentence_ids), "top": r.top[1] if r.top else None, "leaned_on": r.leaned_on}
+            for r in records if not r.hit]
+
+
+def _followup_section(assistant: Assistant, args: argparse.Namespace, run_dir: Path) -> None:
+    """Score the follow-up dialogues; print the table, write followup.json and add it to report.md."""
+    path = getattr(args, "followup", None) or assistant.settings.corpus_dir / "followup_qa.jsonl"
+    if getattr(args, "no_followup", False) or not path.is_file():
+        return
+    records = run_dialogues(assistant, load_dialogues(path), mode=args.mode, top_k=args.top_k)
+    rows = followup_rows(records)
+    table = followup_table(rows)
+    print(f"\nFollow-up dialogues ({path}): per turn; 'held-out' is the half the fusion constants were not "
+          f"fitted on; leaned: share answered with the history; dragged: topic changes answered from it wrongly\n"
+          f"{table}")
+    payload = {"followup": str(path), "rows": rows, "misses": followup_misses(records)}
+    (run_dir / "followup.json").write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+    header = list(rows[0])
+    md_rows = [[_fmt(row[h]) if isinstance(row[h], float) or row[h] is None else str(row[h]) for h in header]
+               for row in rows]
+    with (run_dir / "report.md").open("a", encoding="utf-8") as report:
+        report.write(f"\n## Follow-up dialogues\n\n`{path}`\n\n{_md_table(header, md_rows)}\n")

@@ -65,6 +65,9 @@ class Settings:
     # with the model (assistant/answerability.v1.json, benchmarks/answerability.py).
     abstain_threshold: float | None = None
     max_question_chars: int = 2000
+    # Documents uploaded from the chat UI: at most this many files at once, each at most this big.
+    upload_max_files: int = 10
+    upload_max_bytes: int = 5_000_000
     answer_backend: AnswerBackend = AnswerBackend.EXTRACTIVE
     llm_base_url: str = ""
     llm_model: str = ""

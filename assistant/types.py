@@ -62,6 +62,8 @@ class Answer:
     # the assistant answered; the citations' scores are the same kind of probability.
     probability: float = 0.0
     related: tuple[Citation, ...] = ()  # with an abstention: the closest sentences, not an answer
+    # The earlier turn of a conversation (1-based) this question leaned on; None when it stood alone.
+    leaned_on: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -74,4 +76,5 @@ class Answer:
             "note": self.note,
             "probability": self.probability,
             "related": [c.to_dict() for c in self.related],
+            "leaned_on": self.leaned_on,
         }

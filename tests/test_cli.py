@@ -66,3 +66,49 @@ def test_ingesting_the_corpus_folder_uses_its_manifest(cli_settings):
     assert result.returncode == 0, result.stderr
     assert "unchanged: coalition-communique" in result.stdout
     assert _run(cli_settings, "docs").stdout.count("\n") == 1
+
+
+def _chat(settings, lines, *args):
+    env = dict(os.environ, ASSISTANT_DATA_DIR=str(settings.data_dir), ASSISTANT_MODEL_DIR=str(settings.model_cache_dir))
+    return subprocess.run([sys.executable, "-m", "assistant", "chat", *args], input="\n".join(lines) + "\n",
+                          capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_chat_json_lines_follow_the_conversation(cli_settings, tmp_path):
+    export = tmp_path / "conversation.json"
+    result = _chat(cli_settings, [
+        "What does the Stabilization Working Group do?",
+        "What will it do in Syria?",
+        "/sources 1",
+        f"/export {export}",
+        "/clear",
+        "What will it do in Syria?",
+        "/nonsense",
+        " ",
+        "ما دور مجموعة عمل الاتصالات؟",
+    ], "--json")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    first, follow_up, sources, exported, cleared, alone, unknown, arabic = lines
+    assert first["leaned_on"] is None and first["citations"][0]["sentence_id"] == "p19.s1"
+    assert follow_up["leaned_on"] == 1 and "p21.s1" in [c["sentence_id"] for c in follow_up["citations"]]
+    assert sources == {"command": "sources", "turn": 1, "citations": first["citations"]}
+    assert exported["turns"] == 2 and cleared == {"command": "clear"}
+    assert alone["leaned_on"] is None  # the history was cleared
+    assert "unknown command" in unknown["error"]
+    assert arabic["language"] == "ar" and arabic["citations"][0]["sentence_id"] == "p17.s1"
+    saved = json.loads(export.read_text(encoding="utf-8"))
+    assert [t["question"] for t in saved["turns"]] == ["What does the Stabilization Working Group do?",
+                                                       "What will it do in Syria?"]
+    assert saved["turns"][1]["citations"][0]["document"].startswith("البيان الختامي")
+
+
+def test_chat_for_people_prints_answers_sources_and_markdown_export(cli_settings, tmp_path):
+    export = tmp_path / "conversation.md"
+    result = _chat(cli_settings, ["ماذا قال تيلرسون عن العملية العسكرية التركية؟", "وماذا عن عفرين؟", "/sources",
+                                  f"/export {export}", "/quit", "never asked"])
+    assert result.returncode == 0, result.stderr
+    assert "(follow-up to question 1)" in result.stdout and "coalition-communique p3.s1" in result.stdout
+    markdown = export.read_text(encoding="utf-8")
+    assert "## 2. وماذا عن عفرين؟ (follow-up to turn 1)" in markdown and "`p3.s1`" in markdown
+    assert "never asked" not in result.stdout

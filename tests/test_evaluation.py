@@ -280,16 +280,26 @@ def test_cli_eval_exits_3_under_an_impossible_threshold(tmp_path, model_dir):
     gold = tmp_path / "gold.jsonl"
     lines = GOLD.read_text(encoding="utf-8").splitlines()
     gold.write_text("\n".join(lines[:6] + lines[142:146]) + "\n", encoding="utf-8")  # ar+en, 4 unanswerable
+    followup = tmp_path / "followup.jsonl"
+    dialogues = (GOLD.parent / "followup_qa.jsonl").read_text(encoding="utf-8").splitlines()
+    followup.write_text("\n".join(line for line in dialogues if '"id": "en02"' in line or '"id": "ar04"' in line) + "\n",
+                        encoding="utf-8")
     env = dict(os.environ, ASSISTANT_DATA_DIR=str(tmp_path / "data"), ASSISTANT_MODEL_DIR=str(model_dir))
     result = subprocess.run(
         [sys.executable, "-m", "assistant", "eval", "--gold", str(gold), "--out", str(tmp_path / "runs"),
-         "--min-hit1", "1.01", "--min-language-match", "0.5"],
+         "--min-hit1", "1.01", "--min-language-match", "0.5", "--followup", str(followup)],
         capture_output=True, text=True, env=env, timeout=600,
     )
     assert result.returncode == EXIT_BELOW_THRESHOLD, result.stderr
     assert "below threshold: hit@1" in result.stderr and "language_match" not in result.stderr
     assert "overall" in result.stdout and "hit@1" in result.stdout and "Traceback" not in result.stderr
     (run_dir,) = (tmp_path / "runs").iterdir()
-    assert {p.name for p in run_dir.iterdir()} == {"report.json", "report.md", "chart.png"}
+    assert {p.name for p in run_dir.iterdir()} == {"report.json", "report.md", "chart.png", "followup.json"}
     report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
     assert len(report["items"]) == 10 and report["thresholds_failed"][0].startswith("hit@1")
+    # The follow-up section: en02 is in the fit half, ar04 held out (alternating from the first line).
+    assert "Follow-up dialogues" in result.stdout and "## Follow-up dialogues" in (run_dir / "report.md").read_text()
+    rows = json.loads((run_dir / "followup.json").read_text(encoding="utf-8"))["rows"]
+    held_out = {(r["turn"], r["language"]): r for r in rows if r["half"] == "held-out"}
+    assert held_out["followup", "ar"]["n"] == 1 and held_out["followup", "ar"]["leaned"] == 1.0
+    assert held_out["topic_change", "all"]["dragged"] == 0.0 and held_out["topic_change", "all"]["hit@1"] == 1.0

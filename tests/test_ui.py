@@ -39,6 +39,7 @@ from ui.app import (
     render_answer,
     render_question,
     render_sources,
+    render_sources_history,
     text_direction,
 )
 
@@ -156,12 +157,22 @@ def ui(browser, app_url) -> Iterator[UI]:
 
 
 def _card(ui: UI, sentence_id: str):
-    return ui.page.locator(f'#qa-sources-panel .qa-source[data-sentence-id="{sentence_id}"]')
+    """The card of the paragraph holding ``sentence_id`` among the latest answer's sources."""
+    return ui.page.locator(f'#qa-sources-panel .qa-latest .qa-source:has(mark[data-sentence-id="{sentence_id}"])')
+
+
+def _mark(ui: UI, sentence_id: str, scope: str = ".qa-latest"):
+    return ui.page.locator(f'#qa-sources-panel {scope} mark.qa-cited[data-sentence-id="{sentence_id}"]')
 
 
 def _panel_sentence_ids(ui: UI) -> list[str]:
-    return ui.page.locator("#qa-sources-panel .qa-source").evaluate_all(
-        "cards => cards.map(c => c.dataset.sentenceId)")
+    """The cited sentences shown for the latest answer, in order."""
+    return ui.page.locator("#qa-sources-panel .qa-latest mark.qa-cited").evaluate_all(
+        "marks => marks.map(m => m.dataset.sentenceId)")
+
+
+def _without_numbers(text: str) -> str:
+    return re.sub(r"\[\d+\]", "", text)
 
 
 # -- the browser tests ----------------------------------------------------------------------------
@@ -192,9 +203,9 @@ def test_arabic_question_renders_rtl_with_highlighted_sources(ui, assistant):
         card = _card(ui, citation.sentence_id)
         assert citation.sentence_id in card.locator(".qa-id").inner_text()
         assert citation.document_id in card.locator(".qa-id").inner_text()
-        assert card.locator("mark").inner_text() == citation.quote
+        assert _mark(ui, citation.sentence_id).inner_text() == f"[{citation.n}]{citation.quote}"
         paragraph = card.locator(".qa-paragraph")
-        assert paragraph.inner_text() == citation.paragraph
+        assert _without_numbers(paragraph.inner_text()) == citation.paragraph
         assert ui.direction(paragraph) == "rtl"
     assert ui.page.locator("#qa-sources-panel .qa-translation").count() == 0  # Arabic answer: original only
 
@@ -206,7 +217,7 @@ def test_arabic_question_renders_rtl_with_highlighted_sources(ui, assistant):
         target = marker.get_attribute("href")
         assert ui.page.locator(f"#qa-sources-panel {target}").get_attribute("data-sentence-id") == citation.sentence_id
     markers.last.click()
-    last = _card(ui, expected.citations[-1].sentence_id)
+    last = _mark(ui, expected.citations[-1].sentence_id)
     expect(last).to_be_in_viewport()  # the panel scrolled to it
     assert ui.page.evaluate("document.querySelector(':target').dataset.sentenceId") == expected.citations[-1].sentence_id
     markers.first.click()
@@ -237,11 +248,11 @@ def test_english_question_shows_rendering_beside_arabic_original(ui, assistant):
     citation = expected.citations[0]
     card = _card(ui, "p14.s1")
     translation = card.locator(".qa-translation")
-    assert translation.inner_text() == citation.translation
+    assert translation.inner_text() == f"[1]{citation.translation}"
     assert ui.direction(translation) == "ltr"
     original = card.locator(".qa-paragraph")
     assert ui.direction(original) == "rtl"
-    assert original.locator("mark").inner_text() == citation.quote
+    assert original.locator("mark").inner_text() == f"[1]{citation.quote}"
     assert "مكافحة تمويل" in original.inner_text()
     assert card.locator(".qa-label").all_inner_texts() == ["ENGLISH RENDERING", "ARABIC ORIGINAL"]
     ui.screenshot("english_answer")
@@ -294,7 +305,8 @@ def test_off_topic_question_abstains_without_sources(ui):
     assert "qa-abstained" in reply.get_attribute("class")
     assert "does not say" in reply.inner_text()
     assert reply.locator("a.qa-cite").count() == 0
-    assert ui.page.locator("#qa-sources-panel .qa-source").count() == 0
+    assert ui.page.locator("#qa-sources-panel .qa-latest .qa-source").count() == 0
+    assert not ui.page.locator("#qa-sources-panel .qa-source").first.is_visible()  # the first answer's: hidden
     assert "No sources" in ui.page.locator("#qa-sources-panel").inner_text()
     # Styled apart from a normal answer.
     normal = ui.replies().nth(0)
@@ -384,6 +396,12 @@ class _SlowAssistant:
         self.settings = settings
         self.pause = pause
         self.asked: list[str] = []
+
+    def retrieve(self, question: str, **kwargs: Any) -> list:
+        return []
+
+    def documents(self) -> list:
+        return []
 
     def ask(self, question: str, **kwargs: Any) -> Answer:
         self.asked.append(question)
@@ -587,16 +605,38 @@ def test_sources_html_is_escaped_and_marks_the_quote():
     rendered = render_sources(_answer(), turn=2)
     assert "<script>" not in rendered and "<b>" not in rendered and "doc<1>" not in rendered
     assert 'id="src-2-1"' in rendered and 'data-document-id="doc&lt;1&gt;"' in rendered
-    assert "<mark>الجملة &lt;script&gt;alert(1)&lt;/script&gt; المقتبسة.</mark>" in rendered
+    assert '[1]</sup>الجملة &lt;script&gt;alert(1)&lt;/script&gt; المقتبسة.</mark>' in rendered
     assert "قبل &lt;b&gt;. " in rendered
     assert "The &lt;i&gt;quoted&lt;/i&gt; sentence &amp; more." in rendered
     # An Arabic answer shows the original only.
     assert "qa-translation" not in render_sources(_answer("ar"), turn=2)
     # A quote whose offsets do not match its paragraph is still found, or shown alone.
     shifted = _citation(start=0, end=5)
-    assert "<mark>الجملة &lt;script&gt;" in render_sources(_answer(citations=(shifted,)), 1)
+    assert "[1]</sup>الجملة &lt;script&gt;" in render_sources(_answer(citations=(shifted,)), 1)
     lone = _citation(paragraph="", start=0, end=5)
-    assert "<mark>الجملة" in render_sources(_answer(citations=(lone,)), 1)
+    assert "[1]</sup>الجملة" in render_sources(_answer(citations=(lone,)), 1)
+
+
+def test_a_paragraph_cited_twice_is_shown_once_with_both_sentences_numbered():
+    paragraph = "First <one>. Second & two. Third."
+    first = _citation(n=1, sentence_id="p3.s1", paragraph_id="p3", quote="First <one>.", start=100, end=112,
+                      paragraph=paragraph, translation=None)
+    third = _citation(n=2, sentence_id="p3.s3", paragraph_id="p3", quote="Third.", start=127, end=133,
+                      paragraph=paragraph, translation=None)
+    rendered = render_sources(_answer(citations=(first, third)), turn=3)
+    assert rendered.count('<article class="qa-source"') == 1 and rendered.count("Second &amp; two.") == 1
+    assert re.findall(r'<mark class="qa-cited" id="(src-3-\d)" data-n="(\d)" data-sentence-id="([\w.]+)"', rendered) \
+        == [("src-3-1", "1", "p3.s1"), ("src-3-2", "2", "p3.s3")]
+    assert "First &lt;one&gt;.</mark> Second &amp; two. " in rendered
+
+
+def test_every_answer_keeps_its_sources_and_the_latest_shows():
+    answers = [_answer(), _answer(text="Again [1]"), _answer(text="No.", citations=(), abstained=True)]
+    rendered = render_sources_history(answers)
+    assert [int(t) for t in re.findall(r'data-turn="(\d)"', rendered)] == [1, 2, 3]
+    assert rendered.count("qa-latest") == 1 and 'qa-latest qa-sources-empty qa-abstained" dir="ltr" lang="en" data-turn="3"' in rendered
+    assert 'id="src-1-1"' in rendered and 'id="src-2-1"' in rendered and "Sources of answer 1" in rendered
+    assert render_sources_history([]) == EMPTY_SOURCES_HTML
 
 
 def test_abstention_has_its_own_look_and_no_sources():
@@ -759,3 +799,244 @@ def test_an_oversized_request_is_refused_before_it_is_read(app_url, chunked):
 def test_raw_calls_with_missing_or_wrong_values_get_a_clear_error(app_url, data, message):
     stream = _api_result(app_url, data)
     assert "event: error" in stream and message in stream and '{"error": null}' not in stream
+
+
+# -- conversation, documents and export (issue 16) --------------------------------------------------
+
+EN_STABILIZATION = "What does the Stabilization Working Group do?"
+EN_FOLLOW_UP = "What will it do in Syria?"
+AR_TURKISH = "ماذا قال تيلرسون عن العملية العسكرية التركية؟"
+AR_FOLLOW_UP = "وماذا عن عفرين؟"
+AR_STABILIZATION = "ما دور مجموعة العمل الخاصة بإرساء الاستقرار؟"
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_english_follow_up_and_the_sources_of_an_earlier_answer(ui):
+    first = ui.ask(EN_STABILIZATION)
+    assert first.locator(".qa-leaned").count() == 0
+    follow_up = ui.ask(EN_FOLLOW_UP)
+    assert follow_up.locator(".qa-leaned").inner_text() == "Follow-up to question 1"
+    assert "non-sectarian governance" in follow_up.inner_text()  # the group's plans in Syria, not Tillerson's
+    assert "p21.s1" in _panel_sentence_ids(ui) and "p6.s1" not in _panel_sentence_ids(ui)
+    ui.screenshot("follow_up_english")
+
+    # [1] of the first answer shows the first answer's sources (and only those).
+    first.locator("a.qa-cite").first.click()
+    earlier = _mark(ui, "p19.s1", '[data-turn="1"]')
+    expect(earlier).to_be_visible()
+    expect(earlier).to_be_in_viewport()
+    assert ui.page.evaluate("document.querySelector(':target').id") == "src-1-1"
+    expect(ui.page.locator("#qa-sources-panel .qa-latest")).to_be_hidden()
+    assert "Sources of answer 1" in ui.page.locator("#qa-sources-panel").inner_text()
+    ui.screenshot("sources_of_an_earlier_answer")
+    # ... and a marker of the latest answer brings its sources back.
+    follow_up.locator("a.qa-cite").last.click()
+    expect(ui.page.locator("#qa-sources-panel .qa-latest")).to_be_visible()
+    expect(ui.page.locator('#qa-sources-panel [data-turn="1"]')).to_be_hidden()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_arabic_follow_up_then_a_topic_change(ui):
+    ui.ask(AR_TURKISH)
+    follow_up = ui.ask(AR_FOLLOW_UP)
+    assert follow_up.locator(".qa-leaned").inner_text() == "متابعة للسؤال 1"
+    assert ui.direction(follow_up) == "rtl" and "عفرين" in follow_up.inner_text()
+    assert _panel_sentence_ids(ui)[0] == "p3.s1"
+    change = ui.ask(AR_STABILIZATION)
+    assert change.locator(".qa-leaned").count() == 0  # a new topic: the history is not used
+    assert _panel_sentence_ids(ui)[0] == "p19.s1" and "عودة النازحين" in change.inner_text()
+    ui.screenshot("follow_up_arabic_then_topic_change")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_export_the_conversation_as_markdown_and_json(ui):
+    assert ui.page.locator("#qa-export-md").is_disabled()  # nothing to export yet
+    ui.ask("ما دور مجموعة عمل الاتصالات؟")
+    ui.ask("And what does that aim at?")
+    ui.page.wait_for_function("() => !document.querySelector('#qa-export-json').disabled", timeout=30_000)
+    with ui.page.expect_download() as download:
+        ui.page.locator("#qa-export-md").click()
+    markdown = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "## 1. ما دور مجموعة عمل الاتصالات؟" in markdown
+    assert "## 2. And what does that aim at? (follow-up to turn 1)" in markdown
+    assert "sentence `p17.s1`" in markdown and "البيان الختامي للاجتماع الوزاري" in markdown  # document name
+    with ui.page.expect_download() as download:
+        ui.page.locator("#qa-export-json").click()
+    data = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert [turn["question"] for turn in data["turns"]] == ["ما دور مجموعة عمل الاتصالات؟", "And what does that aim at?"]
+    citation = data["turns"][0]["citations"][0]
+    assert citation["sentence_id"] == "p17.s1" and "مجموعة عمل الاتصالات" in citation["quote"]
+    assert citation["document"].startswith("البيان الختامي") and data["turns"][1]["leaned_on"] == 1
+    ui.screenshot("export")
+
+
+@pytest.fixture(scope="module")
+def docs_assistant(tmp_path_factory, model_dir):
+    """An assistant of its own, so that uploads do not change what the other tests' store answers."""
+    from assistant import build_assistant, load_settings
+
+    settings = load_settings(env={}, data_dir=tmp_path_factory.mktemp("docs-data"), model_dir=model_dir,
+                             upload_max_bytes=1_000_000, upload_max_files=3)
+    return build_assistant(settings).warm_up()
+
+
+@pytest.fixture(scope="module")
+def docs_url(docs_assistant) -> Iterator[str]:
+    demo = create_app(docs_assistant)
+    port = _free_port()
+    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True, **launch_options())
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
+
+
+@pytest.fixture
+def docs_ui(browser, docs_url) -> Iterator[UI]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1100}, locale="en-US")
+    try:
+        tab = UI(context.new_page(), docs_url).open()
+        tab.page.locator("#qa-documents").get_by_text("Documents · المستندات").click()
+        tab.page.locator("#qa-upload").wait_for(state="visible", timeout=10_000)
+        yield tab
+    finally:
+        context.close()
+
+
+def _upload(ui: UI, *paths: Path, timeout: float = ANSWER_TIMEOUT_MS):
+    """Choose ``paths`` in the upload box, press Add, and return the status message."""
+    status = ui.page.locator("#qa-upload-status .qa-status")
+    before = status.inner_text() if status.count() else ""
+    ui.page.locator("#qa-upload input[type=file]").set_input_files([str(p) for p in paths])
+    _wait_chosen(ui, paths[-1])
+    ui.page.locator("#qa-upload-add").click()
+    ui.page.wait_for_function(
+        "before => { const s = document.querySelector('#qa-upload-status .qa-status'); return s && s.innerText !== before; }",
+        arg=before, timeout=timeout)
+    return status
+
+
+def _wait_chosen(ui: UI, path: Path) -> None:
+    ui.page.locator(f'#qa-upload td.filename[aria-label="{path.name}"]').wait_for(timeout=30_000)
+
+
+def _clear_uploads(ui: UI) -> None:
+    clear = ui.page.locator("#qa-upload").get_by_role("button", name="Clear")
+    if clear.count():
+        clear.first.click()
+
+
+def _listed(ui: UI) -> dict[str, str]:
+    rows = ui.page.locator("#qa-documents-list tr[data-document-id]")
+    return {row.get_attribute("data-document-id"): row.inner_text() for row in rows.all()}
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_upload_several_list_ask_and_remove(docs_ui, docs_assistant, tmp_path):
+    harbour = tmp_path / "harbour_notes.md"
+    harbour.write_text("# Harbour notes\nThe blue pier is painted every spring by the harbour volunteers.\n"
+                       "Captain Maryam Haddad commands the night ferry to Qalat Island.\n", encoding="utf-8")
+    orchard = tmp_path / "بستان.txt"
+    orchard.write_text("تنتج مزرعة الزيتون في وادي الريحان ثلاثة أطنان من الزيت كل موسم.\n", encoding="utf-8")
+    status = _upload(docs_ui, harbour, orchard)
+    assert "qa-ok" in status.get_attribute("class") and "harbour_notes (added)" in status.inner_text()
+    listed = _listed(docs_ui)
+    assert {"coalition-communique", "harbour_notes", "بستان"} <= set(listed)
+    assert "harbour_notes" in listed["harbour_notes"] and "\t3\t" in listed["harbour_notes"]  # name, 3 sentences
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", listed["بستان"])  # when it was added
+    docs_ui.screenshot("documents_uploaded")
+
+    # The next question uses them at once, in either language.
+    reply = docs_ui.ask("Who commands the night ferry to Qalat Island?")
+    assert "Maryam Haddad" in reply.inner_text()
+    assert docs_ui.page.locator('#qa-sources-panel .qa-latest .qa-source[data-document-id="harbour_notes"]').count() == 1
+    reply = docs_ui.ask("كم تنتج مزرعة الزيتون في وادي الريحان؟")
+    assert "ثلاثة أطنان" in reply.inner_text()
+
+    # Remove one: it leaves the list and the answers.
+    docs_ui.page.locator("#qa-remove-choice input").click()
+    docs_ui.page.get_by_role("option", name="harbour_notes (harbour_notes)").click()
+    docs_ui.page.locator("#qa-remove").click()
+    docs_ui.page.get_by_text("Removed: harbour_notes").wait_for(timeout=60_000)
+    assert "harbour_notes" not in _listed(docs_ui) and "بستان" in _listed(docs_ui)
+    assert "harbour_notes" not in [d.id for d in docs_assistant.documents()]
+    reply = docs_ui.ask("Who commands the night ferry to Qalat Island?")
+    assert "Maryam Haddad" not in reply.inner_text()
+    docs_ui.screenshot("documents_removed")
+    docs_assistant.remove("بستان")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_bad_uploads_get_a_clear_message_and_store_nothing(docs_ui, docs_assistant, tmp_path):
+    before = {d.id for d in docs_assistant.documents()}
+    good = tmp_path / "good.txt"
+    good.write_text("A perfectly fine note about the harbour.\n", encoding="utf-8")
+    wrong_type = tmp_path / "table.csv"
+    wrong_type.write_text("a,b\n1,2\n", encoding="utf-8")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    big = tmp_path / "big.txt"
+    big.write_text("word " * 250_000, encoding="utf-8")  # 1.25 MB, over this app's 1 MB limit
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.7 this is not really a PDF at all")
+    html_name = tmp_path / "<b>bold.txt"
+    html_name.write_bytes(b"\xff\xfe not utf-8 \x00")
+    cases = [
+        ((good, wrong_type), "table.csv: unsupported file type"),
+        ((good, empty), "empty"),
+        ((big,), "over the limit of 1,000,000 bytes"),
+        ((broken,), "broken.pdf: cannot read this PDF"),
+        ((html_name,), "bold.txt: looks like a binary file"),  # gradio drops "<>" from upload names
+    ]
+    for files, message in cases:
+        _clear_uploads(docs_ui)
+        status = _upload(docs_ui, *files)
+        text = status.inner_text()
+        assert "qa-error" in status.get_attribute("class") and text.startswith("Nothing was stored"), text
+        assert message in text, text
+        assert "/tmp" not in text and "gradio" not in text  # the file's name, not where the server keeps it
+        assert {d.id for d in docs_assistant.documents()} == before  # not even the good file
+    assert docs_ui.page.locator("#qa-upload-status b").count() == 0  # the name shows as text
+    _clear_uploads(docs_ui)
+    extra = [tmp_path / f"note{n}.txt" for n in range(3)]
+    for n, path in enumerate(extra):
+        path.write_text(f"Note {n} about the quay.\n", encoding="utf-8")
+    status = _upload(docs_ui, good, *extra)
+    assert "4 files at once is over the limit of 3" in status.inner_text()
+    docs_ui.screenshot("bad_upload")
+    # What was stored before still answers.
+    assert "Turkish" in docs_ui.ask(EN_TILLERSON).inner_text()
+    assert {d.id for d in docs_assistant.documents()} == before
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_50_page_pdf_uploads_with_progress_and_answers_the_next_question(docs_ui, docs_assistant, tmp_path):
+    from pdf_sample import FACT, write_pdf
+
+    pdf = write_pdf(tmp_path / "harbour_districts.pdf", pages=50)
+    docs_ui.page.locator("#qa-upload input[type=file]").set_input_files(str(pdf))
+    _wait_chosen(docs_ui, pdf)
+    started = time.monotonic()
+    docs_ui.page.locator("#qa-upload-add").click()
+    # Gradio's progress bar (the handler reports it through gr.Progress) shows while it is stored.
+    docs_ui.page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=status-tracker]')]"
+        ".some(t => /Indexing: [\\d,]+ of [\\d,]+ passages - [\\d.]+%/.test(t.innerText))", timeout=300_000)
+    docs_ui.page.screenshot(path=str(SCREENSHOTS / "pdf_upload_progress.png"), full_page=True)  # at once: it moves
+    docs_ui.page.get_by_text("Stored: harbour_districts (added)").wait_for(timeout=600_000)
+    elapsed = time.monotonic() - started
+    print(f"\n50-page PDF ({pdf.stat().st_size} bytes) stored through the UI in {elapsed:.1f} s; "
+          f"load: {os.getloadavg()}")
+    listed = _listed(docs_ui)["harbour_districts"]
+    assert int(listed.split("\t")[2]) >= 500  # 50 pages of about 10 sentences
+    reply = docs_ui.ask("Who guards the amber lighthouse?")
+    assert "Idris Falkenrath" in reply.inner_text()
+    assert FACT in docs_ui.page.locator("#qa-sources-panel .qa-latest").inner_text()
+    docs_ui.screenshot("pdf_uploaded_and_answered")
+    docs_assistant.remove("harbour_districts")

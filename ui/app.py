@@ -16,17 +16,20 @@ from __future__ import annotations
 import enum
 import html
 import logging
+import contextlib
 import re
 import sys
+import tempfile
+import threading
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from assistant import AnswerBackend, CorpusError, QuestionError, RetrievalMode, StoreError
+from assistant import AnswerBackend, Conversation, CorpusError, QuestionError, RetrievalMode, StoreError, load_file
 
 if TYPE_CHECKING:
     from assistant import Answer, Assistant, Citation, Settings
@@ -60,6 +63,7 @@ CONCURRENCY_LIMIT = 4
 QUEUE_MAX_SIZE = 64
 MAX_TOP_K = 10
 BUSY_TIMEOUT = 300.0  # seconds after which an unfinished turn no longer blocks its tab
+UPLOAD_SUFFIXES = (".txt", ".md", ".pdf")
 
 _ARABIC_LETTER = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 _LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
@@ -75,23 +79,27 @@ _FORMAT_CHARACTER = re.compile("[" + "".join(
 _LABELS = {
     "ar": {
         "source_of": "مصادر الإجابة الأخيرة",
+        "source_of_turn": "مصادر الإجابة {turn}",
         "no_sources": "لا مصادر: المقال لا يذكر ذلك.",
         "not_said": "ليس في المقال",
         "original": "النص الأصلي",
         "original_en": "النص الأصلي (بالإنجليزية)",
         "rendering": "الترجمة الإنجليزية",
         "error": "تعذّر الإجابة",
+        "leaned": "متابعة للسؤال {turn}",
         "related": "جمل قريبة، وليست إجابة",
         "probability": "الاحتمال",
     },
     "en": {
         "source_of": "Sources of the latest answer",
+        "source_of_turn": "Sources of answer {turn}",
         "no_sources": "No sources: the article does not say.",
         "not_said": "Not in the article",
         "original": "Arabic original",
         "original_en": "English original",
         "rendering": "English rendering",
         "error": "Could not answer",
+        "leaned": "Follow-up to question {turn}",
         "related": "Related sentences, not an answer",
         "probability": "probability",
     },
@@ -185,6 +193,9 @@ def render_answer(answer: Answer, turn: int) -> str:
     else:
         numbers = {c.n for c in answer.citations}
         body = f'<p class="qa-text">{_linked_markers(_escape(answer.text), turn, numbers)}</p>'
+    if answer.leaned_on:
+        body = (f'<span class="qa-leaned" data-leaned-on="{int(answer.leaned_on)}">'
+                f'{html.escape(labels["leaned"].format(turn=int(answer.leaned_on)))}</span>') + body
     if answer.note:
         note_dir = text_direction(answer.note)
         body += f'<p class="qa-note" dir="{note_dir}" lang="{_lang(note_dir)}">{_escape(answer.note)}</p>'
@@ -208,78 +219,121 @@ def render_error(message: str, question: str = "") -> str:
 # -- sources panel --------------------------------------------------------------------------------
 
 
-def _highlighted_paragraph(citation: Citation) -> str:
-    """The citation's paragraph, escaped, with the quoted sentence in <mark>."""
+def _quote_span(citation: Citation) -> tuple[int, int] | None:
+    """Where the quote sits in its paragraph (by its offsets, else found by text); None if absent."""
     paragraph, quote = citation.paragraph, citation.quote
     start = citation.start - citation.paragraph_start
     end = citation.end - citation.paragraph_start
-    if not paragraph or not (0 <= start <= end <= len(paragraph)) or paragraph[start:end] != quote:
-        found = paragraph.find(quote) if paragraph and quote else -1
-        if found < 0:
-            return f"<mark>{_escape(quote)}</mark>"
-        start, end = found, found + len(quote)
-    return (
-        _escape(paragraph[:start]) + f"<mark>{_escape(paragraph[start:end])}</mark>" + _escape(paragraph[end:])
-    )
+    if paragraph and 0 <= start <= end <= len(paragraph) and paragraph[start:end] == quote:
+        return start, end
+    found = paragraph.find(quote) if paragraph and quote else -1
+    return (found, found + len(quote)) if found >= 0 else None
 
 
-def _source_card(citation: Citation, turn: int, language: str, related: bool = False) -> str:
+def _mark(citation: Citation, turn: int, text: str, related: bool = False) -> str:
+    if related:  # near an abstention: highlighted, never numbered or linked as a source
+        return f'<mark class="qa-nearby" data-sentence-id="{html.escape(citation.sentence_id)}">{_escape(text)}</mark>'
+    return (f'<mark class="qa-cited" id="{_anchor(turn, citation.n)}" data-n="{citation.n}" '
+            f'data-sentence-id="{html.escape(citation.sentence_id)}">'
+            f'<sup class="qa-mark-n" dir="ltr">[{citation.n}]</sup>{_escape(text)}</mark>')
+
+
+def _highlighted_paragraph(citations: Sequence[Citation], turn: int, related: bool = False) -> str:
+    """The paragraph, escaped, once, with each cited sentence in a numbered <mark>."""
+    paragraph = citations[0].paragraph
+    spans = sorted(((span, c) for c in citations if (span := _quote_span(c))), key=lambda item: item[0])
+    lone = [c for c in citations if _quote_span(c) is None]
+    if not paragraph or lone and len(lone) == len(citations):
+        return " ".join(_mark(c, turn, c.quote, related) for c in citations)
+    out, position = [], 0
+    for (start, end), citation in spans:
+        if start < position:  # overlapping spans: the later quote is shown on its own below
+            lone.append(citation)
+            continue
+        out += [_escape(paragraph[position:start]), _mark(citation, turn, paragraph[start:end], related)]
+        position = end
+    out.append(_escape(paragraph[position:]))
+    return "".join(out) + "".join(" " + _mark(c, turn, c.quote, related) for c in lone)
+
+
+def _paragraph_groups(citations: Sequence[Citation]) -> list[list[Citation]]:
+    """Citations grouped by paragraph, in the order of their first citation."""
+    groups: dict[tuple[str, str], list[Citation]] = {}
+    for citation in citations:
+        groups.setdefault((citation.document_id, citation.paragraph_id), []).append(citation)
+    return list(groups.values())
+
+
+def _source_card(citations: Sequence[Citation], turn: int, language: str, related: bool = False) -> str:
+    """One card per cited paragraph: its document, the cited sentences' numbers and ids (no numbers
+    for the sentences shown near an abstention)."""
     labels = _LABELS.get(language, _LABELS["en"])
-    source_dir = text_direction(citation.paragraph or citation.quote)
+    first = citations[0]
+    source_dir = text_direction(first.paragraph or first.quote)
     source_lang = _lang(source_dir)
-    ident = f"{citation.document_id} · {citation.sentence_id}"
-    number = "" if related else f'<span class="qa-source-n">[{citation.n}]</span>'
+    numbers = "" if related else " ".join(f"[{c.n}]" for c in citations)
+    ident = f"{first.document_id} · " + ", ".join(c.sentence_id for c in citations)
+    probabilities = " ".join(f"{c.score:.2f}" for c in citations)
     head = (
-        f'<div class="qa-source-head">{number}'
+        f'<div class="qa-source-head"><span class="qa-source-n">{numbers}</span>'
         f'<span class="qa-id" dir="ltr">{html.escape(ident)}</span>'
         f'<span class="qa-score" title="how likely this evidence answers the question">'
-        f'{html.escape(labels["probability"])} {citation.score:.2f}</span></div>'
+        f'{html.escape(labels["probability"])} <bdi dir="ltr">{probabilities}</bdi></span></div>'
     )
     label = labels["original"] if source_dir == "rtl" else labels["original_en"]  # the source's own language
     original = (
         f'<div class="qa-original"><span class="qa-label">{html.escape(label)}</span>'
         f'<p class="qa-paragraph{" qa-rtl" if source_dir == "rtl" else ""}" dir="{source_dir}" '
-        f'lang="{source_lang}">{_highlighted_paragraph(citation)}</p></div>'
+        f'lang="{source_lang}">{_highlighted_paragraph(citations, turn, related)}</p></div>'
     )
-    if language == "en" and citation.translation:
-        rendering = (
-            f'<div class="qa-rendering"><span class="qa-label">{html.escape(labels["rendering"])}</span>'
-            f'<p class="qa-translation" dir="ltr" lang="en"><mark>{_escape(citation.translation)}</mark></p></div>'
-        )
+    renderings = [c for c in citations if c.translation] if language == "en" else []
+    if renderings:
+        items = "".join(f'<p class="qa-translation" dir="ltr" lang="en" data-n="{c.n}">'
+                        f'<mark><sup class="qa-mark-n">[{c.n}]</sup>{_escape(c.translation or "")}</mark></p>'
+                        for c in renderings)
+        rendering = f'<div class="qa-rendering"><span class="qa-label">{html.escape(labels["rendering"])}</span>{items}</div>'
         body = f'<div class="qa-pair" dir="ltr">{rendering}{original}</div>'
     else:
         body = original
     return (
-        f'<article class="qa-source{" qa-related-source" if related else ""}" '
-        f'id="{_anchor(turn, citation.n)}{"-related" if related else ""}" '
-        f'data-sentence-id="{html.escape(citation.sentence_id)}" '
-        f'data-document-id="{html.escape(citation.document_id)}">{head}{body}</article>'
+        f'<article class="qa-source{" qa-related-source" if related else ""}" data-document-id="{html.escape(first.document_id)}" '
+        f'data-paragraph-id="{html.escape(first.paragraph_id)}">{head}{body}</article>'
     )
 
 
-def render_sources(answer: Answer, turn: int) -> str:
-    """The sources panel for one answer: each cited sentence highlighted inside its paragraph."""
+def render_sources(answer: Answer, turn: int, latest: bool = True) -> str:
+    """The sources of one answer: each cited paragraph once, its cited sentences highlighted and numbered."""
     language = answer.language if answer.language in _LABELS else "en"
     labels = _LABELS[language]
     direction = "rtl" if language == "ar" else "ltr"
+    classes = "qa-sources qa-turn-sources" + (" qa-latest" if latest else "")
     if answer.abstained and answer.related:
         # What is nearby, so that a reader can check for themselves: set apart, never numbered as sources.
-        cards = "".join(_source_card(c, turn, language, related=True) for c in answer.related)
+        cards = "".join(_source_card(group, turn, language, related=True) for group in _paragraph_groups(answer.related))
         return (
-            f'<div class="qa-sources qa-related qa-abstained" dir="{direction}" lang="{language}" data-turn="{turn}">'
+            f'<div class="{classes} qa-related qa-abstained" dir="{direction}" lang="{language}" data-turn="{turn}">'
             f'<p>{html.escape(labels["no_sources"])}</p>'
             f'<h3>{html.escape(labels["related"])} ({len(answer.related)})</h3>{cards}</div>'
         )
     if answer.abstained or not answer.citations:
         return (
-            f'<div class="qa-sources qa-sources-empty qa-abstained" dir="{direction}" lang="{language}">'
-            f'<p>{html.escape(labels["no_sources"])}</p></div>'
+            f'<div class="{classes} qa-sources-empty qa-abstained" dir="{direction}" lang="{language}" '
+            f'data-turn="{turn}"><p>{html.escape(labels["no_sources"])}</p></div>'
         )
-    cards = "".join(_source_card(c, turn, language) for c in answer.citations)
+    cards = "".join(_source_card(group, turn, language) for group in _paragraph_groups(answer.citations))
+    title = labels["source_of"] if latest else labels["source_of_turn"].format(turn=turn)
     return (
-        f'<div class="qa-sources" dir="{direction}" lang="{language}" data-turn="{turn}">'
-        f'<h3>{html.escape(labels["source_of"])} ({len(answer.citations)})</h3>{cards}</div>'
+        f'<div class="{classes}" dir="{direction}" lang="{language}" data-turn="{turn}">'
+        f'<h3>{html.escape(title)} ({len(answer.citations)})</h3>{cards}</div>'
     )
+
+
+def render_sources_history(answers: Sequence[Answer]) -> str:
+    """Every answer's sources; the latest shows, an earlier one when one of its [n] is followed (CSS :target)."""
+    if not answers:
+        return EMPTY_SOURCES_HTML
+    last = len(answers)
+    return "".join(render_sources(answer, turn, latest=turn == last) for turn, answer in enumerate(answers, 1))
 
 
 # -- handlers -------------------------------------------------------------------------------------
@@ -395,7 +449,6 @@ def answer_question(
 ) -> tuple[list, Any]:
     """Second step of a turn: ask the assistant; the answer goes to the chat, its sources to the panel."""
     history = list(history or [])
-    turn = 1 + sum(1 for message in history if message.get("role") == "assistant")
     question = question or ""
     try:
         answer = assistant.ask(question, **ask_options(options))
@@ -407,8 +460,10 @@ def answer_question(
         log.exception("answering %r failed", question[:200])
         history.append({"role": "assistant", "content": render_error(UNEXPECTED_ERROR, question)})
         return history, gr.skip()
-    history.append({"role": "assistant", "content": render_answer(answer, turn)})
-    return history, render_sources(answer, turn)
+    # A Conversation numbers the turns it answered; its panel keeps every answer's sources.
+    answers = list(getattr(assistant, "answers", ())) or [answer]
+    history.append({"role": "assistant", "content": render_answer(answer, len(answers))})
+    return history, render_sources_history(answers)
 
 
 def api_answer(assistant: Assistant, question: str, top_k: int | None = None, mode: str | None = None) -> dict:
@@ -424,6 +479,149 @@ def api_answer(assistant: Assistant, question: str, top_k: int | None = None, mo
         log.exception("API question %r failed", str(question)[:200])
         raise gr.Error(UNEXPECTED_ERROR, print_exception=False) from None
     return answer.to_dict()
+
+
+# -- documents ----------------------------------------------------------------------------------
+
+
+def _status(message: str, ok: bool) -> str:
+    direction = text_direction(message)
+    kind = "qa-ok" if ok else "qa-error"
+    role = "status" if ok else "alert"
+    return (f'<div class="qa-msg qa-status {kind}" dir="{direction}" lang="{_lang(direction)}" role="{role}">'
+            f'{_escape(message)}</div>')
+
+
+def render_documents(assistant: Assistant) -> str:
+    """The stored documents: name, id, sentences, when added (all escaped)."""
+    documents = assistant.documents()
+    if not documents:
+        return '<p class="qa-documents-empty">No documents are stored. · لا توجد مستندات.</p>'
+    rows = "".join(
+        f'<tr data-document-id="{html.escape(d.id)}"><td dir="auto">{_escape(d.title or d.id)}</td>'
+        f'<td dir="ltr"><code>{html.escape(d.id)}</code></td><td>{d.sentences}</td>'
+        f'<td dir="ltr">{time.strftime("%Y-%m-%d %H:%M", time.localtime(d.ingested_at))}</td></tr>'
+        for d in documents
+    )
+    return ('<table class="qa-documents"><thead><tr><th>Name · الاسم</th><th>Id</th><th>Sentences · الجمل</th>'
+            f'<th>Added · أضيف</th></tr></thead><tbody>{rows}</tbody></table>')
+
+
+def _document_choices(assistant: Assistant) -> Any:
+    choices = [(f"{d.title or d.id} ({d.id})", d.id) for d in assistant.documents()]
+    return gr.update(choices=choices, value=None)
+
+
+def check_uploads(paths: Sequence[str], settings: Settings) -> list[Path]:
+    """The uploaded files, if every one may be stored; otherwise a CorpusError naming the bad one."""
+    if not paths:
+        raise CorpusError("choose one or more .txt, .md or .pdf files first")
+    if len(paths) > settings.upload_max_files:
+        raise CorpusError(f"{len(paths)} files at once is over the limit of {settings.upload_max_files}")
+    files = [Path(path) for path in paths]
+    for file in files:
+        if file.suffix.lower() not in UPLOAD_SUFFIXES:
+            raise CorpusError(f"{file.name}: unsupported file type (use {', '.join(UPLOAD_SUFFIXES)})")
+        size = file.stat().st_size if file.is_file() else -1
+        if size < 0:
+            raise CorpusError(f"{file.name}: the upload did not arrive; try again")
+        if size > settings.upload_max_bytes:
+            raise CorpusError(f"{file.name}: {size:,} bytes is over the limit of {settings.upload_max_bytes:,} bytes")
+        if size == 0:
+            raise CorpusError(f"{file.name}: the file is empty")
+    return files
+
+
+def upload_documents(assistant: Assistant, paths: Sequence[str] | None, progress: Any = None) -> tuple[str, str, Any]:
+    """Store the uploaded files (all or none); returns the status, the documents table and the remove choices."""
+    if progress is None:  # not "progress or ...": a gr.Progress with nothing tracked has len() 0
+        progress = lambda *args, **kwargs: None  # noqa: E731
+    paths = [str(path) for path in (paths or [])]
+    try:
+        files = check_uploads(paths, assistant.settings)
+        progress(0.0, desc=f"Reading {len(files)} file(s)…")
+        # What will be encoded, for the progress bar (ingest reads the files again: a fraction of the time).
+        total = sum(_passages(load_file(file)) for file in files)
+        done = [0]
+
+        def on_encoded(count: int) -> None:
+            done[0] += count
+            progress(min(done[0] / total, 1.0), desc=f"Indexing: {min(done[0], total):,} of {total:,} passages")
+
+        with encoding_progress(on_encoded):
+            results = assistant.ingest(*files)
+    except (CorpusError, StoreError, OSError) as error:
+        message = _without_paths(str(error), paths)
+        return _status(f"Nothing was stored: {message}", ok=False), render_documents(assistant), gr.skip()
+    except Exception:
+        log.exception("upload of %d files failed", len(paths))
+        return _status(UNEXPECTED_ERROR, ok=False), render_documents(assistant), gr.skip()
+    names = ", ".join(f"{r.document_id} ({'added' if r.changed else 'unchanged'})" for r in results)
+    return _status(f"Stored: {names}", ok=True), render_documents(assistant), _document_choices(assistant)
+
+
+def _passages(document: Any) -> int:
+    """The texts storing ``document`` encodes: each sentence, each paragraph of several, the marker."""
+    paragraphs = document.paragraphs()
+    return sum(len(p.sentences) + (len(p.sentences) > 1) for p in paragraphs) + 1
+
+
+@contextlib.contextmanager
+def encoding_progress(on_encoded: Callable[[int], None]) -> Iterator[None]:
+    """Calls ``on_encoded(n)`` as each batch of n texts is embedded in this thread.
+
+    Through llama-index's instrumentation (its embedding end events), so the store needs no hook.
+    """
+    from llama_index.core.instrumentation import get_dispatcher
+    from llama_index.core.instrumentation.event_handlers import BaseEventHandler
+    from llama_index.core.instrumentation.events.embedding import EmbeddingEndEvent
+
+    thread = threading.get_ident()
+
+    class _Counter(BaseEventHandler):
+        def handle(self, event: Any, **kwargs: Any) -> None:
+            if isinstance(event, EmbeddingEndEvent) and threading.get_ident() == thread:
+                on_encoded(len(event.chunks))
+
+    dispatcher = get_dispatcher()
+    counter = _Counter()
+    dispatcher.add_event_handler(counter)
+    try:
+        yield
+    finally:
+        dispatcher.event_handlers.remove(counter)
+
+
+def remove_document(assistant: Assistant, document_id: str | None) -> tuple[str, str, Any]:
+    if not document_id:
+        return _status("Choose a document to remove first.", ok=False), render_documents(assistant), gr.skip()
+    try:
+        removed = assistant.remove(document_id)
+    except (StoreError, CorpusError) as error:
+        return _status(_friendly(error), ok=False), render_documents(assistant), gr.skip()
+    message = f"Removed: {document_id}" if removed else f"No document {document_id!r} is stored."
+    return _status(message, ok=removed), render_documents(assistant), _document_choices(assistant)
+
+
+def _without_paths(message: str, paths: Sequence[str]) -> str:
+    """An error about an upload names the file, not where the server keeps it."""
+    for path in paths:
+        message = message.replace(str(Path(path).resolve()), Path(path).name).replace(path, Path(path).name)
+    return message
+
+
+# -- export ---------------------------------------------------------------------------------------
+
+
+def export_files(conversation: Conversation | None) -> tuple[Any, Any]:
+    """The conversation as conversation.md and conversation.json, for the two download buttons."""
+    if conversation is None or not conversation.turns:
+        return gr.update(value=None, interactive=False), gr.update(value=None, interactive=False)
+    folder = Path(tempfile.mkdtemp(prefix="qa-export-"))
+    markdown, data = folder / "conversation.md", folder / "conversation.json"
+    markdown.write_text(conversation.to_markdown(), encoding="utf-8")
+    data.write_text(conversation.to_json(), encoding="utf-8")
+    return gr.update(value=str(markdown), interactive=True), gr.update(value=str(data), interactive=True)
 
 
 # -- the app --------------------------------------------------------------------------------------
@@ -444,6 +642,7 @@ def create_app(assistant: Assistant) -> gr.Blocks:
             elem_id="qa-header",
         )
         pending = gr.State("")  # the question being answered (None: refused)
+        conversation = gr.State(None)  # this tab's Conversation, made at its first question
         busy_since = gr.State(0.0)  # when the turn in progress in this tab started (0: none)
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=360):
@@ -480,8 +679,28 @@ def create_app(assistant: Assistant) -> gr.Blocks:
                     examples_per_page=len(EXAMPLES),
                     api_visibility="private",
                 )
+                with gr.Row(elem_id="qa-export"):
+                    export_md = gr.DownloadButton("Export Markdown · تصدير", value=None, interactive=False, size="sm",
+                                                  elem_id="qa-export-md")
+                    export_json = gr.DownloadButton("Export JSON", value=None, interactive=False, size="sm",
+                                                    elem_id="qa-export-json")
                 with gr.Accordion("Settings · الإعدادات", open=False, elem_id="qa-settings"):
                     controls = build_settings_controls(settings)
+                with gr.Accordion("Documents · المستندات", open=False, elem_id="qa-documents"):
+                    uploads = gr.File(label=f"Add .txt, .md or .pdf files (up to {settings.upload_max_files} at once, "
+                                            f"{settings.upload_max_bytes // 1_000_000} MB each)",
+                                      # No file_types: gradio would drop a wrong file with a toast, before
+                                      # check_uploads can refuse the whole batch with its own message.
+                                      file_count="multiple", type="filepath",
+                                      elem_id="qa-upload")
+                    add = gr.Button("Add to the documents · أضف", elem_id="qa-upload-add", variant="primary")
+                    status = gr.HTML("", elem_id="qa-upload-status")
+                    documents = gr.HTML(render_documents(assistant), elem_id="qa-documents-list")
+                    with gr.Row(equal_height=True):
+                        to_remove = gr.Dropdown(choices=_document_choices(assistant)["choices"], value=None,
+                                                label="Remove a document · احذف مستندًا", elem_id="qa-remove-choice",
+                                                scale=3)
+                        remove = gr.Button("Remove · احذف", variant="stop", elem_id="qa-remove", scale=1)
             with gr.Column(scale=1, min_width=320):
                 # Scrolls on its own, so following a marker keeps the chat in view.
                 sources = gr.HTML(EMPTY_SOURCES_HTML, elem_id="qa-sources-panel", label="Sources · المصادر",
@@ -490,8 +709,23 @@ def create_app(assistant: Assistant) -> gr.Blocks:
         names = list(controls)
         default_top_k = min(settings.top_k, MAX_TOP_K)
 
-        def respond_fn(question_text: str | None, history: list, *values: Any) -> tuple[Any, Any, Any]:
-            return answer_turn(assistant, question_text, history, dict(zip(names, values)))
+        def respond_fn(question_text: str | None, history: list, current: Conversation | None,
+                       *values: Any) -> tuple[Any, ...]:
+            current = current or Conversation(assistant)
+            turn = answer_turn(current, question_text, history, dict(zip(names, values)))
+            # The export files change with the answer, so a download never lags a turn behind.
+            return (*turn, current, *export_files(current))
+
+        def upload_fn(paths: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str, Any]:
+            return upload_documents(assistant, paths, progress)
+
+        def remove_fn(document_id: str | None) -> tuple[str, str, Any]:
+            return remove_document(assistant, document_id)
+
+        def clear_fn(current: Conversation | None) -> tuple[Any, ...]:
+            if current is not None:
+                current.clear()
+            return (EMPTY_SOURCES_HTML, current, *export_files(current))
 
         def ask(question: str, top_k: int = default_top_k, mode: str = settings.retrieval_mode.value) -> dict:
             """Answer a question about the article in its own language, with cited sentences.
@@ -509,15 +743,26 @@ def create_app(assistant: Assistant) -> gr.Blocks:
         accept = {"fn": accept_fn, "inputs": [question, chatbot, busy_since],
                   "outputs": [chatbot, question, pending, busy_since], "api_visibility": "private",
                   "show_progress": "hidden", "concurrency_limit": None}  # instant: never waits for answers
-        respond = {"fn": respond_fn, "inputs": [pending, chatbot, *controls.values()],
-                   "outputs": [chatbot, sources, busy_since], "api_visibility": "private",
-                   "concurrency_limit": CONCURRENCY_LIMIT, "concurrency_id": CONCURRENCY_ID}
+        respond = {"fn": respond_fn, "inputs": [pending, chatbot, conversation, *controls.values()],
+                   "outputs": [chatbot, sources, busy_since, conversation, export_md, export_json],
+                   "api_visibility": "private", "concurrency_limit": CONCURRENCY_LIMIT,
+                   "concurrency_id": CONCURRENCY_ID}
         question.submit(**accept).then(**respond)
         send.click(**accept).then(**respond)
         # Clicking an example asks it straight away.
         examples.load_input_event.then(**accept).then(**respond)
         # The chat's own clear (trash) button starts a new conversation: empty the panel too.
-        chatbot.clear(lambda: EMPTY_SOURCES_HTML, None, [sources], queue=False, api_visibility="private")
+        chatbot.clear(clear_fn, [conversation], [sources, conversation, export_md, export_json], queue=False,
+                      api_visibility="private")
+        # Uploads store all the files or none; removal is by id. Both share the answering queue.
+        document_outputs = [status, documents, to_remove]
+        add.click(upload_fn, [uploads], document_outputs, api_visibility="private", concurrency_limit=1,
+                  concurrency_id="documents", show_progress_on=[documents])
+        remove.click(remove_fn, [to_remove], document_outputs, api_visibility="private", concurrency_limit=1,
+                     concurrency_id="documents")
+        # Documents added or removed in another tab (or by the CLI) show when the page is opened.
+        demo.load(lambda: (render_documents(assistant), _document_choices(assistant)), None, [documents, to_remove],
+                  api_visibility="private", queue=False)
         gr.api(ask, api_name="ask", concurrency_limit=CONCURRENCY_LIMIT, concurrency_id=CONCURRENCY_ID)
 
     demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=CONCURRENCY_LIMIT)
@@ -576,7 +821,13 @@ __all__: Sequence[str] = [
     "render_answer",
     "render_error",
     "render_question",
+    "render_documents",
     "render_sources",
+    "render_sources_history",
+    "remove_document",
+    "upload_documents",
+    "check_uploads",
+    "export_files",
     "serve",
     "text_direction",
 ]

@@ -1,0 +1,78 @@
+"""Fit and check the conversation's fusion (assistant/conversation.py) on the follow-up gold set.
+
+    python benchmarks/followup.py [--data-dir DIR]
+
+1. How often the leaning cues fire on questions that stand alone (false leans): the gold set's
+   questions, ARCD's and XQuAD-R's (read from /work/shared/benchmarks by path, or --benchmarks).
+2. A grid of (history weight, next-sentence bonus) and lean policy on the fit half of
+   corpus/followup_qa.jsonl; the best fit is then reported on the held-out half, beside the
+   policies "never" (every question on its own) and "always" (every follow-up fused).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from assistant import build_assistant, load_settings  # noqa: E402
+from assistant.conversation import Fusion, Lean, leaning_cue  # noqa: E402
+from assistant.evaluation import load_dialogues, run_dialogues  # noqa: E402
+
+
+def squad_questions(path: Path) -> list[str]:
+    data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    return [qa["question"] for article in data for paragraph in article["paragraphs"] for qa in paragraph["qas"]]
+
+
+def false_leans(benchmarks: Path) -> None:
+    sets = {"gold_qa": [json.loads(line)["question"] for line in (ROOT / "corpus" / "gold_qa.jsonl").open()]}
+    for name, path in (("arcd", benchmarks / "arcd" / "arcd-train.json"),
+                       ("xquad-r en", benchmarks / "xquad-r" / "en.json"),
+                       ("xquad-r ar", benchmarks / "xquad-r" / "ar.json")):
+        if path.is_file():
+            sets[name] = squad_questions(path)
+    for name, questions in sets.items():
+        cues = [leaning_cue(q) for q in questions]
+        fired = [c for c in cues if c]
+        print(f"{name:11s} standalone questions {len(questions):5d}  lean cue fires on {len(fired) / len(questions):.3f}")
+
+
+def summary(records, split: str) -> dict[str, float]:
+    out = {}
+    for kind in ("first", "followup", "topic_change"):
+        group = [r for r in records if r.dialogue.split == split and r.turn.kind == kind]
+        out[kind] = round(sum(r.hit for r in group) / len(group), 3)
+    group = [r for r in records if r.dialogue.split == split and r.turn.kind == "topic_change"]
+    out["dragged"] = round(sum(r.dragged for r in group) / len(group), 3)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data-dir", type=Path)
+    parser.add_argument("--benchmarks", type=Path, default=Path("/work/shared/benchmarks"))
+    args = parser.parse_args()
+    false_leans(args.benchmarks)
+    assistant = build_assistant(load_settings(data_dir=args.data_dir)).warm_up()
+    dialogues = load_dialogues(ROOT / "corpus" / "followup_qa.jsonl")
+    fit = [d for d in dialogues if d.split == "fit"]
+    results = []
+    for weight, bonus in itertools.product((0.3, 0.5, 0.7, 1.0), (0.0, 0.02, 0.03, 0.05)):
+        scores = summary(run_dialogues(assistant, fit, fusion=Fusion(weight, bonus, Lean.CUE)), "fit")
+        results.append((scores["followup"] - scores["dragged"], weight, bonus, scores))
+        print(f"fit  weight {weight:.2f} bonus {bonus:.2f}: {scores}")
+    _, weight, bonus, _ = max(results, key=lambda r: (r[0], -r[1], -r[2]))  # ties: the lighter fusion
+    print(f"\nchosen on the fit half: weight {weight}, bonus {bonus}")
+    for lean in Lean:
+        records = run_dialogues(assistant, dialogues, fusion=Fusion(weight, bonus, lean))
+        print(f"lean {lean.value:6s}  fit {summary(records, 'fit')}  held-out {summary(records, 'held-out')}")
+
+
+if __name__ == "__main__":
+    main()

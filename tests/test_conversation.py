@@ -1,0 +1,126 @@
+"""The conversation stage on the real assistant (real model, real Chroma) and the follow-up gold set."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant import Conversation
+from assistant.conversation import Fusion, Lean, export_markdown, leaning_cue
+from assistant.evaluation import load_dialogues, run_dialogues
+from assistant.settings import PROJECT_ROOT
+
+FOLLOWUP_GOLD = PROJECT_ROOT / "corpus" / "followup_qa.jsonl"
+
+
+@pytest.mark.parametrize("question", [
+    "And the second one?", "What will it do in Syria?", "What about police training?", "Which talks?",
+    "وماذا عن مجموعة الاتصالات؟", "ومن يقودها؟", "وأين؟", "وما الهدف من ذلك؟", "وما أولها؟",
+])
+def test_questions_that_lean_on_the_conversation_have_a_cue(question):
+    assert leaning_cue(question)
+
+
+@pytest.mark.parametrize("question", [
+    "What does the Counter ISIS Finance Group focus on?", "Where is the coalition's military leadership based?",
+    "ما هي مجموعات العمل التابعة للتحالف؟", "من كاتب هذا الخبر؟", "ماذا قال تيلرسون عن بشار الأسد؟",
+])
+def test_questions_that_stand_alone_have_none(question):
+    assert leaning_cue(question) == ""
+
+
+def _ids(answer):
+    return [c.sentence_id for c in answer.citations]
+
+
+def test_an_english_follow_up_borrows_the_previous_turn(assistant):
+    conversation = Conversation(assistant)
+    first = conversation.ask("What does the Stabilization Working Group do?")
+    assert first.leaned_on is None and _ids(first)[0] == "p19.s1"
+    follow_up = conversation.ask("What will it do in Syria?")
+    assert follow_up.leaned_on == 1
+    assert "p21.s1" in _ids(follow_up) and "p6.s1" not in _ids(follow_up)  # not Tillerson on Syria
+    alone = assistant.ask("What will it do in Syria?")
+    assert "p21.s1" not in _ids(alone)  # what the history changed
+    assert follow_up.to_dict()["leaned_on"] == 1
+
+
+def test_an_arabic_follow_up_and_a_topic_change(assistant):
+    conversation = Conversation(assistant)
+    conversation.ask("ماذا قال تيلرسون عن العملية العسكرية التركية؟")
+    follow_up = conversation.ask("وماذا عن عفرين؟")
+    assert follow_up.leaned_on == 1 and follow_up.language == "ar" and _ids(follow_up)[0] == "p3.s1"
+    change = conversation.ask("ما دور مجموعة العمل الخاصة بإرساء الاستقرار؟")
+    assert change.leaned_on is None and _ids(change)[0] == "p19.s1"
+    assert [turn.question for turn in conversation.turns][-1] == change.question
+
+
+def test_an_off_topic_question_is_not_dragged_back(assistant):
+    conversation = Conversation(assistant)
+    conversation.ask("What does the Counter ISIS Finance Group focus on?")
+    answer = conversation.ask("What is the recipe for hummus?")
+    assert answer.abstained and answer.leaned_on is None and not answer.citations
+
+
+def test_never_leaning_answers_as_if_each_question_were_the_first(assistant):
+    conversation = Conversation(assistant, Fusion(lean=Lean.NEVER))
+    conversation.ask("What does the Stabilization Working Group do?")
+    assert conversation.ask("What will it do in Syria?").leaned_on is None
+
+
+def test_clear_starts_over(assistant):
+    conversation = Conversation(assistant)
+    conversation.ask("What does the Stabilization Working Group do?")
+    conversation.clear()
+    assert conversation.turns == ()
+    assert conversation.ask("What will it do in Syria?").leaned_on is None  # nothing to lean on
+
+
+def test_export_has_every_answer_with_its_citations(assistant):
+    conversation = Conversation(assistant)
+    conversation.ask("ما دور مجموعة عمل الاتصالات؟")
+    conversation.ask("And what does that aim at?")
+    data = json.loads(conversation.to_json())
+    assert [t["turn"] for t in data["turns"]] == [1, 2] and data["turns"][1]["leaned_on"] == 1
+    citation = data["turns"][0]["citations"][0]
+    assert citation["sentence_id"] == "p17.s1" and citation["document_id"] == "coalition-communique"
+    assert citation["document"].startswith("البيان الختامي") and "مجموعة عمل الاتصالات" in citation["quote"]
+    markdown = conversation.to_markdown()
+    assert "## 2. And what does that aim at? (follow-up to turn 1)" in markdown
+    assert "sentence `p17.s1`" in markdown and "مجموعة عمل الاتصالات" in markdown
+
+
+def test_markdown_export_escapes_html_and_line_breaks(assistant):
+    answer = assistant.ask("<img src=x onerror=alert(1)>\n# heading")
+    markdown = export_markdown([answer], {})
+    assert "<img" not in markdown and "&lt;img src=x onerror=alert(1)&gt; \\# heading" in markdown
+
+
+def test_every_gold_sentence_id_exists(assistant):
+    known = {(n.metadata["document_id"], n.metadata["sentence_id"]) for n in assistant._current_index().sentences}
+    dialogues = load_dialogues(FOLLOWUP_GOLD)
+    assert len(dialogues) >= 40
+    assert {d.language for d in dialogues} == {"ar", "en", "mixed"}
+    for dialogue in dialogues:
+        assert 2 <= len(dialogue.turns) <= 3 and dialogue.turns[0].kind == "first"
+        for turn in dialogue.turns:
+            assert all((dialogue.document_id, sid) in known for sid in turn.sentence_ids), (dialogue.id, turn)
+    kinds = [t.kind for d in dialogues for t in d.turns]
+    assert kinds.count("followup") >= 30 and kinds.count("topic_change") >= 15
+
+
+def test_dialogues_run_through_the_conversation(assistant):
+    dialogues = [d for d in load_dialogues(FOLLOWUP_GOLD) if d.id in {"en02", "ar04"}]
+    records = run_dialogues(assistant, dialogues)
+    assert [r.turn.kind for r in records] == ["first", "followup", "first", "followup", "topic_change"]
+    assert [r.leaned_on for r in records] == [None, 1, None, 1, None]
+    assert all(r.hit for r in records) and not any(r.dragged for r in records)
+
+
+def test_bad_dialogue_files_are_refused(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps({"id": "x", "language": "en", "turns": [{"question": "q", "sentence_ids": [],
+                                                                         "key_facts": [], "kind": "sideways"}]}))
+    with pytest.raises(ValueError, match="bad.jsonl:1"):
+        load_dialogues(path)
