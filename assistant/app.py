@@ -128,7 +128,8 @@ class Assistant:
         retrievers = {mode: shared.with_weights(FusionWeights.for_mode(mode)) for mode in RetrievalMode}
         paragraphs = {(n.metadata["document_id"], n.metadata["paragraph_id"]): n
                       for n in nodes if n.metadata["kind"] == KIND_PARAGRAPH}
-        answerability = Answerability(paragraphs, self.settings.abstain_threshold)
+        answerability = Answerability(paragraphs, self.settings.answerability_threshold,
+                                      score_floors={mode: self.settings.abstain_threshold_for(mode) for mode in RetrievalMode})
         return _Index(sentences, paragraphs, retrievers, answerability, version, checked_at=time.monotonic())
 
     def _current_index(self) -> _Index:
@@ -153,19 +154,21 @@ class Assistant:
 
     def ask(self, question: str, top_k: int | None = None, mode: RetrievalMode | None = None,
             backend: AnswerBackend | str | None = None, *,
-            ranking: Mapping[tuple[str, str], float] | None = None) -> Answer:
+            ranking: Mapping[tuple[str, str], float] | None = None, context: str = "") -> Answer:
         """Answer ``question`` in its own language, citing the sentences it rests on.
 
         ``backend`` overrides ``settings.answer_backend`` for this call (an LLM backend still takes
         its URL and model from the settings). ``ranking`` ({(document_id, sentence_id): score})
-        replaces retrieval: a conversation answers a follow-up from scores fused with its history.
+        replaces retrieval: a conversation answers a follow-up from scores fused with its history;
+        ``context`` (the earlier question it leans on) is read with it to judge the evidence.
         """
-        *_, answer = self._steps(question, top_k, mode, backend, streaming=False, ranking=ranking)
+        *_, answer = self._steps(question, top_k, mode, backend, streaming=False, ranking=ranking, context=context)
         return answer
 
     def ask_stream(self, question: str, top_k: int | None = None, mode: RetrievalMode | None = None,
                    backend: AnswerBackend | str | None = None, *,
-                   ranking: Mapping[tuple[str, str], float] | None = None) -> Iterator[str | Answer]:
+                   ranking: Mapping[tuple[str, str], float] | None = None,
+                   context: str = "") -> Iterator[str | Answer]:
         """``ask`` as it is written: the LLM's raw text in chunks, then the verified ``Answer``.
 
         The chunks are unverified (they may hold markers that verification removes): show them as
@@ -173,11 +176,12 @@ class Assistant:
         extractive backend yields only the ``Answer``.
         """
         self._clean(question)  # a bad question raises here, not at the first chunk
-        return self._steps(question, top_k, mode, backend, streaming=True, ranking=ranking)
+        return self._steps(question, top_k, mode, backend, streaming=True, ranking=ranking, context=context)
 
     def _steps(self, question: str, top_k: int | None, mode: RetrievalMode | None,
                backend: AnswerBackend | str | None, streaming: bool,
-               ranking: Mapping[tuple[str, str], float] | None = None) -> Iterator[str | Answer]:
+               ranking: Mapping[tuple[str, str], float] | None = None,
+               context: str = "") -> Iterator[str | Answer]:
         started = time.perf_counter()
         question = self._clean(question)
         index = self._current_index()
@@ -185,10 +189,11 @@ class Assistant:
         mode = RetrievalMode(mode or self.settings.retrieval_mode)
         query = fold_marks(question)  # vowelled or Persian-spelled, it is matched as the corpus is written
         with store_errors(self.settings):
-            hits = retriever.retrieve(query) if index.sentences else []
+            hits = index.retrievers[mode].retrieve(query) if index.sentences else []
         if ranking is not None:  # a conversation's fused scores, over the question's own signals
             hits = _ranked_hits(index, ranking, hits)
-        evidence = index.answerability.assess(query, hits, mode)
+        # A follow-up is judged with what it leans on: "and in Syria?" covers little on its own.
+        evidence = index.answerability.assess(f"{fold_marks(context)} {query}".strip(), hits, mode)
         retrieved = time.perf_counter()
         answerer = self._answerer(index, top_k or self.settings.top_k, backend)
         stream = getattr(answerer, "stream", None) if streaming else None

@@ -144,7 +144,7 @@ class Conversation:
             previous = self._turns[-1]
             cited = tuple((c.document_id, c.sentence_id) for c in previous.answer.citations)
             scores = fuse(own, previous.scores, cited, self.assistant.next_sentences(), self.fusion)
-            answer = self.assistant.ask(question, ranking=scores, **options)
+            answer = self.assistant.ask(question, ranking=scores, context=previous.answer.question, **options)
             answer = dataclasses.replace(answer, leaned_on=len(self._turns))
         else:
             scores = own

@@ -61,9 +61,16 @@ class Settings:
     top_k: int = 3
     # Candidates each retriever contributes before fusion.
     candidates: int = 20
-    # Below this answerability probability the assistant abstains; unset, the operating point fitted
-    # with the model (assistant/answerability.v1.json, benchmarks/answerability.py).
-    abstain_threshold: float | None = None
+    # Two gates decide whether to answer (assistant/evidence.py). First, the top score of the ranking:
+    # one threshold per retrieval mode, since each mode scores on its own scale (hybrid and dense mix
+    # cosine similarities, bm25 is saturated BM25 only); the highest that still answers 97.5% of each
+    # store's own questions (ARCD's fit half, the gold set's answerable ones).
+    abstain_threshold: float = 0.825  # hybrid
+    dense_abstain_threshold: float = 0.79
+    bm25_abstain_threshold: float = 0.065
+    # Second, the answerability probability; unset, the operating point fitted with the model
+    # (assistant/answerability.v1.json, benchmarks/answerability.py).
+    answerability_threshold: float | None = None
     max_question_chars: int = 2000
     # Documents uploaded from the chat UI: at most this many files at once, each at most this big.
     upload_max_files: int = 10
@@ -76,6 +83,10 @@ class Settings:
     llm_timeout: float = 60.0
     # A local GGUF file for the llamacpp backend (a .gguf path in llm_model works too).
     llamacpp_model_path: Path | None = None
+
+    def abstain_threshold_for(self, mode: RetrievalMode) -> float:
+        return {RetrievalMode.HYBRID: self.abstain_threshold, RetrievalMode.DENSE: self.dense_abstain_threshold,
+                RetrievalMode.BM25: self.bm25_abstain_threshold}[RetrievalMode(mode)]
 
     @property
     def store_dir(self) -> Path:

@@ -1,8 +1,8 @@
-"""Fit the two-step fusion weights. (Whether to answer at all is the evidence stage's: its model is
-fitted by benchmarks/answerability.py, which replaced the per-mode score thresholds once fitted here.)
+"""Fit the two-step fusion weights and calibrate each retrieval mode's abstention threshold.
 
     python benchmarks/fit_retrieval.py weights --arcd ../shared/benchmarks/arcd/arcd-train.json \\
                                        --xquad ../shared/benchmarks/xquad-r [--stores /tmp/fit]
+    python benchmarks/fit_retrieval.py thresholds --arcd ../shared/benchmarks/arcd/arcd-train.json [--stores /tmp/fit]
 
 Only the fitting halves are read: ARCD questions whose paragraph ``open_qa.half_of`` puts in ``fit``,
 XQuAD-R's even question indexes (both directions), and the gold set's answerable questions (which
@@ -12,6 +12,16 @@ XQuAD-R's even question indexes (both directions), and the gold set's answerable
 hit carries its four signals (``RankedSentence``), so any weighting is re-scored offline in numpy.
 Prints a grid: right paragraph first and R@1 on ARCD, R@1 AR->AR and EN->AR on XQuAD-R, gold hit@1.
 
+``thresholds``: per retrieval mode, the top score of the ranking for questions each store can answer
+(ARCD's fit half against the ARCD store, the gold set's answerable questions against the article) and
+for questions it has nothing about (the gold set against the ARCD store, ARCD's fit half against the
+article). The threshold chosen is the highest that still answers ``ANSWERED`` of each store's own
+questions (the article's score lower than ARCD's: one pooled quantile refused 10% of them): a refused
+answerable question costs more than an answered off-topic one, which shows its (weak) evidence. The
+balanced-accuracy optimum is printed too: it refuses more off-topic questions but also 12-20% of the
+answerable ones. A plausible question the documents do not answer (the gold set's unanswerable ones)
+is not the threshold's to catch: the answer-type check and, next, an answerability stage are; the
+script prints how many of those the threshold alone refuses.
 The chosen values go into settings.py with these numbers.
 """
 
@@ -19,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import pickle
 import os
 import statistics
@@ -45,6 +56,7 @@ from assistant.settings import PROJECT_ROOT, RetrievalMode  # noqa: E402
 
 WIDE = FusionWeights(dense=1.0, lexical=0.3, passage_dense=1.0, passage_lexical=0.3, passage_share=0.5, passages=8)
 GOLD = PROJECT_ROOT / "corpus" / "gold_qa.jsonl"
+ANSWERED = 0.975  # the share of answerable questions a threshold must still answer
 
 
 def assistant_for(store: Path, namespace: str, model_dir: Path, corpus: bool = False):
@@ -118,16 +130,67 @@ def weights(args) -> None:
               + " | ".join(f"{k} {v:.3f}" for k, v in row.items()), flush=True)
 
 
+def thresholds(args) -> None:
+    scores = top_scores(args)
+    for mode in RetrievalMode:
+        positive, negative = scores[mode.value]["positive"], scores[mode.value]["negative"]
+        plausible = scores[mode.value]["plausible"]
+        every_positive = [s for group in positive.values() for s in group]
+        every_negative = [s for group in negative.values() for s in group]
+        # The highest threshold that still answers ANSWERED of each store's own questions.
+        best = min(float(np.quantile(group, 1 - ANSWERED, method="lower")) for group in positive.values())
+        answered = ", ".join(f"{np.mean([s >= best for s in group]):.3f} of {name}'s"
+                             for name, group in positive.items())
+        refused = ", ".join(f"{np.mean([s < best for s in group]):.3f} of the questions about {other} on {name}"
+                            for name, group, other in zip(negative, negative.values(), reversed(list(negative))))
+        balanced = max(sorted(set(every_positive + every_negative)),
+                       key=lambda t: _balanced(t, every_positive, every_negative))
+        print(f"{mode.value}: threshold {best:.3f}: answers {answered} answerable questions; refuses {refused}; "
+              f"refuses {np.mean([s < best for s in plausible]):.3f} of the gold set's plausible unanswerable "
+              f"questions by score alone (their p50 {np.median(plausible):.3f}); the balanced-accuracy optimum "
+              f"{balanced:.3f} would answer only {np.mean([s >= balanced for s in every_positive]):.3f}", flush=True)
+
+
+def top_scores(args) -> dict[str, dict[str, list[float]]]:
+    """Per mode, the top score of the ranking for answerable, off-topic and plausible unanswerable questions."""
+    cache = args.stores / "top_scores.json"  # delete it after a change to the retriever or the data
+    if cache.exists():
+        return json.loads(cache.read_text())
+    documents, questions = open_qa.load_squad(args.arcd, "arcd")
+    arcd = assistant_for(args.stores / "arcd", "openqa-arcd", args.model_dir)
+    arcd.ingest_documents(documents)
+    article = assistant_for(args.stores / "article", "default", args.model_dir, corpus=True)
+    fit = [q.text for q in questions if open_qa.half_of(q.document_id) == "fit"]
+    gold = load_gold(GOLD)
+    answerable = [g.question for g in gold if g.answerable]
+    out = {}
+    for mode in RetrievalMode:
+        top = lambda assistant, question: (assistant.retrieve(question, mode=mode) or [("", "", 0.0)])[0][2]  # noqa: E731
+        # Each store's own questions should be answered, the other store's refused (off topic).
+        out[mode.value] = {
+            "positive": {"arcd": [top(arcd, q) for q in fit], "article": [top(article, q) for q in answerable]},
+            "negative": {"arcd": [top(arcd, g.question) for g in gold], "article": [top(article, q) for q in fit]},
+            "plausible": [top(article, g.question) for g in gold if not g.answerable],
+        }
+    cache.write_text(json.dumps(out))
+    return out
+
+
+def _balanced(threshold: float, positive: list[float], negative: list[float]) -> float:
+    return (statistics.fmean(float(s >= threshold) for s in positive)
+            + statistics.fmean(float(s < threshold) for s in negative)) / 2
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("task", choices=["weights"])
+    parser.add_argument("task", choices=["weights", "thresholds"])
     parser.add_argument("--arcd", type=Path, required=True)
     parser.add_argument("--xquad", type=Path)
     parser.add_argument("--stores", type=Path, default=Path("/tmp/fit-retrieval"),
                         help="one store folder per set, kept between runs")
     parser.add_argument("--model-dir", type=Path, default=PROJECT_ROOT / ".data" / "models")
     args = parser.parse_args()
-    weights(args)
+    {"weights": weights, "thresholds": thresholds}[args.task](args)
 
 
 if __name__ == "__main__":

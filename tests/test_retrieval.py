@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
+from assistant import build_assistant, load_settings
 from assistant.retrieval import (
     BM25_SATURATION,
     FusionWeights,
@@ -100,6 +102,17 @@ def test_every_mode_answers_through_ask_and_abstains_off_topic(assistant):
             assert not answer.abstained, (mode, question)
             assert answer.citations[0].paragraph_id == "p13", (mode, question, answer.citations[0])
         assert assistant.ask(OFF_TOPIC, mode=mode).abstained, mode
+
+
+def test_each_mode_has_its_own_abstention_threshold(assistant):
+    settings = assistant.settings
+    assert load_settings(env={"ASSISTANT_BM25_ABSTAIN_THRESHOLD": "0.4"}).abstain_threshold_for(RetrievalMode.BM25) == 0.4
+    assert {settings.abstain_threshold_for(mode) for mode in RetrievalMode} == {
+        settings.abstain_threshold, settings.dense_abstain_threshold, settings.bm25_abstain_threshold}
+    top = assistant.retrieve(QUESTION, mode=RetrievalMode.BM25)[0][2]
+    strict = build_assistant(replace(settings, bm25_abstain_threshold=top + 0.01))
+    assert strict.ask(QUESTION, mode=RetrievalMode.BM25).abstained
+    assert not strict.ask(QUESTION, mode=RetrievalMode.HYBRID).abstained
 
 
 def test_the_filtered_query_answers_when_the_nearest_records_hold_too_few_sentences(assistant):
