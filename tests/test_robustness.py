@@ -178,8 +178,6 @@ def test_other_scripts_and_junk_never_crash(assistant, question):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="known limit: junk scores ~0.84 on the heading 'Closing statement' (p7.s1), just over "
-                          "the 0.83 abstention threshold; calibration, not robustness", strict=False)
 @pytest.mark.parametrize("question", ["hello", "aaaaaaaaaaaaaaaaaaaa", "'; DROP TABLE embeddings; --"])
 def test_junk_abstains(assistant, question):
     assert assistant.ask(question).abstained
