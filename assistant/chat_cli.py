@@ -132,7 +132,7 @@ def _sources_text(answer: Answer) -> str:
         return "(no sources: the article does not say)"
     lines = []
     for c in answer.citations:
-        lines.append(f"[{c.n}] {c.document_id} {c.sentence_id} (paragraph {c.paragraph_id}, score {c.score:.3f})\n"
+        lines.append(f"[{c.n}] {c.document_id} {c.sentence_id} (paragraph {c.paragraph_id}, probability {c.score:.2f})\n"
                      f"    {c.quote}")
         if c.translation and answer.language == "en":
             lines.append(f"    = {c.translation}")
