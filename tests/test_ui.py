@@ -305,7 +305,11 @@ def test_off_topic_question_abstains_without_sources(ui):
     assert "qa-abstained" in reply.get_attribute("class")
     assert "does not say" in reply.inner_text()
     assert reply.locator("a.qa-cite").count() == 0
-    assert ui.page.locator("#qa-sources-panel .qa-latest .qa-source").count() == 0
+    # No sources; the nearest sentences come as "related, not an answer", unnumbered and set apart.
+    assert ui.page.locator("#qa-sources-panel .qa-latest .qa-source:not(.qa-related-source)").count() == 0
+    related = ui.page.locator("#qa-sources-panel .qa-latest .qa-related-source")
+    assert related.count() >= 1 and related.locator(".qa-mark-n").count() == 0
+    assert "Related sentences, not an answer" in ui.page.locator("#qa-sources-panel .qa-latest").inner_text()
     assert not ui.page.locator("#qa-sources-panel .qa-source").first.is_visible()  # the first answer's: hidden
     assert "No sources" in ui.page.locator("#qa-sources-panel").inner_text()
     # Styled apart from a normal answer.
@@ -985,7 +989,7 @@ def test_bad_uploads_get_a_clear_message_and_store_nothing(docs_ui, docs_assista
     broken = tmp_path / "broken.pdf"
     broken.write_bytes(b"%PDF-1.7 this is not really a PDF at all")
     html_name = tmp_path / "<b>bold.txt"
-    html_name.write_bytes(b"\xff\xfe not utf-8 \x00")
+    html_name.write_bytes(b"\x00\x01 not text \x00\x00\x02\x03\x00")  # NULs on both sides: binary, not UTF-16
     cases = [
         ((good, wrong_type), "table.csv: unsupported file type"),
         ((good, empty), "empty"),

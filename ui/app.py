@@ -288,9 +288,9 @@ def _source_card(citations: Sequence[Citation], turn: int, language: str, relate
     )
     renderings = [c for c in citations if c.translation] if language == "en" else []
     if renderings:
+        number = (lambda c: "") if related else (lambda c: f'<sup class="qa-mark-n">[{c.n}]</sup>')
         items = "".join(f'<p class="qa-translation" dir="ltr" lang="en" data-n="{c.n}">'
-                        f'<mark><sup class="qa-mark-n">[{c.n}]</sup>{_escape(c.translation or "")}</mark></p>'
-                        for c in renderings)
+                        f'<mark>{number(c)}{_escape(c.translation or "")}</mark></p>' for c in renderings)
         rendering = f'<div class="qa-rendering"><span class="qa-label">{html.escape(labels["rendering"])}</span>{items}</div>'
         body = f'<div class="qa-pair" dir="ltr">{rendering}{original}</div>'
     else:
