@@ -122,7 +122,18 @@ def candidate_features(question: str, candidates: Sequence[NodeWithScore], parag
                        pool: Sequence[NodeWithScore]) -> np.ndarray:
     """One row of ``FEATURES`` per candidate (a pure function of the texts and scores)."""
     wanted = content_terms(question)
-    pool_terms = set().union(*(_terms(hit.node) | content_terms(paragraph_text(hit.node)) for hit in pool))
+    # Each node's terms and each paragraph's once: candidates are in the pool, and the sentences of
+    # one paragraph share its text (stemming is most of this function's time on the hot path).
+    paragraph_terms: dict[str, set[str]] = {}
+    terms: dict[str, tuple[set[str], set[str]]] = {}
+    for hit in [*pool, *candidates]:
+        if hit.node.node_id not in terms:
+            text = paragraph_text(hit.node)
+            if text not in paragraph_terms:
+                paragraph_terms[text] = content_terms(text)
+            own = _terms(hit.node)
+            terms[hit.node.node_id] = own, paragraph_terms[text] | own
+    pool_terms = set().union(*(terms[hit.node.node_id][1] for hit in pool))
     cover_pool = _coverage(wanted, pool_terms)
     scores = [float(hit.score or 0.0) for hit in candidates]
     pool_scores = [(hit.node.node_id, float(hit.score or 0.0)) for hit in pool]
@@ -133,8 +144,7 @@ def candidate_features(question: str, candidates: Sequence[NodeWithScore], parag
         node = hit.node
         others = [score for node_id, score in pool_scores if node_id != node.node_id]
         gap = scores[i] - max(others) if others else scores[i]  # the margin over the best other candidate
-        own = _terms(node)
-        paragraph = content_terms(paragraph_text(node)) | own
+        own, paragraph = terms[node.node_id]
         cross = float(question_latin and node.metadata.get("lang") != "en" and not node.metadata.get("translation"))
         text = f"{node.get_content()} {node.metadata.get('translation', '')}"
         lacks = any(not holds_answer_type(kind, text) for kind in wanted_types)
