@@ -319,14 +319,14 @@ class Assistant:
         assert self._store is not None and self._embed_model is not None
         stored: list[tuple[Document, bool]] = []
         existing = {info.id: info.source for info in self._store.documents()}
-        for document in assign_ids(documents, self._ledger.entries(), existing):
-            progress = (lambda done, total, doc=document: on_progress(doc.id, done, total)) if on_progress else None
-            changed = self._store.add_document(document, self._embed_model, progress)
+        named = assign_ids(documents, self._ledger.entries(), existing)
+        for document, changed in self._store.add_documents(named, self._embed_model, on_progress):
             self._ledger.record(document)  # only once complete: the ledger never names half a document
             stored.append((document, changed))
             if on_stored:
                 on_stored(document, changed)
-        return stored
+        order = {document.id: n for n, document in enumerate(named)}
+        return sorted(stored, key=lambda item: order[item[0].id])  # completed in batches; reported in order
 
     def _open_store(self) -> None:
         if self._store is None or self._embed_model is None:

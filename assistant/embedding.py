@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 E5_QUERY_PREFIX = "query: "
 E5_PASSAGE_PREFIX = "passage: "
 # Bump whenever the exported folder changes: its name carries it.
-ONNX_FORMAT_VERSION = 2
+ONNX_FORMAT_VERSION = 3  # 3: the token states are a second output (benchmarks/late_chunking.py)
 ONNX_MARKER = "onnx.json"
 # Passages are encoded sorted by length, in batches of at most this many texts and padded tokens,
 # and at least this share of real (not padding) tokens: a document's few long paragraphs padded
@@ -103,9 +103,9 @@ class OnnxE5Embedding(BaseEmbedding):
         from tokenizers import Tokenizer
 
         folder = Path(folder)
-        # llama-index batches are handed over whole (up to the store's 256): sorting by length
+        # llama-index batches are handed over whole (up to the store's 1024): sorting by length
         # within a batch is what saves the padding, and ``encode`` cuts its own batches.
-        kwargs.setdefault("embed_batch_size", 256)
+        kwargs.setdefault("embed_batch_size", 1024)
         super().__init__(model_name=str(folder), query_instruction=query_instruction,
                          text_instruction=text_instruction, threads=threads, **kwargs)
         tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
@@ -142,7 +142,7 @@ class OnnxE5Embedding(BaseEmbedding):
             for row, index in enumerate(batch):
                 ids[row, : lengths[index]] = encodings[index].ids
                 mask[row, : lengths[index]] = 1
-            vectors = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+            vectors = self._session.run(["embedding"], {"input_ids": ids, "attention_mask": mask})[0]
             if out is None:
                 out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
             out[batch] = vectors
@@ -231,28 +231,30 @@ def _export(st_folder: Path, out: Path, source: str) -> None:
     from .provision import _write_json
 
     class _Pooled(torch.nn.Module):
-        """The encoder, mean pooling over real tokens (prompt included) and L2 normalisation."""
+        """The encoder, mean pooling over real tokens (prompt included) and L2 normalisation; also
+        the token states (benchmarks/late_chunking.py pools them over each sentence)."""
 
         def __init__(self, encoder: torch.nn.Module) -> None:
             super().__init__()
             self.encoder = encoder
 
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
             hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
             mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(pooled, p=2.0, dim=1)
+            return torch.nn.functional.normalize(pooled, p=2.0, dim=1), hidden
 
     # Plain attention ops trace to a graph that works for every batch size and length.
     encoder = AutoModel.from_pretrained(str(st_folder), attn_implementation="eager").eval()
     example = (torch.full((2, 8), 5, dtype=torch.long), torch.ones((2, 8), dtype=torch.long))
-    axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"}, "embedding": {0: "batch"}}
+    axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"}, "embedding": {0: "batch"},
+            "token_states": {0: "batch", 1: "tokens"}}
     import warnings
 
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the tracer's notes on Python-level shape checks
         torch.onnx.export(_Pooled(encoder), example, str(out / "traced.onnx"), dynamo=False, opset_version=17,
-                          input_names=["input_ids", "attention_mask"], output_names=["embedding"],
+                          input_names=["input_ids", "attention_mask"], output_names=["embedding", "token_states"],
                           dynamic_axes=axes, do_constant_folding=True)
     # The weights in a file of their own, which onnxruntime maps into memory instead of copying:
     # the session opens in a fraction of the time, and only the pages in use (the vocabulary rows

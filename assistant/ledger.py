@@ -78,6 +78,11 @@ class SourcesLedger:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(self.path, timeout=30)
+            # Write-ahead log, synced at checkpoints: a commit no longer waits for the disk (27 ms per
+            # stored document, 4% of an ingest of short documents), and a killed process still loses
+            # no committed row; only a power cut may lose the last ones (a rebuild re-reads the store's own).
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
         except (OSError, sqlite3.Error) as error:
             raise LedgerError(f"cannot open the sources ledger {self.path}: {error}") from None
         try:

@@ -72,6 +72,9 @@ class Settings:
     # (assistant/answerability.v1.json, benchmarks/answerability.py).
     answerability_threshold: float | None = None
     max_question_chars: int = 2000
+    # Records (paragraphs, sentences, markers) encoded and written to the store together, across
+    # documents or within a long one: fewer means more Chroma adds, more means more memory.
+    ingest_batch_records: int = 1024
     # Documents uploaded from the chat UI: at most this many files at once, each at most this big.
     upload_max_files: int = 10
     upload_max_bytes: int = 5_000_000

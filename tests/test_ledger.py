@@ -110,7 +110,9 @@ def test_a_rebuild_killed_midway_and_run_again_ends_with_every_document(fresh_se
     assert first.returncode == 0, first.stderr
     assert first.stdout.count("ingested: note-") == FILES
 
-    rebuild = subprocess.Popen([sys.executable, "-u", "-m", "assistant", "ingest", "--rebuild"], env=_env(fresh_settings),
+    # One note per write (3 records: paragraph, sentence, marker), so that the kill lands between two.
+    one_per_write = _env(fresh_settings) | {"ASSISTANT_INGEST_BATCH_RECORDS": "3"}
+    rebuild = subprocess.Popen([sys.executable, "-u", "-m", "assistant", "ingest", "--rebuild"], env=one_per_write,
                                cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     deadline = time.monotonic() + 600
     seen = 0

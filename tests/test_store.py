@@ -52,6 +52,27 @@ def test_ingest_is_idempotent_and_replaces_changed_documents(store_settings, tmp
     assert all("الكويت" not in c.quote or c.document_id != "note" for c in answer.citations)
 
 
+def test_documents_are_written_together_and_a_long_one_in_parts(fresh_settings, tmp_path):
+    settings = dataclasses.replace(fresh_settings, ingest_batch_records=8)
+    assistant = build_assistant(settings).warm_up()
+    for name in ("a", "b", "c"):  # one paragraph each: 3 records (paragraph, sentence, marker)
+        (tmp_path / f"{name}.txt").write_text(f"Pump {name} lifts water from the well.\n", encoding="utf-8")
+    (tmp_path / "long.txt").write_text("".join(f"Station {n} of the oasis stores {n * 7 + 3} barrels of grain.\n"
+                                               for n in range(6)), encoding="utf-8")  # 6 paragraphs: 13 records
+    writes: list[tuple[str, int, int]] = []
+    results = assistant.ingest(*(tmp_path / f"{n}.txt" for n in ("a", "b", "c", "long")),
+                               on_progress=lambda document, done, total: writes.append((document, done, total)))
+
+    assert [(r.document_id, r.changed) for r in results] == [("a", True), ("b", True), ("c", True), ("long", True)]
+    # The three notes went in one write (they reach their total before any record of the long one).
+    assert writes[:3] == [("a", 3, 3), ("b", 3, 3), ("c", 3, 3)]
+    long = [(done, total) for document, done, total in writes if document == "long"]
+    assert len(long) >= 2 and long == sorted(long) and long[-1] == (13, 13), writes
+    answer = assistant.ask("How many barrels of grain does station 5 of the oasis store?")
+    assert "38" in answer.citations[0].quote and answer.citations[0].document_id == "long"
+    assert assistant.incomplete() == []
+
+
 def test_store_persists_across_instances(store_settings):
     first = build_assistant(store_settings).warm_up()
     count = first._store.count()  # noqa: SLF001
@@ -102,7 +123,7 @@ def test_rebuild_recovers_an_index_built_with_another_model_or_segmenter(store_s
     params = (IndexParams(embedding_model="an-older-model") if older == "model"
               else IndexParams(embedding_model_id(store_settings), SEGMENTATION_VERSION - 1))
     old = SentenceStore(store_settings, params)
-    old.add_document(load_file(note), assistant._embed_model)  # noqa: SLF001 - any real embedder will do
+    list(old.add_documents([load_file(note)], assistant._embed_model))  # noqa: SLF001 - any real embedder will do
 
     stale = build_assistant(store_settings)
     with pytest.raises(StoreError, match="assistant ingest --rebuild"):
