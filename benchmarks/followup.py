@@ -4,15 +4,15 @@
 
 1. How often the leaning cues fire on questions that stand alone (false leans): the gold set's
    questions, ARCD's and XQuAD-R's (read from /work/shared/benchmarks by path, or --benchmarks).
-2. A grid of (history weight, next-sentence bonus) and lean policy on the fit half of
-   corpus/followup_qa.jsonl; the best fit is then reported on the held-out half, beside the
-   policies "never" (every question on its own) and "always" (every follow-up fused).
+2. A grid of history weights (how much the previous turn's passage scores count against the
+   question's own, assistant/conversation.py) on the fit half of corpus/followup_qa.jsonl; the best
+   fit is then reported on the held-out half, beside the policies "never" (every question on its
+   own) and "always" (every follow-up fused).
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import sys
 from pathlib import Path
@@ -63,14 +63,14 @@ def main() -> None:
     dialogues = load_dialogues(ROOT / "corpus" / "followup_qa.jsonl")
     fit = [d for d in dialogues if d.split == "fit"]
     results = []
-    for weight, bonus in itertools.product((0.3, 0.5, 0.7, 1.0), (0.0, 0.02, 0.03, 0.05)):
-        scores = summary(run_dialogues(assistant, fit, fusion=Fusion(weight, bonus, Lean.CUE)), "fit")
-        results.append((scores["followup"] - scores["dragged"], weight, bonus, scores))
-        print(f"fit  weight {weight:.2f} bonus {bonus:.2f}: {scores}")
-    _, weight, bonus, _ = max(results, key=lambda r: (r[0], -r[1], -r[2]))  # ties: the lighter fusion
-    print(f"\nchosen on the fit half: weight {weight}, bonus {bonus}")
+    for weight in (0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0):
+        scores = summary(run_dialogues(assistant, fit, fusion=Fusion(weight, Lean.CUE)), "fit")
+        results.append((scores["followup"] - scores["dragged"], weight, scores))
+        print(f"fit  weight {weight:.2f}: {scores}")
+    _, weight, _ = max(results, key=lambda r: (r[0], -r[1]))  # ties: the lighter fusion
+    print(f"\nchosen on the fit half: weight {weight}")
     for lean in Lean:
-        records = run_dialogues(assistant, dialogues, fusion=Fusion(weight, bonus, lean))
+        records = run_dialogues(assistant, dialogues, fusion=Fusion(weight, lean))
         print(f"lean {lean.value:6s}  fit {summary(records, 'fit')}  held-out {summary(records, 'held-out')}")
 
 
