@@ -64,11 +64,19 @@ class _Index:
     version: frozenset[tuple[str, str]]  # the store's contents this was built from
     checked_at: float = 0.0
     _by_ref: dict[tuple[str, str], TextNode] = field(default_factory=dict)
+    _next: dict[tuple[str, str], tuple[str, str]] | None = None
 
     def sentence(self, document_id: str, sentence_id: str) -> TextNode | None:
         if not self._by_ref:
             self._by_ref.update({(n.metadata["document_id"], n.metadata["sentence_id"]): n for n in self.sentences})
         return self._by_ref.get((document_id, sentence_id))
+
+    def next_sentences(self) -> dict[tuple[str, str], tuple[str, str]]:
+        if self._next is None:
+            ordered = sorted(self.sentences, key=lambda n: (n.metadata["document_id"], int(n.metadata["start"])))
+            refs = [(n.metadata["document_id"], n.metadata["sentence_id"]) for n in ordered]
+            self._next = {ref: following for ref, following in zip(refs, refs[1:]) if ref[0] == following[0]}
+        return self._next
 
 
 class Assistant:
