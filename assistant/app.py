@@ -12,7 +12,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -225,11 +225,15 @@ class Assistant:
         """The full ranking ``ask`` answers from: (document_id, sentence_id, score), best first."""
         return [(hit.document_id, hit.sentence_id, hit.score) for hit in self.rank(question, mode).hits]
 
-    def rank(self, question: str, mode: RetrievalMode | None = None) -> Ranking:
-        """The ranking ``ask`` answers from, with every score the later stages read."""
+    def rank(self, question: str, mode: RetrievalMode | None = None,
+             near: Iterable[tuple[str, str]] = ()) -> Ranking:
+        """The ranking ``ask`` answers from, with every score the later stages read; the sentences of
+        the ``near`` passages ((document_id, paragraph_id)) are ranked too, whether or not the
+        question's words find them (a conversation's follow-up: what the previous answer cited)."""
         question = self._clean(question)
         index = self._current_index()
         retriever = index.retrievers[mode or self.settings.retrieval_mode]
+        retriever = retriever.near(near) if near else retriever
         with store_errors(self.settings):
             hits = retriever.retrieve(fold_marks(question)) if index.sentences else []
         return Ranking(question, tuple(_hit(h) for h in hits), retriever.weights.passage_share)

@@ -83,15 +83,6 @@ def test_fusion_enters_at_the_passage_step():
     assert passages == pytest.approx({("doc", "p9"): 0.45, ("doc", "p2"): 0.825, ("doc", "p5"): 0.45})
 
 
-def test_answering_from_a_ranking_is_answering_the_question(assistant):
-    question = "What does the Counter ISIS Finance Group focus on?"
-    ranking = assistant.rank(question)
-    assert [(h.document_id, h.sentence_id, h.score) for h in ranking.hits] == assistant.retrieve(question)
-    from_ranking, asked = assistant.ask(question, ranking=ranking), assistant.ask(question)
-    assert (from_ranking.text, from_ranking.citations, from_ranking.probability) == \
-        (asked.text, asked.citations, asked.probability)
-
-
 def test_an_off_topic_question_is_not_dragged_back(assistant):
     conversation = Conversation(assistant)
     conversation.ask("What does the Counter ISIS Finance Group focus on?")
