@@ -180,7 +180,8 @@ class Assistant:
     def _steps(self, question: str, top_k: int | None, mode: RetrievalMode | None,
                backend: AnswerBackend | str | None, streaming: bool,
                ranking: Ranking | None = None, context: str = "") -> Iterator[str | Answer]:
-        started = time.perf_counter()
+        # A ranking made beforehand (``rank``) counts with its retrieval time.
+        started = time.perf_counter() - (ranking.retrieve_ms / 1000 if ranking is not None else 0.0)
         question = self._clean(question)
         index = self._current_index()
         language = answer_language(question)
@@ -235,8 +236,10 @@ class Assistant:
         retriever = index.retrievers[mode or self.settings.retrieval_mode]
         retriever = retriever.near(near) if near else retriever
         with store_errors(self.settings):
+            started = time.perf_counter()
             hits = retriever.retrieve(fold_marks(question)) if index.sentences else []
-        return Ranking(question, tuple(_hit(h) for h in hits), retriever.weights.passage_share)
+        return Ranking(question, tuple(_hit(h) for h in hits), retriever.weights.passage_share,
+                       retrieve_ms=_ms(started, time.perf_counter()))
 
     def _answerer(self, index: _Index, top_k: int, backend: AnswerBackend | str | None = None) -> Answerer:
         backend = AnswerBackend(backend or self.settings.answer_backend)

@@ -113,3 +113,4 @@ class Ranking:
     question: str
     hits: tuple[Hit, ...]
     passage_share: float  # how much of a sentence's score its passage gives (retrieval.FusionWeights)
+    retrieve_ms: float = field(default=0.0, compare=False)  # what making it took (counted in Answer.timings_ms)

@@ -110,6 +110,7 @@ def test_answering_from_a_ranking_is_answering_the_question(assistant):
     from_ranking, asked = assistant.ask(question, ranking=ranking), assistant.ask(question)
     assert (from_ranking.text, from_ranking.citations, from_ranking.probability) == \
         (asked.text, asked.citations, asked.probability)
+    assert from_ranking.timings_ms["retrieve"] >= ranking.retrieve_ms > 0  # its retrieval is counted
 
 
 def test_a_ranking_near_passages_ranks_their_sentences_too(assistant):
