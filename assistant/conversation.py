@@ -113,7 +113,7 @@ class Turn:
     answer: Answer
     # The ranking this turn answered from (fused when it leaned), and its passages' scores (fused
     # too): what a follow-up borrows.
-    ranking: Ranking | None = field(default=None, compare=False)
+    ranking: Ranking = field(compare=False)
     passages: Mapping[PassageKey, float] = field(default_factory=dict, compare=False)
     cue: str = ""  # why it leaned, when it did
 
@@ -124,7 +124,7 @@ class Turn:
     @property
     def scores(self) -> dict[SentenceKey, float]:
         """{(document_id, sentence_id): score} of the ranking this turn answered from."""
-        return {hit.ref: hit.score for hit in self.ranking.hits} if self.ranking else {}
+        return {hit.ref: hit.score for hit in self.ranking.hits}
 
 
 class Lean(str, enum.Enum):
