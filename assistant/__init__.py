@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     "Answer": "types",
     "Citation": "types",
+    "Hit": "types",
+    "Ranking": "types",
     "Assistant": "app",
     "IngestResult": "app",
     "QuestionError": "app",
@@ -39,7 +41,7 @@ if TYPE_CHECKING:
     from .corpus import CorpusError, Document, load_file
     from .settings import AnswerBackend, EmbeddingBackend, RetrievalMode, Settings, load_settings
     from .store import DocumentInfo, StoreError
-    from .types import Answer, Citation
+    from .types import Answer, Citation, Hit, Ranking
 
 
 def __getattr__(name: str) -> Any:

@@ -12,7 +12,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,10 +23,10 @@ from .embedding import embedding_model_id, load_embed_model
 from .evidence import Answerability, Evidence
 from .ledger import SourcesLedger, assign_ids, origins
 from .normalize import answer_language, fold_marks, normalize
-from .retrieval import FusionWeights, TwoStageRetriever, build_bm25, passage_nodes
+from .retrieval import FusionWeights, RankedSentence, TwoStageRetriever, build_bm25, passage_nodes
 from .settings import AnswerBackend, RetrievalMode, Settings
 from .store import DocumentInfo, IncompleteVersion, IndexParams, SentenceStore, StoreError, store_errors, writing
-from .types import KIND_PARAGRAPH, KIND_RENDERING, KIND_SENTENCE, Answer, Citation
+from .types import KIND_PARAGRAPH, KIND_RENDERING, KIND_SENTENCE, Answer, Citation, Hit, Ranking
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -154,21 +154,20 @@ class Assistant:
 
     def ask(self, question: str, top_k: int | None = None, mode: RetrievalMode | None = None,
             backend: AnswerBackend | str | None = None, *,
-            ranking: Mapping[tuple[str, str], float] | None = None, context: str = "") -> Answer:
+            ranking: Ranking | None = None, context: str = "") -> Answer:
         """Answer ``question`` in its own language, citing the sentences it rests on.
 
         ``backend`` overrides ``settings.answer_backend`` for this call (an LLM backend still takes
-        its URL and model from the settings). ``ranking`` ({(document_id, sentence_id): score})
-        replaces retrieval: a conversation answers a follow-up from scores fused with its history;
-        ``context`` (the earlier question it leans on) is read with it to judge the evidence.
+        its URL and model from the settings). ``ranking`` (``rank(question)``, possibly re-scored)
+        replaces retrieval: a conversation answers a follow-up from its ranking fused with the
+        history; ``context`` (the earlier question it leans on) is read with it to judge the evidence.
         """
         *_, answer = self._steps(question, top_k, mode, backend, streaming=False, ranking=ranking, context=context)
         return answer
 
     def ask_stream(self, question: str, top_k: int | None = None, mode: RetrievalMode | None = None,
                    backend: AnswerBackend | str | None = None, *,
-                   ranking: Mapping[tuple[str, str], float] | None = None,
-                   context: str = "") -> Iterator[str | Answer]:
+                   ranking: Ranking | None = None, context: str = "") -> Iterator[str | Answer]:
         """``ask`` as it is written: the LLM's raw text in chunks, then the verified ``Answer``.
 
         The chunks are unverified (they may hold markers that verification removes): show them as
@@ -180,18 +179,19 @@ class Assistant:
 
     def _steps(self, question: str, top_k: int | None, mode: RetrievalMode | None,
                backend: AnswerBackend | str | None, streaming: bool,
-               ranking: Mapping[tuple[str, str], float] | None = None,
-               context: str = "") -> Iterator[str | Answer]:
-        started = time.perf_counter()
+               ranking: Ranking | None = None, context: str = "") -> Iterator[str | Answer]:
+        # A ranking made beforehand (``rank``) counts with its retrieval time.
+        started = time.perf_counter() - (ranking.retrieve_ms / 1000 if ranking is not None else 0.0)
         question = self._clean(question)
         index = self._current_index()
         language = answer_language(question)
         mode = RetrievalMode(mode or self.settings.retrieval_mode)
         query = fold_marks(question)  # vowelled or Persian-spelled, it is matched as the corpus is written
-        with store_errors(self.settings):
-            hits = index.retrievers[mode].retrieve(query) if index.sentences else []
-        if ranking is not None:  # a conversation's fused scores, over the question's own signals
-            hits = _ranked_hits(index, ranking, hits)
+        if ranking is not None:  # e.g. a conversation's: retrieved once, then fused with the history
+            hits = _nodes(index, ranking)
+        else:
+            with store_errors(self.settings):
+                hits = index.retrievers[mode].retrieve(query) if index.sentences else []
         # A follow-up is judged with what it leans on: "and in Syria?" covers little on its own.
         evidence = index.answerability.assess(f"{fold_marks(context)} {query}".strip(), hits, mode)
         retrieved = time.perf_counter()
@@ -224,16 +224,22 @@ class Assistant:
 
     def retrieve(self, question: str, mode: RetrievalMode | None = None) -> list[tuple[str, str, float]]:
         """The full ranking ``ask`` answers from: (document_id, sentence_id, score), best first."""
+        return [(hit.document_id, hit.sentence_id, hit.score) for hit in self.rank(question, mode).hits]
+
+    def rank(self, question: str, mode: RetrievalMode | None = None,
+             near: Iterable[tuple[str, str]] = ()) -> Ranking:
+        """The ranking ``ask`` answers from, with every score the later stages read; the sentences of
+        the ``near`` passages ((document_id, paragraph_id)) are ranked too, whether or not the
+        question's words find them (a conversation's follow-up: what the previous answer cited)."""
         question = self._clean(question)
         index = self._current_index()
         retriever = index.retrievers[mode or self.settings.retrieval_mode]
+        retriever = retriever.near(near) if near else retriever
         with store_errors(self.settings):
+            started = time.perf_counter()
             hits = retriever.retrieve(fold_marks(question)) if index.sentences else []
-        return [(h.node.metadata["document_id"], h.node.metadata["sentence_id"], float(h.score or 0.0)) for h in hits]
-
-    def next_sentences(self) -> dict[tuple[str, str], tuple[str, str]]:
-        """(document_id, sentence_id) -> the sentence that follows it in its document."""
-        return self._current_index().next_sentences()
+        return Ranking(question, tuple(_hit(h) for h in hits), retriever.weights.passage_share,
+                       retrieve_ms=_ms(started, time.perf_counter()))
 
     def _answerer(self, index: _Index, top_k: int, backend: AnswerBackend | str | None = None) -> Answerer:
         backend = AnswerBackend(backend or self.settings.answer_backend)
@@ -432,16 +438,20 @@ def _with_probabilities(citations: tuple[Citation, ...], hits: list[NodeWithScor
                  for c in citations)
 
 
-def _ranked_hits(index: _Index, ranking: Mapping[tuple[str, str], float],
-                 own: list[NodeWithScore]) -> list[NodeWithScore]:
-    """``ranking``'s scores, best first; a sentence the question's own retrieval found keeps the
-    signals that retrieval measured (the evidence stage reads them)."""
-    from llama_index.core.schema import NodeWithScore
+def _hit(hit: NodeWithScore) -> Hit:
+    meta = hit.node.metadata
+    signals = {name: float(getattr(hit, name, 0.0)) for name in
+               ("own", "passage", "dense", "lexical", "passage_dense", "passage_lexical")}
+    return Hit(meta["document_id"], meta["sentence_id"], meta["paragraph_id"], float(hit.score or 0.0), **signals)
 
-    measured = {(h.node.metadata["document_id"], h.node.metadata["sentence_id"]): h for h in own}
-    hits = [measured[ref].model_copy(update={"score": score}) if ref in measured else NodeWithScore(node=node, score=score)
-            for ref, score in ranking.items() if (node := index.sentence(*ref)) is not None]
-    return sorted(hits, key=lambda hit: hit.score or 0.0, reverse=True)
+
+def _nodes(index: _Index, ranking: Ranking) -> list[NodeWithScore]:
+    """``ranking`` as the nodes the evidence and answer stages read, best first (a sentence no longer
+    stored, e.g. removed since it was ranked, is left out)."""
+    nodes = [RankedSentence(node=node, score=hit.score, own=hit.own, passage=hit.passage, dense=hit.dense,
+                            lexical=hit.lexical, passage_dense=hit.passage_dense, passage_lexical=hit.passage_lexical)
+             for hit in ranking.hits if (node := index.sentence(*hit.ref)) is not None]
+    return sorted(nodes, key=lambda node: node.score or 0.0, reverse=True)
 
 
 def _ms(start: float, end: float) -> float:

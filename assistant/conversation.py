@@ -1,21 +1,39 @@
 """The conversation stage: turns, and whether a question leans on the earlier ones.
 
 A follow-up ("and the second one?", "وماذا عن مجموعة الاتصالات؟", "what will it do in Syria?")
-does not name what it asks about; its own words match whatever they match. So when a question
-leans on the conversation, its retrieval scores are fused with the previous turn's (what that
-turn retrieved, itself fused when it was a follow-up) and the sentences right after the ones the
-previous answer cited get a small bonus (a follow-up often asks what comes next). A question that
-stands alone is asked as it is: the history never drags a new topic back.
+does not name what it asks about; its own words match whatever they match. Retrieval ranks
+passages first, then sentences inside them (assistant/retrieval.py); a short follow-up is weakest
+at the first step (it names no topic) and still useful at the second (its words tell the sentences
+of a passage apart). So when a question leans on the conversation, the history enters at the
+passage step: each passage's score is the mean of the question's own passage score and the
+previous turn's (weighted by ``HISTORY_WEIGHT``; the previous turn's is itself fused when it
+leaned), and each sentence's score is remade from its own match and that passage score with the
+retriever's passage share. A question that stands alone is asked as it is: the history never
+drags a new topic back.
+
+A follow-up's own words may not even find what it leans on when the store holds other documents
+("and the second one?"), so its retrieval also ranks every sentence of the passages the previous
+answer cited (``history_passages``, ``Assistant.rank(near=...)``).
+
+Measured on the held-out half of corpus/followup_qa.jsonl (benchmarks/followup.py; the weight
+chosen on the fit half): fusing at the passage step, follow-up hit@1 .882 (fit .864); fusing
+whole sentence scores (the mechanism before), .824 (fit .818): the previous answer's own sentence
+won over the one the follow-up asked for, because the history scores a sentence that answered the
+previous question far above its neighbours and a follow-up's own scores are flat. With XQuAD-R's
+240 paragraphs in the store as well, follow-up hit@1 fit .864, held-out .824; without ranking the
+cited passages, fit .591. A bonus for the sentence after the previous answer, or a malus for
+repeating it, was no better on the fit half at any size: in the gold set as many follow-ups ask
+about the same sentence as about the next.
 
 Whether a question leans is decided by cues (a leading "and"/"و", "what about"/"وماذا عن",
-pronouns and demonstratives, or too few content words to stand alone). Measured on the held-out
-half of corpus/followup_qa.jsonl (benchmarks/followup.py): with the cues, follow-up hit@1 .882 and
-no topic change dragged back; fusing every question after the first gives the same follow-up
-hit@1 but drags 31% of the topic changes; never fusing, follow-up hit@1 .824 (fit half .545).
+pronouns and demonstratives, or too few content words to stand alone). With the cues, no topic
+change is dragged back; fusing every question after the first drags 2 of the 13 held-out
+topic changes over the article alone, 6 of 13 with the 240 other documents in the store.
 The cues fire on 3% of ARCD's and 17% of XQuAD-R's English standalone questions (pronouns); such
 a false lean is only soft fusion, which kept every gold topic change on its own topic.
 
-The conversation calls the assistant (``retrieve`` and ``ask``), never the store.
+The conversation calls the assistant (``rank`` once per question, then ``ask`` with that ranking),
+never the store.
 """
 
 from __future__ import annotations
@@ -31,19 +49,20 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .normalize import content_terms, fold_marks
+from .types import Ranking
 
 if TYPE_CHECKING:
     from .app import Assistant
     from .types import Answer
 
 SentenceKey = tuple[str, str]  # (document_id, sentence_id)
+PassageKey = tuple[str, str]  # (document_id, paragraph_id)
 
-# Fitted on the even-numbered dialogues of corpus/followup_qa.jsonl (benchmarks/followup.py):
-# fused = (own + HISTORY_WEIGHT * previous) / (1 + HISTORY_WEIGHT) + NEXT_SENTENCE_BONUS.
-# Refit after the two-step retrieval (sentences of one passage now score close together): the bonus
-# went from 0.03 to 0, which it beat on the fit half (held-out follow-up hit@1 .824, no topic dragged).
-HISTORY_WEIGHT = 0.5
-NEXT_SENTENCE_BONUS = 0.0
+# Chosen on the even-numbered dialogues of corpus/followup_qa.jsonl (benchmarks/followup.py): a
+# passage's score in a follow-up = (own + HISTORY_WEIGHT * previous turn's) / (1 + HISTORY_WEIGHT).
+# Fit-half follow-up hit@1 is 19/22 from 0.7 to 2.0 over the article alone and from 1.0 to 2.0 with
+# 240 other documents in the store; ties go to the lightest weight.
+HISTORY_WEIGHT = 1.0
 # A question with this many content words or fewer cannot stand alone ("which talks?").
 SHORT_QUESTION_TERMS = 1
 
@@ -77,16 +96,35 @@ def leaning_cue(question: str) -> str:
     return ""
 
 
+def passage_scores(ranking: Ranking) -> dict[PassageKey, float]:
+    """Each ranked passage's score (what a follow-up borrows from this turn)."""
+    return {hit.passage_ref: hit.passage for hit in ranking.hits}
+
+
+def history_passages(turn: Turn) -> set[PassageKey]:
+    """The passages a follow-up to ``turn`` is always ranked in: those its answer cited (or, when it
+    abstained, offered as related), even if the follow-up's own words do not find them."""
+    shown = turn.answer.citations or turn.answer.related
+    return {(c.document_id, c.paragraph_id) for c in shown}
+
+
 @dataclass(frozen=True)
 class Turn:
     answer: Answer
-    # Retrieval scores this turn answered from (fused when it leaned): what a follow-up borrows.
-    scores: Mapping[SentenceKey, float] = field(default_factory=dict, compare=False)
+    # The ranking this turn answered from (fused when it leaned), and its passages' scores (fused
+    # too): what a follow-up borrows.
+    ranking: Ranking = field(compare=False)
+    passages: Mapping[PassageKey, float] = field(default_factory=dict, compare=False)
     cue: str = ""  # why it leaned, when it did
 
     @property
     def question(self) -> str:
         return self.answer.question
+
+    @property
+    def scores(self) -> dict[SentenceKey, float]:
+        """{(document_id, sentence_id): score} of the ranking this turn answered from."""
+        return {hit.ref: hit.score for hit in self.ranking.hits}
 
 
 class Lean(str, enum.Enum):
@@ -100,21 +138,25 @@ class Lean(str, enum.Enum):
 @dataclass(frozen=True)
 class Fusion:
     history_weight: float = HISTORY_WEIGHT
-    next_sentence_bonus: float = NEXT_SENTENCE_BONUS
     lean: Lean = Lean.CUE
 
 
-def fuse(own: Mapping[SentenceKey, float], previous: Mapping[SentenceKey, float], cited: tuple[SentenceKey, ...],
-         next_of: Mapping[SentenceKey, SentenceKey], fusion: Fusion) -> dict[SentenceKey, float]:
-    """The question's scores fused with the previous turn's, plus the bonus after cited sentences.
+def fuse(own: Ranking, previous: Mapping[PassageKey, float],
+         fusion: Fusion) -> tuple[Ranking, dict[PassageKey, float]]:
+    """``own`` with the history entering at the passage step, and the fused passage scores.
 
-    A weighted mean keeps the scale of retrieval scores, so the abstention threshold still applies.
+    Each passage: (own + weight * previous) / (1 + weight); each sentence: its own match and that,
+    mixed with the retriever's passage share. Means keep the scale of retrieval scores, so the
+    abstention floor still applies; a passage only the history knows carries on, weighed down.
     """
-    after = {next_of[key] for key in cited if key in next_of}
-    weight = fusion.history_weight
-    return {key: (own.get(key, 0.0) + weight * previous.get(key, 0.0)) / (1 + weight)
-            + fusion.next_sentence_bonus * (key in after)
-            for key in own.keys() | previous.keys()}
+    weight, share = fusion.history_weight, own.passage_share
+    mine = passage_scores(own)
+    passages = {key: (mine.get(key, 0.0) + weight * previous.get(key, 0.0)) / (1 + weight)
+                for key in mine.keys() | previous.keys()}
+    hits = [dataclasses.replace(hit, score=(1 - share) * hit.own + share * passages[hit.passage_ref])
+            for hit in own.hits]
+    hits.sort(key=lambda hit: hit.score, reverse=True)  # stable: ties keep the retriever's order
+    return dataclasses.replace(own, hits=tuple(hits)), passages
 
 
 class Conversation:
@@ -140,18 +182,18 @@ class Conversation:
     def ask(self, question: str, **options: Any) -> Answer:
         """Answer ``question`` in the light of the earlier turns; the answer says which it leaned on."""
         options = {**self.ask_options, **options}
-        own = _scores(self.assistant.retrieve(question, mode=options.get("mode")))
         cue = self._cue(question)
-        if cue:
-            previous = self._turns[-1]
-            cited = tuple((c.document_id, c.sentence_id) for c in previous.answer.citations)
-            scores = fuse(own, previous.scores, cited, self.assistant.next_sentences(), self.fusion)
-            answer = self.assistant.ask(question, ranking=scores, context=previous.answer.question, **options)
+        previous = self._turns[-1] if cue else None
+        near = history_passages(previous) if previous else ()
+        ranking = self.assistant.rank(question, mode=options.get("mode"), near=near)
+        passages = passage_scores(ranking)
+        if previous:
+            ranking, passages = fuse(ranking, previous.passages, self.fusion)
+            answer = self.assistant.ask(question, ranking=ranking, context=previous.question, **options)
             answer = dataclasses.replace(answer, leaned_on=len(self._turns))
         else:
-            scores = own
-            answer = self.assistant.ask(question, **options)
-        self._turns.append(Turn(answer, scores, cue))
+            answer = self.assistant.ask(question, ranking=ranking, **options)
+        self._turns.append(Turn(answer, ranking, passages, cue))
         return answer
 
     def _cue(self, question: str) -> str:
@@ -172,10 +214,6 @@ class Conversation:
 
     def _titles(self) -> dict[str, str]:
         return {info.id: info.title for info in self.assistant.documents()}
-
-
-def _scores(ranking: list[tuple[str, str, float]]) -> dict[SentenceKey, float]:
-    return {(document, sentence): score for document, sentence, score in ranking}
 
 
 def export_dict(answers: tuple[Answer, ...] | list[Answer], titles: Mapping[str, str]) -> dict[str, Any]:

@@ -186,6 +186,8 @@ _NO_SCORES: dict[Key, float] = {}
 class TwoStageRetriever(BaseRetriever):
     """Ranks the original-language sentence nodes of the store for a question (see the module doc)."""
 
+    _near: frozenset[tuple[str, str]] = frozenset()  # (document id, paragraph id): always ranked (``near``)
+
     def __init__(
         self,
         vector_store: ChromaVectorStore,
@@ -229,6 +231,13 @@ class TwoStageRetriever(BaseRetriever):
         self._passage_lexical = _Lexical(passage_bm25, passage_ids) if passage_bm25 is not None else None
         self._vectors: dict[str, np.ndarray] = {}  # record id -> unit vector; shared by the twins
 
+    def near(self, passages: Iterable[tuple[str, str]]) -> TwoStageRetriever:
+        """The same retriever also ranking every sentence of ``passages`` ((document id, paragraph id)),
+        whatever its step 1 finds: a follow-up's own words may not find what it leans on."""
+        twin = self.with_weights(self._weights)
+        twin._near = frozenset(passages)
+        return twin
+
     def with_weights(self, weights: FusionWeights) -> TwoStageRetriever:
         """The same retriever fusing with other weights; the id maps and BM25 indexes are shared."""
         twin = object.__new__(type(self))
@@ -261,7 +270,8 @@ class TwoStageRetriever(BaseRetriever):
         sentence_pool = set(dense) | set(_top(lexical, self._candidates))
         pool = set(passage_dense) | set(_top(passage_lexical, self._candidates))
         pool |= {self._passage_of[key] for key in sentence_pool if key in self._passage_of}
-        pool &= self._members.keys()
+        near = {p for p in self._members if (p[0], p[2]) in self._near} if self._near else set()
+        pool = (pool | near) & self._members.keys()
         if w.passage_dense:
             self._fill_dense(query_bundle, [], [p for p in pool if p not in passage_dense], dense, passage_dense)
         passage = {p: w.passage_dense * passage_dense.get(p, 0.0) + w.passage_lexical * passage_lexical.get(p, 0.0)
@@ -269,6 +279,7 @@ class TwoStageRetriever(BaseRetriever):
 
         # Step 2: sentences of the best passages and the sentences that match on their own.
         best = sorted(passage, key=lambda p: (-passage[p], self._position[self._members[p][0]]))[: w.passages]
+        best += sorted(near - set(best), key=lambda p: self._position[self._members[p][0]])
         chosen = (sentence_pool | {key for p in best for key in self._members[p]}) & self._by_key.keys()
         if w.dense:
             self._fill_dense(query_bundle, [k for k in chosen if k not in dense], [], dense, passage_dense)

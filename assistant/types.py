@@ -78,3 +78,39 @@ class Answer:
             "related": [c.to_dict() for c in self.related],
             "leaned_on": self.leaned_on,
         }
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked sentence with the scores the stages after retrieval read (retrieval.RankedSentence
+    as our own type): ``score = (1 - passage_share) * own + passage_share * passage``."""
+
+    document_id: str
+    sentence_id: str
+    paragraph_id: str
+    score: float
+    own: float = 0.0  # the sentence's own match
+    passage: float = 0.0  # its passage's score
+    dense: float = 0.0
+    lexical: float = 0.0
+    passage_dense: float = 0.0
+    passage_lexical: float = 0.0
+
+    @property
+    def ref(self) -> tuple[str, str]:
+        return self.document_id, self.sentence_id
+
+    @property
+    def passage_ref(self) -> tuple[str, str]:
+        return self.document_id, self.paragraph_id
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """What a question retrieved, best first: ``Assistant.rank`` makes one, ``Assistant.ask`` answers
+    from one (a conversation re-scores a follow-up's ranking with its history in between)."""
+
+    question: str
+    hits: tuple[Hit, ...]
+    passage_share: float  # how much of a sentence's score its passage gives (retrieval.FusionWeights)
+    retrieve_ms: float = field(default=0.0, compare=False)  # what making it took (counted in Answer.timings_ms)

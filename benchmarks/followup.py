@@ -1,18 +1,21 @@
 """Fit and check the conversation's fusion (assistant/conversation.py) on the follow-up gold set.
 
-    python benchmarks/followup.py [--data-dir DIR]
+    python benchmarks/followup.py [--data-dir DIR] [--distractors-dir DIR2]
 
 1. How often the leaning cues fire on questions that stand alone (false leans): the gold set's
    questions, ARCD's and XQuAD-R's (read from /work/shared/benchmarks by path, or --benchmarks).
-2. A grid of (history weight, next-sentence bonus) and lean policy on the fit half of
-   corpus/followup_qa.jsonl; the best fit is then reported on the held-out half, beside the
-   policies "never" (every question on its own) and "always" (every follow-up fused).
+2. A grid of history weights (how much the previous turn's passage scores count against the
+   question's own, assistant/conversation.py) on the fit half of corpus/followup_qa.jsonl; the best
+   fit is then reported on the held-out half, beside the policies "never" (every question on its
+   own) and "always" (every follow-up fused). With --distractors-dir, the same dialogues are also
+   run over a second store holding the article and XQuAD-R's 240 Arabic paragraphs as other
+   documents (ingested there on first use): a follow-up's own words then find other documents'
+   passages, as in a real store; the weight is chosen on the fit half of both stores together.
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import sys
 from pathlib import Path
@@ -20,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant import build_assistant, load_settings  # noqa: E402
+from assistant import Assistant, build_assistant, load_settings  # noqa: E402
 from assistant.conversation import Fusion, Lean, leaning_cue  # noqa: E402
 from assistant.evaluation import load_dialogues, run_dialogues  # noqa: E402
 
@@ -53,25 +56,45 @@ def summary(records, split: str) -> dict[str, float]:
     return out
 
 
+def distractor_store(data_dir: Path, benchmarks: Path) -> Assistant:
+    """The article and XQuAD-R's Arabic paragraphs (240 documents) in one store."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from xquad_r import load_xquad
+
+    assistant = build_assistant(load_settings(data_dir=data_dir)).warm_up()
+    if not any(info.id.startswith("xq-") for info in assistant.documents()):
+        documents, _, _ = load_xquad(benchmarks / "xquad-r")
+        assistant.ingest_documents(documents)
+    return assistant
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data-dir", type=Path)
+    parser.add_argument("--distractors-dir", type=Path, help="a second data dir: the article among other documents")
     parser.add_argument("--benchmarks", type=Path, default=Path("/work/shared/benchmarks"))
     args = parser.parse_args()
     false_leans(args.benchmarks)
-    assistant = build_assistant(load_settings(data_dir=args.data_dir)).warm_up()
+    stores = {"article": build_assistant(load_settings(data_dir=args.data_dir)).warm_up()}
+    if args.distractors_dir:
+        stores["article + 240 documents"] = distractor_store(args.distractors_dir, args.benchmarks)
     dialogues = load_dialogues(ROOT / "corpus" / "followup_qa.jsonl")
     fit = [d for d in dialogues if d.split == "fit"]
     results = []
-    for weight, bonus in itertools.product((0.3, 0.5, 0.7, 1.0), (0.0, 0.02, 0.03, 0.05)):
-        scores = summary(run_dialogues(assistant, fit, fusion=Fusion(weight, bonus, Lean.CUE)), "fit")
-        results.append((scores["followup"] - scores["dragged"], weight, bonus, scores))
-        print(f"fit  weight {weight:.2f} bonus {bonus:.2f}: {scores}")
-    _, weight, bonus, _ = max(results, key=lambda r: (r[0], -r[1], -r[2]))  # ties: the lighter fusion
-    print(f"\nchosen on the fit half: weight {weight}, bonus {bonus}")
-    for lean in Lean:
-        records = run_dialogues(assistant, dialogues, fusion=Fusion(weight, bonus, lean))
-        print(f"lean {lean.value:6s}  fit {summary(records, 'fit')}  held-out {summary(records, 'held-out')}")
+    for weight in (0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0):
+        total = 0.0
+        for name, assistant in stores.items():
+            scores = summary(run_dialogues(assistant, fit, fusion=Fusion(weight, Lean.CUE)), "fit")
+            total += scores["followup"] - scores["dragged"]
+            print(f"fit  weight {weight:.2f} {name}: {scores}")
+        results.append((round(total, 6), weight))
+    _, weight = max(results, key=lambda r: (r[0], -r[1]))  # ties: the lighter fusion
+    print(f"\nchosen on the fit half: weight {weight}")
+    for name, assistant in stores.items():
+        for lean in Lean:
+            records = run_dialogues(assistant, dialogues, fusion=Fusion(weight, lean))
+            print(f"{name}: lean {lean.value:6s}  fit {summary(records, 'fit')}  "
+                  f"held-out {summary(records, 'held-out')}")
 
 
 if __name__ == "__main__":

@@ -103,6 +103,25 @@ def test_a_sentence_is_never_cited_twice(assistant):
     assert len(ids) == len(set(ids))
 
 
+def test_answering_from_a_ranking_is_answering_the_question(assistant):
+    question = "What does the Counter ISIS Finance Group focus on?"
+    ranking = assistant.rank(question)
+    assert [(h.document_id, h.sentence_id, h.score) for h in ranking.hits] == assistant.retrieve(question)
+    from_ranking, asked = assistant.ask(question, ranking=ranking), assistant.ask(question)
+    assert (from_ranking.text, from_ranking.citations, from_ranking.probability) == \
+        (asked.text, asked.citations, asked.probability)
+    assert from_ranking.timings_ms["retrieve"] >= ranking.retrieve_ms > 0  # its retrieval is counted
+
+
+def test_a_ranking_near_passages_ranks_their_sentences_too(assistant):
+    question = "What does the Counter ISIS Finance Group focus on?"
+    alone = {hit.ref: hit for hit in assistant.rank(question).hits}
+    assert ("coalition-communique", "p1.s1") not in alone  # the byline: its words do not find it
+    near = {hit.ref: hit for hit in assistant.rank(question, near={("coalition-communique", "p1")}).hits}
+    assert ("coalition-communique", "p1.s1") in near and near.keys() - alone.keys() == {("coalition-communique", "p1.s1")}
+    assert all(near[ref].score == hit.score for ref, hit in alone.items())  # the rest ranked as before
+
+
 def test_abstention_is_in_the_question_language(assistant):
     assert assistant.ask("What is the recipe for hummus?").text.startswith("The article does not say")
     assert assistant.ask("ما هي عاصمة اليابان؟").text.startswith("لا يذكر المقال")

@@ -25,7 +25,7 @@ import pytest
 from ensure_browser import MISSING, find_browser
 from playwright.sync_api import expect, sync_playwright
 
-from assistant import Answer, AnswerBackend, Citation, QuestionError, RetrievalMode, StoreError
+from assistant import Answer, AnswerBackend, Citation, QuestionError, Ranking, RetrievalMode, StoreError
 from assistant.settings import PROJECT_ROOT
 from ui.app import (
     EMPTY_SOURCES_HTML,
@@ -401,8 +401,8 @@ class _SlowAssistant:
         self.pause = pause
         self.asked: list[str] = []
 
-    def retrieve(self, question: str, **kwargs: Any) -> list:
-        return []
+    def rank(self, question: str, **kwargs: Any) -> Ranking:
+        return Ranking(question, (), 0.5)
 
     def documents(self) -> list:
         return []
