@@ -326,11 +326,13 @@ class Assistant:
         stored: list[tuple[Document, bool]] = []
         existing = {info.id: info.source for info in self._store.documents()}
         named = assign_ids(documents, self._ledger.entries(), existing)
-        for document, changed in self._store.add_documents(named, self._embed_model, on_progress):
-            self._ledger.record(document)  # only once complete: the ledger never names half a document
-            stored.append((document, changed))
-            if on_stored:
-                on_stored(document, changed)
+        for completed in self._store.add_documents(named, self._embed_model, on_progress):
+            # Only once complete: the ledger never names half a document.
+            self._ledger.record(*(document for document, _ in completed))
+            stored += completed
+            for document, changed in completed:
+                if on_stored:
+                    on_stored(document, changed)
         order = {document.id: n for n, document in enumerate(named)}
         return sorted(stored, key=lambda item: order[item[0].id])  # completed in batches; reported in order
 

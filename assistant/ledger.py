@@ -78,11 +78,6 @@ class SourcesLedger:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(self.path, timeout=30)
-            # Write-ahead log, synced at checkpoints: a commit no longer waits for the disk (27 ms per
-            # stored document, 4% of an ingest of short documents), and a killed process still loses
-            # no committed row; only a power cut may lose the last ones (a rebuild re-reads the store's own).
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
         except (OSError, sqlite3.Error) as error:
             raise LedgerError(f"cannot open the sources ledger {self.path}: {error}") from None
         try:
@@ -100,14 +95,16 @@ class SourcesLedger:
                               "WHERE store = ? AND namespace = ? ORDER BY ingested_at, document_id", self._scope)
             return [LedgerEntry(*row) for row in rows]
 
-    def record(self, document: Document) -> None:
-        """Remember that ``document`` (with its final id) is stored; its source keeps this id."""
-        origin, entry = source_key(document)
+    def record(self, *documents: Document) -> None:
+        """Remember that ``documents`` (with their final ids) are stored; each source keeps its id.
+        One transaction for all of them (one each cost 17 ms a document, 5% of an ingest of ARCD's paragraphs)."""
         with self._connection() as db:
-            db.execute("DELETE FROM sources WHERE store = ? AND namespace = ? AND (document_id = ? OR "
-                       "(origin = ? AND entry = ?))", (*self._scope, document.id, origin, entry))
-            db.execute("INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       (*self._scope, document.id, origin, entry, document.source, document.checksum, time.time()))
+            for document in documents:
+                origin, entry = source_key(document)
+                db.execute("DELETE FROM sources WHERE store = ? AND namespace = ? AND (document_id = ? OR "
+                           "(origin = ? AND entry = ?))", (*self._scope, document.id, origin, entry))
+                db.execute("INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           (*self._scope, document.id, origin, entry, document.source, document.checksum, time.time()))
 
     def forget(self, document_id: str) -> None:
         with self._connection() as db:

@@ -234,9 +234,10 @@ class SentenceStore:
         return frozenset((info.id, info.checksum) for info in self.documents())
 
     def add_documents(self, documents: Iterable[Document], embed_model: BaseEmbedding,
-                      progress: Callable[[str, int, int], None] | None = None) -> Iterator[tuple[Document, bool]]:
-        """Store each document whose version is not stored yet; yields ``(document, changed)`` as each
-        becomes complete (``changed`` False: this version was already there, complete).
+                      progress: Callable[[str, int, int], None] | None = None) -> Iterator[list[tuple[Document, bool]]]:
+        """Store each document whose version is not stored yet; yields ``(document, changed)`` pairs as
+        documents become complete, those of one write together (``changed`` False: this version was
+        already there, complete).
 
         The records of several documents are encoded and written together, about
         ``settings.ingest_batch_records`` per Chroma add, each document's ``document`` node in the
@@ -258,10 +259,10 @@ class SentenceStore:
                     batch.current = document.id
                     versions = stored.get(document.id, set())
                     if versions == {document.checksum}:
-                        yield document, False
+                        yield [(document, False)]
                     elif document.checksum in versions:  # complete; an older version was left behind
                         self._delete(document.id, {"checksum": {"$ne": document.checksum}})
-                        yield document, True
+                        yield [(document, True)]
                     else:
                         if document.id in unfinished:  # leftovers of a killed ingest of this version
                             self._delete(document.id, {"checksum": document.checksum})
@@ -275,7 +276,7 @@ class SentenceStore:
             raise StoreError(_write_failure(self._settings, batch.current, error)) from None
 
     def _write(self, batch: _WriteBatch, embed_model: BaseEmbedding, stored: dict[str, set[str]],
-               progress: Callable[[str, int, int], None] | None) -> Iterator[tuple[Document, bool]]:
+               progress: Callable[[str, int, int], None] | None) -> Iterator[list[tuple[Document, bool]]]:
         """Encode and add the batch's records in one add; then the documents it completed replace their
         older versions."""
         if not batch.nodes:
@@ -290,7 +291,8 @@ class SentenceStore:
         for document in completed:
             if stored.get(document.id, set()) - {document.checksum}:
                 self._delete(document.id, {"checksum": {"$ne": document.checksum}})
-            yield document, True
+        if completed:
+            yield [(document, True) for document in completed]
 
     def _delete(self, document_id: str, condition: dict[str, Any]) -> None:
         self._collection.delete(where={"$and": [{"document_id": document_id}, condition]})
