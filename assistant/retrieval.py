@@ -17,7 +17,7 @@ every stored sentence carries (store.nodes_for_document), in place of a node rel
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,17 +28,16 @@ from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from llama_index.retrievers.bm25 import BM25Retriever
 
-from .normalize import BM25_TOKEN_PATTERN, STOPWORDS, BilingualStemmer, normalize
+from .normalize import BM25_TOKEN_PATTERN, BilingualStemmer
+from .search_index import BM25_STOPWORDS, Key, SearchIndex
 from .settings import RetrievalMode
-from .store import kind_filter
+from .store import NodeCache, kind_filter, record_id
 from .types import KIND_RENDERING, KIND_SENTENCE
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-Key = tuple[str, str, str]  # (document id, checksum, sentence id or paragraph id)
-BM25_STOPWORDS = STOPWORDS + [normalize(word) for word in STOPWORDS]
 # BM25 is mapped to 0..1 by bm25 / (bm25 + BM25_SATURATION), so it adds to cosine similarities.
 BM25_SATURATION = 5.0
 # Stored vectors kept in memory once fetched (a record id names one immutable version): at most this
@@ -131,22 +130,26 @@ def passage_nodes(paragraphs: Iterable[TextNode], sentences: Iterable[TextNode])
 
 
 class _Lexical:
-    """Exact BM25 scores over a llama-index ``BM25Retriever``'s index (its bm25s index), per key."""
+    """Exact BM25 scores over a bm25s index (a llama-index ``BM25Retriever``'s, or a loaded one), per key."""
 
-    def __init__(self, retriever: BM25Retriever, key_of_id: dict[str, Key | None]) -> None:
-        self._retriever = retriever
-        self._keys = [key_of_id.get(entry["node_id"]) for entry in retriever.corpus]
+    def __init__(self, bm25: bm25s.BM25, keys: list[Key | None]) -> None:
+        self._bm25 = bm25
+        self._stemmer = BilingualStemmer()
+        self._keys = keys  # per index entry
         self._entries: dict[Key, list[int]] = {}
         for index, key in enumerate(self._keys):
             if key is not None:
                 self._entries.setdefault(key, []).append(index)
 
+    @classmethod
+    def of_retriever(cls, retriever: BM25Retriever, key_of_id: dict[str, Key | None]) -> _Lexical:
+        return cls(retriever.bm25, [key_of_id.get(entry["node_id"]) for entry in retriever.corpus])
+
     def scores(self, query: str) -> _LexicalScores:
-        r = self._retriever
-        words = bm25s.tokenize(query, stemmer=r.stemmer, token_pattern=r.token_pattern, stopwords=BM25_STOPWORDS,
+        words = bm25s.tokenize(query, stemmer=self._stemmer, token_pattern=BM25_TOKEN_PATTERN, stopwords=BM25_STOPWORDS,
                                return_ids=False, show_progress=False)[0]
-        ids = r.bm25.get_tokens_ids(words)
-        raw = r.bm25.get_scores_from_ids(ids) if ids else np.zeros(len(self._keys), dtype=np.float32)
+        ids = self._bm25.get_tokens_ids(words)
+        raw = self._bm25.get_scores_from_ids(ids) if ids else np.zeros(len(self._keys), dtype=np.float32)
         return _LexicalScores(self, raw)
 
 
@@ -207,27 +210,54 @@ class TwoStageRetriever(BaseRetriever):
         self._candidates = candidates
         self._weights = weights
         self._filtered: BaseRetriever | None = None  # made on first use (see _dense_hits)
-        self._by_key = {_sentence_key(node): node for node in sentences}
-        self._position = {key: n for n, key in enumerate(self._by_key)}
-        self._passage_of = {key: _passage_key(node) for key, node in self._by_key.items()}
+        self._vectors: dict[str, np.ndarray] = {}  # record id -> unit vector; shared by the twins
+        by_id = {node.node_id: node for node in sentences}
+        searchable = list(by_id.values()) if searchable is None else list(searchable)
+        key_of_id = {node.node_id: _sentence_key(node) for node in searchable}
+        passage_of_id = {node.node_id: _passage_key(node) for node in paragraphs}
+        self._catalog([(_sentence_key(node), _passage_key(node)) for node in by_id.values()], key_of_id, passage_of_id)
+        self._lexical = _Lexical.of_retriever(bm25, self._key_of_id) if bm25 is not None else None
+        if passage_bm25 is not None:
+            passage_ids = passage_of_id | {entry["node_id"]: passage_of_id.get(entry["node_id"].removesuffix(".en"))
+                                           for entry in passage_bm25.corpus}
+            self._passage_lexical = _Lexical.of_retriever(passage_bm25, passage_ids)
+        self._nodes: Callable[[list[str]], Mapping[str, TextNode]] = lambda records: by_id
+
+    @classmethod
+    def from_index(cls, vector_store: ChromaVectorStore, embed_model: BaseEmbedding, index: SearchIndex,
+                   nodes: NodeCache, weights: FusionWeights, candidates: int) -> TwoStageRetriever:
+        """The same retriever over a persisted ``SearchIndex`` (compact: keys and ids, no nodes); the
+        nodes it returns, and their paragraphs, are fetched through ``nodes`` when returned."""
+        retriever = cls(vector_store, embed_model, (), weights, candidates)
+        retriever._catalog([(r.key, (r.key[0], r.key[1], r.paragraph_id)) for r in index.sentences],
+                           {r.record: r.key for r in index.records},
+                           {record: passage for record, passage in index.paragraphs})
+        if index.bm25 is not None:
+            retriever._lexical = _Lexical(index.bm25, [r.key for r in index.records])
+        if index.passage_bm25 is not None:
+            retriever._passage_lexical = _Lexical(index.passage_bm25, [retriever._passage_of_id.get(record)
+                                                                       for record in index.passage_entries])
+        retriever._nodes = nodes.get_many
+        return retriever
+
+    def _catalog(self, sentences: list[tuple[Key, Key]], key_of_id: dict[str, Key],
+                 passage_of_id: dict[str, Key]) -> None:
+        """The id maps: ``sentences`` (key, passage key) in store order, record id -> sentence key (of
+        the sentences and their renderings), paragraph record id -> passage key."""
+        self._position = {key: n for n, (key, _) in enumerate(sentences)}
+        self._passage_of = dict(sentences)
         self._members: dict[Key, list[Key]] = {}
-        for key, passage in self._passage_of.items():
+        for key, passage in sentences:
             self._members.setdefault(passage, []).append(key)
         # Store record id -> key, and back, for sentences (with their renderings) and passages.
-        self._key_of_id = {node.node_id: _sentence_key(node)
-                           for node in (self._by_key.values() if searchable is None else searchable)}
+        self._key_of_id = key_of_id
         self._records_of: dict[Key, list[str]] = {}
-        for record, key in self._key_of_id.items():
+        for record, key in key_of_id.items():
             self._records_of.setdefault(key, []).append(record)
-        self._passage_of_id = {node.node_id: _passage_key(node) for node in paragraphs}
-        self._passage_record = {key: record for record, key in self._passage_of_id.items()}
-        self._lexical = _Lexical(bm25, self._key_of_id) if bm25 is not None else None
-        passage_ids = dict(self._passage_of_id)
-        if passage_bm25 is not None:
-            passage_ids |= {entry["node_id"]: self._passage_of_id.get(entry["node_id"].removesuffix(".en"))
-                            for entry in passage_bm25.corpus}
-        self._passage_lexical = _Lexical(passage_bm25, passage_ids) if passage_bm25 is not None else None
-        self._vectors: dict[str, np.ndarray] = {}  # record id -> unit vector; shared by the twins
+        self._passage_of_id = passage_of_id
+        self._passage_record = {key: record for record, key in passage_of_id.items()}
+        self._lexical: _Lexical | None = None
+        self._passage_lexical: _Lexical | None = None
 
     def with_weights(self, weights: FusionWeights) -> TwoStageRetriever:
         """The same retriever fusing with other weights; the id maps and BM25 indexes are shared."""
@@ -269,17 +299,23 @@ class TwoStageRetriever(BaseRetriever):
 
         # Step 2: sentences of the best passages and the sentences that match on their own.
         best = sorted(passage, key=lambda p: (-passage[p], self._position[self._members[p][0]]))[: w.passages]
-        chosen = (sentence_pool | {key for p in best for key in self._members[p]}) & self._by_key.keys()
+        chosen = (sentence_pool | {key for p in best for key in self._members[p]}) & self._position.keys()
         if w.dense:
             self._fill_dense(query_bundle, [k for k in chosen if k not in dense], [], dense, passage_dense)
+        # The returned sentences' nodes, with their paragraphs' (the evidence stage reads them), in one fetch.
+        nodes = self._nodes([record_id(*key) for key in chosen]
+                            + [self._passage_record[p] for p in {self._passage_of[k] for k in chosen} if p in self._passage_record])
         hits = []
         for key in chosen:
+            node = nodes.get(record_id(*key))
+            if node is None:
+                continue  # removed since this index was built (another process)
             p = self._passage_of[key]
             if p not in passage:  # a passage outside the pool (its sentence came from the other signal)
                 passage[p] = w.passage_dense * passage_dense.get(p, 0.0) + w.passage_lexical * passage_lexical.get(p, 0.0)
             own = w.dense * dense.get(key, 0.0) + w.lexical * lexical.get(key, 0.0)
             score = (1 - w.passage_share) * own + w.passage_share * passage[p]
-            hits.append(RankedSentence(node=self._by_key[key], score=score, own=own, passage=passage[p],
+            hits.append(RankedSentence(node=node, score=score, own=own, passage=passage[p],
                                        dense=dense.get(key, 0.0), lexical=lexical.get(key, 0.0),
                                        passage_dense=passage_dense.get(p, 0.0),
                                        passage_lexical=passage_lexical.get(p, 0.0)))
