@@ -29,7 +29,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from llama_index.retrievers.bm25 import BM25Retriever
 
 from .normalize import BM25_TOKEN_PATTERN, BilingualStemmer
-from .search_index import BM25_STOPWORDS, Key, SearchIndex
+from .search_index import BM25_STOPWORDS, Key, SearchIndex, gc_paused
 from .settings import RetrievalMode
 from .store import NodeCache, kind_filter, record_id
 from .types import KIND_RENDERING, KIND_SENTENCE
@@ -229,16 +229,19 @@ class TwoStageRetriever(BaseRetriever):
         """The same retriever over a persisted ``SearchIndex`` (compact: keys and ids, no nodes); the
         nodes it returns, and their paragraphs, are fetched through ``nodes`` when returned."""
         retriever = cls(vector_store, embed_model, (), weights, candidates)
-        retriever._catalog([(r.key, (r.key[0], r.key[1], r.paragraph_id)) for r in index.sentences],
-                           {r.record: r.key for r in index.records},
-                           {record: passage for record, passage in index.paragraphs})
-        if index.bm25 is not None:
-            retriever._lexical = _Lexical(index.bm25, [r.key for r in index.records])
-        if index.passage_bm25 is not None:
-            retriever._passage_lexical = _Lexical(index.passage_bm25, [retriever._passage_of_id.get(record)
-                                                                       for record in index.passage_entries])
+        with gc_paused():
+            retriever._index_maps(index)
         retriever._nodes = nodes.get_many
         return retriever
+
+    def _index_maps(self, index: SearchIndex) -> None:
+        self._catalog([(r.key, (r.key[0], r.key[1], r.paragraph_id)) for r in index.sentences],
+                      {r.record: r.key for r in index.records}, dict(index.paragraphs))
+        if index.bm25 is not None:
+            self._lexical = _Lexical(index.bm25, [r.key for r in index.records])
+        if index.passage_bm25 is not None:
+            self._passage_lexical = _Lexical(index.passage_bm25,
+                                             [self._passage_of_id.get(record) for record in index.passage_entries])
 
     def _catalog(self, sentences: list[tuple[Key, Key]], key_of_id: dict[str, Key],
                  passage_of_id: dict[str, Key]) -> None:

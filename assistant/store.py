@@ -326,8 +326,8 @@ class SentenceStore:
         """The stored nodes of the given kinds, of the newest complete version of each document."""
         return [node for page in self.pages(*kinds) for node in page]
 
-    def pages(self, *kinds: str) -> Iterator[list[TextNode]]:
-        """``nodes`` a page at a time, in the same order: a caller that keeps only a little of each
+    def pages(self, *kinds: str, size: int = GET_PAGE) -> Iterator[list[TextNode]]:
+        """``nodes`` ``size`` at a time, in the same order: a caller that keeps only a little of each
         node (the search index's build) never holds them all."""
         latest = {info.id: info.checksum for info in self.documents()}  # sorted: the newest wins
         complete = set(latest.items())
@@ -337,7 +337,7 @@ class SentenceStore:
         where = {"kind": {"$in": list(kinds)}}
         while True:
             with store_errors(self._settings):
-                page = self.vector_store._get(limit=GET_PAGE, where=where, offset=offset).nodes  # noqa: SLF001
+                page = self.vector_store._get(limit=size, where=where, offset=offset).nodes  # noqa: SLF001
             if not page:
                 return
             offset += len(page)
