@@ -31,7 +31,7 @@ from llama_index.retrievers.bm25 import BM25Retriever
 from .normalize import BM25_TOKEN_PATTERN, BilingualStemmer
 from .search_index import BM25_STOPWORDS, Key, SearchIndex, gc_paused
 from .settings import RetrievalMode
-from .store import NodeCache, kind_filter, record_id
+from .store import NodeCache, kind_filter, node_from_record, record_id
 from .types import KIND_RENDERING, KIND_SENTENCE
 
 if TYPE_CHECKING:
@@ -222,6 +222,7 @@ class TwoStageRetriever(BaseRetriever):
                                            for entry in passage_bm25.corpus}
             self._passage_lexical = _Lexical.of_retriever(passage_bm25, passage_ids)
         self._nodes: Callable[[list[str]], Mapping[str, TextNode]] = lambda records: by_id
+        self._node_cache: NodeCache | None = None  # when nodes are fetched from the store (from_index)
 
     @classmethod
     def from_index(cls, vector_store: ChromaVectorStore, embed_model: BaseEmbedding, index: SearchIndex,
@@ -232,6 +233,7 @@ class TwoStageRetriever(BaseRetriever):
         with gc_paused():
             retriever._index_maps(index)
         retriever._nodes = nodes.get_many
+        retriever._node_cache = nodes
         return retriever
 
     def _index_maps(self, index: SearchIndex) -> None:
@@ -303,11 +305,13 @@ class TwoStageRetriever(BaseRetriever):
         # Step 2: sentences of the best passages and the sentences that match on their own.
         best = sorted(passage, key=lambda p: (-passage[p], self._position[self._members[p][0]]))[: w.passages]
         chosen = (sentence_pool | {key for p in best for key in self._members[p]}) & self._position.keys()
+        # The returned sentences' nodes, with their paragraphs' (the evidence stage reads them): fetched
+        # in the same get as the missing vectors (a get costs 5-14 ms whatever its size).
+        records = [record_id(*key) for key in chosen]
+        records += [self._passage_record[p] for p in {self._passage_of[k] for k in chosen} if p in self._passage_record]
         if w.dense:
-            self._fill_dense(query_bundle, [k for k in chosen if k not in dense], [], dense, passage_dense)
-        # The returned sentences' nodes, with their paragraphs' (the evidence stage reads them), in one fetch.
-        nodes = self._nodes([record_id(*key) for key in chosen]
-                            + [self._passage_record[p] for p in {self._passage_of[k] for k in chosen} if p in self._passage_record])
+            self._fill_dense(query_bundle, [k for k in chosen if k not in dense], [], dense, passage_dense, records)
+        nodes = self._nodes(records)
         hits = []
         for key in chosen:
             node = nodes.get(record_id(*key))
@@ -327,22 +331,31 @@ class TwoStageRetriever(BaseRetriever):
         return hits
 
     def _fill_dense(self, query: QueryBundle, sentences: list[Key], passages: list[Key],
-                    dense: dict[Key, float], passage_dense: dict[Key, float]) -> None:
+                    dense: dict[Key, float], passage_dense: dict[Key, float], nodes: Iterable[str] = ()) -> None:
         """Exact similarity of the question to the stored vectors of ``sentences`` (best of their
         records) and ``passages``, fetched by id (once; then kept): HNSW is approximate and can miss
-        a region of the store entirely (100k records: docs/benchmarks.md, "Performance")."""
+        a region of the store entirely (100k records: docs/benchmarks.md, "Performance"). The records
+        ``nodes`` that the node cache lacks are fetched in the same get, into it."""
         wanted = {record for key in sentences for record in self._records_of.get(key, [])}
         wanted |= {self._passage_record[p] for p in passages if p in self._passage_record}
         vectors = {record: self._vectors.get(record) for record in wanted}
         missing = sorted(record for record, vector in vectors.items() if vector is None)
+        cache = self._node_cache
+        unfetched = cache.missing(nodes) if cache is not None and missing else []
         if missing:
             collection = self._vector_store._collection  # noqa: SLF001 - the library exposes no public getter
-            found = collection.get(ids=missing, include=["embeddings"])
+            include = ["embeddings", "documents", "metadatas"] if unfetched else ["embeddings"]
+            found = collection.get(ids=sorted(set(missing) | set(unfetched)), include=include)
             if len(self._vectors) + len(missing) > VECTOR_CACHE:
                 self._vectors.clear()
             for record, vector in zip(found["ids"], found["embeddings"]):
-                vector = np.asarray(vector, dtype=np.float32)
-                vectors[record] = self._vectors[record] = vector / np.linalg.norm(vector)
+                if record in vectors:
+                    vector = np.asarray(vector, dtype=np.float32)
+                    vectors[record] = self._vectors[record] = vector / np.linalg.norm(vector)
+            if unfetched:
+                want = set(unfetched)
+                cache.add(node_from_record(meta, text) for record, meta, text in
+                          zip(found["ids"], found["metadatas"], found["documents"]) if record in want)
         question = np.asarray(query.embedding, dtype=np.float32)
         question /= np.linalg.norm(question)
         for record, vector in vectors.items():

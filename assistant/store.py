@@ -349,7 +349,12 @@ class SentenceStore:
             return []
         with store_errors(self._settings):
             found = self._collection.get(ids=record_ids, include=["documents", "metadatas"])
-        return [metadata_dict_to_node(meta, text=text) for meta, text in zip(found["metadatas"], found["documents"])]
+        return [node_from_record(meta, text) for meta, text in zip(found["metadatas"], found["documents"])]
+
+
+def node_from_record(metadata: dict[str, Any], text: str) -> TextNode:
+    """The node of a record Chroma returned (its metadata and document), as llama-index's store makes it."""
+    return metadata_dict_to_node(metadata, text=text)
 
 
 class NodeCache:
@@ -366,6 +371,17 @@ class NodeCache:
         self._nodes: OrderedDict[str, TextNode] = OrderedDict()
         self._lock = threading.Lock()
 
+    def missing(self, record_ids: Iterable[str]) -> list[str]:
+        """Those of ``record_ids`` not kept: a caller that fetches them with more (their vectors) ``add``s them."""
+        with self._lock:
+            return [r for r in dict.fromkeys(record_ids) if r not in self._nodes]
+
+    def add(self, nodes: Iterable[TextNode]) -> None:
+        with self._lock:
+            self._nodes.update((node.node_id, node) for node in nodes)
+            while len(self._nodes) > self._size:
+                self._nodes.popitem(last=False)
+
     def get_many(self, record_ids: Iterable[str]) -> dict[str, TextNode]:
         wanted = list(dict.fromkeys(record_ids))
         with self._lock:
@@ -374,10 +390,7 @@ class NodeCache:
                 self._nodes.move_to_end(record)
         missing = [r for r in wanted if r not in found]
         fetched = {node.node_id: node for node in self._store.fetch(missing)}
-        with self._lock:
-            self._nodes.update(fetched)
-            while len(self._nodes) > self._size:
-                self._nodes.popitem(last=False)
+        self.add(fetched.values())
         return found | fetched
 
 
