@@ -145,9 +145,12 @@ def build(store: SentenceStore, version: str) -> SearchIndex:
     """Read the store's sentences, renderings and paragraphs (a page at a time, keeping no node)
     and index them as ``BM25Retriever.from_defaults`` did (same texts: content with embed metadata).
 
-    Cost: at 10k sentences (12.3k records) 8-9 s on a loaded machine (load 4.6), most of it Chroma's
-    paged get and making its nodes; it grows with the store (offset paging rescans: more than
-    linearly), so a minute or more at 100k. It runs once per store version, not at every start.
+    Cost (loaded machine, 2 cores): 8-9 s at 10k sentences (12.5k records, load 4.6), most of it
+    Chroma's paged get and making its nodes; a start that rebuilt it took 16 s at 22k sentences
+    (28k records, load 3.3) against 4.6 s with it loaded. It grows a little faster than the store
+    (offset paging rescans), so expect about a minute at 100k, and a peak of a few hundred MB above
+    serving. It runs once per store version (the process that ingests builds it; the others load
+    it), not at every start.
     """
     started = time.perf_counter()
     records: list[Record] = []
