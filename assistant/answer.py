@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -57,7 +58,7 @@ class ExtractiveAnswerer:
     (assistant/evidence.py); this one still abstains when a question that wants a number or a date
     finds none in what it would cite."""
 
-    def __init__(self, paragraphs: dict[tuple[str, str], TextNode], top_k: int) -> None:
+    def __init__(self, paragraphs: Mapping[tuple[str, str], TextNode], top_k: int) -> None:
         self._paragraphs = paragraphs
         self._top_k = top_k
 

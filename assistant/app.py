@@ -23,10 +23,12 @@ from .embedding import embedding_model_id, load_embed_model
 from .evidence import Answerability, Evidence
 from .ledger import SourcesLedger, assign_ids, origins
 from .normalize import answer_language, fold_marks, normalize
-from .retrieval import FusionWeights, RankedSentence, TwoStageRetriever, build_bm25, passage_nodes
+from .retrieval import FusionWeights, RankedSentence, TwoStageRetriever
+from .search_index import SearchIndex, load_or_build
 from .settings import AnswerBackend, RetrievalMode, Settings
 from .store import DocumentInfo, IncompleteVersion, IndexParams, SentenceStore, StoreError, store_errors, writing
-from .types import KIND_PARAGRAPH, KIND_RENDERING, KIND_SENTENCE, Answer, Citation, Hit, Ranking
+from .store import LazyNodes, NodeCache
+from .types import Answer, Citation, Hit, Ranking
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -55,28 +57,35 @@ class IngestResult:
 
 @dataclass
 class _Index:
-    """Everything derived from the store's contents; replaced whole after an ingest."""
+    """Everything derived from the store's contents; replaced whole after an ingest.
 
-    sentences: list[TextNode]
-    paragraphs: dict[tuple[str, str], TextNode]
+    Compact: the search index (ids, keys, memory-mapped BM25) and nodes fetched when needed
+    (``nodes``: the hits a question returns, and their paragraphs), never every node at once.
+    """
+
+    search: SearchIndex
+    nodes: NodeCache
+    paragraphs: LazyNodes  # (document id, paragraph id) -> paragraph node
     retrievers: dict[RetrievalMode, TwoStageRetriever]
     answerability: Answerability
     version: frozenset[tuple[str, str]]  # the store's contents this was built from
     checked_at: float = 0.0
-    _by_ref: dict[tuple[str, str], TextNode] = field(default_factory=dict)
-    _next: dict[tuple[str, str], tuple[str, str]] | None = None
+    _by_ref: dict[tuple[str, str], str] = field(default_factory=dict)
 
-    def sentence(self, document_id: str, sentence_id: str) -> TextNode | None:
+    @property
+    def has_sentences(self) -> bool:
+        return bool(self.search.records)
+
+    def sentences(self, refs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], TextNode]:
+        """The sentence nodes of these (document id, sentence id), in one fetch; unknown ones left out."""
         if not self._by_ref:
-            self._by_ref.update({(n.metadata["document_id"], n.metadata["sentence_id"]): n for n in self.sentences})
-        return self._by_ref.get((document_id, sentence_id))
-
-    def next_sentences(self) -> dict[tuple[str, str], tuple[str, str]]:
-        if self._next is None:
-            ordered = sorted(self.sentences, key=lambda n: (n.metadata["document_id"], int(n.metadata["start"])))
-            refs = [(n.metadata["document_id"], n.metadata["sentence_id"]) for n in ordered]
-            self._next = {ref: following for ref, following in zip(refs, refs[1:]) if ref[0] == following[0]}
-        return self._next
+            self._by_ref.update({(r.key[0], r.key[2]): r.record for r in self.search.sentences})
+        records = {ref: self._by_ref[ref] for ref in refs if ref in self._by_ref}
+        found = self.nodes.get_many(records.values())
+        nodes = {ref: found[record] for ref, record in records.items() if record in found}
+        # Their paragraphs too, in one fetch: the evidence stage reads each of them.
+        self.paragraphs.prefetch({(n.metadata["document_id"], n.metadata["paragraph_id"]) for n in nodes.values()})
+        return nodes
 
 
 class Assistant:
@@ -114,23 +123,15 @@ class Assistant:
         store, embed_model = self._store, self._embed_model
         assert store is not None and embed_model is not None
         version = store.version()
-        nodes = store.nodes(KIND_SENTENCE, KIND_RENDERING, KIND_PARAGRAPH)
-        sentences = [n for n in nodes if n.metadata["kind"] == KIND_SENTENCE]
-        searchable = [n for n in nodes if n.metadata["kind"] != KIND_PARAGRAPH]
-        paragraph_nodes = [n for n in nodes if n.metadata["kind"] == KIND_PARAGRAPH]
-        bm25 = build_bm25(searchable, self.settings.candidates) if searchable else None
-        passage_bm25 = build_bm25(passage_nodes(paragraph_nodes, sentences), self.settings.candidates) \
-            if paragraph_nodes else None
-        shared = TwoStageRetriever(store.vector_store, embed_model, sentences,
-                                   FusionWeights.for_mode(RetrievalMode.HYBRID), self.settings.candidates,
-                                   searchable=searchable, paragraphs=paragraph_nodes, bm25=bm25,
-                                   passage_bm25=passage_bm25)
+        search = load_or_build(self.settings, store, version)
+        nodes = NodeCache(store)
+        shared = TwoStageRetriever.from_index(store.vector_store, embed_model, search, nodes,
+                                              FusionWeights.for_mode(RetrievalMode.HYBRID), self.settings.candidates)
         retrievers = {mode: shared.with_weights(FusionWeights.for_mode(mode)) for mode in RetrievalMode}
-        paragraphs = {(n.metadata["document_id"], n.metadata["paragraph_id"]): n
-                      for n in nodes if n.metadata["kind"] == KIND_PARAGRAPH}
+        paragraphs = LazyNodes({(key[0], key[2]): record for record, key in search.paragraphs}, nodes)
         answerability = Answerability(paragraphs, self.settings.answerability_threshold,
                                       score_floors={mode: self.settings.abstain_threshold_for(mode) for mode in RetrievalMode})
-        return _Index(sentences, paragraphs, retrievers, answerability, version, checked_at=time.monotonic())
+        return _Index(search, nodes, paragraphs, retrievers, answerability, version, checked_at=time.monotonic())
 
     def _current_index(self) -> _Index:
         """The in-memory index, rebuilt when the store changed under it (another process ingested)."""
@@ -191,7 +192,7 @@ class Assistant:
             hits = _nodes(index, ranking)
         else:
             with store_errors(self.settings):
-                hits = index.retrievers[mode].retrieve(query) if index.sentences else []
+                hits = index.retrievers[mode].retrieve(query) if index.has_sentences else []
         # A follow-up is judged with what it leans on: "and in Syria?" covers little on its own.
         evidence = index.answerability.assess(f"{fold_marks(context)} {query}".strip(), hits, mode)
         retrieved = time.perf_counter()
@@ -237,7 +238,7 @@ class Assistant:
         retriever = retriever.near(near) if near else retriever
         with store_errors(self.settings):
             started = time.perf_counter()
-            hits = retriever.retrieve(fold_marks(question)) if index.sentences else []
+            hits = retriever.retrieve(fold_marks(question)) if index.has_sentences else []
         return Ranking(question, tuple(_hit(h) for h in hits), retriever.weights.passage_share,
                        retrieve_ms=_ms(started, time.perf_counter()))
 
@@ -450,9 +451,10 @@ def _hit(hit: NodeWithScore) -> Hit:
 def _nodes(index: _Index, ranking: Ranking) -> list[NodeWithScore]:
     """``ranking`` as the nodes the evidence and answer stages read, best first (a sentence no longer
     stored, e.g. removed since it was ranked, is left out)."""
-    nodes = [RankedSentence(node=node, score=hit.score, own=hit.own, passage=hit.passage, dense=hit.dense,
+    stored = index.sentences(hit.ref for hit in ranking.hits)
+    nodes = [RankedSentence(node=stored[hit.ref], score=hit.score, own=hit.own, passage=hit.passage, dense=hit.dense,
                             lexical=hit.lexical, passage_dense=hit.passage_dense, passage_lexical=hit.passage_lexical)
-             for hit in ranking.hits if (node := index.sentence(*hit.ref)) is not None]
+             for hit in ranking.hits if hit.ref in stored]
     return sorted(nodes, key=lambda node: node.score or 0.0, reverse=True)
 
 

@@ -87,7 +87,7 @@ def load_models(path: Path = MODEL_FILE) -> dict[RetrievalMode, LogisticModel]:
 class Answerability:
     """Scores a ranking's candidates with the fitted model for the retrieval mode that made it."""
 
-    def __init__(self, paragraphs: dict[tuple[str, str], TextNode], threshold: float | None = None,
+    def __init__(self, paragraphs: Mapping[tuple[str, str], TextNode], threshold: float | None = None,
                  models: dict[RetrievalMode, LogisticModel] | None = None,
                  score_floors: Mapping[RetrievalMode, float] | None = None) -> None:
         self._paragraphs = paragraphs

@@ -21,7 +21,7 @@ import functools
 import os
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -241,7 +241,7 @@ class LLMAnswerer:
     def __init__(
         self,
         llm: LLM,
-        paragraphs: dict[tuple[str, str], TextNode],
+        paragraphs: Mapping[tuple[str, str], TextNode],
         top_k: int,
         *,
         where: str = "The LLM backend",

@@ -17,7 +17,7 @@ every stored sentence carries (store.nodes_for_document), in place of a node rel
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,17 +28,16 @@ from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from llama_index.retrievers.bm25 import BM25Retriever
 
-from .normalize import BM25_TOKEN_PATTERN, STOPWORDS, BilingualStemmer, normalize
+from .normalize import BM25_TOKEN_PATTERN, BilingualStemmer
+from .search_index import BM25_STOPWORDS, Key, SearchIndex, gc_paused
 from .settings import RetrievalMode
-from .store import kind_filter
+from .store import NodeCache, kind_filter, node_from_record, record_id
 from .types import KIND_RENDERING, KIND_SENTENCE
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-Key = tuple[str, str, str]  # (document id, checksum, sentence id or paragraph id)
-BM25_STOPWORDS = STOPWORDS + [normalize(word) for word in STOPWORDS]
 # BM25 is mapped to 0..1 by bm25 / (bm25 + BM25_SATURATION), so it adds to cosine similarities.
 BM25_SATURATION = 5.0
 # Stored vectors kept in memory once fetched (a record id names one immutable version): at most this
@@ -131,22 +130,26 @@ def passage_nodes(paragraphs: Iterable[TextNode], sentences: Iterable[TextNode])
 
 
 class _Lexical:
-    """Exact BM25 scores over a llama-index ``BM25Retriever``'s index (its bm25s index), per key."""
+    """Exact BM25 scores over a bm25s index (a llama-index ``BM25Retriever``'s, or a loaded one), per key."""
 
-    def __init__(self, retriever: BM25Retriever, key_of_id: dict[str, Key | None]) -> None:
-        self._retriever = retriever
-        self._keys = [key_of_id.get(entry["node_id"]) for entry in retriever.corpus]
+    def __init__(self, bm25: bm25s.BM25, keys: list[Key | None]) -> None:
+        self._bm25 = bm25
+        self._stemmer = BilingualStemmer()
+        self._keys = keys  # per index entry
         self._entries: dict[Key, list[int]] = {}
         for index, key in enumerate(self._keys):
             if key is not None:
                 self._entries.setdefault(key, []).append(index)
 
+    @classmethod
+    def of_retriever(cls, retriever: BM25Retriever, key_of_id: dict[str, Key | None]) -> _Lexical:
+        return cls(retriever.bm25, [key_of_id.get(entry["node_id"]) for entry in retriever.corpus])
+
     def scores(self, query: str) -> _LexicalScores:
-        r = self._retriever
-        words = bm25s.tokenize(query, stemmer=r.stemmer, token_pattern=r.token_pattern, stopwords=BM25_STOPWORDS,
+        words = bm25s.tokenize(query, stemmer=self._stemmer, token_pattern=BM25_TOKEN_PATTERN, stopwords=BM25_STOPWORDS,
                                return_ids=False, show_progress=False)[0]
-        ids = r.bm25.get_tokens_ids(words)
-        raw = r.bm25.get_scores_from_ids(ids) if ids else np.zeros(len(self._keys), dtype=np.float32)
+        ids = self._bm25.get_tokens_ids(words)
+        raw = self._bm25.get_scores_from_ids(ids) if ids else np.zeros(len(self._keys), dtype=np.float32)
         return _LexicalScores(self, raw)
 
 
@@ -209,27 +212,59 @@ class TwoStageRetriever(BaseRetriever):
         self._candidates = candidates
         self._weights = weights
         self._filtered: BaseRetriever | None = None  # made on first use (see _dense_hits)
-        self._by_key = {_sentence_key(node): node for node in sentences}
-        self._position = {key: n for n, key in enumerate(self._by_key)}
-        self._passage_of = {key: _passage_key(node) for key, node in self._by_key.items()}
+        self._vectors: dict[str, np.ndarray] = {}  # record id -> unit vector; shared by the twins
+        by_id = {node.node_id: node for node in sentences}
+        searchable = list(by_id.values()) if searchable is None else list(searchable)
+        key_of_id = {node.node_id: _sentence_key(node) for node in searchable}
+        passage_of_id = {node.node_id: _passage_key(node) for node in paragraphs}
+        self._catalog([(_sentence_key(node), _passage_key(node)) for node in by_id.values()], key_of_id, passage_of_id)
+        self._lexical = _Lexical.of_retriever(bm25, self._key_of_id) if bm25 is not None else None
+        if passage_bm25 is not None:
+            passage_ids = passage_of_id | {entry["node_id"]: passage_of_id.get(entry["node_id"].removesuffix(".en"))
+                                           for entry in passage_bm25.corpus}
+            self._passage_lexical = _Lexical.of_retriever(passage_bm25, passage_ids)
+        self._nodes: Callable[[list[str]], Mapping[str, TextNode]] = lambda records: by_id
+        self._node_cache: NodeCache | None = None  # when nodes are fetched from the store (from_index)
+
+    @classmethod
+    def from_index(cls, vector_store: ChromaVectorStore, embed_model: BaseEmbedding, index: SearchIndex,
+                   nodes: NodeCache, weights: FusionWeights, candidates: int) -> TwoStageRetriever:
+        """The same retriever over a persisted ``SearchIndex`` (compact: keys and ids, no nodes); the
+        nodes it returns, and their paragraphs, are fetched through ``nodes`` when returned."""
+        retriever = cls(vector_store, embed_model, (), weights, candidates)
+        with gc_paused():
+            retriever._index_maps(index)
+        retriever._nodes = nodes.get_many
+        retriever._node_cache = nodes
+        return retriever
+
+    def _index_maps(self, index: SearchIndex) -> None:
+        self._catalog([(r.key, (r.key[0], r.key[1], r.paragraph_id)) for r in index.sentences],
+                      {r.record: r.key for r in index.records}, dict(index.paragraphs))
+        if index.bm25 is not None:
+            self._lexical = _Lexical(index.bm25, [r.key for r in index.records])
+        if index.passage_bm25 is not None:
+            self._passage_lexical = _Lexical(index.passage_bm25,
+                                             [self._passage_of_id.get(record) for record in index.passage_entries])
+
+    def _catalog(self, sentences: list[tuple[Key, Key]], key_of_id: dict[str, Key],
+                 passage_of_id: dict[str, Key]) -> None:
+        """The id maps: ``sentences`` (key, passage key) in store order, record id -> sentence key (of
+        the sentences and their renderings), paragraph record id -> passage key."""
+        self._position = {key: n for n, (key, _) in enumerate(sentences)}
+        self._passage_of = dict(sentences)
         self._members: dict[Key, list[Key]] = {}
-        for key, passage in self._passage_of.items():
+        for key, passage in sentences:
             self._members.setdefault(passage, []).append(key)
         # Store record id -> key, and back, for sentences (with their renderings) and passages.
-        self._key_of_id = {node.node_id: _sentence_key(node)
-                           for node in (self._by_key.values() if searchable is None else searchable)}
+        self._key_of_id = key_of_id
         self._records_of: dict[Key, list[str]] = {}
-        for record, key in self._key_of_id.items():
+        for record, key in key_of_id.items():
             self._records_of.setdefault(key, []).append(record)
-        self._passage_of_id = {node.node_id: _passage_key(node) for node in paragraphs}
-        self._passage_record = {key: record for record, key in self._passage_of_id.items()}
-        self._lexical = _Lexical(bm25, self._key_of_id) if bm25 is not None else None
-        passage_ids = dict(self._passage_of_id)
-        if passage_bm25 is not None:
-            passage_ids |= {entry["node_id"]: self._passage_of_id.get(entry["node_id"].removesuffix(".en"))
-                            for entry in passage_bm25.corpus}
-        self._passage_lexical = _Lexical(passage_bm25, passage_ids) if passage_bm25 is not None else None
-        self._vectors: dict[str, np.ndarray] = {}  # record id -> unit vector; shared by the twins
+        self._passage_of_id = passage_of_id
+        self._passage_record = {key: record for record, key in passage_of_id.items()}
+        self._lexical: _Lexical | None = None
+        self._passage_lexical: _Lexical | None = None
 
     def near(self, passages: Iterable[tuple[str, str]]) -> TwoStageRetriever:
         """The same retriever also ranking every sentence of ``passages`` ((document id, paragraph id)),
@@ -280,17 +315,25 @@ class TwoStageRetriever(BaseRetriever):
         # Step 2: sentences of the best passages and the sentences that match on their own.
         best = sorted(passage, key=lambda p: (-passage[p], self._position[self._members[p][0]]))[: w.passages]
         best += sorted(near - set(best), key=lambda p: self._position[self._members[p][0]])
-        chosen = (sentence_pool | {key for p in best for key in self._members[p]}) & self._by_key.keys()
+        chosen = (sentence_pool | {key for p in best for key in self._members[p]}) & self._position.keys()
+        # The returned sentences' nodes, with their paragraphs' (the evidence stage reads them): fetched
+        # in the same get as the missing vectors (a get costs 5-14 ms whatever its size).
+        records = [record_id(*key) for key in chosen]
+        records += [self._passage_record[p] for p in {self._passage_of[k] for k in chosen} if p in self._passage_record]
         if w.dense:
-            self._fill_dense(query_bundle, [k for k in chosen if k not in dense], [], dense, passage_dense)
+            self._fill_dense(query_bundle, [k for k in chosen if k not in dense], [], dense, passage_dense, records)
+        nodes = self._nodes(records)
         hits = []
         for key in chosen:
+            node = nodes.get(record_id(*key))
+            if node is None:
+                continue  # removed since this index was built (another process)
             p = self._passage_of[key]
             if p not in passage:  # a passage outside the pool (its sentence came from the other signal)
                 passage[p] = w.passage_dense * passage_dense.get(p, 0.0) + w.passage_lexical * passage_lexical.get(p, 0.0)
             own = w.dense * dense.get(key, 0.0) + w.lexical * lexical.get(key, 0.0)
             score = (1 - w.passage_share) * own + w.passage_share * passage[p]
-            hits.append(RankedSentence(node=self._by_key[key], score=score, own=own, passage=passage[p],
+            hits.append(RankedSentence(node=node, score=score, own=own, passage=passage[p],
                                        dense=dense.get(key, 0.0), lexical=lexical.get(key, 0.0),
                                        passage_dense=passage_dense.get(p, 0.0),
                                        passage_lexical=passage_lexical.get(p, 0.0)))
@@ -299,22 +342,31 @@ class TwoStageRetriever(BaseRetriever):
         return hits
 
     def _fill_dense(self, query: QueryBundle, sentences: list[Key], passages: list[Key],
-                    dense: dict[Key, float], passage_dense: dict[Key, float]) -> None:
+                    dense: dict[Key, float], passage_dense: dict[Key, float], nodes: Iterable[str] = ()) -> None:
         """Exact similarity of the question to the stored vectors of ``sentences`` (best of their
         records) and ``passages``, fetched by id (once; then kept): HNSW is approximate and can miss
-        a region of the store entirely (100k records: docs/benchmarks.md, "Performance")."""
+        a region of the store entirely (100k records: docs/benchmarks.md, "Performance"). The records
+        ``nodes`` that the node cache lacks are fetched in the same get, into it."""
         wanted = {record for key in sentences for record in self._records_of.get(key, [])}
         wanted |= {self._passage_record[p] for p in passages if p in self._passage_record}
         vectors = {record: self._vectors.get(record) for record in wanted}
         missing = sorted(record for record, vector in vectors.items() if vector is None)
+        cache = self._node_cache
+        unfetched = cache.missing(nodes) if cache is not None and missing else []
         if missing:
             collection = self._vector_store._collection  # noqa: SLF001 - the library exposes no public getter
-            found = collection.get(ids=missing, include=["embeddings"])
+            include = ["embeddings", "documents", "metadatas"] if unfetched else ["embeddings"]
+            found = collection.get(ids=sorted(set(missing) | set(unfetched)), include=include)
             if len(self._vectors) + len(missing) > VECTOR_CACHE:
                 self._vectors.clear()
             for record, vector in zip(found["ids"], found["embeddings"]):
-                vector = np.asarray(vector, dtype=np.float32)
-                vectors[record] = self._vectors[record] = vector / np.linalg.norm(vector)
+                if record in vectors:
+                    vector = np.asarray(vector, dtype=np.float32)
+                    vectors[record] = self._vectors[record] = vector / np.linalg.norm(vector)
+            if unfetched:
+                want = set(unfetched)
+                cache.add(node_from_record(meta, text) for record, meta, text in
+                          zip(found["ids"], found["metadatas"], found["documents"]) if record in want)
         question = np.asarray(query.embedding, dtype=np.float32)
         question /= np.linalg.norm(question)
         for record, vector in vectors.items():

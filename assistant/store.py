@@ -19,8 +19,10 @@ import errno
 import logging
 import os
 import shutil
+import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -36,6 +38,7 @@ from llama_index.core.vector_stores.types import (
     MetadataFilter,
     MetadataFilters,
 )
+from llama_index.core.vector_stores.utils import metadata_dict_to_node
 
 from .corpus import Document
 from .segmentation import BYLINE, HEADING, SEGMENTATION_VERSION
@@ -66,6 +69,8 @@ ROLE_GLOSS = {
 # 0.985 for +0.4 ms a query (benchmarks/perf.py, docs/benchmarks.md "Performance").
 HNSW_EF_SEARCH = 400
 GET_PAGE = 10_000
+# Nodes kept in memory once fetched (NodeCache): a question returns ~100-300 sentences and paragraphs.
+NODE_CACHE = 5_000
 
 
 class StoreError(RuntimeError):
@@ -338,16 +343,100 @@ class SentenceStore:
 
     def nodes(self, *kinds: str) -> list[TextNode]:
         """The stored nodes of the given kinds, of the newest complete version of each document."""
+        return [node for page in self.pages(*kinds) for node in page]
+
+    def pages(self, *kinds: str, size: int = GET_PAGE) -> Iterator[list[TextNode]]:
+        """``nodes`` ``size`` at a time, in the same order: a caller that keeps only a little of each
+        node (the search index's build) never holds them all."""
         latest = {info.id: info.checksum for info in self.documents()}  # sorted: the newest wins
         complete = set(latest.items())
-        found: list[TextNode] = []
+        offset = 0
+        # In pages: Chroma fails a get of more than ~32k records ("too many SQL variables"), which
+        # about 27k sentences with their paragraphs reach (benchmarks/perf.py --scale 100000).
+        where = {"kind": {"$in": list(kinds)}}
+        while True:
+            with store_errors(self._settings):
+                page = self.vector_store._get(limit=size, where=where, offset=offset).nodes  # noqa: SLF001
+            if not page:
+                return
+            offset += len(page)
+            yield [n for n in page if (n.metadata["document_id"], n.metadata["checksum"]) in complete]
+
+    def fetch(self, record_ids: list[str]) -> list[TextNode]:
+        """The stored nodes with these ids (those that exist), as ``nodes`` makes them."""
+        if not record_ids:
+            return []
         with store_errors(self._settings):
-            # In pages: Chroma fails a get of more than ~32k records ("too many SQL variables"), which
-            # about 27k sentences with their paragraphs reach (benchmarks/perf.py --scale 100000).
-            where = {"kind": {"$in": list(kinds)}}
-            while page := self.vector_store._get(limit=GET_PAGE, where=where, offset=len(found)).nodes:  # noqa: SLF001
-                found += page
-        return [n for n in found if (n.metadata["document_id"], n.metadata["checksum"]) in complete]
+            found = self._collection.get(ids=record_ids, include=["documents", "metadatas"])
+        return [node_from_record(meta, text) for meta, text in zip(found["metadatas"], found["documents"])]
+
+
+def node_from_record(metadata: dict[str, Any], text: str) -> TextNode:
+    """The node of a record Chroma returned (its metadata and document), as llama-index's store makes it."""
+    return metadata_dict_to_node(metadata, text=text)
+
+
+class NodeCache:
+    """Stored nodes by record id, fetched from the store when first needed, then kept (the most
+    recently used ``size``): start-up reads no node, and a question fetches only what it returns.
+
+    A record id names one immutable version of a node, so a kept node is never stale; a record
+    deleted since (another process removed its document) is simply not found.
+    """
+
+    def __init__(self, store: SentenceStore, size: int = NODE_CACHE) -> None:
+        self._store = store
+        self._size = size
+        self._nodes: OrderedDict[str, TextNode] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def missing(self, record_ids: Iterable[str]) -> list[str]:
+        """Those of ``record_ids`` not kept: a caller that fetches them with more (their vectors) ``add``s them."""
+        with self._lock:
+            return [r for r in dict.fromkeys(record_ids) if r not in self._nodes]
+
+    def add(self, nodes: Iterable[TextNode]) -> None:
+        with self._lock:
+            self._nodes.update((node.node_id, node) for node in nodes)
+            while len(self._nodes) > self._size:
+                self._nodes.popitem(last=False)
+
+    def get_many(self, record_ids: Iterable[str]) -> dict[str, TextNode]:
+        wanted = list(dict.fromkeys(record_ids))
+        with self._lock:
+            found = {r: self._nodes[r] for r in wanted if r in self._nodes}
+            for record in found:
+                self._nodes.move_to_end(record)
+        missing = [r for r in wanted if r not in found]
+        fetched = {node.node_id: node for node in self._store.fetch(missing)}
+        self.add(fetched.values())
+        return found | fetched
+
+
+class LazyNodes(Mapping[Hashable, TextNode]):
+    """A read-only mapping (e.g. (document id, paragraph id) -> paragraph node) whose nodes are
+    fetched through a ``NodeCache`` when looked up."""
+
+    def __init__(self, records: dict[Any, str], cache: NodeCache) -> None:
+        self._records = records
+        self._cache = cache
+
+    def __getitem__(self, ref: Hashable) -> TextNode:
+        record = self._records[ref]
+        node = self._cache.get_many([record]).get(record)
+        if node is None:
+            raise KeyError(ref)
+        return node
+
+    def __iter__(self) -> Iterator[Hashable]:
+        return iter(self._records)
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def prefetch(self, refs: Iterable[Hashable]) -> None:
+        """Fetch these nodes in one request, before they are looked up one by one."""
+        self._cache.get_many(self._records[ref] for ref in refs if ref in self._records)
 
 
 class _WriteBatch:

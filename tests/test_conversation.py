@@ -11,6 +11,7 @@ from assistant.conversation import Fusion, Lean, export_markdown, fuse, leaning_
 from assistant.evaluation import load_dialogues, run_dialogues
 from assistant.settings import PROJECT_ROOT
 from assistant.types import Hit, Ranking
+from assistant.types import KIND_SENTENCE
 
 FOLLOWUP_GOLD = PROJECT_ROOT / "corpus" / "followup_qa.jsonl"
 
@@ -125,7 +126,7 @@ def test_markdown_export_escapes_html_and_line_breaks(assistant):
 
 
 def test_every_gold_sentence_id_exists(assistant):
-    known = {(n.metadata["document_id"], n.metadata["sentence_id"]) for n in assistant._current_index().sentences}
+    known = {(n.metadata["document_id"], n.metadata["sentence_id"]) for n in assistant._store.nodes(KIND_SENTENCE)}  # noqa: SLF001
     dialogues = load_dialogues(FOLLOWUP_GOLD)
     assert len(dialogues) >= 40
     assert {d.language for d in dialogues} == {"ar", "en", "mixed"}

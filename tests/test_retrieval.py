@@ -78,9 +78,9 @@ def test_every_sentence_of_the_best_passages_is_ranked(assistant):
     ranked = {hit.node.metadata["sentence_id"] for hit in hits}
     assert {"p13.s1", "p13.s2", "p13.s3"} <= ranked  # the pillars paragraph, whole
     best = sorted({(hit.passage, hit.node.metadata["paragraph_id"]) for hit in hits}, reverse=True)[: weights.passages]
-    index = assistant._current_index()  # noqa: SLF001
+    sentences = assistant._store.nodes(KIND_SENTENCE)  # noqa: SLF001
     for _, pid in best:
-        members = {n.metadata["sentence_id"] for n in index.sentences if n.metadata["paragraph_id"] == pid}
+        members = {n.metadata["sentence_id"] for n in sentences if n.metadata["paragraph_id"] == pid}
         assert members <= ranked, pid
     assert hits[0].node.metadata["paragraph_id"] == "p13"
 
