@@ -14,6 +14,7 @@ from typing import Protocol
 
 from llama_index.core.schema import NodeWithScore, TextNode
 
+from .evidence import node_terms
 from .normalize import Language, content_terms
 from .question_type import asks_for_several, holds_answer_type, wanted_answer_types
 from .types import Citation
@@ -121,16 +122,12 @@ def _list_items(question: str, hits: list[NodeWithScore], top: float) -> list[No
     sentence is an item, so they are left out before the overlap is measured.
     """
     candidates = [hit for hit in hits if (hit.score or 0.0) >= top - LIST_SCORE_MARGIN]
-    terms = {hit.node.node_id: _terms(hit.node) for hit in candidates}
+    terms = {hit.node.node_id: node_terms(hit.node) for hit in candidates}
     document_frequency = Counter(term for found in terms.values() for term in found)
     wanted = {t for t in content_terms(question) if document_frequency[t] <= len(candidates) / 2}
     if not wanted:
         return []
     return [hit for hit in candidates if len(wanted & terms[hit.node.node_id]) / len(wanted) >= 0.5]
-
-
-def _terms(node: TextNode) -> set[str]:
-    return content_terms(_text(node))
 
 
 def _text(node: TextNode) -> str:

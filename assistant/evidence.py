@@ -124,16 +124,16 @@ def candidate_features(question: str, candidates: Sequence[NodeWithScore], parag
     wanted = content_terms(question)
     # Each node's terms and each paragraph's once: candidates are in the pool, and the sentences of
     # one paragraph share its text (stemming is most of this function's time on the hot path).
-    paragraph_terms: dict[str, set[str]] = {}
-    terms: dict[str, tuple[set[str], set[str]]] = {}
+    paragraph_terms: dict[str, frozenset[str]] = {}
+    terms: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
     for hit in [*pool, *candidates]:
         if hit.node.node_id not in terms:
             text = paragraph_text(hit.node)
             if text not in paragraph_terms:
                 paragraph_terms[text] = content_terms(text)
-            own = _terms(hit.node)
+            own = node_terms(hit.node)
             terms[hit.node.node_id] = own, paragraph_terms[text] | own
-    pool_terms = set().union(*(terms[hit.node.node_id][1] for hit in pool))
+    pool_terms = frozenset().union(*(terms[hit.node.node_id][1] for hit in pool))
     cover_pool = _coverage(wanted, pool_terms)
     scores = [float(hit.score or 0.0) for hit in candidates]
     pool_scores = [(hit.node.node_id, float(hit.score or 0.0)) for hit in pool]
@@ -169,10 +169,11 @@ def cross_lingual_allowance(question: str, node: TextNode) -> float:
     return 0.0 if own_language else CROSS_LINGUAL_ALLOWANCE
 
 
-def _terms(node: TextNode) -> set[str]:
+def node_terms(node: TextNode) -> frozenset[str]:
+    """The content terms of a sentence with its English rendering, if any."""
     return content_terms(f"{node.get_content()} {node.metadata.get('translation', '')}")
 
 
-def _coverage(wanted: set[str], found: set[str]) -> float:
+def _coverage(wanted: frozenset[str], found: frozenset[str]) -> float:
     """Share of the question's content terms found; a question with none is fully covered."""
     return len(wanted & found) / len(wanted) if wanted else 1.0
