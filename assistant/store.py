@@ -47,6 +47,8 @@ from .store_lock import StoreBusyError, StoreLock
 from .types import KIND_DOCUMENT, KIND_PARAGRAPH, KIND_RENDERING, KIND_SENTENCE
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from llama_index.core.base.embeddings.base import BaseEmbedding
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
@@ -165,6 +167,7 @@ class SentenceStore:
         self._settings = settings
         self._params = params
         self._vector_store: ChromaVectorStore | None = None
+        self._version: tuple[int, frozenset[tuple[str, str]]] | None = None  # (writes seen, version)
 
     @property
     def vector_store(self) -> ChromaVectorStore:
@@ -235,8 +238,19 @@ class SentenceStore:
         return sorted(infos, key=lambda info: (info.id, info.ingested_at))
 
     def version(self) -> frozenset[tuple[str, str]]:
-        """(document id, checksum) of every complete document: changes whenever the contents do."""
-        return frozenset((info.id, info.checksum) for info in self.documents())
+        """(document id, checksum) of every complete document: changes whenever the contents do.
+
+        Reading every document marker cost 58-82 ms at 503 documents (22.5k sentences), and a serving
+        process asks once a second. An embedded store changes only through this process (store_lock
+        keeps other writers out while it is open), so there the answer is kept until a write here.
+        """
+        generation = None if self._settings.chroma_url else _WRITES.get(self._settings.store_dir, 0)
+        if generation is not None and self._version is not None and self._version[0] == generation:
+            return self._version[1]
+        version = frozenset((info.id, info.checksum) for info in self.documents())
+        if generation is not None:
+            self._version = (generation, version)
+        return version
 
     def add_documents(self, documents: Iterable[Document], embed_model: BaseEmbedding,
                       progress: Callable[[str, int, int], None] | None = None) -> Iterator[list[tuple[Document, bool]]]:
@@ -551,7 +565,16 @@ def writing(settings: Settings, what: str, wait: float = 0.0) -> Iterator[None]:
                 stack.enter_context(_lock(settings).exclusive(what, wait))
             except StoreBusyError as error:
                 raise StoreError(str(error)) from None
+            stack.callback(_count_write, settings.store_dir)  # whatever the outcome: it may have written part
         yield
+
+
+# Writes this process made to each embedded store (``SentenceStore.version`` trusts its answer until one).
+_WRITES: dict[Path, int] = {}
+
+
+def _count_write(store_dir: Path) -> None:
+    _WRITES[store_dir] = _WRITES.get(store_dir, 0) + 1
 
 
 def _lock(settings: Settings) -> StoreLock:

@@ -73,6 +73,27 @@ def test_documents_are_written_together_and_a_long_one_in_parts(fresh_settings, 
     assert assistant.incomplete() == []
 
 
+def test_the_version_follows_writes_made_through_any_instance(store_settings, tmp_path):
+    from assistant.embedding import embedding_model_id
+    from assistant.store import IndexParams, SentenceStore
+
+    writer = build_assistant(store_settings).warm_up()
+    reader = SentenceStore(store_settings, IndexParams(embedding_model_id(store_settings)))
+    before = reader.version()
+    assert reader.version() == before == {("coalition-communique", d.checksum) for d in writer.documents()}
+    note = tmp_path / "note.txt"
+    note.write_text("The oasis has three wells.\n", encoding="utf-8")
+    writer.ingest(note)
+    checksum = next(d.checksum for d in writer.documents() if d.id == "note")
+    assert reader.version() == before | {("note", checksum)}
+    note.write_text("The oasis has four wells.\n", encoding="utf-8")
+    writer.ingest(note)
+    changed = next(d.checksum for d in writer.documents() if d.id == "note")
+    assert changed != checksum and reader.version() == before | {("note", changed)}
+    writer.remove("note")
+    assert reader.version() == before
+
+
 def test_store_persists_across_instances(store_settings):
     first = build_assistant(store_settings).warm_up()
     count = first._store.count()  # noqa: SLF001
