@@ -302,7 +302,7 @@ class SentenceStore:
             return
         _embed(batch.nodes, embed_model)
         self.vector_store.add(batch.nodes)
-        written, completed = batch.written(), batch.completed()
+        written, completed = batch.progress, batch.completed
         batch.clear()
         for document_id, (done, total) in written.items():
             if progress:
@@ -454,16 +454,15 @@ class LazyNodes(Mapping[Hashable, TextNode]):
 
 
 class _WriteBatch:
-    """Records waiting to be encoded and written, with how far each document has got."""
+    """Records waiting to be encoded and written, with how far each document will have got once they are."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.nodes: list[TextNode] = []
         self.current = ""  # the document being read (named if a write fails)
-        self._documents: dict[str, Document] = {}
-        self._done: dict[str, int] = {}
-        self._in_batch: dict[str, int] = {}
-        self._totals: dict[str, int] = {}
+        self.nodes: list[TextNode] = []
+        self.progress: dict[str, tuple[int, int]] = {}  # document id -> (records written with this batch, total)
+        self.completed: list[Document] = []  # the documents whose last records are in this batch
+        self._done: dict[str, int] = {}  # records of unfinished documents, written or in this batch
 
     @property
     def full(self) -> bool:
@@ -471,27 +470,15 @@ class _WriteBatch:
 
     def add(self, document: Document, nodes: list[TextNode], total: int) -> None:
         self.nodes += nodes
-        self._documents[document.id] = document
-        self._totals[document.id] = total
-        self._in_batch[document.id] = self._in_batch.get(document.id, 0) + len(nodes)
-
-    def written(self) -> dict[str, tuple[int, int]]:
-        """Records written per document once this batch is, and each document's total."""
-        out = {}
-        for document_id, count in self._in_batch.items():
-            self._done[document_id] = self._done.get(document_id, 0) + count
-            out[document_id] = (self._done[document_id], self._totals[document_id])
-        return out
-
-    def completed(self) -> list[Document]:
-        """The documents whose ``document`` node is in this batch."""
-        return [self._documents[n.metadata["document_id"]] for n in self.nodes if n.metadata["kind"] == KIND_DOCUMENT]
+        done = self._done.pop(document.id, 0) + len(nodes)
+        self.progress[document.id] = (done, total)
+        if done == total:
+            self.completed.append(document)
+        else:
+            self._done[document.id] = done
 
     def clear(self) -> None:
-        for document in self.completed():
-            for state in (self._done, self._totals, self._documents):
-                state.pop(document.id, None)
-        self.nodes, self._in_batch = [], {}
+        self.nodes, self.progress, self.completed = [], {}, []
 
 
 def _paragraph_runs(nodes: list[TextNode]) -> Iterator[list[TextNode]]:
