@@ -21,6 +21,7 @@ from .answer import Answerer, Draft, ExtractiveAnswerer
 from .corpus import MANIFEST, SUPPORTED_SUFFIXES, CorpusError, Document, load_corpus, load_file
 from .embedding import embedding_model_id, load_embed_model
 from .evidence import Answerability, Evidence
+from .late_interaction import LateInteraction, TokenEncoder, TokenStates
 from .ledger import SourcesLedger, assign_ids, origins
 from .normalize import answer_language, fold_marks, normalize
 from .retrieval import FusionWeights, RankedSentence, TwoStageRetriever
@@ -95,6 +96,7 @@ class Assistant:
         self.settings = settings
         self._embed_model: BaseEmbedding | None = None
         self._store: SentenceStore | None = None
+        self._token_states: TokenStates | None = None
         self._index: _Index | None = None
         self._llms: dict[tuple[str, ...], Any] = {}  # LLM objects, made on first use
         self._ledger = SourcesLedger(settings)
@@ -109,7 +111,9 @@ class Assistant:
         with self._lock:
             if self._index is None:
                 # The store first: a mismatched index is refused before seconds of model loading.
-                self._store = SentenceStore(self.settings, IndexParams(embedding_model_id(self.settings)))
+                model_id = embedding_model_id(self.settings)
+                self._token_states = TokenStates.for_settings(self.settings, model_id)
+                self._store = SentenceStore(self.settings, IndexParams(model_id), self._token_states)
                 empty = self._store.count() == 0
                 self._embed_model = load_embed_model(self.settings)
                 if empty and (self.settings.corpus_dir / MANIFEST).exists():
@@ -125,8 +129,11 @@ class Assistant:
         version = store.version()
         search = load_or_build(self.settings, store, version)
         nodes = NodeCache(store)
+        late = (LateInteraction(embed_model, self._token_states)
+                if isinstance(embed_model, TokenEncoder) and self._token_states is not None else None)
         shared = TwoStageRetriever.from_index(store.vector_store, embed_model, search, nodes,
-                                              FusionWeights.for_mode(RetrievalMode.HYBRID), self.settings.candidates)
+                                              FusionWeights.for_mode(RetrievalMode.HYBRID),
+                                              self.settings.candidates).with_late(late)
         retrievers = {mode: shared.with_weights(FusionWeights.for_mode(mode)) for mode in RetrievalMode}
         paragraphs = LazyNodes({(key[0], key[2]): record for record, key in search.paragraphs}, nodes)
         answerability = Answerability(paragraphs, self.settings.answerability_threshold,
@@ -444,7 +451,7 @@ def _with_probabilities(citations: tuple[Citation, ...], hits: list[NodeWithScor
 def _hit(hit: NodeWithScore) -> Hit:
     meta = hit.node.metadata
     signals = {name: float(getattr(hit, name, 0.0)) for name in
-               ("own", "passage", "dense", "lexical", "passage_dense", "passage_lexical")}
+               ("own", "passage", "dense", "lexical", "passage_dense", "passage_lexical", "late")}
     return Hit(meta["document_id"], meta["sentence_id"], meta["paragraph_id"], float(hit.score or 0.0), **signals)
 
 
@@ -453,7 +460,8 @@ def _nodes(index: _Index, ranking: Ranking) -> list[NodeWithScore]:
     stored, e.g. removed since it was ranked, is left out)."""
     stored = index.sentences(hit.ref for hit in ranking.hits)
     nodes = [RankedSentence(node=stored[hit.ref], score=hit.score, own=hit.own, passage=hit.passage, dense=hit.dense,
-                            lexical=hit.lexical, passage_dense=hit.passage_dense, passage_lexical=hit.passage_lexical)
+                            lexical=hit.lexical, passage_dense=hit.passage_dense, passage_lexical=hit.passage_lexical,
+                            late=hit.late)
              for hit in ranking.hits if hit.ref in stored]
     return sorted(nodes, key=lambda node: node.score or 0.0, reverse=True)
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +47,8 @@ ONNX_MARKER = "onnx.json"
 ONNX_BATCH_TEXTS = 32
 ONNX_BATCH_TOKENS = 4096
 ONNX_BATCH_MIN_FILL = 0.8
+# Token states of the most recent queries, kept for late interaction (a few KB each).
+RECENT_QUERIES = 64
 
 
 def embedding_model_id(settings: Settings) -> str:
@@ -96,6 +100,8 @@ class OnnxE5Embedding(BaseEmbedding):
     _session: Any = PrivateAttr()
     _tokenizer: Any = PrivateAttr()
     _pad_id: int = PrivateAttr()
+    _recent_queries: OrderedDict[str, Any] = PrivateAttr(default_factory=OrderedDict)
+    _recent_lock: Any = PrivateAttr(default_factory=threading.Lock)
 
     def __init__(self, folder: Path | str, *, query_instruction: str = "", text_instruction: str = "",
                  threads: int = 0, **kwargs: Any) -> None:
@@ -127,6 +133,25 @@ class OnnxE5Embedding(BaseEmbedding):
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Embeddings of ``texts`` as given (no instruction added), one row each, unit length."""
+        return self._run(texts, [False] * len(texts))[0]
+
+    def encode_with_states(self, texts: list[str], instruction: str,
+                           keep: list[bool] | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Embeddings of ``instruction + text`` for each text and, from the same pass, the last layer's
+        states of the text's own tokens (instruction and special tokens left out), one unit-length
+        row per token: what late interaction (late_interaction.py) matches token by token. Texts
+        whose ``keep`` is False get an empty array (a paragraph's states are not used)."""
+        keep = keep if keep is not None else [True] * len(texts)
+        return self._run([instruction + text for text in texts], keep, skip=len(instruction.rstrip()))
+
+    def query_token_states(self, query: str) -> np.ndarray:
+        """The token states of ``query`` as a question (``query_instruction``): from the pass that made
+        its embedding when that was recent, so late interaction costs no second pass."""
+        with self._recent_lock:
+            states = self._recent_queries.get(query)
+        return states if states is not None else self.encode_with_states([query], self.query_instruction)[1][0]
+
+    def _run(self, texts: list[str], keep: list[bool], skip: int = 0) -> tuple[np.ndarray, list[np.ndarray]]:
         import numpy as np
 
         if len(texts) == 1:
@@ -134,7 +159,9 @@ class OnnxE5Embedding(BaseEmbedding):
         else:
             encodings = self._tokenizer.encode_batch(texts)
         lengths = [len(e.ids) for e in encodings]
+        outputs = ["embedding", "token_states"] if any(keep) else ["embedding"]
         out: np.ndarray | None = None
+        states: list[np.ndarray] = [np.empty((0, 0), dtype=np.float32)] * len(texts)
         for batch in length_batches(lengths):
             width = lengths[batch[-1]]
             ids = np.full((len(batch), width), self._pad_id, dtype=np.int64)
@@ -142,15 +169,24 @@ class OnnxE5Embedding(BaseEmbedding):
             for row, index in enumerate(batch):
                 ids[row, : lengths[index]] = encodings[index].ids
                 mask[row, : lengths[index]] = 1
-            vectors = self._session.run(["embedding"], {"input_ids": ids, "attention_mask": mask})[0]
+            results = self._session.run(outputs, {"input_ids": ids, "attention_mask": mask})
             if out is None:
-                out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
-            out[batch] = vectors
+                out = np.empty((len(texts), results[0].shape[1]), dtype=np.float32)
+            out[batch] = results[0]
+            for row, index in enumerate(batch):
+                if keep[index]:
+                    states[index] = _own_token_states(results[1][row], encodings[index], skip)
         assert out is not None or not texts
-        return out if out is not None else np.empty((0, 0), dtype=np.float32)
+        return (out if out is not None else np.empty((0, 0), dtype=np.float32)), states
 
     def _get_query_embedding(self, query: str) -> list[float]:
-        return self.encode([self.query_instruction + query])[0].tolist()
+        vectors, states = self.encode_with_states([query], self.query_instruction)
+        with self._recent_lock:
+            self._recent_queries[query] = states[0]
+            self._recent_queries.move_to_end(query)
+            while len(self._recent_queries) > RECENT_QUERIES:
+                self._recent_queries.popitem(last=False)
+        return vectors[0].tolist()
 
     async def _aget_query_embedding(self, query: str) -> list[float]:
         return self._get_query_embedding(query)
@@ -160,6 +196,17 @@ class OnnxE5Embedding(BaseEmbedding):
 
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
         return self.encode([self.text_instruction + text for text in texts]).tolist() if texts else []
+
+
+def _own_token_states(states: np.ndarray, encoding: Any, skip: int) -> np.ndarray:
+    """The rows of ``states`` (one text's, padding included) of its own tokens: not special, and
+    starting at or after character ``skip`` (the instruction's end), each scaled to unit length."""
+    import numpy as np
+
+    keep = [n for n, ((start, _), special) in enumerate(zip(encoding.offsets, encoding.special_tokens_mask))
+            if not special and start >= skip]
+    rows = states[keep].astype(np.float32)
+    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
 
 
 def length_batches(lengths: list[int], max_texts: int = ONNX_BATCH_TEXTS, max_tokens: int = ONNX_BATCH_TOKENS,

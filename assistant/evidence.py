@@ -7,7 +7,7 @@ half of a set's paragraphs, asked every question of the set): the retrieval scor
 how much of the question the evidence covers (folded, stemmed content terms, in the sentence, its
 paragraph and the whole candidate pool), whether the match is across languages, and whether a
 question that asks for a number or a date finds one. The coefficients live in
-``answerability.v1.json`` beside this file, one model per retrieval mode (their scores differ in
+``answerability.v2.json`` beside this file, one model per retrieval mode (their scores differ in
 scale); ``benchmarks/answerability.py`` refits them. The result is one probability per candidate
 sentence; every score a user sees is this probability.
 """
@@ -28,10 +28,10 @@ from .normalize import content_terms, detect_script
 from .question_type import holds_answer_type, wanted_answer_types
 from .settings import RetrievalMode
 
-MODEL_FILE = Path(__file__).with_name("answerability.v1.json")
+MODEL_FILE = Path(__file__).with_name("answerability.v2.json")
 # Candidates whose words count as "the pool" the question's terms are looked for in.
 POOL_SIZE = 10
-SIGNALS = ("dense", "lexical", "passage_dense", "passage_lexical")
+SIGNALS = ("dense", "lexical", "passage_dense", "passage_lexical", "late")
 CROSS_LINGUAL_ALLOWANCE = 0.06
 
 FEATURES = (

@@ -69,7 +69,7 @@ class Settings:
     dense_abstain_threshold: float = 0.79
     bm25_abstain_threshold: float = 0.065
     # Second, the answerability probability; unset, the operating point fitted with the model
-    # (assistant/answerability.v1.json, benchmarks/answerability.py).
+    # (assistant/answerability.v2.json, benchmarks/answerability.py).
     answerability_threshold: float | None = None
     max_question_chars: int = 2000
     # Records (paragraphs, sentences, markers) encoded and written to the store together, across

@@ -41,6 +41,7 @@ from llama_index.core.vector_stores.types import (
 from llama_index.core.vector_stores.utils import metadata_dict_to_node
 
 from .corpus import Document
+from .late_interaction import TokenEncoder, TokenStates
 from .segmentation import BYLINE, HEADING, SEGMENTATION_VERSION
 from .settings import Settings
 from .store_lock import StoreBusyError, StoreLock
@@ -49,6 +50,7 @@ from .types import KIND_DOCUMENT, KIND_PARAGRAPH, KIND_RENDERING, KIND_SENTENCE
 if TYPE_CHECKING:
     from pathlib import Path
 
+    import numpy as np
     from llama_index.core.base.embeddings.base import BaseEmbedding
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
@@ -163,9 +165,11 @@ def _node(local_id: str, document: Document, text: str, metadata: dict[str, Any]
 class SentenceStore:
     """A Chroma collection of nodes; opening is lazy so constructing this is free."""
 
-    def __init__(self, settings: Settings, params: IndexParams) -> None:
+    def __init__(self, settings: Settings, params: IndexParams, token_states: TokenStates | None = None) -> None:
+        """``token_states``: where the sentences' token states are kept at ingest (late_interaction.py)."""
         self._settings = settings
         self._params = params
+        self._token_states = token_states
         self._vector_store: ChromaVectorStore | None = None
         self._version: tuple[int, frozenset[tuple[str, str]]] | None = None  # (writes seen, version)
 
@@ -300,7 +304,9 @@ class SentenceStore:
         older versions."""
         if not batch.nodes:
             return
-        _embed(batch.nodes, embed_model)
+        states = _embed(batch.nodes, embed_model, with_states=self._token_states is not None)
+        if states and self._token_states is not None:  # before the add: a sentence readers see has them
+            self._token_states.put_many(states)
         self.vector_store.add(batch.nodes)
         written, completed = batch.progress, batch.completed
         batch.clear()
@@ -493,17 +499,28 @@ def _paragraph_runs(nodes: list[TextNode]) -> Iterator[list[TextNode]]:
         yield run
 
 
-def _embed(nodes: list[TextNode], embed_model: BaseEmbedding) -> None:
+def _embed(nodes: list[TextNode], embed_model: BaseEmbedding, with_states: bool = False) -> dict[str, np.ndarray]:
     """Each node's vector, from one encoder call for the whole batch (sorted by length inside, so
-    documents of different lengths pad less together). Paragraphs are encoded whole: their vector
+    documents of different lengths pad less together); with ``with_states`` and an encoder that has
+    them, also the token states of the sentences and renderings, by embedded text, from the same pass.
+    Paragraphs are encoded whole: their vector
     as the mean of their sentences' (the encoder's floor) lost 0.036 of ARCD's right paragraph first
     and 0.021 of R@1, and sentence vectors pooled from the paragraph's token states (late chunking)
     0.13 / 0.20 of XQuAD-R R@1 AR / EN (docs/benchmarks.md, "Ingest")."""
     # A one-sentence paragraph is its sentence's text: encoded once (19 of the article's 21).
     texts = list(dict.fromkeys(n.get_content(MetadataMode.EMBED) for n in nodes))
-    vectors = dict(zip(texts, embed_model.get_text_embedding_batch(texts)))
+    states: dict[str, np.ndarray] = {}
+    if with_states and isinstance(embed_model, TokenEncoder):
+        matched = {n.get_content(MetadataMode.EMBED) for n in nodes if n.metadata["kind"] in (KIND_SENTENCE, KIND_RENDERING)}
+        keep = [text in matched for text in texts]
+        matrix, token_states = embed_model.encode_with_states(texts, embed_model.text_instruction, keep)
+        vectors = dict(zip(texts, matrix.tolist()))
+        states = {text: rows for text, rows, kept in zip(texts, token_states, keep) if kept}
+    else:
+        vectors = dict(zip(texts, embed_model.get_text_embedding_batch(texts)))
     for node in nodes:
         node.embedding = vectors[node.get_content(MetadataMode.EMBED)]
+    return states
 
 
 def kind_filter(*kinds: str) -> MetadataFilters:

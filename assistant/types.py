@@ -95,6 +95,7 @@ class Hit:
     lexical: float = 0.0
     passage_dense: float = 0.0
     passage_lexical: float = 0.0
+    late: float = 0.0  # MaxSim of the question's and the sentence's token states (0: not computed)
 
     @property
     def ref(self) -> tuple[str, str]:

@@ -7,7 +7,7 @@ answered, the others must be refused. The gold set adds the article's own unansw
 Questions are split in two by a stable hash of their id: the model is fitted on the ``fit`` half and
 reported on the ``report`` half, which it never saw.
 
-    python benchmarks/answerability.py fit      # rank (cached in runs/), fit, write assistant/answerability.v1.json
+    python benchmarks/answerability.py fit      # rank (cached in runs/), fit, write assistant/answerability.v2.json
     python benchmarks/answerability.py report   # asks the report half through Assistant.ask
 
 The data is read from ../shared/benchmarks (never copied into the repository; see each README).

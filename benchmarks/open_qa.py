@@ -313,7 +313,7 @@ def markdown(report: dict) -> str:
         f"Command: `{report['command']}`",
         f"Ingest: {report['ingest_s']} s" + (f" ({speed} sentences/s)" if speed else " (store reused)")
         + f"; load average before {report['load_average']['before']}, after {report['load_average']['after']}; "
-        f"abstention thresholds {report['thresholds']}.",
+        f"answerability operating points {report['operating_points']}.",
         "",
         "| system | right paragraph first (own / or a verbatim copy) | answer in top citation | answer in any citation "
         "| abstained | r@1 | r@5 | MRR | citations / answer | ask p50 / p95 |",

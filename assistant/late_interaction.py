@@ -1,0 +1,201 @@
+"""Late interaction: the question matched word by word against its best candidates' words.
+
+A sentence vector squeezes a sentence into one point; e5's last-layer token states keep one vector
+per token. MaxSim (ColBERT's late interaction): each of the question's tokens takes its best cosine
+among a sentence's tokens, and the sentence's match is their mean. It re-scores only the top
+``candidates`` of the two-step ranking (retrieval.py), as a term of each sentence's own match:
+``own += late * (MaxSim - best MaxSim among the candidates)``, so the best-matching candidate keeps
+its score, the others fall behind it by what they match less, and the sentences after the
+candidates by the most any candidate fell (scores stay on the scale the abstention floors and the
+evidence stage were fitted on). Measured through ``ask`` (docs/benchmarks.md, "Late interaction"),
+before -> after, late = 1.0 over the top 10: XQuAD-R held-out R@1 AR->AR .740 -> .755, EN->AR
+.583 -> .639 (an English question's words find their Arabic counterparts where one sentence vector
+does not); ARCD-train report half R@1 .688 -> .699, r@5 .934 -> .946; gold set hit@1 .873 -> .894.
+IDF weights on the question's tokens moved nothing by more than .005, so the mean is plain.
+
+The token states of a stored sentence (and of its English rendering) come from the pass that
+embeds it at ingest (store._embed) and are kept in a SQLite file beside the index, keyed by the
+embedded text, projected to 128 dimensions (``PROJECTION_FILE``) and int8 per value with one scale
+per token: R@1 within .002 of float32 at 384 dimensions. A sentence
+without them, in a store built before or through a Chroma server by another machine, has them
+computed when it is first a candidate, then kept.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import sqlite3
+import threading
+from collections.abc import Collection, Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+import numpy as np
+from llama_index.core.schema import MetadataMode, TextNode
+
+if TYPE_CHECKING:
+    from .retrieval import RankedSentence
+    from .settings import Settings
+
+# The ranking's top candidates that are re-scored: 10 did as well as 20 or 40 (docs/benchmarks.md).
+CANDIDATES = 10
+TOKEN_STATES_DIR = "token_states"
+# The token states' first principal directions (benchmarks/fit_token_projection.py): states are
+# matched and stored in these 128 dimensions instead of e5's 384.
+PROJECTION_FILE = Path(__file__).with_name("token_projection.v1.npy")
+
+
+@runtime_checkable
+class TokenEncoder(Protocol):
+    """An embedding model that also gives the token states of what it encodes (embedding.OnnxE5Embedding)."""
+
+    text_instruction: str
+
+    def encode_with_states(self, texts: list[str], instruction: str,
+                           keep: list[bool] | None = None) -> tuple[np.ndarray, list[np.ndarray]]: ...
+
+    def query_token_states(self, query: str) -> np.ndarray: ...
+
+
+@functools.cache
+def _projection() -> np.ndarray:
+    return np.load(PROJECTION_FILE).astype(np.float32)
+
+
+def project(states: np.ndarray) -> np.ndarray:
+    """Token states (unit rows, e5's dimensions) in the fitted projection, unit rows again."""
+    rows = states @ _projection()
+    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+
+
+def maxsim(question: np.ndarray, passage: np.ndarray) -> float:
+    """Mean over the question's token rows of their best cosine with ``passage``'s (unit rows)."""
+    if not len(question) or not len(passage):
+        return 0.0
+    return float((question @ passage.T).max(axis=1).mean())
+
+
+def embedded_texts(node: TextNode) -> list[str]:
+    """What the store embedded for a sentence node: its text and, when it has one, its English
+    rendering (stored as a record of its own with the same embedded metadata)."""
+    texts = [node.get_content(MetadataMode.EMBED)]
+    translation = node.metadata.get("translation")
+    if translation:
+        texts.append(node.model_copy(update={"text": translation}).get_content(MetadataMode.EMBED))
+    return texts
+
+
+def pack(states: np.ndarray) -> bytes:
+    """``states`` (tokens x dim, float) as int8 values with one float32 scale per token."""
+    scale = np.maximum(np.abs(states).max(axis=1, keepdims=True), 1e-12) / 127.0
+    values = np.round(states / scale).astype(np.int8)
+    return scale.astype(np.float32).tobytes() + values.tobytes()
+
+
+def unpack(data: bytes, tokens: int, dim: int) -> np.ndarray:
+    scale = np.frombuffer(data, dtype=np.float32, count=tokens).reshape(tokens, 1)
+    values = np.frombuffer(data, dtype=np.int8, offset=4 * tokens).reshape(tokens, dim)
+    rows = values.astype(np.float32) * scale
+    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+
+
+class TokenStates:
+    """Projected token states by the text they were computed from, in one SQLite file per embedding
+    model and projection.
+
+    Content-addressed, so a document removed and added again reuses its rows and a row without a
+    stored sentence (an ingest killed before its Chroma add) is harmless. Opened on first use.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._connection: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def for_settings(cls, settings: Settings, model_id: str) -> TokenStates:
+        name = hashlib.sha1(f"{model_id} {PROJECTION_FILE.name}".encode()).hexdigest()[:16]
+        return cls(settings.data_dir / TOKEN_STATES_DIR / f"{name}.sqlite3")
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._connection is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("CREATE TABLE IF NOT EXISTS states (key BLOB PRIMARY KEY, tokens INTEGER NOT NULL,"
+                               " dim INTEGER NOT NULL, data BLOB NOT NULL) WITHOUT ROWID")
+            self._connection = connection
+        return self._connection
+
+    def get_many(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
+        keys = {_key(text): text for text in texts}
+        if not keys:
+            return {}
+        with self._lock:
+            rows = self._connect().execute(
+                f"SELECT key, tokens, dim, data FROM states WHERE key IN ({','.join('?' * len(keys))})",
+                list(keys)).fetchall()
+        return {keys[key]: unpack(data, tokens, dim) for key, tokens, dim, data in rows}
+
+    def put_many(self, states: Mapping[str, np.ndarray]) -> None:
+        """Keep ``states`` (text -> its token states as the encoder gives them), projected."""
+        projected = {text: project(matrix) for text, matrix in states.items() if matrix.ndim == 2 and matrix.shape[1]}
+        rows = [(_key(text), len(matrix), matrix.shape[1], pack(matrix)) for text, matrix in projected.items()]
+        with self._lock:
+            connection = self._connect()
+            with connection:
+                connection.executemany("INSERT OR REPLACE INTO states VALUES (?, ?, ?, ?)", rows)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+
+class LateInteraction:
+    """Re-scores a ranking's top candidates by MaxSim (see the module doc)."""
+
+    def __init__(self, encoder: TokenEncoder, states: TokenStates, candidates: int = CANDIDATES) -> None:
+        self._encoder = encoder
+        self._states = states
+        self._candidates = candidates
+
+    def rerank(self, query: str, hits: list[RankedSentence], weight: float, passage_share: float,
+               also: Collection[str] = ()) -> list[RankedSentence]:
+        """``hits`` (best first) with ``weight`` of the MaxSim gap in each one's own match, best first;
+        the hits whose node ids are in ``also`` are re-scored as candidates wherever they rank."""
+        top = [hit for n, hit in enumerate(hits) if n < self._candidates or hit.node.node_id in also]
+        if len(top) < 2 or not weight:
+            return hits
+        question = project(self._encoder.query_token_states(query))
+        texts = [embedded_texts(hit.node) for hit in top]
+        states = self.states_of([text for group in texts for text in group])
+        late = [max(maxsim(question, states[text]) for text in group) for group in texts]
+        best, worst = max(late), min(late)
+        rescored = [_moved(hit, weight * (match - best), passage_share, match) for hit, match in zip(top, late)]
+        chosen = {hit.node.node_id for hit in top}
+        rescored += [_moved(hit, weight * (worst - best), passage_share, 0.0)
+                     for hit in hits if hit.node.node_id not in chosen]
+        return sorted(rescored, key=lambda hit: -(hit.score or 0.0))  # stable: ties keep the ranking's order
+
+    def states_of(self, texts: list[str]) -> dict[str, np.ndarray]:
+        """The token states of ``texts`` (embedded passages), computed and kept for those not stored."""
+        found = self._states.get_many(texts)
+        missing = [text for text in dict.fromkeys(texts) if text not in found]
+        if missing:
+            _, computed = self._encoder.encode_with_states(missing, self._encoder.text_instruction)
+            fresh = dict(zip(missing, computed))
+            self._states.put_many(fresh)
+            found |= {text: project(matrix) for text, matrix in fresh.items()}
+        return found
+
+
+def _moved(hit: RankedSentence, delta: float, passage_share: float, late: float) -> RankedSentence:
+    return hit.model_copy(update={"own": hit.own + delta, "score": (hit.score or 0.0) + (1 - passage_share) * delta,
+                                  "late": late})
+
+
+def _key(text: str) -> bytes:
+    return hashlib.sha1(text.encode("utf-8")).digest()

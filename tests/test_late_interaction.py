@@ -1,0 +1,108 @@
+"""Late interaction (assistant/late_interaction.py): token states kept at ingest, MaxSim re-scoring."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from assistant import build_assistant
+from assistant.corpus import Document
+from assistant.embedding import E5_PASSAGE_PREFIX, embedding_model_id, load_embed_model
+from assistant.late_interaction import (
+    TOKEN_STATES_DIR,
+    TokenStates,
+    embedded_texts,
+    maxsim,
+    pack,
+    unpack,
+)
+from assistant.retrieval import FusionWeights
+from assistant.settings import RetrievalMode
+
+
+@hypothesis_settings(max_examples=50, deadline=None)
+@given(arrays(np.float32, st.tuples(st.integers(1, 12), st.integers(1, 48)),
+              elements=st.floats(-50, 50, width=32)).filter(lambda m: (np.abs(m).max(axis=1) > 1e-3).all()))
+def test_packed_states_keep_each_token_direction(matrix):
+    rows = unpack(pack(matrix), *matrix.shape)
+    unit = matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+    assert rows.shape == matrix.shape
+    assert np.allclose(np.linalg.norm(rows, axis=1), 1.0, atol=1e-5)
+    assert (np.sum(rows * unit, axis=1) > 0.99).all()
+
+
+def test_maxsim_is_the_mean_of_each_question_token_best_match():
+    question = np.eye(3, dtype=np.float32)[:2]  # tokens along x and y
+    passage = np.array([[1, 0, 0], [0, 0, 1]], dtype=np.float32)  # x matched, y not at all
+    assert maxsim(question, passage) == pytest.approx(0.5)
+    assert maxsim(question, question) == pytest.approx(1.0)
+    assert maxsim(question, np.empty((0, 3), dtype=np.float32)) == 0.0
+
+
+def test_token_states_are_the_texts_own_tokens_from_the_same_pass(fresh_settings):
+    encoder = load_embed_model(fresh_settings)
+    texts = ["الرئيس الحالي لسنغافورة هو حليمة يعقوب.", "The coalition has four pillars."]
+    vectors, states = encoder.encode_with_states(texts, E5_PASSAGE_PREFIX)
+    assert np.allclose(vectors, encoder.encode([E5_PASSAGE_PREFIX + t for t in texts]), atol=1e-5)
+    for text, rows in zip(texts, states):
+        # One row per token of the text itself: no <s>, </s> or "passage:" prefix tokens.
+        assert len(rows) == len(encoder._tokenizer.encode(text).ids) - 2  # noqa: SLF001
+        assert np.allclose(np.linalg.norm(rows, axis=1), 1.0, atol=1e-5)
+    _, only_first = encoder.encode_with_states(texts, E5_PASSAGE_PREFIX, keep=[True, False])
+    assert np.allclose(only_first[0], states[0], atol=1e-5) and only_first[1].size == 0
+
+
+def test_ingest_keeps_every_sentence_and_rendering_states(assistant):
+    store = assistant._token_states  # noqa: SLF001
+    index = assistant._current_index()  # noqa: SLF001
+    sentences = index.sentences((r.key[0], r.key[2]) for r in index.search.sentences)
+    texts = [text for node in sentences.values() for text in embedded_texts(node)]
+    assert len(texts) > len(sentences) > 20  # the article's sentences carry English renderings
+    assert set(store.get_many(texts)) == set(texts)
+
+
+def test_rescoring_keeps_the_best_match_and_orders_by_score(assistant):
+    question = "Which countries did Tillerson say the coalition should work with?"
+    ranking = assistant.rank(question)
+    top = ranking.hits[:10]
+    assert all(hit.late > 0 for hit in top)
+    assert [h.score for h in ranking.hits] == sorted((h.score for h in ranking.hits), reverse=True)
+    # The candidate that matches best token by token keeps its fused score; every other loses what it matches less.
+    plain = assistant._current_index().retrievers[RetrievalMode.HYBRID].with_late(None)  # noqa: SLF001
+    before = {(h.node.metadata["document_id"], h.node.metadata["sentence_id"]): h.score
+              for h in plain.retrieve(question)}
+    best = max(top, key=lambda hit: hit.late)
+    assert best.score == pytest.approx(before[best.ref])
+    for hit in top:
+        assert hit.score == pytest.approx(before[hit.ref] + 0.5 * (hit.late - best.late))
+    assert all(hit.score <= before[hit.ref] + 1e-9 for hit in ranking.hits)
+
+
+def test_bm25_mode_is_not_rescored(assistant):
+    assert FusionWeights.for_mode(RetrievalMode.BM25).late == 0
+    assert all(hit.late == 0 for hit in assistant.rank("What are the pillars?", RetrievalMode.BM25).hits)
+
+
+def test_missing_states_are_computed_when_first_needed_and_kept(fresh_settings):
+    settings = dataclasses.replace(fresh_settings, corpus_dir=fresh_settings.data_dir / "no-corpus")
+    assistant = build_assistant(settings)
+    document = Document(id="rivers", title="Rivers", language="en", source="test",
+                        text="The Nile flows north into the Mediterranean Sea. The Amazon carries more water than any other river.")
+    assistant.ingest_documents([document])
+    first = assistant.rank("Which river carries the most water?")
+    # A store built before token states were kept (or by another machine through a Chroma server).
+    assistant._token_states.close()  # noqa: SLF001
+    shutil.rmtree(settings.data_dir / TOKEN_STATES_DIR)
+    again = build_assistant(settings).rank("Which river carries the most water?")
+    assert [h.ref for h in again.hits] == [h.ref for h in first.hits]
+    assert [h.late for h in again.hits] == pytest.approx([h.late for h in first.hits], abs=0.01)
+    nodes = assistant._current_index().sentences(h.ref for h in first.hits).values()  # noqa: SLF001
+    kept = TokenStates.for_settings(settings, embedding_model_id(settings))
+    assert len(kept.get_many(embedded_texts(node)[0] for node in nodes)) == len(first.hits) == 2
