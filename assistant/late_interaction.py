@@ -115,7 +115,9 @@ class TokenStates:
 
     @classmethod
     def for_settings(cls, settings: Settings, model_id: str) -> TokenStates:
-        name = hashlib.sha1(f"{model_id} {PROJECTION_FILE.name}".encode()).hexdigest()[:16]
+        # The projection's bytes name the file too: states projected by an earlier fit are never read.
+        projection = hashlib.sha1(PROJECTION_FILE.read_bytes()).hexdigest()
+        name = hashlib.sha1(f"{model_id} {projection}".encode()).hexdigest()[:16]
         return cls(settings.data_dir / TOKEN_STATES_DIR / f"{name}.sqlite3")
 
     def _connect(self) -> sqlite3.Connection:
