@@ -175,7 +175,8 @@ class LateInteraction:
         texts = [embedded_texts(hit.node) for hit in top]
         states = self.states_of([text for group in texts for text in group])
         late = [max(maxsim(question, states[text]) for text in group) for group in texts]
-        best, worst = max(late), min(late)
+        # The scale comes from the top candidates alone: ``also`` does not move the others' scores.
+        best, worst = max(late[: self._candidates]), min(late[: self._candidates])
         rescored = [_moved(hit, weight * (match - best), passage_share, match) for hit, match in zip(top, late)]
         chosen = {hit.node.node_id for hit in top}
         rescored += [_moved(hit, weight * (worst - best), passage_share, 0.0)
