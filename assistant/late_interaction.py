@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import sqlite3
 import threading
 from collections.abc import Collection, Iterable, Mapping
@@ -37,6 +38,8 @@ from llama_index.core.schema import MetadataMode, TextNode
 if TYPE_CHECKING:
     from .retrieval import RankedSentence
     from .settings import Settings
+
+logger = logging.getLogger(__name__)
 
 # The ranking's top candidates that are re-scored: 10 did as well as 20 or 40 (docs/benchmarks.md).
 CANDIDATES = 10
@@ -123,8 +126,9 @@ class TokenStates:
     def _connect(self) -> sqlite3.Connection:
         if self._connection is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            # The default rollback journal, not WAL: a write that fails on a full disk deletes its
+            # journal and gives the space back, so the Chroma store beside it still opens.
             connection = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
-            connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("CREATE TABLE IF NOT EXISTS states (key BLOB PRIMARY KEY, tokens INTEGER NOT NULL,"
                                " dim INTEGER NOT NULL, data BLOB NOT NULL) WITHOUT ROWID")
             self._connection = connection
@@ -190,7 +194,10 @@ class LateInteraction:
         if missing:
             _, computed = self._encoder.encode_with_states(missing, self._encoder.text_instruction)
             fresh = dict(zip(missing, computed))
-            self._states.put_many(fresh)
+            try:
+                self._states.put_many(fresh)
+            except sqlite3.Error as error:  # e.g. a full disk: answer anyway, and keep them next time
+                logger.warning("token states not kept in %s: %s", self._states.path, error)
             found |= {text: project(matrix) for text, matrix in fresh.items()}
         return found
 

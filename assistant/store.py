@@ -19,6 +19,7 @@ import errno
 import logging
 import os
 import shutil
+import sqlite3
 import threading
 import time
 from collections import OrderedDict
@@ -295,7 +296,8 @@ class SentenceStore:
                                 yield from self._write(batch, embed_model, stored, progress)
                             batch.add(document, run, total=len(nodes))
                 yield from self._write(batch, embed_model, stored, progress)
-        except (ChromaError, OSError) as error:  # e.g. a full disk: "Error in compaction: Failed to apply logs"
+        # e.g. a full disk: "Error in compaction: Failed to apply logs", or the token states' "database or disk is full"
+        except (ChromaError, OSError, sqlite3.Error) as error:
             raise StoreError(_write_failure(self._settings, batch.current, error)) from None
 
     def _write(self, batch: _WriteBatch, embed_model: BaseEmbedding, stored: dict[str, set[str]],
