@@ -214,3 +214,24 @@ def test_int8_is_a_precision_of_the_bundled_onnx_model_only(model_dir):
     for other in ({"embedding_backend": "torch"}, {"embedding_model": "intfloat/multilingual-e5-small"}):
         with pytest.raises(ValueError, match="onnx backend only"):
             load_embed_model(load_settings(env={}, model_dir=model_dir, embedding_precision="int8", **other))
+
+
+@pytest.mark.slow
+def test_the_int8_graph_is_built_once_and_rebuilt_when_damaged_or_its_export_changes(tmp_path, st_folder):
+    """A private copy of the export, so the shared folders are left alone."""
+    import shutil
+
+    export = tmp_path / provision_onnx(st_folder).name
+    shutil.copytree(provision_onnx(st_folder), export)
+    built = provision_onnx_int8(export)
+    assert built.parent == export.parent and json.loads((built / ONNX_MARKER).read_text())["int8_matmuls"] == 72
+    stamp = (built / "model.onnx").stat().st_mtime_ns
+    assert provision_onnx_int8(export) == built and (built / "model.onnx").stat().st_mtime_ns == stamp  # reused
+    with open(built / "model.onnx.data", "r+b") as handle:  # truncated, as by a killed copy
+        handle.truncate(1000)
+    assert len(OnnxE5Embedding(provision_onnx_int8(export)).encode(["query: سؤال"])[0]) == 384
+    marker = json.loads((export / ONNX_MARKER).read_text())
+    (export / ONNX_MARKER).write_text(json.dumps(marker | {"exported_with": {"torch": "another"}}))
+    stamp = (built / "model.onnx").stat().st_mtime_ns
+    provision_onnx_int8(export)
+    assert (built / "model.onnx").stat().st_mtime_ns != stamp  # another export: built again
