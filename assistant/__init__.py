@@ -26,6 +26,7 @@ _EXPORTS = {
     "load_file": "corpus",
     "AnswerBackend": "settings",
     "EmbeddingBackend": "settings",
+    "EmbeddingPrecision": "settings",
     "RetrievalMode": "settings",
     "Settings": "settings",
     "load_settings": "settings",
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from .app import Assistant, IngestResult, QuestionError, build_assistant
     from .conversation import Conversation
     from .corpus import CorpusError, Document, load_file
-    from .settings import AnswerBackend, EmbeddingBackend, RetrievalMode, Settings, load_settings
+    from .settings import AnswerBackend, EmbeddingBackend, EmbeddingPrecision, RetrievalMode, Settings, load_settings
     from .store import DocumentInfo, StoreError
     from .types import Answer, Citation, Hit, Ranking
 

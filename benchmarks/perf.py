@@ -585,6 +585,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="one round, fewer repeats, a small ingest, no provisioning")
     parser.add_argument("--rounds", type=int, default=None, help="passes over the gold questions (default 3; quick 1)")
     parser.add_argument("--xquad", type=Path, default=DEFAULT_XQUAD)
+    parser.add_argument("--arcd", type=Path, default=DEFAULT_ARCD, help="ARCD-train (the ingest part's paragraphs)")
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="the shared benchmarks folder, "
                         "whose sentences the scale corpora are made of (scale_corpus.py)")
     parser.add_argument("--model-dir", type=Path, default=ROOT / ".data" / "models")

@@ -26,9 +26,10 @@ from assistant.embedding import (
     length_batches,
     load_embed_model,
     provision_onnx,
+    provision_onnx_int8,
 )
 from assistant.provision import provision_e5
-from assistant.settings import PROJECT_ROOT, EmbeddingBackend, load_settings
+from assistant.settings import PROJECT_ROOT, EmbeddingBackend, EmbeddingPrecision, load_settings
 
 
 GOLD = PROJECT_ROOT / "corpus" / "gold_qa.jsonl"
@@ -149,3 +150,88 @@ def test_serving_with_onnx_never_imports_torch(tmp_path, model_dir):
                           cwd=PROJECT_ROOT)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip().splitlines()[-1] == "none"
+
+
+# ----------------------------------------------------------------------------- the int8 graph
+
+
+@pytest.fixture(scope="module")
+def int8_model(st_folder) -> OnnxE5Embedding:
+    return OnnxE5Embedding(provision_onnx_int8(provision_onnx(st_folder)), query_instruction=E5_QUERY_PREFIX,
+                           text_instruction=E5_PASSAGE_PREFIX)
+
+
+def article_texts() -> list[str]:
+    lines = [line for line in ARTICLE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return lines + [line.split("،")[0] for line in lines]
+
+
+@pytest.mark.slow
+def test_int8_vectors_stay_close_to_fp32_on_gold_questions_and_article(onnx_model, int8_model):
+    """Bounds from benchmarks/quantised_encoder.py: cosine to fp32 0.9996 mean, >= 0.9988 on 464 texts."""
+    questions = gold_questions()
+    fp32 = onnx_model.get_text_embedding_batch(article_texts()) + [onnx_model.get_query_embedding(q) for q in questions]
+    int8 = int8_model.get_text_embedding_batch(article_texts()) + [int8_model.get_query_embedding(q) for q in questions]
+    similarity = cosines(int8, fp32)
+    assert similarity.mean() >= 0.999 and similarity.min() >= 0.998
+    assert similarity.min() < 0.99999  # really another graph, not the fp32 one
+    assert np.allclose(np.linalg.norm(int8, axis=1), 1.0, atol=1e-4)
+
+
+@pytest.mark.slow
+def test_an_int8_vector_does_not_depend_on_its_batch_mates(int8_model):
+    """Activations are scaled per token, not per batch: alone, in a batch of short texts or padded
+    beside long ones, a text gets the same vector."""
+    texts = article_texts()
+    short = [t for t in texts if len(t) < 120][:4]
+    batched = int8_model.get_text_embedding_batch(texts)
+    alone = [int8_model.get_text_embedding(t) for t in short]
+    with_long = int8_model.encode([E5_PASSAGE_PREFIX + t for t in short] + [E5_PASSAGE_PREFIX + texts[0] * 4])
+    index = [texts.index(t) for t in short]
+    assert cosines(alone, [batched[i] for i in index]).min() >= 0.99999
+    assert cosines(alone, with_long[: len(short)]).min() >= 0.99999
+
+
+@pytest.mark.slow
+def test_a_store_built_with_the_fp32_encoder_is_refused_by_the_int8_one(fresh_settings):
+    from dataclasses import replace
+
+    from assistant import build_assistant
+    from assistant.store import IndexParams, SentenceStore, StoreError
+
+    build_assistant(fresh_settings).warm_up()
+    int8 = replace(fresh_settings, embedding_precision=EmbeddingPrecision.INT8)
+    assert embedding_model_id(int8) != embedding_model_id(fresh_settings)
+    with pytest.raises(StoreError, match="was built with embedding_model"):
+        SentenceStore(int8, IndexParams(embedding_model_id(int8))).count()
+
+
+def test_int8_is_a_precision_of_the_bundled_onnx_model_only(model_dir):
+    assert load_settings(env={}).embedding_precision is EmbeddingPrecision.FP32
+    assert load_settings(env={"ASSISTANT_EMBEDDING_PRECISION": "int8"}).embedding_precision is EmbeddingPrecision.INT8
+    with pytest.raises(ValueError, match="embedding_precision='int4' is invalid"):
+        load_settings(env={"ASSISTANT_EMBEDDING_PRECISION": "int4"})
+    for other in ({"embedding_backend": "torch"}, {"embedding_model": "intfloat/multilingual-e5-small"}):
+        with pytest.raises(ValueError, match="onnx backend only"):
+            load_embed_model(load_settings(env={}, model_dir=model_dir, embedding_precision="int8", **other))
+
+
+@pytest.mark.slow
+def test_the_int8_graph_is_built_once_and_rebuilt_when_damaged_or_its_export_changes(tmp_path, st_folder):
+    """A private copy of the export, so the shared folders are left alone."""
+    import shutil
+
+    export = tmp_path / provision_onnx(st_folder).name
+    shutil.copytree(provision_onnx(st_folder), export)
+    built = provision_onnx_int8(export)
+    assert built.parent == export.parent and json.loads((built / ONNX_MARKER).read_text())["int8_matmuls"] == 72
+    stamp = (built / "model.onnx").stat().st_mtime_ns
+    assert provision_onnx_int8(export) == built and (built / "model.onnx").stat().st_mtime_ns == stamp  # reused
+    with open(built / "model.onnx.data", "r+b") as handle:  # truncated, as by a killed copy
+        handle.truncate(1000)
+    assert len(OnnxE5Embedding(provision_onnx_int8(export)).encode(["query: سؤال"])[0]) == 384
+    marker = json.loads((export / ONNX_MARKER).read_text())
+    (export / ONNX_MARKER).write_text(json.dumps(marker | {"exported_with": {"torch": "another"}}))
+    stamp = (built / "model.onnx").stat().st_mtime_ns
+    provision_onnx_int8(export)
+    assert (built / "model.onnx").stat().st_mtime_ns != stamp  # another export: built again
