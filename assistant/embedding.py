@@ -22,11 +22,13 @@ used with the other:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -120,6 +122,7 @@ class OnnxE5Embedding(BaseEmbedding):
     _pad_id: int = PrivateAttr()
     _recent_queries: OrderedDict[str, Any] = PrivateAttr(default_factory=OrderedDict)
     _recent_lock: Any = PrivateAttr(default_factory=threading.Lock)
+    _collecting: Any = PrivateAttr(default_factory=threading.local)  # (wanted, sink) while collecting
 
     def __init__(self, folder: Path | str, *, query_instruction: str = "", text_instruction: str = "",
                  threads: int = 0, **kwargs: Any) -> None:
@@ -213,7 +216,28 @@ class OnnxE5Embedding(BaseEmbedding):
         return self.encode([self.text_instruction + text])[0].tolist()
 
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self.encode([self.text_instruction + text for text in texts]).tolist() if texts else []
+        if not texts:
+            return []
+        collecting = getattr(self._collecting, "wanted", None)
+        if collecting is None:
+            return self.encode([self.text_instruction + text for text in texts]).tolist()
+        wanted, sink = collecting
+        keep = [text in wanted for text in texts]
+        vectors, states = self.encode_with_states(texts, self.text_instruction, keep)
+        sink.update((text, rows) for text, rows, kept in zip(texts, states, keep) if kept)
+        return vectors.tolist()
+
+    @contextlib.contextmanager
+    def collecting_token_states(self, wanted: set[str]) -> Iterator[dict[str, np.ndarray]]:
+        """Within it, the passages of ``wanted`` that this thread embeds through llama-index's calls
+        (whose instrumentation, e.g. the UI's progress bar, sees them) also leave their token states,
+        from the same pass, in the dict it gives, by text."""
+        sink: dict[str, np.ndarray] = {}
+        self._collecting.wanted = (wanted, sink)
+        try:
+            yield sink
+        finally:
+            self._collecting.wanted = None
 
 
 def _own_token_states(states: np.ndarray, encoding: Any, skip: int) -> np.ndarray:

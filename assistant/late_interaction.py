@@ -29,6 +29,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Collection, Iterable, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -59,6 +60,8 @@ class TokenEncoder(Protocol):
                            keep: list[bool] | None = None) -> tuple[np.ndarray, list[np.ndarray]]: ...
 
     def query_token_states(self, query: str) -> np.ndarray: ...
+
+    def collecting_token_states(self, wanted: set[str]) -> AbstractContextManager[dict[str, np.ndarray]]: ...
 
 
 @functools.cache

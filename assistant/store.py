@@ -511,14 +511,11 @@ def _embed(nodes: list[TextNode], embed_model: BaseEmbedding, with_states: bool 
     0.13 / 0.20 of XQuAD-R R@1 AR / EN (docs/benchmarks.md, "Ingest")."""
     # A one-sentence paragraph is its sentence's text: encoded once (19 of the article's 21).
     texts = list(dict.fromkeys(n.get_content(MetadataMode.EMBED) for n in nodes))
-    states: dict[str, np.ndarray] = {}
-    if with_states and isinstance(embed_model, TokenEncoder):
-        matched = {n.get_content(MetadataMode.EMBED) for n in nodes if n.metadata["kind"] in (KIND_SENTENCE, KIND_RENDERING)}
-        keep = [text in matched for text in texts]
-        matrix, token_states = embed_model.encode_with_states(texts, embed_model.text_instruction, keep)
-        vectors = dict(zip(texts, matrix.tolist()))
-        states = {text: rows for text, rows, kept in zip(texts, token_states, keep) if kept}
-    else:
+    wanted = {n.get_content(MetadataMode.EMBED) for n in nodes if n.metadata["kind"] in (KIND_SENTENCE, KIND_RENDERING)}
+    collecting = (embed_model.collecting_token_states(wanted) if with_states and isinstance(embed_model, TokenEncoder)
+                  else contextlib.nullcontext({}))
+    # Through llama-index's batch call: its instrumentation (the UI's progress bar) sees every batch.
+    with collecting as states:
         vectors = dict(zip(texts, embed_model.get_text_embedding_batch(texts)))
     for node in nodes:
         node.embedding = vectors[node.get_content(MetadataMode.EMBED)]

@@ -41,21 +41,23 @@ from assistant.settings import PROJECT_ROOT
 GOLD = PROJECT_ROOT / "corpus" / "gold_qa.jsonl"
 DOC = "doc"
 
-# The CI guard: about 0.03 below what the system achieved when the guard was set (hybrid retrieval,
-# top_k 3, abstain threshold 0.83): hit@1 .831, hit@3 .951, hit@5 .986, MRR .900, citation P/R
-# .793/.820, answer correctness .843, token F1 .191, abstention P/R .789/.536, language 1.000.
+# The CI guard: about 0.03 below what the system achieved when the guard was set (hybrid retrieval
+# with late interaction, top_k 3): hit@1 .894, hit@3 .979, hit@5 1.000, MRR .940, citation P/R
+# .836/.838, answer correctness .858, token F1 .205, abstention P/R .722/.464 (before late
+# interaction .778/.500: one unanswerable question answered, one misspelled answerable one under the
+# score floor, docs/benchmarks.md "Late interaction"), language 1.000.
 # Latency is not guarded here: it depends on the machine and on what else runs on it.
 THRESHOLDS = {
-    "hit@1": 0.80,
-    "hit@3": 0.92,
-    "hit@5": 0.95,
-    "mrr": 0.87,
-    "citation_precision": 0.76,
-    "citation_recall": 0.79,
-    "answer_correct": 0.81,
-    "answer_f1": 0.16,
-    "abstention_precision": 0.75,
-    "abstention_recall": 0.50,
+    "hit@1": 0.86,
+    "hit@3": 0.95,
+    "hit@5": 0.97,
+    "mrr": 0.91,
+    "citation_precision": 0.80,
+    "citation_recall": 0.80,
+    "answer_correct": 0.82,
+    "answer_f1": 0.17,
+    "abstention_precision": 0.69,
+    "abstention_recall": 0.43,
     "language_match": 0.97,
 }
 
