@@ -29,7 +29,7 @@ from .search_index import SearchIndex, load_or_build
 from .settings import AnswerBackend, RetrievalMode, Settings
 from .store import DocumentInfo, IncompleteVersion, IndexParams, SentenceStore, StoreError, store_errors, writing
 from .store import LazyNodes, NodeCache
-from .types import Answer, Citation, Hit, Ranking
+from .types import HIT_SIGNALS, Answer, Citation, Hit, Ranking
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -450,8 +450,7 @@ def _with_probabilities(citations: tuple[Citation, ...], hits: list[NodeWithScor
 
 def _hit(hit: NodeWithScore) -> Hit:
     meta = hit.node.metadata
-    signals = {name: float(getattr(hit, name, 0.0)) for name in
-               ("own", "passage", "dense", "lexical", "passage_dense", "passage_lexical", "late")}
+    signals = {name: float(getattr(hit, name, 0.0)) for name in HIT_SIGNALS}
     return Hit(meta["document_id"], meta["sentence_id"], meta["paragraph_id"], float(hit.score or 0.0), **signals)
 
 
@@ -459,9 +458,7 @@ def _nodes(index: _Index, ranking: Ranking) -> list[NodeWithScore]:
     """``ranking`` as the nodes the evidence and answer stages read, best first (a sentence no longer
     stored, e.g. removed since it was ranked, is left out)."""
     stored = index.sentences(hit.ref for hit in ranking.hits)
-    nodes = [RankedSentence(node=stored[hit.ref], score=hit.score, own=hit.own, passage=hit.passage, dense=hit.dense,
-                            lexical=hit.lexical, passage_dense=hit.passage_dense, passage_lexical=hit.passage_lexical,
-                            late=hit.late)
+    nodes = [RankedSentence(node=stored[hit.ref], score=hit.score, **{name: getattr(hit, name) for name in HIT_SIGNALS})
              for hit in ranking.hits if hit.ref in stored]
     return sorted(nodes, key=lambda node: node.score or 0.0, reverse=True)
 

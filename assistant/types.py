@@ -80,6 +80,10 @@ class Answer:
         }
 
 
+# The scores a Hit carries beside its final one (retrieval.RankedSentence has the same fields).
+HIT_SIGNALS = ("own", "passage", "dense", "lexical", "passage_dense", "passage_lexical", "late")
+
+
 @dataclass(frozen=True)
 class Hit:
     """One ranked sentence with the scores the stages after retrieval read (retrieval.RankedSentence
