@@ -297,7 +297,8 @@ def ingest_profile(profiler: Any, total: float) -> dict[str, float]:
     """Seconds of the ingest in each component (cumulative time of its entry points)."""
     import pstats
 
-    entries = {"encoder": ("assistant/embedding.py", "encode"), "chroma add": ("vector_stores/chroma/base.py", "add"),
+    entries = {"encoder": ("assistant/embedding.py", "_run"), "token states kept": ("assistant/late_interaction.py", "put_many"),
+               "chroma add": ("vector_stores/chroma/base.py", "add"),
                "chroma delete/get": ("chromadb/api/models/Collection.py", ""), "sources ledger": ("assistant/ledger.py", "record"),
                "segmentation": ("assistant/segmentation.py", "segment")}
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
