@@ -355,7 +355,7 @@ class TwoStageRetriever(BaseRetriever):
         hits.sort(key=lambda hit: (-(hit.score or 0.0), self._position[_sentence_key(hit.node)]))
         if w.late and self._late is not None:
             # The near passages' sentences are re-scored too: a follow-up's history may lift them.
-            also = {hit.node.node_id for hit in hits if self._passage_of[_sentence_key(hit.node)] in near}
+            also = {hit.node.node_id for hit in hits if self._passage_of[_sentence_key(hit.node)] in near} if near else set()
             return self._late.rerank(query_bundle.query_str, hits, w.late, w.passage_share, also)
         return hits
 

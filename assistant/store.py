@@ -510,15 +510,18 @@ def _embed(nodes: list[TextNode], embed_model: BaseEmbedding, with_states: bool 
     and 0.021 of R@1, and sentence vectors pooled from the paragraph's token states (late chunking)
     0.13 / 0.20 of XQuAD-R R@1 AR / EN (docs/benchmarks.md, "Ingest")."""
     # A one-sentence paragraph is its sentence's text: encoded once (19 of the article's 21).
-    texts = list(dict.fromkeys(n.get_content(MetadataMode.EMBED) for n in nodes))
-    wanted = {n.get_content(MetadataMode.EMBED) for n in nodes if n.metadata["kind"] in (KIND_SENTENCE, KIND_RENDERING)}
-    collecting = (embed_model.collecting_token_states(wanted) if with_states and isinstance(embed_model, TokenEncoder)
-                  else contextlib.nullcontext({}))
+    embedded = [n.get_content(MetadataMode.EMBED) for n in nodes]
+    texts = list(dict.fromkeys(embedded))
+    if with_states and isinstance(embed_model, TokenEncoder):
+        wanted = {text for text, n in zip(embedded, nodes) if n.metadata["kind"] in (KIND_SENTENCE, KIND_RENDERING)}
+        collecting = embed_model.collecting_token_states(wanted)
+    else:
+        collecting = contextlib.nullcontext({})
     # Through llama-index's batch call: its instrumentation (the UI's progress bar) sees every batch.
     with collecting as states:
         vectors = dict(zip(texts, embed_model.get_text_embedding_batch(texts)))
-    for node in nodes:
-        node.embedding = vectors[node.get_content(MetadataMode.EMBED)]
+    for node, text in zip(nodes, embedded):
+        node.embedding = vectors[text]
     return states
 
 
