@@ -36,6 +36,7 @@ Writes ``<out>/<timestamp>/perf.json`` and ``perf.md`` and prints the Markdown.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import hashlib
 import json
@@ -379,10 +380,12 @@ class CachedEmbedding:
             _inner: Any = PrivateAttr()
             _vectors: dict = PrivateAttr()
             _stats: dict = PrivateAttr()
+            _wanted: set = PrivateAttr()
+            text_instruction: str = getattr(inner, "text_instruction", "")
 
             def __init__(self) -> None:
                 super().__init__(model_name=f"cached:{model_id}", embed_batch_size=256)
-                self._inner, self._vectors = inner, {}
+                self._inner, self._vectors, self._wanted = inner, {}, set()
                 self._stats = {"hits": 0, "misses": 0, "loaded": 0}
                 if path.exists():
                     stored = np.load(path, allow_pickle=False)
@@ -390,14 +393,19 @@ class CachedEmbedding:
                     self._stats["loaded"] = len(self._vectors)
 
             def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-                keys = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]
-                missing = list(dict.fromkeys(t for t, k in zip(texts, keys) if k not in self._vectors))
+                # The sentences whose token states the store keeps are encoded for real (as in a user's
+                # ingest, states and vector from one pass); the other texts come from the cache.
+                real = [t for t in dict.fromkeys(texts) if t in self._wanted]
+                vectors = dict(zip(real, self._inner.get_text_embedding_batch(real))) if real else {}
+                keys = {t: hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts if t not in vectors}
+                missing = [t for t in dict.fromkeys(keys) if keys[t] not in self._vectors]
                 self._stats["misses"] += len(missing)
-                self._stats["hits"] += len(texts) - len(missing)
+                self._stats["hits"] += len(keys) - len(missing)
                 if missing:
                     for text, vector in zip(missing, self._inner.get_text_embedding_batch(missing)):
-                        self._vectors[hashlib.sha1(text.encode("utf-8")).hexdigest()] = np.asarray(vector, np.float32)
-                return [self._vectors[k].tolist() for k in keys]
+                        self._vectors[keys[text]] = np.asarray(vector, np.float32)
+                vectors.update((t, self._vectors[k].tolist()) for t, k in keys.items())
+                return [vectors[t] for t in texts]
 
             def _get_text_embedding(self, text: str) -> list[float]:
                 return self._get_text_embeddings([text])[0]
@@ -408,8 +416,27 @@ class CachedEmbedding:
             async def _aget_query_embedding(self, query: str) -> list[float]:
                 return self._get_query_embedding(query)
 
+            # The TokenEncoder side (late_interaction.py): the sentences whose token states the store
+            # keeps are encoded for real, as in a user's ingest; only paragraph vectors come from the cache.
+            @contextlib.contextmanager
+            def collecting_token_states(self, wanted: set[str]) -> Any:
+                self._wanted = wanted
+                try:
+                    with self._inner.collecting_token_states(wanted) as sink:
+                        yield sink
+                finally:
+                    self._wanted = set()
+
+            def encode_with_states(self, *args: Any, **kwargs: Any) -> Any:
+                return self._inner.encode_with_states(*args, **kwargs)
+
+            def query_token_states(self, query: str) -> Any:
+                return self._inner.query_token_states(query)
+
             def save(self) -> None:
                 keys = sorted(self._vectors)
+                if not keys:
+                    return
                 partial = path.with_suffix(".partial.npz")
                 np.savez(partial, keys=np.array(keys), vectors=np.stack([self._vectors[k] for k in keys]))
                 partial.replace(path)
