@@ -56,6 +56,10 @@ TOKEN_STATES_DIR = "token_states"
 # The token states' first principal directions (benchmarks/fit_token_projection.py): states are
 # matched and stored in these 128 dimensions instead of e5's 384.
 PROJECTION_FILE = Path(__file__).with_name("token_projection.v1.npy")
+# Free pages given back to the disk per ``TokenStates.forget``: a sentence's row takes ~2.2 pages, so
+# a removal gives back what it freed, in tens of ms; the 220k pages a drop frees at 100k sentences
+# took 33 s at once (benchmarks/prune_token_states.py) and are filled again by the rebuild after it.
+VACUUM_PAGES = 2048
 
 
 @runtime_checkable
@@ -131,8 +135,8 @@ class TokenStates:
     """Projected token states by the text they were computed from, in one SQLite file per embedding
     model and projection, with their uses (the module doc).
 
-    Content-addressed, so a document removed and added again reuses its rows and a row without a
-    stored sentence (an ingest killed before its Chroma add) is harmless. Opened on first use.
+    Content-addressed, so documents that share a text share its row, and a row without a stored
+    sentence (an ingest killed before its Chroma add) is harmless. Opened on first use.
     ``store`` names the store whose documents the uses are counted for: one file serves every
     namespace and Chroma server of a data directory.
     """
@@ -209,9 +213,9 @@ class TokenStates:
                         connection.execute(f"DELETE FROM states WHERE {unused}")
                     else:
                         connection.executemany(f"DELETE FROM states WHERE key = ? AND {unused}", set(keys))
-                # The freed pages back to the disk (a file made before auto_vacuum keeps them for its
-                # next rows); executescript steps it to the end, where execute frees one page.
-                connection.executescript("PRAGMA incremental_vacuum")
+                # Freed pages back to the disk (a file made before auto_vacuum keeps them for its next
+                # rows); executescript steps it to the end, where execute frees one page.
+                connection.executescript(f"PRAGMA incremental_vacuum({VACUUM_PAGES})")
         except (sqlite3.Error, OSError) as error:  # e.g. a full disk, a read-only data directory
             logger.warning("token states of %s not pruned in %s: %s", document_id or "the dropped index", self.path, error)
 

@@ -4,11 +4,12 @@
 
 Fills a token-states file as ingest does (``put_many`` per document, with its uses) with
 ``--sentences`` sentences of 40 tokens (~5 KB a row, XQuAD-R's mean) in documents of 50, each
-document's first sentence the previous one's second (a text two documents share); then times, with the file's size after each step:
+document's first sentence the previous one's second (a text two documents share); then times,
+with the file's size after each step:
 
 * ``put_many`` of one document with and without its uses (what counting uses adds to ingest);
 * ``forget`` of one document (what a removal or a replacement adds), incremental vacuum included;
-* ``forget`` of the whole store (what a rebuild adds);
+* ``forget`` of the whole store (what a rebuild adds), and what vacuuming all it freed at once would cost;
 * the same removal in a file made before ``auto_vacuum`` (its freed pages stay in the file).
 
 With ``--chroma DIR`` (a copy of a store's chroma folder, never one in use), also what the other
@@ -121,6 +122,9 @@ def main() -> None:
         states.forget()
         left = connection.execute("SELECT COUNT(*) FROM states").fetchone()[0]
         print(f"forget the whole store: {(time.perf_counter() - started) * 1000:.0f} ms; {left} rows, {mb(states.path)}")
+        started = time.perf_counter()
+        states._connect().executescript("PRAGMA incremental_vacuum")  # noqa: SLF001
+        print(f"vacuuming every page it freed at once: {(time.perf_counter() - started) * 1000:.0f} ms, {mb(states.path)}")
 
     if args.chroma:
         chroma_check(args.chroma)
