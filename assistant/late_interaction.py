@@ -24,8 +24,8 @@ Each row counts its uses: the stored document versions whose sentences or render
 text. When a version leaves the store (removed, replaced, an unfinished ingest collected, the index
 dropped), its uses go, and with them the rows no other version uses (``TokenStates.forget``): a
 lookup by the removed version in the uses' primary key, never a scan of the store or of the rows
-(checking the removed texts against Chroma instead cost ~45 ms a text at 47k records, a
-``$contains`` search). A row computed at query time counts the version it was computed for only: a
+(checking each removed text against Chroma instead, a ``where_document $contains``, cost 34-54 ms
+a text at 47.5k records: 2-3 s to remove a 50-sentence document). A row computed at query time counts the version it was computed for only: a
 text another document shares may lose its row with it, and is computed again when next needed.
 """
 
@@ -193,9 +193,10 @@ class TokenStates:
                 connection.executemany("INSERT OR IGNORE INTO uses VALUES (?, ?, ?, ?)", used)
 
     def forget(self, document_id: str | None = None, checksum: str | None = None, but: str | None = None) -> None:
-        """The uses of ``document_id``'s version ``checksum``, or of all its versions ``but`` one, or
-        of all of them, go (with no ``document_id``: every use in this store, and the rows no store
-        uses, e.g. kept before uses were counted); then the rows left without a use.
+        """Delete the uses of ``document_id``'s version ``checksum``, of all its versions ``but`` one,
+        or of all its versions, then the rows they leave without a use. With no ``document_id``
+        (the index dropped): every use in this store, then every row no store uses (e.g. kept
+        before uses were counted).
 
         Never fails: a row left behind only takes space (logged), a row missing is computed again.
         """
