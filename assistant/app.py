@@ -355,11 +355,14 @@ class Assistant:
         ledger is not touched by the drop, so a rebuild killed at any moment and run again ends
         with every document.
         """
-        store = SentenceStore(self.settings, IndexParams(embedding_model_id(self.settings)))
+        model_id = embedding_model_id(self.settings)
+        token_states = TokenStates.for_settings(self.settings, model_id)  # the dropped documents' go too
+        store = SentenceStore(self.settings, IndexParams(model_id), token_states)
         with self._lock, store.writing("rebuild the index"):
             entries = self._ledger.entries()
             # A store filled before the ledger existed names its files in its own records.
             sources = store.drop()
+            token_states.close()
             self._index = None
             self._store = None
             self.warm_up()

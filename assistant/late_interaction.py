@@ -19,6 +19,14 @@ embedded text, projected to 128 dimensions (``PROJECTION_FILE``) and int8 per va
 per token: R@1 within .002 of float32 at 384 dimensions. A sentence
 without them, in a store built before or through a Chroma server by another machine, has them
 computed when it is first a candidate, then kept.
+
+Each row counts its uses: the stored document versions whose sentences or renderings embed its
+text. When a version leaves the store (removed, replaced, an unfinished ingest collected, the index
+dropped), its uses go, and with them the rows no other version uses (``TokenStates.forget``): a
+lookup by the removed version in the uses' primary key, never a scan of the store or of the rows
+(checking each removed text against Chroma instead, a ``where_document $contains``, cost 34-54 ms
+a text at 47.5k records: 2-3 s to remove a 50-sentence document). A row computed at query time counts the version it was computed for only: a
+text another document shares may lose its row with it, and is computed again when next needed.
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ import threading
 from collections.abc import Collection, Iterable, Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 from llama_index.core.schema import MetadataMode, TextNode
@@ -48,6 +56,10 @@ TOKEN_STATES_DIR = "token_states"
 # The token states' first principal directions (benchmarks/fit_token_projection.py): states are
 # matched and stored in these 128 dimensions instead of e5's 384.
 PROJECTION_FILE = Path(__file__).with_name("token_projection.v1.npy")
+# Free pages given back to the disk per ``TokenStates.forget``: a sentence's row takes ~2.2 pages, so
+# a removal gives back what it freed, in tens of ms; the 220k pages a drop frees at 100k sentences
+# took 33 s at once (benchmarks/prune_token_states.py) and are filled again by the rebuild after it.
+VACUUM_PAGES = 2048
 
 
 @runtime_checkable
@@ -92,6 +104,19 @@ def embedded_texts(node: TextNode) -> list[str]:
     return texts
 
 
+class Use(NamedTuple):
+    """A stored document version embeds ``text``: what a token-state row's uses are counted by."""
+
+    document_id: str
+    checksum: str
+    text: str
+
+
+def uses_of(node: TextNode) -> list[Use]:
+    """The texts a stored sentence node embeds (``embedded_texts``), as its version's uses."""
+    return [Use(node.metadata["document_id"], node.metadata["checksum"], text) for text in embedded_texts(node)]
+
+
 def pack(states: np.ndarray) -> bytes:
     """``states`` (tokens x dim, float) as int8 values with one float32 scale per token."""
     scale = np.maximum(np.abs(states).max(axis=1, keepdims=True), 1e-12) / 127.0
@@ -108,14 +133,17 @@ def unpack(data: bytes, tokens: int, dim: int) -> np.ndarray:
 
 class TokenStates:
     """Projected token states by the text they were computed from, in one SQLite file per embedding
-    model and projection.
+    model and projection, with their uses (the module doc).
 
-    Content-addressed, so a document removed and added again reuses its rows and a row without a
-    stored sentence (an ingest killed before its Chroma add) is harmless. Opened on first use.
+    Content-addressed, so documents that share a text share its row, and a row without a stored
+    sentence (an ingest killed before its Chroma add) is harmless. Opened on first use.
+    ``store`` names the store whose documents the uses are counted for: one file serves every
+    namespace and Chroma server of a data directory.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, store: str = "") -> None:
         self.path = path
+        self.store = store
         self._connection: sqlite3.Connection | None = None
         self._lock = threading.Lock()
 
@@ -124,7 +152,7 @@ class TokenStates:
         # The projection's bytes name the file too: states projected by an earlier fit are never read.
         projection = hashlib.sha1(PROJECTION_FILE.read_bytes()).hexdigest()
         name = hashlib.sha1(f"{model_id} {projection}".encode()).hexdigest()[:16]
-        return cls(settings.data_dir / TOKEN_STATES_DIR / f"{name}.sqlite3")
+        return cls(settings.data_dir / TOKEN_STATES_DIR / f"{name}.sqlite3", f"{settings.chroma_url}#{settings.namespace}")
 
     def _connect(self) -> sqlite3.Connection:
         if self._connection is None:
@@ -132,8 +160,14 @@ class TokenStates:
             # The default rollback journal, not WAL: a write that fails on a full disk deletes its
             # journal and gives the space back, so the Chroma store beside it still opens.
             connection = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+            # Before the first table (a new file only): pages freed by ``forget`` can go back to the disk.
+            connection.execute("PRAGMA auto_vacuum = INCREMENTAL")
             connection.execute("CREATE TABLE IF NOT EXISTS states (key BLOB PRIMARY KEY, tokens INTEGER NOT NULL,"
                                " dim INTEGER NOT NULL, data BLOB NOT NULL) WITHOUT ROWID")
+            connection.execute("CREATE TABLE IF NOT EXISTS uses (store TEXT NOT NULL, document TEXT NOT NULL,"
+                               " checksum TEXT NOT NULL, key BLOB NOT NULL,"
+                               " PRIMARY KEY (store, document, checksum, key)) WITHOUT ROWID")
+            connection.execute("CREATE INDEX IF NOT EXISTS uses_by_key ON uses (key)")
             self._connection = connection
         return self._connection
 
@@ -147,14 +181,44 @@ class TokenStates:
                 list(keys)).fetchall()
         return {keys[key]: unpack(data, tokens, dim) for key, tokens, dim, data in rows}
 
-    def put_many(self, states: Mapping[str, np.ndarray]) -> None:
-        """Keep ``states`` (text -> its token states as the encoder gives them), projected."""
+    def put_many(self, states: Mapping[str, np.ndarray], uses: Iterable[Use] = ()) -> None:
+        """Keep ``states`` (text -> its token states as the encoder gives them), projected, and ``uses``."""
         projected = {text: project(matrix) for text, matrix in states.items() if matrix.ndim == 2 and matrix.shape[1]}
         rows = [(_key(text), len(matrix), matrix.shape[1], pack(matrix)) for text, matrix in projected.items()]
+        used = {(self.store, use.document_id, use.checksum, _key(use.text)) for use in uses}
         with self._lock:
             connection = self._connect()
-            with connection:
+            with connection:  # one transaction: no row is ever seen without its uses
                 connection.executemany("INSERT OR REPLACE INTO states VALUES (?, ?, ?, ?)", rows)
+                connection.executemany("INSERT OR IGNORE INTO uses VALUES (?, ?, ?, ?)", used)
+
+    def forget(self, document_id: str | None = None, checksum: str | None = None, but: str | None = None) -> None:
+        """Delete the uses of ``document_id``'s version ``checksum``, of all its versions ``but`` one,
+        or of all its versions, then the rows they leave without a use. With no ``document_id``
+        (the index dropped): every use in this store, then every row no store uses (e.g. kept
+        before uses were counted).
+
+        Never fails: a row left behind only takes space (logged), a row missing is computed again.
+        """
+        where, args = "store = ?", [self.store]
+        for column, test, value in (("document", "=", document_id), ("checksum", "=", checksum), ("checksum", "!=", but)):
+            if value is not None:
+                where, args = f"{where} AND {column} {test} ?", [*args, value]
+        unused = "NOT EXISTS (SELECT 1 FROM uses WHERE uses.key = states.key)"
+        try:
+            with self._lock:
+                connection = self._connect()
+                with connection:
+                    keys = connection.execute(f"DELETE FROM uses WHERE {where} RETURNING key", args).fetchall()
+                    if document_id is None:
+                        connection.execute(f"DELETE FROM states WHERE {unused}")
+                    else:
+                        connection.executemany(f"DELETE FROM states WHERE key = ? AND {unused}", set(keys))
+                # Freed pages back to the disk (a file made before auto_vacuum keeps them for its next
+                # rows); executescript steps it to the end, where execute frees one page.
+                connection.executescript(f"PRAGMA incremental_vacuum({VACUUM_PAGES})")
+        except (sqlite3.Error, OSError) as error:  # e.g. a full disk, a read-only data directory
+            logger.warning("token states of %s not pruned in %s: %s", document_id or "the dropped index", self.path, error)
 
     def close(self) -> None:
         with self._lock:
@@ -179,9 +243,9 @@ class LateInteraction:
         if len(top) < 2 or not weight:
             return hits
         question = project(self._encoder.query_token_states(query))
-        texts = [embedded_texts(hit.node) for hit in top]
-        states = self.states_of([text for group in texts for text in group])
-        late = [max(maxsim(question, states[text]) for text in group) for group in texts]
+        uses = [uses_of(hit.node) for hit in top]
+        states = self.states_of([use for group in uses for use in group])
+        late = [max(maxsim(question, states[use.text]) for use in group) for group in uses]
         # The scale comes from the top candidates alone: ``also`` does not move the others' scores.
         best, worst = max(late[: self._candidates]), min(late[: self._candidates])
         rescored = [_moved(hit, weight * (match - best), passage_share, match) for hit, match in zip(top, late)]
@@ -190,15 +254,16 @@ class LateInteraction:
                      for hit in hits if hit.node.node_id not in chosen]
         return sorted(rescored, key=lambda hit: -(hit.score or 0.0))  # stable: ties keep the ranking's order
 
-    def states_of(self, texts: list[str]) -> dict[str, np.ndarray]:
-        """The token states of ``texts`` (embedded passages), computed and kept for those not stored."""
-        found = self._states.get_many(texts)
-        missing = [text for text in dict.fromkeys(texts) if text not in found]
+    def states_of(self, uses: list[Use]) -> dict[str, np.ndarray]:
+        """The token states of the texts stored sentences embed, by text; computed and kept (with
+        these ``uses``) for those not stored."""
+        found = self._states.get_many(use.text for use in uses)
+        missing = [text for text in dict.fromkeys(use.text for use in uses) if text not in found]
         if missing:
             _, computed = self._encoder.encode_with_states(missing, self._encoder.text_instruction)
             fresh = dict(zip(missing, computed))
             try:
-                self._states.put_many(fresh)
+                self._states.put_many(fresh, [use for use in uses if use.text in fresh])
             except sqlite3.Error as error:  # e.g. a full disk: answer anyway, and keep them next time
                 logger.warning("token states not kept in %s: %s", self._states.path, error)
             found |= {text: project(matrix) for text, matrix in fresh.items()}

@@ -42,7 +42,7 @@ from llama_index.core.vector_stores.types import (
 from llama_index.core.vector_stores.utils import metadata_dict_to_node
 
 from .corpus import Document
-from .late_interaction import TokenEncoder, TokenStates
+from .late_interaction import TokenEncoder, TokenStates, Use
 from .segmentation import BYLINE, HEADING, SEGMENTATION_VERSION
 from .settings import Settings
 from .store_lock import StoreBusyError, StoreLock
@@ -167,7 +167,8 @@ class SentenceStore:
     """A Chroma collection of nodes; opening is lazy so constructing this is free."""
 
     def __init__(self, settings: Settings, params: IndexParams, token_states: TokenStates | None = None) -> None:
-        """``token_states``: where the sentences' token states are kept at ingest (late_interaction.py)."""
+        """``token_states``: where the sentences' token states are kept at ingest, and let go of when
+        their records leave the store (late_interaction.py)."""
         self._settings = settings
         self._params = params
         self._token_states = token_states
@@ -224,6 +225,8 @@ class SentenceStore:
         with contextlib.suppress(Exception):
             client.delete_collection(name)
         self._vector_store = None
+        if self._token_states is not None:
+            self._token_states.forget()
         return sorted({meta["source"] for meta in metadatas if meta.get("source")})
 
     @property
@@ -285,11 +288,11 @@ class SentenceStore:
                     if versions == {document.checksum}:
                         yield [(document, False)]
                     elif document.checksum in versions:  # complete; an older version was left behind
-                        self._delete(document.id, {"checksum": {"$ne": document.checksum}})
+                        self._delete(document.id, but=document.checksum)
                         yield [(document, True)]
                     else:
                         if document.id in unfinished:  # leftovers of a killed ingest of this version
-                            self._delete(document.id, {"checksum": document.checksum})
+                            self._delete(document.id, checksum=document.checksum)
                         nodes = nodes_for_document(document, ingested_at=time.time())
                         for run in _paragraph_runs(nodes):
                             if batch.full:
@@ -306,9 +309,9 @@ class SentenceStore:
         older versions."""
         if not batch.nodes:
             return
-        states = _embed(batch.nodes, embed_model, with_states=self._token_states is not None)
+        states, uses = _embed(batch.nodes, embed_model, with_states=self._token_states is not None)
         if states and self._token_states is not None:  # before the add: a sentence readers see has them
-            self._token_states.put_many(states)
+            self._token_states.put_many(states, uses)
         self.vector_store.add(batch.nodes)
         written, completed = batch.progress, batch.completed
         batch.clear()
@@ -317,12 +320,16 @@ class SentenceStore:
                 progress(document_id, done, total)
         for document in completed:
             if stored.get(document.id, set()) - {document.checksum}:
-                self._delete(document.id, {"checksum": {"$ne": document.checksum}})
+                self._delete(document.id, but=document.checksum)
         if completed:
             yield [(document, True) for document in completed]
 
-    def _delete(self, document_id: str, condition: dict[str, Any]) -> None:
-        self._collection.delete(where={"$and": [{"document_id": document_id}, condition]})
+    def _delete(self, document_id: str, checksum: str | None = None, but: str | None = None) -> None:
+        """Delete the records of ``document_id``'s version ``checksum``, or of all its versions ``but`` one."""
+        version = {"checksum": checksum} if checksum is not None else {"checksum": {"$ne": but}}
+        self._collection.delete(where={"$and": [{"document_id": document_id}, version]})
+        if self._token_states is not None:
+            self._token_states.forget(document_id, checksum, but)
 
     def remove_document(self, document_id: str) -> bool:
         """Remove every version of ``document_id``, complete or not; False when there is none."""
@@ -331,8 +338,10 @@ class SentenceStore:
             return False
         with store_errors(self._settings), self.writing(f"remove {document_id!r}"):
             # The marker first, so that no reader sees a half-deleted document as complete.
-            self._delete(document_id, {"kind": KIND_DOCUMENT})
+            self._collection.delete(where={"$and": [{"document_id": document_id}, {"kind": KIND_DOCUMENT}]})
             self.vector_store.delete(ref_doc_id=document_id)
+            if self._token_states is not None:
+                self._token_states.forget(document_id)
         return True
 
     def incomplete(self) -> list[IncompleteVersion]:
@@ -361,7 +370,7 @@ class SentenceStore:
         """Delete the records of ``versions`` (from ``incomplete``; nothing may be writing them)."""
         with store_errors(self._settings), self.writing("remove unfinished ingests"):
             for version in versions:
-                self._delete(version.document_id, {"checksum": version.checksum})
+                self._delete(version.document_id, checksum=version.checksum)
 
     def nodes(self, *kinds: str) -> list[TextNode]:
         """The stored nodes of the given kinds, of the newest complete version of each document."""
@@ -501,10 +510,12 @@ def _paragraph_runs(nodes: list[TextNode]) -> Iterator[list[TextNode]]:
         yield run
 
 
-def _embed(nodes: list[TextNode], embed_model: BaseEmbedding, with_states: bool = False) -> dict[str, np.ndarray]:
+def _embed(nodes: list[TextNode], embed_model: BaseEmbedding,
+           with_states: bool = False) -> tuple[dict[str, np.ndarray], list[Use]]:
     """Each node's vector, from one encoder call for the whole batch (sorted by length inside, so
     documents of different lengths pad less together); with ``with_states`` and an encoder that has
-    them, also the token states of the sentences and renderings, by embedded text, from the same pass.
+    them, also the token states of the sentences and renderings, by embedded text, from the same pass,
+    and their versions' uses of those texts.
     Paragraphs are encoded whole: their vector
     as the mean of their sentences' (the encoder's floor) lost 0.036 of ARCD's right paragraph first
     and 0.021 of R@1, and sentence vectors pooled from the paragraph's token states (late chunking)
@@ -512,9 +523,11 @@ def _embed(nodes: list[TextNode], embed_model: BaseEmbedding, with_states: bool 
     # A one-sentence paragraph is its sentence's text: encoded once (19 of the article's 21).
     embedded = [n.get_content(MetadataMode.EMBED) for n in nodes]
     texts = list(dict.fromkeys(embedded))
+    uses: list[Use] = []
     if with_states and isinstance(embed_model, TokenEncoder):
-        wanted = {text for text, n in zip(embedded, nodes) if n.metadata["kind"] in (KIND_SENTENCE, KIND_RENDERING)}
-        collecting = embed_model.collecting_token_states(wanted)
+        uses = [Use(n.metadata["document_id"], n.metadata["checksum"], text) for text, n in zip(embedded, nodes)
+                if n.metadata["kind"] in (KIND_SENTENCE, KIND_RENDERING)]
+        collecting = embed_model.collecting_token_states({use.text for use in uses})
     else:
         collecting = contextlib.nullcontext({})
     # Through llama-index's batch call: its instrumentation (the UI's progress bar) sees every batch.
@@ -522,7 +535,7 @@ def _embed(nodes: list[TextNode], embed_model: BaseEmbedding, with_states: bool 
         vectors = dict(zip(texts, embed_model.get_text_embedding_batch(texts)))
     for node, text in zip(nodes, embedded):
         node.embedding = vectors[text]
-    return states
+    return states, uses
 
 
 def kind_filter(*kinds: str) -> MetadataFilters:

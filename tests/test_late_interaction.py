@@ -106,3 +106,101 @@ def test_missing_states_are_computed_when_first_needed_and_kept(fresh_settings):
     nodes = assistant._current_index().sentences(h.ref for h in first.hits).values()  # noqa: SLF001
     kept = TokenStates.for_settings(settings, embedding_model_id(settings))
     assert len(kept.get_many(embedded_texts(node)[0] for node in nodes)) == len(first.hits) == 2
+
+
+# Two documents that share one text: RIVERS' English rendering of its second sentence is DELTAS' first sentence.
+NILE, NILE_EN = "يجري النيل شمالا إلى البحر المتوسط.", "The Nile flows north into the Mediterranean Sea."
+AMAZON, AMAZON_EN = "يحمل الأمازون مياها أكثر من أي نهر آخر.", "The Amazon carries more water than any other river."
+DELTA = "Deltas form where rivers meet the sea."
+RIVERS = Document(id="rivers", title="Rivers", language="ar", source="rivers.txt", text=f"{NILE} {AMAZON}",
+                  translations={"p1.s1": NILE_EN, "p1.s2": AMAZON_EN})
+DELTAS = Document(id="deltas", title="Deltas", language="en", source="deltas.txt", text=f"{AMAZON_EN} {DELTA}")
+TEXTS = [NILE, NILE_EN, AMAZON, AMAZON_EN, DELTA]
+
+
+def _without_corpus(settings):
+    return build_assistant(dataclasses.replace(settings, corpus_dir=settings.data_dir / "no-corpus"))
+
+
+def _kept(assistant, texts=TEXTS) -> set[str]:
+    return set(TokenStates.for_settings(assistant.settings, embedding_model_id(assistant.settings)).get_many(texts))
+
+
+def test_removing_a_document_forgets_the_token_states_only_it_used(fresh_settings):
+    assistant = _without_corpus(fresh_settings)
+    assistant.ingest_documents([RIVERS, DELTAS])
+    assert _kept(assistant) == set(TEXTS)
+    path = assistant._token_states.path  # noqa: SLF001
+    size = path.stat().st_size
+    assert assistant.remove("rivers")
+    assert _kept(assistant) == {AMAZON_EN, DELTA}  # the shared text keeps its row
+    answer = assistant.ask("Which river carries the most water?")
+    assert answer.citations[0].document_id == "deltas" and answer.citations[0].quote == AMAZON_EN
+    assistant.remove("deltas")
+    assert _kept(assistant) == set()
+    assert path.stat().st_size < size  # the freed pages went back to the disk
+
+
+def test_a_replaced_version_forgets_the_token_states_the_new_one_does_not_use(fresh_settings):
+    assistant = _without_corpus(fresh_settings)
+    assistant.ingest_documents([RIVERS])
+    nile, nile_en = "يصب النيل في البحر المتوسط عند دلتا مصر.", "The Nile ends in the Mediterranean at Egypt's delta."
+    assistant.ingest_documents([dataclasses.replace(RIVERS, text=f"{nile} {AMAZON}",
+                                                    translations={"p1.s1": nile_en, "p1.s2": AMAZON_EN})])
+    assert _kept(assistant, [*TEXTS, nile, nile_en]) == {AMAZON, AMAZON_EN, nile, nile_en}
+    assert assistant.ask("Where does the Nile end?").citations[0].quote == nile
+
+
+def test_an_unfinished_version_collected_at_start_takes_its_token_states(fresh_settings):
+    first = _without_corpus(fresh_settings)
+    first.ingest_documents([RIVERS, DELTAS])
+    # What an ingest killed before its last write leaves: records without the document marker.
+    first._store._collection.delete(where={"$and": [{"document_id": "rivers"}, {"kind": "document"}]})  # noqa: SLF001
+    again = _without_corpus(fresh_settings).warm_up()  # the next start collects them
+    assert again.incomplete() == []
+    assert _kept(again) == {AMAZON_EN, DELTA}
+
+
+def test_a_rebuild_keeps_only_the_token_states_of_what_it_stores_again(fresh_settings, tmp_path):
+    assistant = _without_corpus(fresh_settings)
+    path = tmp_path / "deltas.txt"
+    path.write_text(DELTAS.text + "\n", encoding="utf-8")
+    assistant.ingest(path)
+    # A row no stored sentence uses, kept before uses were counted (or by a version since lost).
+    _, states = load_embed_model(fresh_settings).encode_with_states([NILE_EN], E5_PASSAGE_PREFIX)
+    assistant._token_states.put_many({NILE_EN: states[0]})  # noqa: SLF001
+    assert _kept(assistant) == {NILE_EN, AMAZON_EN, DELTA}
+    assistant.rebuild()
+    assert _kept(assistant) == {AMAZON_EN, DELTA}
+    assert assistant.ask("Where do deltas form?").citations[0].quote == DELTA
+
+
+def test_token_states_computed_when_first_needed_are_forgotten_with_their_document(fresh_settings):
+    assistant = _without_corpus(fresh_settings)
+    assistant.ingest_documents([DELTAS])
+    assistant._token_states.close()  # noqa: SLF001
+    shutil.rmtree(fresh_settings.data_dir / TOKEN_STATES_DIR)  # a store built before token states were kept
+    again = _without_corpus(fresh_settings)
+    again.rank("Which river carries the most water?")
+    assert _kept(again) == {AMAZON_EN, DELTA}
+    again.remove("deltas")
+    assert _kept(again) == set()
+
+
+def test_a_namespace_keeps_the_token_states_another_namespace_forgets(fresh_settings):
+    one, other = _without_corpus(fresh_settings), _without_corpus(dataclasses.replace(fresh_settings, namespace="other"))
+    one.ingest_documents([DELTAS])
+    other.ingest_documents([DELTAS])
+    one.remove("deltas")
+    assert _kept(other) == {AMAZON_EN, DELTA}
+
+
+def test_a_failure_to_prune_is_logged_and_the_document_removed(fresh_settings, caplog):
+    assistant = _without_corpus(fresh_settings)
+    assistant.ingest_documents([DELTAS])
+    states = assistant._token_states  # noqa: SLF001
+    states.close()
+    states.path.write_bytes(b"not a database" * 100)
+    assert assistant.remove("deltas")
+    assert assistant.documents() == []
+    assert "token states of deltas not pruned" in caplog.text
