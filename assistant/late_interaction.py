@@ -183,7 +183,11 @@ class TokenStates:
 
     def put_many(self, states: Mapping[str, np.ndarray], uses: Iterable[Use] = ()) -> None:
         """Keep ``states`` (text -> its token states as the encoder gives them), projected, and ``uses``."""
-        projected = {text: project(matrix) for text, matrix in states.items() if matrix.ndim == 2 and matrix.shape[1]}
+        self.put_projected({text: project(matrix) for text, matrix in states.items()
+                            if matrix.ndim == 2 and matrix.shape[1]}, uses)
+
+    def put_projected(self, projected: Mapping[str, np.ndarray], uses: Iterable[Use] = ()) -> None:
+        """Keep token states already projected (``project``), and ``uses``."""
         rows = [(_key(text), len(matrix), matrix.shape[1], pack(matrix)) for text, matrix in projected.items()]
         used = {(self.store, use.document_id, use.checksum, _key(use.text)) for use in uses}
         with self._lock:
@@ -261,12 +265,12 @@ class LateInteraction:
         missing = [text for text in dict.fromkeys(use.text for use in uses) if text not in found]
         if missing:
             _, computed = self._encoder.encode_with_states(missing, self._encoder.text_instruction)
-            fresh = dict(zip(missing, computed))
+            fresh = {text: project(matrix) for text, matrix in zip(missing, computed)}
             try:
-                self._states.put_many(fresh, [use for use in uses if use.text in fresh])
+                self._states.put_projected(fresh, [use for use in uses if use.text in fresh])
             except sqlite3.Error as error:  # e.g. a full disk: answer anyway, and keep them next time
                 logger.warning("token states not kept in %s: %s", self._states.path, error)
-            found |= {text: project(matrix) for text, matrix in fresh.items()}
+            found |= fresh
         return found
 
 
