@@ -328,7 +328,13 @@ class TwoStageRetriever(BaseRetriever):
 
         # Step 2: sentences of the best passages and the sentences that match on their own.
         best = sorted(passage, key=lambda p: (-passage[p], self._position[self._members[p][0]]))[: w.passages]
-        best += sorted(near - set(best), key=lambda p: self._position[self._members[p][0]])
+        # Each passage signal's own first passage is ranked too: at 100k sentences the paragraph
+        # holding a question's one rare term ("CIFG") lost the fused top 5 to passages matching a
+        # common one, and HNSW missed its sentence (docs/benchmarks.md, "The 100k store").
+        firsts = set(_top(passage_lexical, 1)) if w.passage_lexical and w.passages else set()
+        if w.passage_dense and w.passages and passage_dense:
+            firsts.add(max(passage_dense, key=passage_dense.get))
+        best += sorted(((firsts & pool) | near) - set(best), key=lambda p: self._position[self._members[p][0]])
         chosen = (sentence_pool | {key for p in best for key in self._members[p]}) & self._position.keys()
         # The returned sentences' nodes, with their paragraphs' (the evidence stage reads them): fetched
         # in the same get as the missing vectors (a get costs 5-14 ms whatever its size).
