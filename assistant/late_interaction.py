@@ -25,8 +25,9 @@ text. When a version leaves the store (removed, replaced, an unfinished ingest c
 dropped), its uses go, and with them the rows no other version uses (``TokenStates.forget``): a
 lookup by the removed version in the uses' primary key, never a scan of the store or of the rows
 (checking each removed text against Chroma instead, a ``where_document $contains``, cost 34-54 ms
-a text at 47.5k records: 2-3 s to remove a 50-sentence document). A row computed at query time counts the version it was computed for only: a
-text another document shares may lose its row with it, and is computed again when next needed.
+a text at 47.5k records: 2-3 s to remove a 50-sentence document). A row computed at query time
+counts the version it was computed for only: a text another document shares may lose its row with
+it, and is computed again when next needed.
 """
 
 from __future__ import annotations
