@@ -105,7 +105,7 @@ STOPWORDS = [
 ]
 
 
-# Distinct words whose stems are kept (about 10 MB).
+# Distinct words whose stems (and stopword checks) are kept (about 10 MB).
 WORD_CACHE = 1 << 16
 
 
@@ -150,7 +150,7 @@ def content_terms(text: str) -> frozenset[str]:
     return frozenset(_stemmer()(words))
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=WORD_CACHE)
 def _is_stopword(word: str) -> bool:
     return normalize(word) in _STOPWORDS
 
