@@ -340,6 +340,8 @@ class TwoStageRetriever(BaseRetriever):
         # in the same get as the missing vectors (a get costs 5-14 ms whatever its size).
         records = [record_id(*key) for key in chosen]
         records += [self._passage_record[p] for p in {self._passage_of[k] for k in chosen} if p in self._passage_record]
+        if w.late and self._late is not None:  # late interaction reads each candidate with the sentence before it
+            records += [record_id(*before) for before in map(self._before, chosen) if before is not None]
         if w.dense:
             self._fill_dense(query_bundle, [k for k in chosen if k not in dense], [], dense, passage_dense, records)
         nodes = self._nodes(records)
@@ -362,8 +364,21 @@ class TwoStageRetriever(BaseRetriever):
         if w.late and self._late is not None:
             # The near passages' sentences are re-scored too: a follow-up's history may lift them.
             also = {hit.node.node_id for hit in hits if self._passage_of[_sentence_key(hit.node)] in near} if near else set()
-            return self._late.rerank(query_bundle.query_str, hits, w.late, w.passage_share, also)
+            return self._late.rerank(query_bundle.query_str, hits, w.late, w.passage_share, also, self._preceding)
         return hits
+
+    def _preceding(self, nodes: list[TextNode]) -> dict[str, TextNode]:
+        """{node id: the node of the sentence before it in its paragraph} for ``nodes`` that have one
+        (fetched with the ranking's nodes, so this is a lookup in the node cache)."""
+        before = {node.node_id: key for node in nodes if (key := self._before(_sentence_key(node))) is not None}
+        found = self._nodes([record_id(*key) for key in before.values()]) if before else {}
+        return {node_id: found[record_id(*key)] for node_id, key in before.items() if record_id(*key) in found}
+
+    def _before(self, key: Key) -> Key | None:
+        """The sentence before ``key`` in its paragraph (None for a paragraph's first)."""
+        members = self._members.get(self._passage_of.get(key), [])
+        n = members.index(key) if key in members else 0
+        return members[n - 1] if n else None
 
     def _fill_dense(self, query: QueryBundle, sentences: list[Key], passages: list[Key],
                     dense: dict[Key, float], passage_dense: dict[Key, float], nodes: Iterable[str] = ()) -> None:

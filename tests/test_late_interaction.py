@@ -21,6 +21,7 @@ from assistant.late_interaction import (
     embedded_texts,
     maxsim,
     pack,
+    project,
     unpack,
 )
 from assistant.retrieval import FusionWeights
@@ -44,6 +45,25 @@ def test_maxsim_is_the_mean_of_each_question_token_best_match():
     assert maxsim(question, passage) == pytest.approx(0.5)
     assert maxsim(question, question) == pytest.approx(1.0)
     assert maxsim(question, np.empty((0, 3), dtype=np.float32)) == 0.0
+
+
+def test_maxsim_reads_a_sentence_with_the_one_before_it():
+    question = np.eye(3, dtype=np.float32)[:2]
+    passage = np.array([[1, 0, 0]], dtype=np.float32)  # matches x
+    before = np.array([[0, 0.8, 0.6], [0.9, 0, 0.44]], dtype=np.float32)  # y at 0.8, x less than passage's
+    assert maxsim(question, passage, before) == pytest.approx((1.0 + 0.8) / 2)
+    assert maxsim(question, passage, np.empty((0, 3), dtype=np.float32)) == maxsim(question, passage)
+    assert maxsim(question, np.empty((0, 3), dtype=np.float32), before) == 0.0  # no sentence, no match
+
+
+@hypothesis_settings(max_examples=50, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_the_sentence_before_lends_its_tokens_and_never_lowers_a_match(seed):
+    rng = np.random.default_rng(seed)
+    unit = lambda n: (m := rng.normal(size=(n, 8)).astype(np.float32)) / np.linalg.norm(m, axis=1, keepdims=True)  # noqa: E731
+    question, passage, before = unit(rng.integers(1, 6)), unit(rng.integers(1, 9)), unit(rng.integers(1, 9))
+    assert maxsim(question, passage, before) >= maxsim(question, passage) - 1e-6
+    assert maxsim(question, passage, before) == pytest.approx(maxsim(question, np.vstack([passage, before])))
 
 
 def test_token_states_are_the_texts_own_tokens_from_the_same_pass(fresh_settings):
@@ -204,3 +224,27 @@ def test_a_failure_to_prune_is_logged_and_the_document_removed(fresh_settings, c
     assert assistant.remove("deltas")
     assert assistant.documents() == []
     assert "token states of deltas not pruned" in caplog.text
+
+
+def test_a_candidate_is_read_with_the_sentence_before_it_in_its_paragraph(fresh_settings):
+    """A sentence that names its subject by a pronoun ("It trains ...") borrows the name's tokens
+    from the sentence before it; a paragraph's first sentence has none to borrow."""
+    assistant = _without_corpus(fresh_settings)
+    document = Document(id="groups", title="Groups", language="en", source="test",
+                        text="The Stabilization Working Group met in Kuwait in February. "
+                             "It trains police officers in the liberated towns.\n\n"
+                             "Police officers in Mosul asked for more training.")
+    assistant.ingest_documents([document])
+    question = "Which officers does the Stabilization Working Group train?"
+    hits = {hit.ref[1]: hit for hit in assistant.rank(question).hits}
+    assert {"p1.s1", "p1.s2", "p2.s1"} <= hits.keys()
+    encoder = assistant._embed_model  # noqa: SLF001
+    states = TokenStates.for_settings(assistant.settings, embedding_model_id(assistant.settings))
+    q = project(encoder.query_token_states(question))
+    nodes = assistant._current_index().sentences(hit.ref for hit in hits.values())  # noqa: SLF001
+    texts = {ref[1]: embedded_texts(node)[0] for ref, node in nodes.items()}
+    rows = {ref: states.get_many([text])[text] for ref, text in texts.items()}
+    assert hits["p1.s2"].late == pytest.approx(maxsim(q, rows["p1.s2"], rows["p1.s1"]), abs=1e-5)
+    assert hits["p1.s2"].late > maxsim(q, rows["p1.s2"]) + 0.01  # "Stabilization Working Group" came from p1.s1
+    for first in ("p1.s1", "p2.s1"):  # the first sentence of a paragraph is read alone
+        assert hits[first].late == pytest.approx(maxsim(q, rows[first]), abs=1e-5)
