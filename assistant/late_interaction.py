@@ -266,7 +266,8 @@ class LateInteraction:
             return hits
         question = project(self._encoder.query_token_states(query))
         uses = [uses_of(hit.node) for hit in top]
-        before = {node_id: uses_of(node) for node_id, node in (preceding or _none)([hit.node for hit in top]).items()}
+        previous = preceding([hit.node for hit in top]) if preceding else {}
+        before = {node_id: uses_of(node) for node_id, node in previous.items()}
         states = self.states_of([use for group in [*uses, *before.values()] for use in group])
         late = [max(maxsim(question, states[use.text], _stacked(states, before.get(hit.node.node_id, ())))
                     for use in group) for hit, group in zip(top, uses)]
@@ -298,10 +299,6 @@ def _stacked(states: Mapping[str, np.ndarray], uses: Iterable[Use]) -> np.ndarra
     """The token rows of ``uses``' texts (a sentence and its rendering) in one matrix."""
     rows = [states[use.text] for use in uses if len(states[use.text])]
     return np.vstack(rows) if rows else None
-
-
-def _none(nodes: list[TextNode]) -> dict[str, TextNode]:
-    return {}
 
 
 def _moved(hit: RankedSentence, delta: float, passage_share: float, late: float) -> RankedSentence:
