@@ -46,3 +46,13 @@ def test_an_ordinary_what_is_question_is_not_answered_as_a_list():
     hits = _hits(nodes, [("p1.s1", 0.90), ("p1.s2", 0.80), ("p1.s3", 0.79), ("p2.s1", 0.78)])
     draft = answerer.answer("ما هي الآلة التي تعمل في المصانع بدل الإنسان؟", Language.ARABIC, hits)
     assert [c.sentence_id for c in draft.citations] == ["p1.s1"]  # the old "ما هي" trigger added p1.s2
+
+
+def test_which_year_wants_a_year_where_when_takes_any_time():
+    answerer, nodes = _answerer_and_nodes()
+    century = _hits(nodes, [("p2.s1", 0.90)])  # "in the twentieth century": a time, not a year
+    assert not answerer.answer("متى تطورت الروبوتات كثيرا؟", Language.ARABIC, century).abstained
+    assert answerer.answer("في أي عام تطورت الروبوتات كثيرا؟", Language.ARABIC, century).abstained
+    year = _hits(nodes, [("p1.s3", 0.90), ("p1.s2", 0.88)])
+    draft = answerer.answer("في أي عام استخدم أول روبوت صناعي؟", Language.ARABIC, year)
+    assert not draft.abstained and "1956" in draft.text

@@ -3,7 +3,14 @@ from pathlib import Path
 
 import pytest
 
-from assistant.question_type import DATE, QUANTITY, asks_for_several, holds_answer_type, wanted_answer_types
+from assistant.question_type import (
+    CALENDAR_DATE,
+    DATE,
+    QUANTITY,
+    asks_for_several,
+    holds_answer_type,
+    wanted_answer_types,
+)
 
 LABELS = Path(__file__).parent / "data" / "question_labels.json"
 GOLD = Path(__file__).parent.parent / "corpus" / "gold_qa.jsonl"
@@ -58,6 +65,10 @@ def test_wanted_answer_types():
     assert wanted_answer_types("لماذا تقدير التغير في العدد السكاني مهم؟") == ()
     assert wanted_answer_types("ماهو سبب ارتفاع نسبة السكر في الدم؟") == ()
     assert wanted_answer_types("لعبت الدولة السلجوقية دورا كبيرا في تاريخ من ؟") == ()
+    # "What date" / "which year" want a date on the calendar, "when" any time
+    assert wanted_answer_types("On what date was the coalition ministerial meeting held?") == (DATE, CALENDAR_DATE)
+    assert wanted_answer_types("في أي عام تأسست جامعة القاهرة؟") == (DATE, CALENDAR_DATE)
+    assert wanted_answer_types("When will the talks resume?") == (DATE,)
 
 
 @pytest.mark.parametrize(("kind", "text", "holds"), [
@@ -69,6 +80,14 @@ def test_wanted_answer_types():
     (DATE, "مقارنة بالسنوات الماضية", False),
     (QUANTITY, "يبلغ عدد سكانها ثلاثة ملايين", True),
     (QUANTITY, "التحالف الدولي ضد داعش", False),
+    (CALENDAR_DATE, "وفي عام 1956 استخدمت الروبوتات", True),
+    (CALENDAR_DATE, "توفي سنة 632 للميلاد", True),
+    (CALENDAR_DATE, "وُلد في ١٩٥٦", True),
+    (CALENDAR_DATE, "the meeting in February", True),
+    (CALENDAR_DATE, "وفي آب الماضي", True),
+    (CALENDAR_DATE, "the ministers met yesterday", False),  # answers "when", not "what date"
+    (CALENDAR_DATE, "this year's meeting", False),
+    (CALENDAR_DATE, "قرار مجلس الأمن رقم (2254)", False),  # a resolution's number, not a year
 ])
 def test_holds_answer_type(kind, text, holds):
     assert holds_answer_type(kind, text) is holds
