@@ -340,7 +340,8 @@ class TwoStageRetriever(BaseRetriever):
         # in the same get as the missing vectors (a get costs 5-14 ms whatever its size).
         records = [record_id(*key) for key in chosen]
         records += [self._passage_record[p] for p in {self._passage_of[k] for k in chosen} if p in self._passage_record]
-        if w.late and self._late is not None:  # late interaction reads each candidate with the sentence before it
+        late = self._late if w.late else None
+        if late is not None:  # late interaction reads each candidate with the sentence before it
             records += [record_id(*before) for before in map(self._before, chosen) if before is not None]
         if w.dense:
             self._fill_dense(query_bundle, [k for k in chosen if k not in dense], [], dense, passage_dense, records)
@@ -361,10 +362,10 @@ class TwoStageRetriever(BaseRetriever):
                                        passage_lexical=passage_lexical.get(p, 0.0)))
         # Ties in store order, so that a ranking does not depend on the order the hits came in.
         hits.sort(key=lambda hit: (-(hit.score or 0.0), self._position[_sentence_key(hit.node)]))
-        if w.late and self._late is not None:
+        if late is not None:
             # The near passages' sentences are re-scored too: a follow-up's history may lift them.
             also = {hit.node.node_id for hit in hits if self._passage_of[_sentence_key(hit.node)] in near} if near else set()
-            return self._late.rerank(query_bundle.query_str, hits, w.late, w.passage_share, also, self._preceding)
+            return late.rerank(query_bundle.query_str, hits, w.late, w.passage_share, also, self._preceding)
         return hits
 
     def _preceding(self, nodes: list[TextNode]) -> dict[str, TextNode]:
