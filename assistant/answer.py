@@ -20,8 +20,8 @@ from .question_type import asks_for_several, holds_answer_type, wanted_answer_ty
 from .types import Citation
 
 ABSTENTION = {
-    Language.ARABIC: "لا يذكر المقال ذلك: لم أجد في النص ما يجيب عن هذا السؤال.",
-    Language.ENGLISH: "The article does not say: I found nothing in it that answers this question.",
+    Language.ARABIC: "لا تذكر المستندات ذلك: لم أجد فيها ما يجيب عن هذا السؤال.",
+    Language.ENGLISH: "The documents do not say: I found nothing in them that answers this question.",
 }
 # How many nearby sentences an abstention offers as "related, not an answer".
 RELATED = 3

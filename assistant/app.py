@@ -273,7 +273,7 @@ class Assistant:
             raise QuestionError("the question must be text")
         question = _CONTROL.sub(" ", question).strip()
         if not question:
-            raise QuestionError("the question is empty: type a question about the article")
+            raise QuestionError("the question is empty: type a question about the documents")
         if len(question) > self.settings.max_question_chars:
             raise QuestionError(
                 f"the question is {len(question)} characters long; the limit is "

@@ -129,7 +129,7 @@ def _show(answer: Answer, as_json: bool, stdout: TextIO) -> None:
 
 def _sources_text(answer: Answer) -> str:
     if not answer.citations:
-        return "(no sources: the article does not say)"
+        return "(no sources: the documents do not say)"
     lines = []
     for c in answer.citations:
         lines.append(f"[{c.n}] {c.document_id} {c.sentence_id} (paragraph {c.paragraph_id}, probability {c.score:.2f})\n"

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from llama_index.core.schema import NodeWithScore, TextNode
 
 PROMPTS_DIR = PROJECT_ROOT / "prompts"
-PROMPT_VERSION = "v1"
+PROMPT_VERSION = "v2"
 # How many retrieved sentences the model sees: at least this many, or twice top_k (list questions
 # need their items: the four working groups rank 1st to 8th for "what are the working groups?").
 MIN_SOURCES = 8

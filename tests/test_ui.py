@@ -303,7 +303,7 @@ def test_off_topic_question_abstains_without_sources(ui):
     assert ui.page.locator("#qa-sources-panel .qa-source").count() == 1
     reply = ui.ask(OFF_TOPIC)
     assert "qa-abstained" in reply.get_attribute("class")
-    assert "does not say" in reply.inner_text()
+    assert "do not say" in reply.inner_text()
     assert reply.locator("a.qa-cite").count() == 0
     # No sources; the nearest sentences come as "related, not an answer", unnumbered and set apart.
     assert ui.page.locator("#qa-sources-panel .qa-latest .qa-source:not(.qa-related-source)").count() == 0
@@ -644,13 +644,13 @@ def test_every_answer_keeps_its_sources_and_the_latest_shows():
 
 
 def test_abstention_has_its_own_look_and_no_sources():
-    answer = _answer(text="The article does not say: nothing.", citations=(), abstained=True)
+    answer = _answer(text="The documents do not say: nothing.", citations=(), abstained=True)
     assert "qa-abstained" in render_answer(answer, 1) and "qa-cite" not in render_answer(answer, 1)
     assert "qa-source\"" not in render_sources(answer, 1) and "No sources" in render_sources(answer, 1)
 
 
 @pytest.mark.parametrize("error, shown", [
-    (QuestionError("the question is empty: type a question about the article"), "The question is empty"),
+    (QuestionError("the question is empty: type a question about the documents"), "The question is empty"),
     (StoreError("the store at /x is locked by another process"), "The store at /x is locked"),
     (RuntimeError("secret internals"), UNEXPECTED_ERROR),
 ])

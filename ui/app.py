@@ -80,8 +80,8 @@ _LABELS = {
     "ar": {
         "source_of": "مصادر الإجابة الأخيرة",
         "source_of_turn": "مصادر الإجابة {turn}",
-        "no_sources": "لا مصادر: المقال لا يذكر ذلك.",
-        "not_said": "ليس في المقال",
+        "no_sources": "لا مصادر: المستندات لا تذكر ذلك.",
+        "not_said": "ليس في المستندات",
         "original": "النص الأصلي",
         "original_en": "النص الأصلي (بالإنجليزية)",
         "rendering": "الترجمة الإنجليزية",
@@ -93,8 +93,8 @@ _LABELS = {
     "en": {
         "source_of": "Sources of the latest answer",
         "source_of_turn": "Sources of answer {turn}",
-        "no_sources": "No sources: the article does not say.",
-        "not_said": "Not in the article",
+        "no_sources": "No sources: the documents do not say.",
+        "not_said": "Not in the documents",
         "original": "Arabic original",
         "original_en": "English original",
         "rendering": "English rendering",
@@ -360,7 +360,7 @@ def build_settings_controls(settings: Settings) -> dict[str, gr.components.Compo
         label="Retrieval mode · طريقة البحث",
     )
     controls["backend"] = gr.Dropdown(
-        choices=[("Extractive (quotes the article; no LLM)", AnswerBackend.EXTRACTIVE.value),
+        choices=[("Extractive (quotes the documents; no LLM)", AnswerBackend.EXTRACTIVE.value),
                  ("OpenAI-compatible server", AnswerBackend.OPENAI.value),
                  ("Ollama", AnswerBackend.OLLAMA.value),
                  ("llama.cpp (local GGUF)", AnswerBackend.LLAMACPP.value)],
@@ -635,9 +635,9 @@ def create_app(assistant: Assistant) -> gr.Blocks:
         gr.HTML(
             f'<header class="qa-header"><h1><span lang="en" dir="ltr">{html.escape(TITLE_EN)}</span> '
             f'<span class="qa-title-ar" lang="ar" dir="rtl">{html.escape(TITLE_AR)}</span></h1>'
-            '<p lang="en" dir="ltr">Answers quote the article and cite the sentences they rest on; '
+            '<p lang="en" dir="ltr">Answers quote the documents and cite the sentences they rest on; '
             "click a marker like [1] to see the sentence in its paragraph.</p>"
-            '<p lang="ar" dir="rtl">تقتبس الإجابات من المقال وتستشهد بالجمل التي تستند إليها؛ '
+            '<p lang="ar" dir="rtl">تقتبس الإجابات من المستندات وتستشهد بالجمل التي تستند إليها؛ '
             "انقر على علامة مثل [1] لترى الجملة داخل فقرتها.</p></header>",
             elem_id="qa-header",
         )
@@ -728,7 +728,7 @@ def create_app(assistant: Assistant) -> gr.Blocks:
             return (EMPTY_SOURCES_HTML, current, *export_files(current))
 
         def ask(question: str, top_k: int = default_top_k, mode: str = settings.retrieval_mode.value) -> dict:
-            """Answer a question about the article in its own language, with cited sentences.
+            """Answer a question about the documents in its own language, with cited sentences.
 
             Args:
                 question: the question, in Arabic or English.
