@@ -155,3 +155,12 @@ def test_english_documents_need_no_rendering_note(fresh_settings, tmp_path):
                                 "How much power did the solar plant in Tabuk produce?")
     assert answer.citations and answer.citations[0].document_id == "briefing"
     assert answer.note == ""
+
+
+def test_when_inside_a_question_about_an_age_does_not_ask_for_a_date(fresh_settings, tmp_path):
+    """"How old was he when..." wants an age: it was refused for want of a date in the evidence."""
+    answer = ask_about_one_line(fresh_settings, tmp_path, "final",
+                                "Peyton Manning became the oldest quarterback to play in a Super Bowl, at age 39.",
+                                "How old was Peyton Manning when he played in the Super Bowl?")
+    assert not answer.abstained
+    assert "39" in answer.text and answer.citations[0].document_id == "final"

@@ -71,6 +71,21 @@ def test_wanted_answer_types():
     assert wanted_answer_types("When will the talks resume?") == (DATE,)
 
 
+@pytest.mark.parametrize(("question", "wanted"), [
+    ("When did Tesla die?", (DATE,)),
+    ("And when is the next meeting?", (DATE,)),
+    ("Since when has the group existed?", (DATE,)),
+    ("How and when did the plague enter Europe?", (DATE,)),
+    # After another wh-word "when" opens a clause: an age, a time span, a person, an event (XQuAD-R)
+    ("How old was Peyton Manning when he played in Super Bowl 50?", ()),
+    ("How many seconds were left in the game when the Broncos intercepted the pass?", (QUANTITY,)),
+    ("Who was the leader when the Franks entered the Euphrates valley?", ()),
+    ("What happens when the immune system is less active than normal?", ()),
+])
+def test_when_asks_for_a_time_only_as_the_questions_own_wh_word(question, wanted):
+    assert wanted_answer_types(question) == wanted
+
+
 @pytest.mark.parametrize(("kind", "text", "holds"), [
     (DATE, "وفي عام 1956 استخدمت الروبوتات", True),
     (DATE, "توفي سنة 632 للميلاد", True),
