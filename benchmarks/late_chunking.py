@@ -10,7 +10,11 @@ each token once, against what ingest does:
   states of its own tokens (the encoder's second output, assistant/embedding.py); the paragraph
   vector is the pooled output of the same pass;
 * **paragraph = mean of its sentences**: sentences encoded alone, a paragraph's vector the mean of
-  its sentences' vectors weighted by their tokens (no paragraph pass).
+  its sentences' vectors weighted by their tokens (no paragraph pass);
+* **top N layers over the sentences' states**: sentences encoded alone; a paragraph's vector is the
+  last N of the encoder's 12 layers run once more over its sentences' states before those layers,
+  concatenated (so only the top of the network sees the whole paragraph: N/12 of a paragraph pass).
+  The encoder's layers are not in the ONNX export, so this way runs the provisioned BertModel in torch.
 
 Dense similarity only, over the 1,191 sentences of the 240 Arabic paragraphs: recall@1 of the gold
 sentence with the sentence's own similarity, and with half of it its paragraph's (the two-stage
@@ -41,6 +45,7 @@ from assistant.embedding import (  # noqa: E402
     length_batches,
     load_embed_model,
 )
+from assistant.provision import provision_e5  # noqa: E402
 from assistant.settings import PROJECT_ROOT  # noqa: E402
 
 
@@ -71,6 +76,40 @@ def late_chunked(model, paragraphs: list[str], spans: list[list[tuple[int, int]]
     sentences = np.concatenate(span_vectors)
     sentences /= np.maximum(np.linalg.norm(sentences, axis=1, keepdims=True), 1e-9)
     return paragraph_vectors, sentences
+
+
+def top_layers(model_dir: Path, sentences: list[str], owners: np.ndarray, layers: tuple[int, ...]
+               ) -> dict[int, tuple[np.ndarray, float]]:
+    """For each N in ``layers``: every paragraph's vector from the encoder's last N layers run over the
+    concatenated states its sentences (``sentences``, prefixed, in order; ``owners`` their paragraph)
+    had before those layers, mean-pooled and normalised; and the seconds those N layers took."""
+    import torch
+    from tokenizers import Tokenizer
+    from transformers import BertModel
+
+    folder = provision_e5(model_dir)
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tokenizer.no_padding()
+    bert = BertModel.from_pretrained(folder).eval()
+    depth = len(bert.encoder.layer)
+    hidden: list[tuple[torch.Tensor, ...]] = []
+    with torch.no_grad():
+        for text in sentences:
+            ids = torch.tensor([tokenizer.encode(text).ids[:512]])
+            hidden.append(bert(input_ids=ids, output_hidden_states=True).hidden_states)
+    result = {}
+    for n in layers:
+        vectors = np.zeros((int(owners.max()) + 1, bert.config.hidden_size), dtype=np.float32)
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            for paragraph in range(len(vectors)):
+                x = torch.cat([hidden[i][depth - n][0] for i in np.flatnonzero(owners == paragraph)])[:512][None]
+                for layer in bert.encoder.layer[depth - n:]:
+                    out = layer(x)
+                    x = out[0] if isinstance(out, tuple) else out
+                vectors[paragraph] = torch.nn.functional.normalize(x[0].mean(0), dim=-1).numpy()
+        result[n] = (vectors, time.perf_counter() - t0)
+    return result
 
 
 def main() -> None:
@@ -107,6 +146,8 @@ def main() -> None:
     ways = {"isolated (ingest today)": (isolated, paragraph_vectors, seconds["sentences"] + seconds["paragraphs"]),
             "late chunking": (late, late_paragraphs, seconds["late"]),
             "paragraph = mean of its sentences": (isolated, mean, seconds["sentences"])}
+    for n, (vectors, spent) in top_layers(args.model_dir, sentences, owners_array, (1, 2, 4)).items():
+        ways[f"top {n} layers over the sentences' states"] = (isolated, vectors, seconds["sentences"] + spent)
     odd = np.array([q.index % 2 == 1 for q in questions])
     print(f"{len(keys)} sentences, {len(paragraphs)} paragraphs, load average {os.getloadavg()[0]:.1f}")
     print("| way | encoding s | lang | paragraph@1 | R@1 own | R@1 own+passage | R@1 own+passage, odd half |")
