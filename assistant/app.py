@@ -443,10 +443,10 @@ def _load_documents(paths: tuple[Path, ...]) -> list[Document]:
 
 def _with_probabilities(citations: tuple[Citation, ...], hits: list[NodeWithScore],
                         evidence: Evidence) -> tuple[Citation, ...]:
-    """The citations with the evidence stage's probability as their score (the raw retrieval
+    """The citations with their share of the answer's probability as their score (the raw retrieval
     score means nothing to a reader and is not comparable across modes)."""
     probability = {(h.node.metadata["document_id"], h.node.metadata["sentence_id"]): p
-                   for h, p in zip(hits, evidence.probabilities)}
+                   for h, p in zip(hits, evidence.citation_probabilities)}
     return tuple(dataclasses.replace(c, score=round(probability.get((c.document_id, c.sentence_id), 0.0), 4))
                  for c in citations)
 

@@ -8,8 +8,11 @@ how much of the question the evidence covers (folded, stemmed content terms, in 
 paragraph and the whole candidate pool), whether the match is across languages, and whether a
 question that asks for a number or a date finds one. The coefficients live in
 ``answerability.v2.json`` beside this file, one model per retrieval mode (their scores differ in
-scale); ``benchmarks/answerability.py`` refits them. The result is one probability per candidate
-sentence; every score a user sees is this probability.
+scale); ``benchmarks/answerability.py`` refits them, on each question's top candidate. The result
+is one probability per answer. A citation's score is its share of it: the answer probability times
+the softmax of a second small model over the candidates (``citation_shares.v1.json``, fitted by
+``benchmarks/citation_share.py`` to give the sentence that holds the answer the largest share).
+Every score a user sees is one of these probabilities.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import numpy as np
 from llama_index.core.schema import NodeWithScore, TextNode
 
 from .normalize import content_terms, detect_script
-from .question_type import holds_answer_type, wanted_answer_types
+from .question_type import asks_for_several, holds_answer_type, wanted_answer_types
 from .settings import RetrievalMode
 
 MODEL_FILE = Path(__file__).with_name("answerability.v2.json")
@@ -33,6 +36,9 @@ MODEL_FILE = Path(__file__).with_name("answerability.v2.json")
 POOL_SIZE = 10
 SIGNALS = ("dense", "lexical", "passage_dense", "passage_lexical", "late")
 CROSS_LINGUAL_ALLOWANCE = 0.06
+# Each candidate's share of an answer's probability (candidate_shares): a conditional logit over the
+# candidates' features, one coefficient set per mode, fitted by benchmarks/citation_share.py.
+SHARES_FILE = Path(__file__).with_name("citation_shares.v1.json")
 
 FEATURES = (
     "score", "gap", "cover_sentence", "cover_paragraph", "cover_pool", "question_terms",
@@ -44,16 +50,17 @@ FEATURES = (
 
 @dataclass(frozen=True)
 class Evidence:
-    """The answerability of a ranking: a probability per candidate, best first as ranked."""
+    """The answerability of a ranking, and each candidate's share of it."""
 
-    probabilities: tuple[float, ...]
+    probability: float  # how likely the best evidence answers the question (0 when nothing was retrieved)
     threshold: float  # the operating point: below it, the assistant abstains
+    shares: tuple[float, ...] = ()  # each candidate's share of the answer (candidate_shares), as ranked
     score_ok: bool = True  # the top retrieval score clears its mode's floor
 
     @property
-    def probability(self) -> float:
-        """How likely the best evidence answers the question (0 when nothing was retrieved)."""
-        return self.probabilities[0] if self.probabilities else 0.0
+    def citation_probabilities(self) -> tuple[float, ...]:
+        """How likely each candidate, as ranked, is the sentence that answers the question."""
+        return tuple(self.probability * share for share in self.shares)
 
     @property
     def answerable(self) -> bool:
@@ -102,14 +109,18 @@ class Answerability:
         return self._models
 
     def assess(self, question: str, hits: Sequence[NodeWithScore], mode: RetrievalMode) -> Evidence:
-        """A probability for every candidate (any of them may be cited), in ranking order."""
+        """How likely the best candidate answers the question, and every candidate's share."""
         model = self.models[mode]
         threshold = model.threshold if self._threshold is None else self._threshold
         if not hits:
-            return Evidence((), threshold, score_ok=False)
+            return Evidence(0.0, threshold, score_ok=False)
         features = candidate_features(question, hits, self._paragraph_text, hits[:POOL_SIZE])
         floor = self._floors.get(mode, 0.0) - cross_lingual_allowance(question, hits[0].node)
-        return Evidence(tuple(float(p) for p in model.probabilities(features)), threshold,
+        # Each item of a list is part of the answer, not a rival for it (the share model is fitted on
+        # questions with one answer): every candidate carries the answer's probability.
+        several = asks_for_several(question)
+        shares = np.ones(len(hits)) if several else candidate_shares(features, load_share_models()[mode])
+        return Evidence(float(model.probabilities(features[:1])[0]), threshold, tuple(float(x) for x in shares),
                         score_ok=(hits[0].score or 0.0) >= floor)
 
     def _paragraph_text(self, node: TextNode) -> str:
@@ -153,6 +164,25 @@ def candidate_features(question: str, candidates: Sequence[NodeWithScore], parag
                      math.log1p(len(wanted)), cross, cross * scores[i], cross * cover, float(lacks),
                      *(float(getattr(hit, signal, 0.0)) for signal in SIGNALS)])
     return np.asarray(rows, dtype=np.float64)
+
+
+def candidate_shares(features: np.ndarray, coef: Sequence[float], pool: int = POOL_SIZE) -> np.ndarray:
+    """Each candidate's share of the answer (rows of ``features``, best-ranked first): a softmax of
+    ``features @ coef`` normalised over the first ``pool``; a candidate after them gets its value on the
+    same scale (nearly nothing)."""
+    if not len(features):
+        return np.zeros(0)
+    z = np.asarray(features, dtype=np.float64) @ np.asarray(coef, dtype=np.float64)
+    z = np.exp(z - z[:pool].max())
+    return z / z[:pool].sum()
+
+
+@functools.cache
+def load_share_models(path: Path = SHARES_FILE) -> dict[RetrievalMode, tuple[float, ...]]:
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    if tuple(raw["features"]) != FEATURES:
+        raise ValueError(f"{path} was fitted on other features: refit it (benchmarks/citation_share.py)")
+    return {RetrievalMode(mode): tuple(model["coef"]) for mode, model in raw["models"].items()}
 
 
 def cross_lingual_allowance(question: str, node: TextNode) -> float:

@@ -59,7 +59,8 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict, compare=False)
     note: str = ""  # e.g. that no English rendering exists for a cited document
     # How likely the best evidence answers the question (assistant/evidence.py), whether or not
-    # the assistant answered; the citations' scores are the same kind of probability.
+    # the assistant answered; each citation's score is its share of it (how likely that sentence is
+    # the one that answers).
     probability: float = 0.0
     related: tuple[Citation, ...] = ()  # with an abstention: the closest sentences, not an answer
     # The earlier turn of a conversation (1-based) this question leaned on; None when it stood alone.

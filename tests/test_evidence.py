@@ -11,7 +11,17 @@ from hypothesis import strategies as st
 from llama_index.core.schema import NodeWithScore, TextNode
 
 from assistant import RetrievalMode
-from assistant.evidence import FEATURES, MODEL_FILE, Answerability, LogisticModel, candidate_features, load_models
+from assistant.evidence import (
+    FEATURES,
+    MODEL_FILE,
+    POOL_SIZE,
+    Answerability,
+    LogisticModel,
+    candidate_features,
+    candidate_shares,
+    load_models,
+    load_share_models,
+)
 
 
 def _hit(text: str, score: float, lang: str = "ar", translation: str = "", paragraph: str = "p1") -> NodeWithScore:
@@ -115,3 +125,46 @@ def test_every_mode_answers_through_ask_with_probabilities_as_scores(assistant, 
     assert sentence in {c.sentence_id for c in answer.citations}
     assert answer.probability >= load_models()[mode].threshold
     assert all(0.0 <= c.score <= 1.0 for c in answer.citations)
+
+
+@given(st.lists(st.floats(min_value=-1.0, max_value=2.0), min_size=1, max_size=30),
+       st.floats(min_value=0.0, max_value=100.0))
+def test_shares_sum_to_one_over_the_pool_and_follow_a_feature_with_a_positive_weight(scores, weight):
+    ranked = sorted(scores, reverse=True)
+    features = np.zeros((len(ranked), len(FEATURES)))
+    features[:, FEATURES.index("score")] = ranked
+    coef = np.zeros(len(FEATURES))
+    coef[FEATURES.index("score")] = weight
+    shares = candidate_shares(features, coef)
+    assert sum(shares[:POOL_SIZE]) == pytest.approx(1.0)
+    assert all(a >= b - 1e-12 for a, b in zip(shares, shares[1:]))  # a better score never gets a smaller share
+    assert all(0.0 <= x <= 1.0 + 1e-12 for x in shares)
+
+
+def test_the_fitted_shares_favour_the_candidate_that_covers_the_question():
+    """The fitted model (citation_shares.v1.json): of two candidates with the same retrieval scores, the
+    one holding more of the question's terms gets the larger share."""
+    features = np.zeros((2, len(FEATURES)))
+    features[0, FEATURES.index("cover_sentence")] = 0.2
+    features[1, FEATURES.index("cover_sentence")] = 0.8
+    for mode, coef in load_share_models().items():
+        shares = candidate_shares(features, coef)
+        assert shares[1] > shares[0], mode
+
+
+@pytest.mark.slow
+def test_citation_scores_share_the_answers_probability(assistant):
+    """A citation's score is how likely it is the sentence that answers; together they never claim more
+    than the answer's probability. Of the foreign fighters group's two sentences the second says what it
+    is a platform for, though the first ranks higher (it names the group)."""
+    answer = assistant.ask("What kind of approach is the foreign fighters group a platform for?")
+    scores = {c.sentence_id: c.score for c in answer.citations}
+    assert not answer.abstained and sum(scores.values()) <= answer.probability + 1e-3
+    assert assistant.retrieve(answer.question)[0][1] == "p16.s1" and scores["p16.s2"] > scores["p16.s1"]
+
+
+@pytest.mark.slow
+def test_every_item_of_a_list_carries_the_answers_probability(assistant):
+    answer = assistant.ask("ما هي مجموعات العمل التابعة للتحالف؟")
+    assert len(answer.citations) >= 4
+    assert all(c.score == pytest.approx(answer.probability, abs=1e-4) for c in answer.citations)

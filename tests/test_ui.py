@@ -1044,3 +1044,10 @@ def test_a_50_page_pdf_uploads_with_progress_and_answers_the_next_question(docs_
     assert FACT in docs_ui.page.locator("#qa-sources-panel .qa-latest").inner_text()
     docs_ui.screenshot("pdf_uploaded_and_answered")
     docs_assistant.remove("harbour_districts")
+
+
+def test_the_sources_panel_shows_the_answers_probability_and_each_sentences_share():
+    rendered = render_sources(_answer(probability=0.93, citations=(_citation(score=0.61),)), turn=1)
+    head = rendered[rendered.index("<h3>"):rendered.index("</h3>")]
+    assert "qa-answer-probability" in head and '<bdi dir="ltr">0.93</bdi>' in head
+    assert '<bdi dir="ltr">0.61</bdi>' in rendered[rendered.index("</h3>"):]

@@ -277,7 +277,7 @@ def _source_card(citations: Sequence[Citation], turn: int, language: str, relate
     head = (
         f'<div class="qa-source-head"><span class="qa-source-n">{numbers}</span>'
         f'<span class="qa-id" dir="ltr">{html.escape(ident)}</span>'
-        f'<span class="qa-score" title="how likely this evidence answers the question">'
+        f'<span class="qa-score" title="how likely this sentence is the one that answers the question">'
         f'{html.escape(labels["probability"])} <bdi dir="ltr">{probabilities}</bdi></span></div>'
     )
     label = labels["original"] if source_dir == "rtl" else labels["original_en"]  # the source's own language
@@ -322,9 +322,11 @@ def render_sources(answer: Answer, turn: int, latest: bool = True) -> str:
         )
     cards = "".join(_source_card(group, turn, language) for group in _paragraph_groups(answer.citations))
     title = labels["source_of"] if latest else labels["source_of_turn"].format(turn=turn)
+    answered = (f'<span class="qa-score qa-answer-probability" title="how likely the evidence answers the question">'
+                f'{html.escape(labels["probability"])} <bdi dir="ltr">{answer.probability:.2f}</bdi></span>')
     return (
         f'<div class="{classes}" dir="{direction}" lang="{language}" data-turn="{turn}">'
-        f'<h3>{html.escape(title)} ({len(answer.citations)})</h3>{cards}</div>'
+        f'<h3>{html.escape(title)} ({len(answer.citations)}) {answered}</h3>{cards}</div>'
     )
 
 
