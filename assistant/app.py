@@ -201,7 +201,7 @@ class Assistant:
             with store_errors(self.settings):
                 hits = index.retrievers[mode].retrieve(query) if index.has_sentences else []
         # A follow-up is judged with what it leans on: "and in Syria?" covers little on its own.
-        evidence = index.answerability.assess(f"{fold_marks(context)} {query}".strip(), hits, mode)
+        evidence = index.answerability.assess(query, hits, mode, context=fold_marks(context))
         retrieved = time.perf_counter()
         answerer = self._answerer(index, top_k or self.settings.top_k, backend)
         stream = getattr(answerer, "stream", None) if streaming else None

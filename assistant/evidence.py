@@ -108,16 +108,20 @@ class Answerability:
             self._models = load_models()
         return self._models
 
-    def assess(self, question: str, hits: Sequence[NodeWithScore], mode: RetrievalMode) -> Evidence:
-        """How likely the best candidate answers the question, and every candidate's share."""
+    def assess(self, question: str, hits: Sequence[NodeWithScore], mode: RetrievalMode,
+               context: str = "") -> Evidence:
+        """How likely the best candidate answers the question, and every candidate's share;
+        ``context`` is the earlier question a follow-up leans on (its terms count as the question's)."""
         model = self.models[mode]
         threshold = model.threshold if self._threshold is None else self._threshold
         if not hits:
             return Evidence(0.0, threshold, score_ok=False)
-        features = candidate_features(question, hits, self._paragraph_text, hits[:POOL_SIZE])
-        floor = self._floors.get(mode, 0.0) - cross_lingual_allowance(question, hits[0].node)
+        asked = f"{context} {question}".strip()
+        features = candidate_features(asked, hits, self._paragraph_text, hits[:POOL_SIZE])
+        floor = self._floors.get(mode, 0.0) - cross_lingual_allowance(asked, hits[0].node)
         # Each item of a list is part of the answer, not a rival for it (the share model is fitted on
-        # questions with one answer): every candidate carries the answer's probability.
+        # questions with one answer): every candidate carries the answer's probability. The question
+        # alone says whether it wants a list, as it does to the answerer.
         several = asks_for_several(question)
         shares = np.ones(len(hits)) if several else candidate_shares(features, load_share_models()[mode])
         return Evidence(float(model.probabilities(features[:1])[0]), threshold, tuple(float(x) for x in shares),

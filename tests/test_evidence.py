@@ -168,3 +168,13 @@ def test_every_item_of_a_list_carries_the_answers_probability(assistant):
     answer = assistant.ask("ما هي مجموعات العمل التابعة للتحالف؟")
     assert len(answer.citations) >= 4
     assert all(c.score == pytest.approx(answer.probability, abs=1e-4) for c in answer.citations)
+
+
+def test_a_list_question_shares_nothing_and_a_follow_up_to_one_is_no_list():
+    hits = [_hit("The finance group tracks ISIS revenue.", 0.9, lang="en"),
+            _hit("The ministers met in Kuwait.", 0.8, lang="en", paragraph="p2")]
+    listed = Answerability({}).assess("What are the working groups?", hits, RetrievalMode.HYBRID)
+    assert listed.shares == (1.0, 1.0)
+    follow_up = Answerability({}).assess("And who leads the finance group?", hits, RetrievalMode.HYBRID,
+                                         context="What are the working groups?")
+    assert follow_up.shares[0] > follow_up.shares[1] and sum(follow_up.shares) == pytest.approx(1.0)
