@@ -37,10 +37,12 @@ RUNNER_UP_MARGIN = 0.02
 # interaction, which spreads the top candidates; with it, gold citation recall / correct at 0.15:
 # .835 / .854 ("ما هي مجموعات العمل التابعة للتحالف؟" lost two of its groups), at 0.2: .838 / .858.
 LIST_SCORE_MARGIN = 0.2
-NO_RENDERING_NOTE = (
-    "No English rendering is available for some cited sentences, so they are quoted in the original; "
-    "an LLM answer backend can translate them."
-)
+NO_RENDERING_NOTE = {
+    Language.ENGLISH: "No English rendering is available for some cited sentences, so they are quoted in the "
+                      "original; an LLM answer backend can translate them.",
+    Language.ARABIC: "لا تتوفر ترجمة عربية لبعض الجمل المستشهد بها، فنُقلت بلغتها الأصلية؛ "
+                     "يمكن لواجهة نموذج لغوي أن تترجمها.",
+}
 
 @dataclass(frozen=True)
 class Draft:
@@ -82,12 +84,11 @@ class ExtractiveAnswerer:
         citations = tuple(self._citation(n, hit) for n, hit in enumerate(chosen, start=1))
         wants_english = language is Language.ENGLISH
         parts = [f"{_shown_text(c, wants_english)} [{c.n}]" for c in citations]
-        # An English document needs no rendering: only non-English originals without one count.
-        missing = wants_english and any(
-            not hit.node.metadata.get("translation") and hit.node.metadata.get("lang") != Language.ENGLISH.value
-            for hit in chosen
-        )
-        return Draft(" ".join(parts), citations, abstained=False, note=NO_RENDERING_NOTE if missing else "")
+        # Only originals in the other language without a rendering in the question's count (English
+        # renderings exist for the bundled article; none in Arabic for an English document).
+        missing = any(hit.node.metadata.get("lang") != language.value
+                      and not (wants_english and hit.node.metadata.get("translation")) for hit in chosen)
+        return Draft(" ".join(parts), citations, abstained=False, note=NO_RENDERING_NOTE[language] if missing else "")
 
     def abstain(self, language: Language, hits: list[NodeWithScore]) -> Draft:
         """The documents do not say; the closest sentences come along as ``related`` (no markers)."""

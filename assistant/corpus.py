@@ -26,7 +26,7 @@ class Document:
     id: str
     text: str
     title: str = ""
-    language: str = "ar"
+    language: str = ""  # "ar" or "en"; when not given, from the text's script (Python API callers omit it)
     source: str = ""
     # Where ingest reads it again (the sources ledger): the file, or the corpus folder and the
     # manifest entry's id.
@@ -36,6 +36,10 @@ class Document:
     encoding: str = field(default="UTF-8", compare=False)
     # sentence id -> English rendering, when the corpus carries one.
     translations: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.language:  # frozen: set once, here
+            object.__setattr__(self, "language", "en" if detect_script(self.text) is Script.LATIN else "ar")
 
     @property
     def checksum(self) -> str:
@@ -61,12 +65,10 @@ def load_file(path: Path) -> Document:
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise CorpusError(f"{path}: unsupported file type (use {', '.join(SUPPORTED_SUFFIXES)})")
     text, encoding = (_read_pdf(path), "UTF-8") if path.suffix.lower() == ".pdf" else _read_text_as(path)
-    script = detect_script(text)
     return Document(
         id=document_id_for(path),
         text=text,
         title=path.stem,
-        language="en" if script is Script.LATIN else "ar",
         source=str(path.resolve()),
         origin=str(path.resolve()),
         encoding=encoding,

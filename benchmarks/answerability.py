@@ -48,7 +48,7 @@ FALSE_ABSTENTION_BUDGET = 0.02
 
 @dataclass(frozen=True)
 class Question:
-    set: str  # "arcd", "xquad-ar", "xquad-en", "gold", "off-topic"
+    set: str  # "arcd", "xquad-ar", "xquad-en", "en-docs-ar", "en-docs-en", "gold", "off-topic"
     id: str
     text: str
     answerable: bool
@@ -71,6 +71,9 @@ def squad_sets(shared: Path) -> dict[str, tuple[list[Document], list[Question]]]
     xq_en = json.loads((shared / "xquad-r" / "en.json").read_text(encoding="utf-8"))
     # English questions asked of the Arabic paragraphs (XQuAD-R's EN->AR): the cross-lingual case.
     sets["xquad"] = _half_store("xquad", xq_ar, {"xquad-ar": xq_ar, "xquad-en": xq_en})
+    # XQuAD-R's English paragraphs, asked in both languages: users' English documents (the answerability
+    # model of answerability.v2.json was fitted before these were added).
+    sets["english documents"] = _half_store("xquad-en-docs", xq_en, {"en-docs-ar": xq_ar, "en-docs-en": xq_en})
     return sets
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from open_qa import Question, half_of, load_squad  # noqa: E402
+from open_qa import Question, asked_in, half_of, load_squad  # noqa: E402
 
 from assistant import build_assistant, load_settings  # noqa: E402
 from assistant.evidence import (  # noqa: E402
@@ -56,10 +55,9 @@ def question_sets(shared: Path) -> list[tuple[str, Path, list[Question]]]:
     arcd = shared / "arcd" / "arcd-train.json"
     xq_ar, xq_en = shared / "xquad-r" / "ar.json", shared / "xquad-r" / "en.json"
     arabic = load_squad(xq_ar, "ar")[1]
-    english_texts = [q.text for q in load_squad(xq_en, "en")[1]]  # the same ids, in the same order
     return [("arcd", arcd, load_squad(arcd, "arcd")[1]),
             ("xquad ar->ar", xq_ar, arabic),
-            ("xquad en->ar", xq_ar, [replace(q, text=text) for q, text in zip(arabic, english_texts)]),
+            ("xquad en->ar", xq_ar, asked_in(arabic, xq_en)),
             ("xquad en->en", xq_en, load_squad(xq_en, "en")[1])]
 
 

@@ -3,6 +3,7 @@
     python benchmarks/open_qa.py --data ../shared/benchmarks/arcd/arcd-train.json [--out runs/open_qa]
                                  [--half fit|report|all] [--modes hybrid,dense,bm25] [--no-baseline]
                                  [--data-dir DIR] [--model-dir .data/models] [--limit N]
+                                 [--questions PARALLEL_FILE]
 
 Every paragraph (``context``) becomes one ``Document`` (id ``<prefix>-<article>-<n>``) ingested with
 ``Assistant.ingest_documents`` into a fresh store (a temporary one unless ``--data-dir``), so our own
@@ -26,6 +27,10 @@ paragraphs (default ``SentenceSplitter``, our embedding model, in-memory store),
 ``similarity_top_k=5``: ``para1`` (top chunk from the right paragraph), ``top_cit`` (answer in the top
 chunk), ``r5`` (a chunk of the right paragraph, or of one repeating the gold sentence, holding the answer
 among the 5).
+
+``--questions`` asks the questions of a parallel SQuAD file instead (the same question ids, e.g.
+XQuAD-R's other language), over ``--data``'s paragraphs and judged by its answers: Arabic questions
+about English documents, or the reverse.
 
 Halves: a stable hash of the paragraph's document id (``half_of``) puts every question of one
 paragraph in the same half; ``fit`` is what calibration and weights may be fitted on, ``report`` is
@@ -173,6 +178,15 @@ def load_squad(path: Path, prefix: str) -> tuple[list[Document], list[Question]]
     return documents, [with_copies(q, text_of) for q in questions]
 
 
+def asked_in(questions: list[Question], parallel: Path) -> list[Question]:
+    """``questions`` worded as in ``parallel``, a SQuAD file with the same question ids (another
+    language); the gold sentences and answers stay those of the stored paragraphs."""
+    data = json.loads(parallel.read_text(encoding="utf-8"))["data"]
+    texts = {qa["id"]: qa["question"].strip() for article in data for paragraph in article["paragraphs"]
+             for qa in paragraph["qas"]}
+    return [replace(q, text=texts[q.id]) for q in questions if texts.get(q.id)]
+
+
 def with_copies(question: Question, text_of: dict[tuple[str, str], str]) -> Question:
     """``question`` with the verbatim copies of its gold sentences in other documents added to its gold;
     ``text_of``: (document id, sentence id) -> text, for every sentence of the pool."""
@@ -244,11 +258,14 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, help="store folder, kept (default: a temporary one, removed)")
     parser.add_argument("--model-dir", type=Path, default=PROJECT_ROOT / ".data" / "models")
     parser.add_argument("--limit", type=int, help="only the first N questions of the half (smoke runs)")
+    parser.add_argument("--questions", type=Path, help="ask this parallel SQuAD file's questions (same ids) instead")
     args = parser.parse_args()
     command = "python " + " ".join(shlex.quote(a) for a in sys.argv)
 
     prefix = args.data.stem.split("-")[0].lower() or "qa"
     documents, questions = load_squad(args.data, prefix)
+    if args.questions:
+        questions = asked_in(questions, args.questions)
     if args.half != "all":
         questions = [q for q in questions if half_of(q.document_id) == args.half]
     if args.limit:

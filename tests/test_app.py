@@ -164,3 +164,14 @@ def test_when_inside_a_question_about_an_age_does_not_ask_for_a_date(fresh_setti
                                 "How old was Peyton Manning when he played in the Super Bowl?")
     assert not answer.abstained
     assert "39" in answer.text and answer.citations[0].document_id == "final"
+
+
+def test_arabic_questions_about_an_english_document_are_answered_with_a_note(fresh_settings, tmp_path):
+    """Across languages both ways: an Arabic question matches an English sentence only across languages
+    (it was read as a same-language match with no terms in common, and refused)."""
+    answer = ask_about_one_line(fresh_settings, tmp_path, "briefing",
+                                "The solar plant in Tabuk produced 300 megawatts in its first year.",
+                                "كم أنتجت محطة الطاقة الشمسية في تبوك في عامها الأول؟")
+    assert answer.language == "ar" and not answer.abstained
+    assert answer.citations[0].document_id == "briefing" and "300 megawatts" in answer.text
+    assert "لا تتوفر ترجمة عربية" in answer.note

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from assistant.corpus import CorpusError, load_corpus, load_file
+from assistant.corpus import CorpusError, Document, load_corpus, load_file
 from assistant.segmentation import sentences_of
 from assistant.settings import PROJECT_ROOT
 
@@ -141,3 +141,9 @@ def test_ingest_says_how_a_file_was_read(fresh_settings, tmp_path):
     path.write_bytes("تقع محطة الضخ في الواحة الشرقية.\n".encode("cp1256"))
     (result,) = build_assistant(fresh_settings).ingest(path)
     assert result.note == "read as Windows-1256, not UTF-8"
+
+
+def test_a_document_made_in_python_gets_the_language_of_its_script():
+    assert Document(id="en", text="The solar plant in Tabuk produced 300 megawatts.").language == "en"
+    assert Document(id="ar", text="أنتجت محطة تبوك للطاقة الشمسية 300 ميغاواط.").language == "ar"
+    assert Document(id="given", text="Mixed نص", language="ar").language == "ar"

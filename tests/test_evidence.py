@@ -12,6 +12,7 @@ from llama_index.core.schema import NodeWithScore, TextNode
 
 from assistant import RetrievalMode
 from assistant.evidence import (
+    CROSS_LINGUAL_ALLOWANCE,
     FEATURES,
     MODEL_FILE,
     POOL_SIZE,
@@ -19,6 +20,7 @@ from assistant.evidence import (
     LogisticModel,
     candidate_features,
     candidate_shares,
+    cross_lingual_allowance,
     load_models,
     load_share_models,
 )
@@ -178,3 +180,17 @@ def test_a_list_question_shares_nothing_and_a_follow_up_to_one_is_no_list():
     follow_up = Answerability({}).assess("And who leads the finance group?", hits, RetrievalMode.HYBRID,
                                          context="What are the working groups?")
     assert follow_up.shares[0] > follow_up.shares[1] and sum(follow_up.shares) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(("question", "lang", "translation", "across"), [
+    ("كم أنتجت المحطة؟", "en", "", 1.0),  # an Arabic question about an English document
+    ("كم أنتجت المحطة؟", "ar", "", 0.0),
+    ("How much did the plant produce?", "ar", "", 1.0),
+    ("How much did the plant produce?", "ar", "The plant produced 300 MW.", 0.0),  # its English rendering
+    ("How much did the plant produce?", "en", "", 0.0),
+])
+def test_a_match_across_languages_is_seen_both_ways(question, lang, translation, across):
+    hits = [_hit("text", 0.8, lang=lang, translation=translation)]
+    rows = candidate_features(question, hits, lambda node: "", hits)
+    assert _row(rows[0], "cross_lingual") == across
+    assert cross_lingual_allowance(question, hits[0].node) == (CROSS_LINGUAL_ALLOWANCE if across else 0.0)

@@ -57,6 +57,18 @@ def test_load_squad_makes_one_document_per_paragraph_and_finds_the_gold_sentence
     assert q3.document_id == "tiny-002-1" and q3.gold == {("tiny-002-1", "p1.s1")}
 
 
+def test_questions_asked_in_a_parallel_file_keep_the_stored_paragraphs_gold(open_qa, squad_file, tmp_path):
+    parallel = {"data": [{"paragraphs": [{"context": "The city was a trade centre.", "qas": [
+        {"id": "q3", "question": "  Who is the president of Singapore? ", "answers": []},
+        {"id": "q1", "question": "What was the city?", "answers": []}]}]}]}
+    path = tmp_path / "tiny-en.json"
+    path.write_text(json.dumps(parallel), encoding="utf-8")
+    _, questions = open_qa.load_squad(squad_file, "tiny")
+    asked = open_qa.asked_in(questions, path)
+    assert [(q.id, q.text) for q in asked] == [("q1", "What was the city?"), ("q3", "Who is the president of Singapore?")]
+    assert [q.gold for q in asked] == [questions[0].gold, questions[2].gold]  # q2 has no wording there: left out
+
+
 def test_holds_answer_folds_diacritics_alef_ya_and_ta_marbuta(open_qa):
     assert open_qa.holds_answer("الرئيسُ الحالي لسنغافورة هو حليمة يعقوب.", ["حليمه يعقوب"])
     assert open_qa.holds_answer("قال إن المدينة كبيرة", ["ان المدينه"])
