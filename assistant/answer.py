@@ -14,7 +14,7 @@ from typing import Protocol
 
 from llama_index.core.schema import NodeWithScore, TextNode
 
-from .evidence import node_terms
+from .evidence import across_languages, node_terms
 from .normalize import Language, content_terms
 from .question_type import asks_for_several, holds_answer_type, wanted_answer_types
 from .types import Citation
@@ -84,10 +84,7 @@ class ExtractiveAnswerer:
         citations = tuple(self._citation(n, hit) for n, hit in enumerate(chosen, start=1))
         wants_english = language is Language.ENGLISH
         parts = [f"{_shown_text(c, wants_english)} [{c.n}]" for c in citations]
-        # Only originals in the other language without a rendering in the question's count (English
-        # renderings exist for the bundled article; none in Arabic for an English document).
-        missing = any(hit.node.metadata.get("lang") != language.value
-                      and not (wants_english and hit.node.metadata.get("translation")) for hit in chosen)
+        missing = any(across_languages(wants_english, hit.node) for hit in chosen)
         return Draft(" ".join(parts), citations, abstained=False, note=NO_RENDERING_NOTE[language] if missing else "")
 
     def abstain(self, language: Language, hits: list[NodeWithScore]) -> Draft:

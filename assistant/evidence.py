@@ -194,8 +194,8 @@ def cross_lingual_allowance(question: str, node: TextNode) -> float:
 
     e5 scores a question against a sentence in another language lower than against one in its
     own: on the gold set without English renderings, answerable English questions had a median
-    score of 0.78 (0.97 with renderings). Without this allowance every English question about a
-    document that has no rendering would be refused.
+    score of 0.78 (0.97 with renderings). Without this allowance every question about a document
+    in the other language, with no rendering in the question's, would be refused.
     """
     return CROSS_LINGUAL_ALLOWANCE if across_languages(detect_script(question).value == "en", node) else 0.0
 
