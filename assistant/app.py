@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, Any
 from .answer import Answerer, Draft, ExtractiveAnswerer
 from .corpus import MANIFEST, SUPPORTED_SUFFIXES, CorpusError, Document, load_corpus, load_file
 from .embedding import embedding_model_id, load_embed_model
-from .evidence import Answerability, Evidence
+from .evidence import Answerability, Evidence, load_share_models
 from .late_interaction import LateInteraction, TokenEncoder, TokenStates
 from .ledger import SourcesLedger, assign_ids, origins
 from .normalize import answer_language, fold_marks, normalize
+from .rerank import ShareReranker
 from .retrieval import FusionWeights, RankedSentence, TwoStageRetriever
 from .search_index import SearchIndex, load_or_build
 from .settings import AnswerBackend, RetrievalMode, Settings
@@ -134,10 +135,12 @@ class Assistant:
         shared = TwoStageRetriever.from_index(store.vector_store, embed_model, search, nodes,
                                               FusionWeights.for_mode(RetrievalMode.HYBRID),
                                               self.settings.candidates).with_late(late)
-        retrievers = {mode: shared.with_weights(FusionWeights.for_mode(mode)) for mode in RetrievalMode}
         paragraphs = LazyNodes({(key[0], key[2]): record for record, key in search.paragraphs}, nodes)
         answerability = Answerability(paragraphs, self.settings.answerability_threshold,
                                       score_floors={mode: self.settings.abstain_threshold_for(mode) for mode in RetrievalMode})
+        shares = load_share_models()
+        retrievers = {mode: shared.with_weights(FusionWeights.for_mode(mode))
+                      .with_reranker(ShareReranker(answerability.paragraph_text, shares[mode])) for mode in RetrievalMode}
         return _Index(search, nodes, paragraphs, retrievers, answerability, version, checked_at=time.monotonic())
 
     def _current_index(self) -> _Index:

@@ -117,7 +117,7 @@ class Answerability:
         if not hits:
             return Evidence(0.0, threshold, score_ok=False)
         asked = f"{context} {question}".strip()
-        features = candidate_features(asked, hits, self._paragraph_text, hits[:POOL_SIZE])
+        features = candidate_features(asked, hits, self.paragraph_text, hits[:POOL_SIZE])
         floor = self._floors.get(mode, 0.0) - cross_lingual_allowance(asked, hits[0].node)
         # Each item of a list is part of the answer, not a rival for it (the share model is fitted on
         # questions with one answer): every candidate carries the answer's probability. The question
@@ -127,7 +127,8 @@ class Answerability:
         return Evidence(float(model.probabilities(features[:1])[0]), threshold, tuple(float(x) for x in shares),
                         score_ok=(hits[0].score or 0.0) >= floor)
 
-    def _paragraph_text(self, node: TextNode) -> str:
+    def paragraph_text(self, node: TextNode) -> str:
+        """The text of ``node``'s paragraph ("" when it is not stored)."""
         meta = node.metadata
         paragraph = self._paragraphs.get((meta["document_id"], meta["paragraph_id"]))
         return paragraph.get_content() if paragraph is not None else ""

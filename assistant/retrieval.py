@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import bm25s
 import numpy as np
@@ -97,6 +97,12 @@ class FusionWeights:
     @property
     def uses_lexical(self) -> bool:
         return bool(self.lexical or self.passage_lexical)
+
+
+class Reranker(Protocol):
+    """Reorders a final ranking (rerank.ShareReranker)."""
+
+    def rerank(self, question: str, hits: list[RankedSentence]) -> list[RankedSentence]: ...
 
 
 class RankedSentence(NodeWithScore):
@@ -233,6 +239,7 @@ class TwoStageRetriever(BaseRetriever):
         self._nodes: Callable[[list[str]], Mapping[str, TextNode]] = lambda records: by_id
         self._node_cache: NodeCache | None = None  # when nodes are fetched from the store (from_index)
         self._late: LateInteraction | None = None  # re-scores the top candidates (``with_late``)
+        self._reranker: Reranker | None = None  # reorders the final top (``with_reranker``)
 
     @classmethod
     def from_index(cls, vector_store: ChromaVectorStore, embed_model: BaseEmbedding, index: SearchIndex,
@@ -278,6 +285,12 @@ class TwoStageRetriever(BaseRetriever):
         """The same retriever, its top candidates re-scored by ``late`` in the modes that weigh it."""
         twin = self.with_weights(self._weights)
         twin._late = late
+        return twin
+
+    def with_reranker(self, reranker: Reranker | None) -> TwoStageRetriever:
+        """The same retriever, its final ranking's top reordered by ``reranker`` (rerank.py)."""
+        twin = self.with_weights(self._weights)
+        twin._reranker = reranker
         return twin
 
     def near(self, passages: Iterable[tuple[str, str]]) -> TwoStageRetriever:
@@ -365,8 +378,8 @@ class TwoStageRetriever(BaseRetriever):
         if late is not None:
             # The near passages' sentences are re-scored too: a follow-up's history may lift them.
             also = {hit.node.node_id for hit in hits if self._passage_of[_sentence_key(hit.node)] in near} if near else set()
-            return late.rerank(query_bundle.query_str, hits, w.late, w.passage_share, also, self._preceding)
-        return hits
+            hits = late.rerank(query_bundle.query_str, hits, w.late, w.passage_share, also, self._preceding)
+        return self._reranker.rerank(query_bundle.query_str, hits) if self._reranker is not None else hits
 
     def _preceding(self, nodes: list[TextNode]) -> dict[str, TextNode]:
         """{node id: the node of the sentence before it in its paragraph} for ``nodes`` that have one

@@ -135,7 +135,7 @@ def collect_rankings(shared: Path) -> list[dict]:
     rows = []
     for assistant, questions in stores(shared):
         index = assistant._current_index()  # noqa: SLF001 - the same retrievers and paragraphs ask uses
-        paragraph_text = index.answerability._paragraph_text  # noqa: SLF001
+        paragraph_text = index.answerability.paragraph_text
         for question in questions:
             query = fold_marks(question.text)
             rankings = {}

@@ -71,11 +71,12 @@ def collect(shared: Path, work: Path) -> list[dict]:
         assistant = build_assistant(settings).warm_up()
         assistant.ingest_documents(load_squad(path, prefix)[0])
         index = assistant._current_index()  # noqa: SLF001 - the same retrievers and paragraphs ask uses
-        paragraph_text = index.answerability._paragraph_text  # noqa: SLF001
+        paragraph_text = index.answerability.paragraph_text
         for question in questions:
             query = fold_marks(question.text)
             for mode in RetrievalMode:
-                pool = index.retrievers[mode].retrieve(query)[:POOL_SIZE]
+                # Retrieval's own order: the reranker (rerank.py) is this model's use, not its input.
+                pool = index.retrievers[mode].with_reranker(None).retrieve(query)[:POOL_SIZE]
                 if not pool:
                     continue
                 keys = [(h.node.metadata["document_id"], h.node.metadata["sentence_id"]) for h in pool]

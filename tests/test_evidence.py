@@ -158,11 +158,11 @@ def test_the_fitted_shares_favour_the_candidate_that_covers_the_question():
 def test_citation_scores_share_the_answers_probability(assistant):
     """A citation's score is how likely it is the sentence that answers; together they never claim more
     than the answer's probability. Of the foreign fighters group's two sentences the second says what it
-    is a platform for, though the first ranks higher (it names the group)."""
+    is a platform for; the first names the group."""
     answer = assistant.ask("What kind of approach is the foreign fighters group a platform for?")
     scores = {c.sentence_id: c.score for c in answer.citations}
     assert not answer.abstained and sum(scores.values()) <= answer.probability + 1e-3
-    assert assistant.retrieve(answer.question)[0][1] == "p16.s1" and scores["p16.s2"] > scores["p16.s1"]
+    assert scores["p16.s2"] > scores["p16.s1"]
 
 
 @pytest.mark.slow

@@ -48,7 +48,8 @@ def ranking(retriever: TwoStageRetriever, question: str) -> list[tuple]:
 def test_the_persisted_index_ranks_exactly_as_every_node_in_memory(assistant, mode):
     weights = FusionWeights.for_mode(mode)
     persisted = assistant._current_index().retrievers[mode]  # noqa: SLF001
-    in_memory = in_memory_retriever(assistant, weights).with_late(persisted._late)  # noqa: SLF001 - the same re-scoring
+    in_memory = (in_memory_retriever(assistant, weights).with_late(persisted._late)  # noqa: SLF001 - the same re-scoring
+                 .with_reranker(persisted._reranker))  # noqa: SLF001 - and reordering
     for question in QUESTIONS:
         assert ranking(persisted, question) == ranking(in_memory, question), question
 

@@ -1,0 +1,52 @@
+"""The rerank stage: a ranking's top candidates put in the order of how likely each holds the answer.
+
+Retrieval orders sentences by how well they match the question; the sentence that holds the answer
+is often a close runner-up, behind one that names the question's subject without answering it. The
+evidence stage's share model (``evidence.candidate_shares``: a conditional logit over the evidence
+features, ``citation_shares.v1.json``, fitted by ``benchmarks/citation_share.py`` on the fit halves)
+picks it more often than retrieval's first does. So the top ``POOL_SIZE`` candidates are put in the
+order of their shares, and take the ranking's scores in that order: the best share gets the best
+score, and so on. The values the abstention floor, the citation margins and the answerability model
+read stay those retrieval gave; only which sentence holds which changes. A list question keeps
+retrieval's order: its items are not rivals.
+
+Measured through the production path (report / held-out halves; docs/benchmarks.md, "Reranking by
+the share model"): ARCD-train r@1 .705 -> .744, answer in top citation .750 -> .771; XQuAD-R R@1
+AR->AR .755 -> .775, EN->AR .637 -> .640; gold hit@1 .887 -> .894.
+
+A conversation's follow-up fuses its own ranking with the history (conversation.py), which scores
+every sentence again from its own match and its passage's: there the history decides the order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from llama_index.core.schema import TextNode
+
+from .evidence import POOL_SIZE, candidate_features, candidate_shares
+from .question_type import asks_for_several
+
+if TYPE_CHECKING:
+    from .retrieval import RankedSentence
+
+
+class ShareReranker:
+    """Reorders the top candidates of a ranking by their share of the answer (one retrieval mode's
+    coefficients)."""
+
+    def __init__(self, paragraph_text: Callable[[TextNode], str], coef: Sequence[float],
+                 candidates: int = POOL_SIZE) -> None:
+        self._paragraph_text = paragraph_text
+        self._coef = tuple(coef)
+        self._candidates = candidates
+
+    def rerank(self, question: str, hits: list[RankedSentence]) -> list[RankedSentence]:
+        if len(hits) < 2 or asks_for_several(question):
+            return hits
+        top = hits[: self._candidates]
+        shares = candidate_shares(candidate_features(question, top, self._paragraph_text, top), self._coef)
+        order = sorted(range(len(top)), key=lambda i: -shares[i])  # stable: ties keep retrieval's order
+        scores = [hit.score for hit in top]
+        return [top[i].model_copy(update={"score": score}) for i, score in zip(order, scores)] + hits[len(top):]
