@@ -6,6 +6,7 @@ pronoun stands for, the topic of a list). Step 2 ranks the sentences of the best
 the sentences that match on their own: each sentence's final score is a convex mix of its own
 match (dense similarity, best of the original and its English rendering, plus saturated BM25)
 and its passage's score. Hits carry every score (``RankedSentence``) for the stages after this one.
+Its last step hands the ranking to a reranker when one is attached (rerank.py).
 
 Why our own fusion and not llama-index's ``QueryFusionRetriever``: its reciprocal-rank and
 relative-score fusions rank by position or per-query min-max, which throws away the absolute
