@@ -43,7 +43,10 @@ class Document:
 
     @property
     def checksum(self) -> str:
-        payload = self.text + json.dumps(self.translations, sort_keys=True, ensure_ascii=False)
+        # The language is part of the version: it labels every stored record, so a document
+        # ingested again with another label (the script detection above, or a corrected manifest)
+        # replaces the old records instead of being skipped as unchanged.
+        payload = self.language + "\n" + self.text + json.dumps(self.translations, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
     def paragraphs(self) -> tuple[Paragraph, ...]:

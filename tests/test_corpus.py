@@ -147,3 +147,22 @@ def test_a_document_made_in_python_gets_the_language_of_its_script():
     assert Document(id="en", text="The solar plant in Tabuk produced 300 megawatts.").language == "en"
     assert Document(id="ar", text="أنتجت محطة تبوك للطاقة الشمسية 300 ميغاواط.").language == "ar"
     assert Document(id="given", text="Mixed نص", language="ar").language == "ar"
+
+
+def test_the_language_is_part_of_a_documents_version():
+    text = "The solar plant in Tabuk produced 300 megawatts."
+    assert Document(id="d", text=text).checksum != Document(id="d", text=text, language="ar").checksum
+    assert Document(id="d", text=text).checksum == Document(id="d", text=text, language="en").checksum
+
+
+@pytest.mark.slow
+def test_a_document_ingested_again_with_another_language_is_relabelled(fresh_settings):
+    from assistant import build_assistant
+
+    assistant = build_assistant(fresh_settings)
+    text = "The solar plant in Tabuk produced 300 megawatts."
+    assistant.ingest_documents([Document(id="plant", text=text, language="ar")])  # a store from before detection
+    assistant.ingest_documents([Document(id="plant", text=text)])
+    (node,) = assistant._current_index().sentences([("plant", "p1.s1")]).values()  # noqa: SLF001 - the stored label
+    assert node.metadata["lang"] == "en"
+    assert [info.checksum for info in assistant.documents() if info.id == "plant"] == [Document(id="plant", text=text).checksum]
