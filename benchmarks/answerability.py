@@ -41,9 +41,10 @@ from assistant.settings import RetrievalMode  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "benchmarks"
 RUNS = ROOT / "runs" / "answerability"
-# At the operating point, at most this share of each set's answerable fit questions is refused by the
-# probability (the score floor refuses some too: the issue's bound for both is 5%).
-FALSE_ABSTENTION_BUDGET = 0.02
+# At the operating point, the answerable fit questions the probability refuses, as a share of each
+# set's and averaged over the sets (each set weighs the same), stay within this (the score floor
+# refuses some too: the issue's bound for both is 5%).
+FALSE_ABSTENTION_BUDGET = 0.01
 
 
 @dataclass(frozen=True)
@@ -179,10 +180,8 @@ def fit(features_by_mode: dict[str, np.ndarray]) -> dict:
         scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
         model = LogisticRegression(C=1.0, max_iter=1000).fit((x[fit_rows] - scaler.mean_) / scale, y[fit_rows])
         p = model.predict_proba((x - scaler.mean_) / scale)[:, 1]
-        # The highest threshold that refuses at most the budget of each set's answerable fit questions
-        # (pooled, the big sets' rate hides the article's: its short questions score lower).
-        threshold = min(float(np.quantile(p[fit_rows & y & (rows[:, 3] == name)], FALSE_ABSTENTION_BUDGET))
-                        for name in set(rows[fit_rows & y, 3]))
+        answerable = [p[fit_rows & y & (rows[:, 3] == name)] for name in sorted(set(rows[fit_rows & y, 3]))]
+        threshold = operating_point(answerable, FALSE_ABSTENTION_BUDGET)
         models[mode] = {"mean": scaler.mean_.round(6).tolist(), "scale": scale.round(6).tolist(),
                         "coef": model.coef_[0].round(6).tolist(), "intercept": round(float(model.intercept_[0]), 6),
                         "threshold": round(threshold, 4)}
@@ -190,6 +189,21 @@ def fit(features_by_mode: dict[str, np.ndarray]) -> dict:
                          for half in ("fit", "report") for name in ("all", *sorted(set(rows[:, 3])))
                          if len(set(y[chosen := (rows[:, 2] == half) & ((rows[:, 3] == name) | (name == "all"))])) == 2}
     return {"features": list(FEATURES), "models": models, "auroc": summary}
+
+
+def operating_point(answerable: list[np.ndarray], budget: float) -> float:
+    """The highest threshold whose false abstentions, averaged over the sets, stay within ``budget``.
+
+    Pooling every question would let the big sets' rate hide the article's (its short questions score
+    lower); the strictest set's own quantile instead hangs on its one or two lowest questions (the 63
+    answerable gold fit questions: refitted on reranked rankings, 0.0437 -> 0.0246, and junk such as
+    "'; DROP TABLE embeddings; --" was answered at 0.032). The mean over sets lets each count the same.
+    """
+    def refused(threshold: float) -> float:
+        return float(np.mean([(p < threshold).mean() for p in answerable]))
+
+    # A question scoring exactly the threshold is answered, so each score is a candidate.
+    return max(float(t) for t in np.unique(np.concatenate([*answerable, [0.0]])) if refused(t) <= budget)
 
 
 # -- report ---------------------------------------------------------------------------------------

@@ -1,0 +1,36 @@
+"""The answerability fit's operating point (benchmarks/answerability.py)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+
+import numpy as np
+import pytest
+
+from assistant.settings import PROJECT_ROOT
+
+
+@pytest.fixture(scope="module")
+def answerability():
+    sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
+    spec = importlib.util.spec_from_file_location("answerability_fit", PROJECT_ROOT / "benchmarks" / "answerability.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_operating_point_keeps_the_mean_false_abstention_rate_within_the_budget(answerability):
+    big = np.linspace(0.2, 1.0, 100)  # refuses one question per 0.008 of threshold
+    small = np.concatenate([[0.01], np.linspace(0.5, 1.0, 49)])  # one outlier among 50
+    threshold = answerability.operating_point([big, small], budget=0.02)
+    refused = np.mean([(big < threshold).mean(), (small < threshold).mean()])
+    assert refused <= 0.02
+    # The next candidate up would break the budget; the outlier alone does not pin it to 0.01.
+    assert threshold > 0.01 and np.mean([(big <= threshold).mean(), (small <= threshold).mean()]) > 0.02
+
+
+def test_an_empty_budget_answers_every_fit_question(answerability):
+    scores = [np.array([0.3, 0.4]), np.array([0.05, 0.9])]
+    assert answerability.operating_point(scores, budget=0.0) == 0.05
