@@ -8,8 +8,8 @@ server mode it lives in the local data directory beside the models (the Chroma s
 file of ours), so each machine that ingests into a shared server keeps the ledger of what it
 ingested; its rows are keyed by the server's URL and the namespace.
 
-A source is a file (its resolved path) or an entry of a corpus manifest (the corpus folder and the
-entry's id). One source keeps one id; a new source whose name gives an id that another source owns
+A source is a file (its resolved path), an entry of a corpus manifest (the corpus folder and the
+entry's id), or for a document built in code, its id. One source keeps one id; a new source whose name gives an id that another source owns
 gets the next free ``<id>-2``, ``<id>-3``, ... instead of replacing that document.
 """
 
@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .corpus import Document
+from .corpus import CorpusError, Document
 from .settings import Settings
 
 LEDGER_FILE = "sources.sqlite3"
@@ -63,9 +63,10 @@ class LedgerEntry:
 
 def source_key(document: Document) -> tuple[str, str]:
     """What identifies a document's source: (file, '') or (corpus folder, manifest entry id); a
-    document built in code with neither is known by its id alone."""
-    where = document.origin or document.source
-    return (where, document.entry) if where else ("", document.id)
+    document built in code has neither and is known by its id alone ('', id). Its ``source`` only
+    describes it: two documents built with one ``source`` ("test", a web site) are two documents
+    (keyed by it, the second took the first's id and both versions stayed visible)."""
+    return (document.origin, document.entry) if document.origin else ("", document.id)
 
 
 class SourcesLedger:
@@ -125,9 +126,15 @@ def assign_ids(documents: Iterable[Document], entries: list[LedgerEntry],
     unledgered = {(source, document_id) for document_id, source in stored.items() if document_id not in ledgered}
     taken = ledgered | set(stored)
     result = []
+    batch: set[tuple[str, str]] = set()
     for document in documents:
         key = source_key(document)
+        if key in batch:
+            raise CorpusError(f"{document.id}: the same document twice in one ingest ({key[0] or 'built in code'})")
+        batch.add(key)
         document_id = by_key.get(key)
+        if document_id is None and not document.origin and by_key.get((document.source, "")) == document.id:
+            document_id = document.id  # recorded under its ``source`` before such documents were known by id
         if document_id is None and (document.source, document.id) in unledgered:
             document_id = document.id  # stored before the ledger existed, from this very source
         document_id = document_id or _free(document.id, taken)
@@ -147,5 +154,6 @@ def _free(wanted: str, taken: set[str]) -> str:
 
 
 def origins(entries: Iterable[LedgerEntry]) -> list[Path]:
-    """The files and corpus folders to ingest again, each once, in ingest order."""
-    return [Path(origin) for origin in dict.fromkeys(e.origin for e in entries)]
+    """The files and corpus folders to ingest again, each once, in ingest order (a document built in
+    code has none: its program ingests it again)."""
+    return [Path(origin) for origin in dict.fromkeys(e.origin for e in entries if e.origin)]

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from assistant import build_assistant
-from assistant.corpus import Document
+from assistant.corpus import CorpusError, Document
 from assistant.ledger import LedgerEntry, assign_ids
 from assistant.settings import PROJECT_ROOT
 
@@ -38,6 +38,34 @@ def test_a_store_filled_before_the_ledger_keeps_its_ids():
     documents = [Document(id="note", text="x", source="/a/note.txt", origin="/a/note.txt"),
                  Document(id="other", text="y", source="/c/other.txt", origin="/c/other.txt")]
     assert [d.id for d in assign_ids(documents, [], stored)] == ["note", "other-2"]
+
+
+def test_documents_built_in_code_are_known_by_their_id_not_their_description():
+    documents = [Document(id="groups", text="x", source="test"), Document(id="other", text="y", source="test")]
+    assert [d.id for d in assign_ids(documents, [], {})] == ["groups", "other"]
+    known = [LedgerEntry("groups", "", "groups", "test", "c", 0.0)]  # ingested before: it keeps its id
+    assert [d.id for d in assign_ids(documents[:1], known, {})] == ["groups"]
+    # A row from before, keyed by the description: the same document still keeps its id.
+    assert [d.id for d in assign_ids(documents[:1], [_entry("groups", "test")], {})] == ["groups"]
+
+
+def test_the_same_document_twice_in_one_ingest_is_refused():
+    with pytest.raises(CorpusError, match="groups: the same document twice in one ingest"):
+        assign_ids([Document(id="groups", text="x"), Document(id="groups", text="y")], [], {})
+    with pytest.raises(CorpusError, match="twice in one ingest \\(/a/note.txt\\)"):
+        assign_ids([Document(id="note", text="x", origin="/a/note.txt")] * 2, [], {})
+
+
+@pytest.mark.slow
+def test_two_documents_built_in_code_with_one_description_are_both_answered(fresh_settings):
+    assistant = build_assistant(fresh_settings)
+    assistant.ingest_documents([Document(id="wells", text="The oasis has 3 wells in its north.", source="test"),
+                                Document(id="palms", text="The oasis has 40 palm trees in its south.", source="test")])
+    stored = {info.id: info.sentences for info in assistant.documents()}
+    assert stored.items() >= {"wells": 1, "palms": 1}.items()
+    answer = assistant.ask("How many palm trees does the oasis have?")
+    assert [c.document_id for c in answer.citations][:1] == ["palms"]
+    assert assistant.ask("How many wells does the oasis have?").citations[0].document_id == "wells"
 
 
 @pytest.mark.slow
