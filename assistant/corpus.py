@@ -38,6 +38,10 @@ class Document:
     translations: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.id, str) or not self.id.strip():
+            raise CorpusError(f"a document needs an id (got {self.id!r})")
+        if not isinstance(self.text, str) or not self.text.strip():
+            raise CorpusError(f"{self.id}: the document has no text")
         if not self.language:  # frozen: set once, here
             object.__setattr__(self, "language", "en" if detect_script(self.text) is Script.LATIN else "ar")
 

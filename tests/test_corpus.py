@@ -166,3 +166,13 @@ def test_a_document_ingested_again_with_another_language_is_relabelled(fresh_set
     (node,) = assistant._current_index().sentences([("plant", "p1.s1")]).values()  # noqa: SLF001 - the stored label
     assert node.metadata["lang"] == "en"
     assert [info.checksum for info in assistant.documents() if info.id == "plant"] == [Document(id="plant", text=text).checksum]
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"id": "", "text": "The oasis has 3 wells."}, "a document needs an id"),
+    ({"id": "  ", "text": "The oasis has 3 wells."}, "a document needs an id"),
+    ({"id": "wells", "text": " \n "}, "wells: the document has no text"),
+])
+def test_a_document_without_an_id_or_text_is_refused(fields, message):
+    with pytest.raises(CorpusError, match=message):
+        Document(**fields)
