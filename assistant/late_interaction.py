@@ -13,7 +13,8 @@ before -> after, late = 1.0 over the top 10: XQuAD-R held-out R@1 AR->AR .740 ->
 does not); ARCD-train report half R@1 .688 -> .699, r@5 .934 -> .946; gold set hit@1 .873 -> .894.
 IDF weights on the question's tokens moved nothing by more than .005, so the mean is plain.
 
-Each candidate is read with the sentence before it in its paragraph: a question token takes its
+Each candidate is read with the sentence before it in its paragraph (a paragraph of one sentence,
+with the last of the paragraph before: retrieval.TwoStageRetriever._before): a question token takes its
 best cosine among the sentence's tokens or the previous sentence's. A sentence that names its
 subject by a pronoun ("It trains police officers") then matches the name the question uses, which
 only the sentence before holds; that sentence is not moved, since it is read with the one before it

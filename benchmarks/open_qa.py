@@ -3,7 +3,7 @@
     python benchmarks/open_qa.py --data ../shared/benchmarks/arcd/arcd-train.json [--out runs/open_qa]
                                  [--half fit|report|all] [--modes hybrid,dense,bm25] [--no-baseline]
                                  [--data-dir DIR] [--model-dir .data/models] [--limit N]
-                                 [--questions PARALLEL_FILE]
+                                 [--questions PARALLEL_FILE] [--whole-articles]
 
 Every paragraph (``context``) becomes one ``Document`` (id ``<prefix>-<article>-<n>``) ingested with
 ``Assistant.ingest_documents`` into a fresh store (a temporary one unless ``--data-dir``), so our own
@@ -31,6 +31,11 @@ among the 5).
 ``--questions`` asks the questions of a parallel SQuAD file instead (the same question ids, e.g.
 XQuAD-R's other language), over ``--data``'s paragraphs and judged by its answers: Arabic questions
 about English documents, or the reverse.
+
+``--whole-articles`` ingests each article as one document instead (its paragraphs in order, a blank
+line between them), as a user's own multi-paragraph files are: "right paragraph first" is then the
+question's paragraph inside its article (the halves are the same questions as without it), and the
+llama-index baseline is not run (its chunks span paragraphs).
 
 Halves: a stable hash of the paragraph's document id (``half_of``) puts every question of one
 paragraph in the same half; ``fit`` is what calibration and weights may be fitted on, ``report`` is
@@ -66,7 +71,7 @@ from assistant import build_assistant, load_settings  # noqa: E402
 from assistant.corpus import Document  # noqa: E402
 from assistant.evaluation import percentile  # noqa: E402
 from assistant.normalize import normalize  # noqa: E402
-from assistant.segmentation import segment, sentences_of  # noqa: E402
+from assistant.segmentation import Paragraph, sentences_of  # noqa: E402
 from assistant.evidence import load_models  # noqa: E402
 from assistant.settings import PROJECT_ROOT, RetrievalMode  # noqa: E402
 
@@ -84,6 +89,11 @@ class Question:
     gold: frozenset[tuple[str, str]]
     # The documents holding one of those sentences: the question's own and any that repeat it.
     right_documents: frozenset[str] = frozenset()
+    # With --whole-articles, the ids of the question's own paragraphs inside its document (an
+    # article); empty when the document is the paragraph.
+    paragraphs: frozenset[str] = frozenset()
+    # The id its paragraph has as a document of its own: the halves split by it in both layouts.
+    paragraph_key: str = ""
 
 
 # ----------------------------------------------------------------------------- pure metric functions
@@ -100,14 +110,21 @@ def holds_answer(text: str, answers: Sequence[str]) -> bool:
     return any(normalize(answer) and normalize(answer) in folded for answer in answers)
 
 
-def gold_sentences(document_id: str, context: str, answers: Sequence[tuple[str, int]]) -> frozenset[tuple[str, str]]:
-    """Sentences of ``context`` holding an answer text; failing that, the one holding its start."""
-    sentences = sentences_of(segment(context))
+def gold_sentences(document_id: str, paragraphs: Sequence[Paragraph], answers: Sequence[tuple[str, int]],
+                   offset: int = 0) -> frozenset[tuple[str, str]]:
+    """Sentences of the question's ``paragraphs`` holding an answer text; failing that, the one holding
+    its start (``answer_start`` + ``offset``, where the context begins in its document)."""
+    sentences = sentences_of(paragraphs)
     texts = [text for text, _ in answers]
     found = {(document_id, s.id) for s in sentences if holds_answer(s.text, texts)}
     if not found:
-        found = {(document_id, s.id) for s in sentences for _, start in answers if s.start <= start < s.end}
+        found = {(document_id, s.id) for s in sentences for _, start in answers if s.start <= start + offset < s.end}
     return frozenset(found)
+
+
+def paragraph_of(sentence_id: str) -> str:
+    """"p13" of "p13.s2" (segmentation.Sentence ids)."""
+    return sentence_id.rsplit(".", 1)[0]
 
 
 def rank_scores(ranked: Sequence[tuple[str, str]], question: Question) -> dict[str, float]:
@@ -117,9 +134,12 @@ def rank_scores(ranked: Sequence[tuple[str, str]], question: Question) -> dict[s
     that repeats the gold sentence verbatim.
     """
     rank = next((n for n, key in enumerate(ranked, start=1) if key in question.gold), None)
+    own = bool(ranked) and ranked[0][0] == question.document_id and (
+        not question.paragraphs or paragraph_of(ranked[0][1]) in question.paragraphs)
+    copy = bool(ranked) and (ranked[0][0] in question.right_documents or ranked[0] in question.gold)
     return {
-        "para1": float(bool(ranked) and ranked[0][0] == question.document_id),
-        "para1_text": float(bool(ranked) and ranked[0][0] in question.right_documents | {question.document_id}),
+        "para1": float(own),
+        "para1_text": float(own or copy),
         "r1": float(rank == 1),
         "r5": float(rank is not None and rank <= 5),
         "mrr": 1.0 / rank if rank else 0.0,
@@ -157,25 +177,45 @@ def percentiles(values: Sequence[float]) -> dict[str, float]:
 # ----------------------------------------------------------------------------- data
 
 
-def load_squad(path: Path, prefix: str) -> tuple[list[Document], list[Question]]:
+def load_squad(path: Path, prefix: str, whole_articles: bool = False) -> tuple[list[Document], list[Question]]:
+    """One document per paragraph (``<prefix>-<article>-<n>``), or with ``whole_articles`` one per
+    article (``<prefix>-<article>``: its paragraphs in order, a blank line between them)."""
     data = json.loads(path.read_text(encoding="utf-8"))["data"]
     documents, questions = [], []
     for a, article in enumerate(data, start=1):
-        for n, paragraph in enumerate(article["paragraphs"], start=1):
-            context = paragraph["context"]
-            document = Document(id=f"{prefix}-{a:03d}-{n}", text=context, title=article.get("title", ""),
-                                language="ar" if normalize(context) and _arabic(context) else "en",
-                                source=f"{path.name} {article.get('title', '')} #{n}")
-            documents.append(document)
+        contexts = [paragraph["context"] for paragraph in article["paragraphs"]]
+        if whole_articles:
+            whole = _document(path, article, f"{prefix}-{a:03d}", "\n\n".join(contexts))
+            documents.append(whole)
+            starts = [sum(len(c) + 2 for c in contexts[:n]) for n in range(len(contexts))]
+            segmented = whole.paragraphs()
+            places = [(whole, [p for p in segmented if start <= p.start < start + len(context)], start)
+                      for context, start in zip(contexts, starts)]
+            keys = [f"{prefix}-{a:03d}-{n}" for n in range(1, len(contexts) + 1)]
+        else:
+            own = [_document(path, article, f"{prefix}-{a:03d}-{n}", context, f" #{n}")
+                   for n, context in enumerate(contexts, start=1)]
+            documents += own
+            places = [(document, list(document.paragraphs()), 0) for document in own]
+            keys = [document.id for document in own]
+        for paragraph, (document, own_paragraphs, start), key in zip(article["paragraphs"], places, keys):
             for qa in paragraph["qas"]:
                 answers = [(ans["text"], int(ans["answer_start"])) for ans in qa.get("answers", [])]
                 if not answers or not qa["question"].strip():
                     continue  # SQuAD 2.0 unanswerable questions are not this benchmark's
-                questions.append(Question(qa["id"], qa["question"].strip(), document.id,
-                                          tuple(text for text, _ in answers),
-                                          gold_sentences(document.id, context, answers)))
+                questions.append(Question(
+                    qa["id"], qa["question"].strip(), document.id, tuple(text for text, _ in answers),
+                    gold_sentences(document.id, own_paragraphs, answers, start),
+                    paragraphs=frozenset(p.id for p in own_paragraphs) if whole_articles else frozenset(),
+                    paragraph_key=key))
     text_of = {(d.id, s.id): s.text for d in documents for s in sentences_of(d.paragraphs())}
     return documents, [with_copies(q, text_of) for q in questions]
+
+
+def _document(path: Path, article: dict, document_id: str, text: str, where: str = "") -> Document:
+    return Document(id=document_id, text=text, title=article.get("title", ""),
+                    language="ar" if normalize(text) and _arabic(text) else "en",
+                    source=f"{path.name} {article.get('title', '')}{where}")
 
 
 def asked_in(questions: list[Question], parallel: Path) -> list[Question]:
@@ -188,11 +228,13 @@ def asked_in(questions: list[Question], parallel: Path) -> list[Question]:
 
 
 def with_copies(question: Question, text_of: dict[tuple[str, str], str]) -> Question:
-    """``question`` with the verbatim copies of its gold sentences in other documents added to its gold;
-    ``text_of``: (document id, sentence id) -> text, for every sentence of the pool."""
+    """``question`` with the verbatim copies of its gold sentences elsewhere (another document, or
+    another paragraph of its own) added to its gold; ``text_of``: (document id, sentence id) -> text,
+    for every sentence of the pool."""
     texts = {text_of[key] for key in question.gold}
-    copies = {key for key, text in text_of.items() if text in texts and key[0] != question.document_id}
-    return replace(question, gold=question.gold | copies, right_documents=frozenset(d for d, _ in copies))
+    copies = {key for key, text in text_of.items() if text in texts and key not in question.gold}
+    return replace(question, gold=question.gold | copies,
+                   right_documents=frozenset(d for d, _ in copies if d != question.document_id))
 
 
 def _arabic(text: str) -> bool:
@@ -259,18 +301,20 @@ def main() -> None:
     parser.add_argument("--model-dir", type=Path, default=PROJECT_ROOT / ".data" / "models")
     parser.add_argument("--limit", type=int, help="only the first N questions of the half (smoke runs)")
     parser.add_argument("--questions", type=Path, help="ask this parallel SQuAD file's questions (same ids) instead")
+    parser.add_argument("--whole-articles", action="store_true",
+                        help="one document per article (its paragraphs in order) instead of per paragraph")
     args = parser.parse_args()
     command = "python " + " ".join(shlex.quote(a) for a in sys.argv)
 
     prefix = args.data.stem.split("-")[0].lower() or "qa"
-    documents, questions = load_squad(args.data, prefix)
+    documents, questions = load_squad(args.data, prefix, args.whole_articles)
     if args.questions:
         questions = asked_in(questions, args.questions)
     if args.half != "all":
-        questions = [q for q in questions if half_of(q.document_id) == args.half]
+        questions = [q for q in questions if half_of(q.paragraph_key) == args.half]
     if args.limit:
         questions = questions[: args.limit]
-    print(f"{len(documents)} paragraphs, {len(questions)} questions (half {args.half})", flush=True)
+    print(f"{len(documents)} documents, {len(questions)} questions (half {args.half})", flush=True)
 
     temporary = args.data_dir is None
     data_dir = Path(tempfile.mkdtemp(prefix="open-qa-")) if temporary else args.data_dir
@@ -290,7 +334,7 @@ def main() -> None:
         for mode in [RetrievalMode(m) for m in args.modes.split(",")]:
             results[mode.value] = run_ours(assistant, questions, mode)
             print(mode.value, results[mode.value], flush=True)
-        if not args.no_baseline:
+        if not args.no_baseline and not args.whole_articles:  # its chunks span paragraphs: no para1 to compare
             results["llama-index default"] = run_llamaindex_default(documents, questions,
                                                                     assistant._embed_model)  # noqa: SLF001
             print("llama-index default", results["llama-index default"], flush=True)
@@ -305,7 +349,8 @@ def main() -> None:
         "command": command,
         "data": str(args.data),
         "half": args.half,
-        "paragraphs": len(documents),
+        "documents": len(documents),
+        "whole_articles": args.whole_articles,
         "sentences": sentences,
         "questions": len(questions),
         "ingest_s": round(ingest_s, 1),
@@ -326,7 +371,8 @@ def markdown(report: dict) -> str:
     speed = report["ingest_sentences_per_s"]
     lines = [
         f"{report['benchmark']}, {report['date']}, {report['machine']}; half `{report['half']}` "
-        f"({report['questions']} questions over {report['paragraphs']} paragraphs, {report['sentences']} sentences).",
+        f"({report['questions']} questions over {report['documents']} "
+        f"{'articles' if report['whole_articles'] else 'paragraphs'}, {report['sentences']} sentences).",
         f"Command: `{report['command']}`",
         f"Ingest: {report['ingest_s']} s" + (f" ({speed} sentences/s)" if speed else " (store reused)")
         + f"; load average before {report['load_average']['before']}, after {report['load_average']['after']}; "

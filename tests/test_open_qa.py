@@ -57,6 +57,24 @@ def test_load_squad_makes_one_document_per_paragraph_and_finds_the_gold_sentence
     assert q3.document_id == "tiny-002-1" and q3.gold == {("tiny-002-1", "p1.s1")}
 
 
+def test_whole_articles_are_one_document_each_with_each_question_placed_in_its_paragraph(open_qa, tmp_path):
+    data = {"data": [{"title": "مدينة", "paragraphs": [
+        {"context": CONTEXT_2, "qas": []},
+        {"context": CONTEXT_1, "qas": [{"id": "q", "question": "ما اسمها؟", "answers": [
+            {"text": "اسمها قرطاجة. X", "answer_start": CONTEXT_1.index("اسمها")}]}]}]}]}
+    path = tmp_path / "article.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    [document], [q] = open_qa.load_squad(path, "w", whole_articles=True)
+    assert document.id == "w-001" and document.text == CONTEXT_2 + "\n\n" + CONTEXT_1
+    assert q.paragraphs == {"p2"}
+    # No sentence holds the answer text whole: the one holding answer_start, counted in the document.
+    (gold,) = q.gold
+    assert gold[0] == "w-001" and "اسمها" in {s.id: s.text for p in document.paragraphs() for s in p.sentences}[gold[1]]
+    assert open_qa.rank_scores([("w-001", gold[1])], q)["para1"] == 1.0
+    assert open_qa.rank_scores([("w-001", "p1.s1"), ("w-001", gold[1])], q) == {
+        "para1": 0.0, "para1_text": 0.0, "r1": 0.0, "r5": 1.0, "mrr": 0.5}
+
+
 def test_questions_asked_in_a_parallel_file_keep_the_stored_paragraphs_gold(open_qa, squad_file, tmp_path):
     parallel = {"data": [{"paragraphs": [{"context": "The city was a trade centre.", "qas": [
         {"id": "q3", "question": "  Who is the president of Singapore? ", "answers": []},
