@@ -117,6 +117,7 @@ def assign_ids(documents: Iterable[Document], entries: list[LedgerEntry],
                stored: dict[str, str]) -> list[Document]:
     """``documents`` with the ids they are stored under: a known source keeps its id; a new source
     gets its own id, or ``<id>-N`` when that id belongs to another source (ledger, store or batch).
+    A document given twice is stored once; two different ones from one source are refused.
 
     ``stored`` maps the ids in the store to their sources: a store filled before the ledger existed
     knows its documents' sources only from there.
@@ -126,12 +127,15 @@ def assign_ids(documents: Iterable[Document], entries: list[LedgerEntry],
     unledgered = {(source, document_id) for document_id, source in stored.items() if document_id not in ledgered}
     taken = ledgered | set(stored)
     result = []
-    batch: set[tuple[str, str]] = set()
+    batch: dict[tuple[str, str], str] = {}  # source -> checksum, in this ingest
     for document in documents:
         key = source_key(document)
         if key in batch:
-            raise CorpusError(f"{document.id}: the same document twice in one ingest ({key[0] or 'built in code'})")
-        batch.add(key)
+            if batch[key] == document.checksum:
+                continue  # the same file named twice ("*.txt notes.txt"): stored once
+            raise CorpusError(f"{document.id}: two different documents from one source in one ingest "
+                              f"({key[0] or 'built in code'})")
+        batch[key] = document.checksum
         document_id = by_key.get(key)
         if document_id is None and not document.origin and by_key.get((document.source, "")) == document.id:
             document_id = document.id  # recorded under its ``source`` before such documents were known by id
