@@ -83,9 +83,15 @@ class ExtractiveAnswerer:
             chosen = _reading_order([*chosen, holder])
         citations = tuple(self._citation(n, hit) for n, hit in enumerate(chosen, start=1))
         wants_english = language is Language.ENGLISH
-        parts = [f"{_shown_text(c, wants_english)} [{c.n}]" for c in citations]
+        # A sentence that several documents hold word for word (a file ingested under two names) is
+        # said once, with each citation's marker: "The oasis has 3 wells. [1][2]".
+        markers: dict[str, str] = {}
+        for c in citations:
+            text = _shown_text(c, wants_english)
+            markers[text] = f"{markers[text]}[{c.n}]" if text in markers else f"{text} [{c.n}]"
         missing = any(across_languages(wants_english, hit.node) for hit in chosen)
-        return Draft(" ".join(parts), citations, abstained=False, note=NO_RENDERING_NOTE[language] if missing else "")
+        return Draft(" ".join(markers.values()), citations, abstained=False,
+                     note=NO_RENDERING_NOTE[language] if missing else "")
 
     def abstain(self, language: Language, hits: list[NodeWithScore]) -> Draft:
         """The documents do not say; the closest sentences come along as ``related`` (no markers)."""

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .conversation import Conversation
     from .types import Answer
 
+EXPORT_SUFFIXES = (".md", ".json")
 HELP = ("Ask a question in Arabic or English; follow-ups use the conversation so far.\n"
         "  /sources [N]   the sources of answer N (default: the latest)\n"
         "  /clear         start a new conversation\n"
@@ -92,8 +93,13 @@ def _command(conversation: Conversation, line: str, as_json: bool, stdout: TextI
         if not argument:
             raise ValueError("name the file to export to: /export FILE.md or /export FILE.json")
         path = Path(argument).expanduser()
+        if path.suffix.lower() not in EXPORT_SUFFIXES:
+            raise ValueError(f"{path}: export to a .md or a .json file")
+        if path.exists():
+            raise ValueError(f"{path} already exists: export to a new file")
         text = conversation.to_json() if path.suffix.lower() == ".json" else conversation.to_markdown()
-        path.write_text(text, encoding="utf-8")
+        with path.open("x", encoding="utf-8") as file:  # never over a file the user has
+            file.write(text)
         _done({"command": "export", "path": str(path), "turns": len(conversation.turns)},
               f"(saved {len(conversation.turns)} turns to {path})", as_json, stdout)
     elif name == "/help":
@@ -123,7 +129,7 @@ def _show(answer: Answer, as_json: bool, stdout: TextIO) -> None:
     if answer.note:
         print(f"({answer.note})", file=stdout)
     if answer.citations:
-        ids = ", ".join(f"[{c.n}] {c.sentence_id}" for c in answer.citations)
+        ids = ", ".join(f"[{c.n}] {c.document_id} {c.sentence_id}" for c in answer.citations)
         print(f"sources: {ids}   (/sources for the quotes)", file=stdout)
 
 

@@ -56,3 +56,14 @@ def test_which_year_wants_a_year_where_when_takes_any_time():
     year = _hits(nodes, [("p1.s3", 0.90), ("p1.s2", 0.88)])
     draft = answerer.answer("في أي عام استخدم أول روبوت صناعي؟", Language.ARABIC, year)
     assert not draft.abstained and "1956" in draft.text
+
+
+def test_a_sentence_two_documents_hold_word_for_word_is_said_once_with_both_markers():
+    answerer, nodes = _answerer_and_nodes()
+    copy = nodes["p1.s2"].model_copy(update={"id_": "copy-p1.s2", "metadata": {**nodes["p1.s2"].metadata,
+                                                                                "document_id": "copy"}})
+    answerer._paragraphs[("copy", "p1")] = answerer._paragraphs[("robots", "p1")]  # noqa: SLF001
+    hits = [NodeWithScore(node=nodes["p1.s2"], score=0.9), NodeWithScore(node=copy, score=0.9)]
+    draft = answerer.answer("أين يعمل الروبوت؟", Language.ARABIC, hits)
+    assert [c.document_id for c in draft.citations] == ["copy", "robots"]
+    assert draft.text == "يعمل الروبوت في المصانع بدل الإنسان. [1][2]"

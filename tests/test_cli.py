@@ -112,3 +112,14 @@ def test_chat_for_people_prints_answers_sources_and_markdown_export(cli_settings
     markdown = export.read_text(encoding="utf-8")
     assert "## 2. وماذا عن عفرين؟ (follow-up to turn 1)" in markdown and "`p3.s1`" in markdown
     assert "never asked" not in result.stdout
+
+
+def test_chat_export_never_writes_over_a_file_nor_to_another_type(cli_settings, tmp_path):
+    notes = tmp_path / "notes.md"
+    notes.write_text("my own notes", encoding="utf-8")
+    result = _chat(cli_settings, ["What does the Stabilization Working Group do?",
+                                  f"/export {notes}", f"/export {tmp_path / 'notes.txt'}"], "--json")
+    assert result.returncode == 0, result.stderr
+    errors = [json.loads(line)["error"] for line in result.stdout.splitlines() if '"error"' in line]
+    assert errors == [f"{notes} already exists: export to a new file", f"{tmp_path / 'notes.txt'}: export to a .md or a .json file"]
+    assert notes.read_text(encoding="utf-8") == "my own notes" and not (tmp_path / "notes.txt").exists()
