@@ -45,6 +45,9 @@ RUNS = ROOT / "runs" / "answerability"
 # set's and averaged over the sets (each set weighs the same), stay within this (the score floor
 # refuses some too: the issue's bound for both is 5%).
 FALSE_ABSTENTION_BUDGET = 0.01
+# The score floor, lowered for a match across languages, and the probability together refuse at most
+# this share of the answerable cross-language fit questions (the issue's bound on false abstentions).
+CROSS_LINGUAL_FLOOR_BUDGET = 0.05
 
 
 @dataclass(frozen=True)
@@ -182,9 +185,12 @@ def fit(features_by_mode: dict[str, np.ndarray]) -> dict:
         p = model.predict_proba((x - scaler.mean_) / scale)[:, 1]
         answerable = [p[fit_rows & y & (rows[:, 3] == name)] for name in sorted(set(rows[fit_rows & y, 3]))]
         threshold = operating_point(answerable, FALSE_ABSTENTION_BUDGET)
+        across = fit_rows & y & (x[:, FEATURES.index("cross_lingual")] > 0)
+        allowance = cross_lingual_allowance(x[across, FEATURES.index("score")], p[across] < threshold,
+                                            load_settings(env={}).abstain_threshold_for(RetrievalMode(mode)))
         models[mode] = {"mean": scaler.mean_.round(6).tolist(), "scale": scale.round(6).tolist(),
                         "coef": model.coef_[0].round(6).tolist(), "intercept": round(float(model.intercept_[0]), 6),
-                        "threshold": round(threshold, 4)}
+                        "threshold": round(threshold, 4), "cross_lingual_allowance": round(allowance, 4)}
         summary[mode] = {f"{half}/{name}": round(float(roc_auc_score(y[chosen], p[chosen])), 3)
                          for half in ("fit", "report") for name in ("all", *sorted(set(rows[:, 3])))
                          if len(set(y[chosen := (rows[:, 2] == half) & ((rows[:, 3] == name) | (name == "all"))])) == 2}
@@ -204,6 +210,18 @@ def operating_point(answerable: list[np.ndarray], budget: float) -> float:
 
     # A question scoring exactly the threshold is answered, so each score is a candidate.
     return max(float(t) for t in np.unique(np.concatenate([*answerable, [0.0]])) if refused(t) <= budget)
+
+
+def cross_lingual_allowance(scores: np.ndarray, refused: np.ndarray, floor: float,
+                            budget: float = CROSS_LINGUAL_FLOOR_BUDGET) -> float:
+    """How far below ``floor`` the top ``scores`` of answerable questions matched only across
+    languages may fall, so that the floor and the probability (``refused``) together refuse at most
+    ``budget`` of them."""
+    room = budget * len(scores) - int(refused.sum())  # what the floor may still refuse
+    kept = scores[~refused]
+    if not len(kept):
+        return 0.0
+    return max(0.0, floor - float(np.quantile(kept, max(0.0, room) / len(kept))))
 
 
 # -- report ---------------------------------------------------------------------------------------

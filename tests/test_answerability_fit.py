@@ -34,3 +34,18 @@ def test_the_operating_point_keeps_the_mean_false_abstention_rate_within_the_bud
 def test_an_empty_budget_answers_every_fit_question(answerability):
     scores = [np.array([0.3, 0.4]), np.array([0.05, 0.9])]
     assert answerability.operating_point(scores, budget=0.0) == 0.05
+
+
+def test_the_cross_language_allowance_leaves_the_floor_what_the_probability_did_not_refuse(answerability):
+    scores = np.linspace(0.70, 0.89, 20)  # one question per 0.01
+    nothing = np.zeros(20, dtype=bool)
+    # 5% of 20 is one question: the floor may refuse the lowest one only.
+    allowance = answerability.cross_lingual_allowance(scores, nothing, floor=0.8, budget=0.05)
+    assert np.sum(scores < 0.8 - allowance) <= 1 and np.sum(scores <= 0.8 - allowance + 1e-9) >= 1
+    # The probability already refused one: none is left to the floor, which goes under every score.
+    refused = nothing.copy()
+    refused[10] = True
+    allowance = answerability.cross_lingual_allowance(scores, refused, floor=0.8, budget=0.05)
+    assert np.sum(scores[~refused] < 0.8 - allowance) == 0
+    # Scores all above the floor need no allowance.
+    assert answerability.cross_lingual_allowance(scores + 0.2, nothing, floor=0.8, budget=0.05) == 0.0

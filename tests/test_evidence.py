@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -12,7 +13,6 @@ from llama_index.core.schema import NodeWithScore, TextNode
 
 from assistant import RetrievalMode
 from assistant.evidence import (
-    CROSS_LINGUAL_ALLOWANCE,
     FEATURES,
     MODEL_FILE,
     POOL_SIZE,
@@ -193,4 +193,24 @@ def test_a_match_across_languages_is_seen_both_ways(question, lang, translation,
     hits = [_hit("text", 0.8, lang=lang, translation=translation)]
     rows = candidate_features(question, hits, lambda node: "", hits)
     assert _row(rows[0], "cross_lingual") == across
-    assert cross_lingual_allowance(question, hits[0].node) == (CROSS_LINGUAL_ALLOWANCE if across else 0.0)
+    model = load_models()[RetrievalMode.HYBRID]
+    assert cross_lingual_allowance(question, hits[0].node, model) == (model.cross_lingual_allowance if across else 0.0)
+
+
+@pytest.mark.parametrize(("question", "score", "score_ok"), [
+    ("How much did the plant produce?", 0.75, True),  # across languages: the floor is 0.8 - 0.1
+    ("How much did the plant produce?", 0.65, False),
+    ("كم أنتجت المحطة؟", 0.75, False),  # the same language: the floor itself
+    ("كم أنتجت المحطة؟", 0.85, True),
+])
+def test_the_score_floor_is_lowered_by_the_fitted_allowance_only_across_languages(question, score, score_ok):
+    fitted = load_models()[RetrievalMode.HYBRID]
+    model = dataclasses.replace(fitted, cross_lingual_allowance=0.1)
+    answerability = Answerability({}, models={RetrievalMode.HYBRID: model}, score_floors={RetrievalMode.HYBRID: 0.8})
+    evidence = answerability.assess(question, [_hit("أنتجت المحطة 300 ميغاواط.", score)], RetrievalMode.HYBRID)
+    assert evidence.score_ok is score_ok
+
+
+def test_every_mode_has_a_fitted_cross_language_allowance():
+    assert all(0.0 <= model.cross_lingual_allowance < 0.2 for model in load_models().values())
+    assert "cross_lingual_allowance" in json.loads(MODEL_FILE.read_text(encoding="utf-8"))["models"]["hybrid"]
