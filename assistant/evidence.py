@@ -76,8 +76,8 @@ class LogisticModel:
     intercept: float
     threshold: float
     # How much lower the score floor is when the best sentence matches only across languages (see
-    # ``cross_lingual_allowance``): fitted so that the floor refuses at most 5% of the answerable
-    # cross-language fit questions, the bound on false abstentions.
+    # ``cross_lingual_allowance``): fitted so that the floor and the probability together refuse at
+    # most 5% of the answerable cross-language fit questions, the bound on false abstentions.
     cross_lingual_allowance: float = 0.0
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:

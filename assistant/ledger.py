@@ -9,8 +9,9 @@ file of ours), so each machine that ingests into a shared server keeps the ledge
 ingested; its rows are keyed by the server's URL and the namespace.
 
 A source is a file (its resolved path), an entry of a corpus manifest (the corpus folder and the
-entry's id), or for a document built in code, its id. One source keeps one id; a new source whose name gives an id that another source owns
-gets the next free ``<id>-2``, ``<id>-3``, ... instead of replacing that document.
+entry's id), or for a document built in code, its id. One source keeps one id; a new source whose
+name gives an id that another source owns gets the next free ``<id>-2``, ``<id>-3``, ... instead of
+replacing that document.
 """
 
 from __future__ import annotations

@@ -273,7 +273,7 @@ class TwoStageRetriever(BaseRetriever):
         self._passage_before: dict[Key, Key] = {}  # each passage -> the one before it in its document
         last: dict[tuple[str, str], Key] = {}
         for key, passage in sentences:
-            if passage not in self._members and last.get(passage[:2]) is not None:
+            if passage not in self._members and passage[:2] in last:
                 self._passage_before[passage] = last[passage[:2]]
             self._members.setdefault(passage, []).append(key)
             last[passage[:2]] = passage
