@@ -185,7 +185,7 @@ class Assistant:
         provisional and replace them with the final ``Answer``, which always comes last, once. The
         extractive backend yields only the ``Answer``.
         """
-        self._clean(question)  # a bad question raises here, not at the first chunk
+        self._clean(question, top_k)  # a bad question raises here, not at the first chunk
         return self._steps(question, top_k, mode, backend, streaming=True, ranking=ranking, context=context)
 
     def _steps(self, question: str, top_k: int | None, mode: RetrievalMode | None,
@@ -193,7 +193,7 @@ class Assistant:
                ranking: Ranking | None = None, context: str = "") -> Iterator[str | Answer]:
         # A ranking made beforehand (``rank``) counts with its retrieval time.
         started = time.perf_counter() - (ranking.retrieve_ms / 1000 if ranking is not None else 0.0)
-        question = self._clean(question)
+        question = self._clean(question, top_k)
         index = self._current_index()
         language = answer_language(question)
         mode = RetrievalMode(mode or self.settings.retrieval_mode)
@@ -271,7 +271,10 @@ class Assistant:
                 self._llms[key] = make_llm(self.settings, backend)
             return self._llms[key]
 
-    def _clean(self, question: str) -> str:
+    def _clean(self, question: str, top_k: int | None = None) -> str:
+        """The question as it is asked; a question (or ``top_k``) that cannot be asked raises QuestionError."""
+        if top_k is not None and (not isinstance(top_k, int) or top_k < 1):
+            raise QuestionError(f"top_k must be a whole number of at least 1 (got {top_k!r})")
         if not isinstance(question, str):
             raise QuestionError("the question must be text")
         question = _CONTROL.sub(" ", question).strip()
@@ -317,6 +320,8 @@ class Assistant:
     def _store_documents(self, documents: list[Document], on_stored: Callable[[Document, bool], None] | None = None,
                          on_progress: Callable[[str, int, int], None] | None = None) -> list[tuple[Document, bool]]:
         """Give each document its id (the ledger's), store it, then record it in the ledger."""
+        if not all(isinstance(document, Document) for document in documents):
+            raise TypeError("ingest_documents takes Document objects (ingest(path, ...) reads files)")
         self._open_store()
         stored: list[tuple[Document, bool]] = []
         with self._lock:

@@ -73,6 +73,20 @@ def test_bad_questions_get_a_clear_error(assistant, question):
         assistant.ask(question)
 
 
+@pytest.mark.parametrize("top_k", [0, -1, 2.5, "3"])
+def test_a_top_k_that_is_not_a_positive_whole_number_gets_a_clear_error_even_when_streaming(assistant, top_k):
+    question = "Where is the coalition's military leadership based?"
+    with pytest.raises(QuestionError, match="top_k must be a whole number of at least 1"):
+        assistant.ask(question, top_k=top_k)
+    with pytest.raises(QuestionError, match="top_k must be a whole number of at least 1"):
+        assistant.ask_stream(question, top_k=top_k)  # at the call, not at the first chunk
+
+
+def test_ingest_documents_takes_documents_not_text(assistant):
+    with pytest.raises(TypeError, match="ingest_documents takes Document objects"):
+        assistant.ingest_documents(["The oasis has 3 wells."])
+
+
 # The same fact asked in both languages: (English, Arabic, the sentence, English facts in the answer).
 BILINGUAL_CASES = [
     ("Where is the coalition's military leadership based?", "أين توجد قيادة التحالف العسكري؟", "p10.s1", ["Tampa"]),
