@@ -28,7 +28,7 @@ import numpy as np
 from llama_index.core.schema import NodeWithScore, TextNode
 
 from .normalize import content_terms, detect_script
-from .question_type import asks_for_several, holds_answer_type, wanted_answer_types
+from .question_type import asks_for_several, holds_answer_type, looks_like_a_question, wanted_answer_types
 from .settings import RetrievalMode
 
 MODEL_FILE = Path(__file__).with_name("answerability.v2.json")
@@ -55,6 +55,7 @@ class Evidence:
     threshold: float  # the operating point: below it, the assistant abstains
     shares: tuple[float, ...] = ()  # each candidate's share of the answer (candidate_shares), as ranked
     score_ok: bool = True  # the top retrieval score clears its mode's floor
+    asks: bool = True  # the question asks something (question_type.looks_like_a_question): not "hello"
 
     @property
     def citation_probabilities(self) -> tuple[float, ...]:
@@ -63,7 +64,7 @@ class Evidence:
 
     @property
     def answerable(self) -> bool:
-        return self.score_ok and self.probability >= self.threshold
+        return self.asks and self.score_ok and self.probability >= self.threshold
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ class Answerability:
         several = asks_for_several(question)
         shares = np.ones(len(hits)) if several else candidate_shares(features, load_share_models()[mode])
         return Evidence(float(model.probabilities(features[:1])[0]), threshold, tuple(float(x) for x in shares),
-                        score_ok=(hits[0].score or 0.0) >= floor)
+                        score_ok=(hits[0].score or 0.0) >= floor, asks=looks_like_a_question(question))
 
     def paragraph_text(self, node: TextNode) -> str:
         """The text of ``node``'s paragraph ("" when it is not stored)."""

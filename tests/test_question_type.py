@@ -9,6 +9,7 @@ from assistant.question_type import (
     QUANTITY,
     asks_for_several,
     holds_answer_type,
+    looks_like_a_question,
     wanted_answer_types,
 )
 
@@ -106,3 +107,21 @@ def test_when_asks_for_a_time_only_as_the_questions_own_wh_word(question, wanted
 ])
 def test_holds_answer_type(kind, text, holds):
     assert holds_answer_type(kind, text) is holds
+
+
+@pytest.mark.parametrize(("text", "asks"), [
+    ("hello", False), ("thanks!", False), ("ok", False), ("test", False), ("مرحبا", False), ("شكرا", False),
+    ("Tampa", False),  # one word is no question: the assistant abstains and shows what is nearby
+    ("ISIS?", True), ("coalition pillars", True), ("and in Syria", True), ("وفي سوريا", True),
+    ("list the coalition workng groups pls", True), ("وش هي فرق العمل اللي عند التحالف؟", True),
+    ("What does the CIFG do?", True), ("اذكر أحد أسباب عوز المناعة", True), ("متى توفي", True),
+])
+def test_looks_like_a_question(text, asks):
+    assert looks_like_a_question(text) is asks
+
+
+def test_every_gold_and_follow_up_question_looks_like_one():
+    questions = [json.loads(line)["question"] for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+    followups = GOLD.with_name("followup_qa.jsonl").read_text(encoding="utf-8").splitlines()
+    questions += [turn["question"] for line in followups if line.strip() for turn in json.loads(line)["turns"]]
+    assert len(questions) == 277 and all(looks_like_a_question(q) for q in questions)
