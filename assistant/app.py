@@ -376,6 +376,8 @@ class Assistant:
             self.warm_up()
             for missing in [path for path in origins(entries) if not path.exists()]:
                 log.warning("cannot ingest %s again: it is no longer there", missing)
+            for entry in [entry for entry in entries if not entry.origin]:
+                log.warning("cannot ingest %s again: it was built in code; ingest it again from there", entry.document_id)
             paths = dict.fromkeys([*origins(entries), *(Path(source) for source in sources if Path(source).is_file())])
             corpus = self.settings.corpus_dir.resolve()
             return self.ingest(*[path for path in paths if path.exists() and path != corpus], on_stored=on_stored)

@@ -164,3 +164,13 @@ def test_a_rebuild_killed_midway_and_run_again_ends_with_every_document(fresh_se
         ["coalition-communique", *(f"note-{n:02d}" for n in range(FILES))])
     answer = _cli(fresh_settings, "ask", "How many litres a second does pump station 9 of the oasis lift?")
     assert "note-09" in answer.stdout and "124" in answer.stdout
+
+
+@pytest.mark.slow
+def test_a_rebuild_says_which_documents_built_in_code_it_cannot_read_again(fresh_settings, caplog):
+    assistant = build_assistant(fresh_settings)
+    assistant.ingest_documents([Document(id="wells", text="The oasis has 3 wells in its north.", source="test")])
+    with caplog.at_level("WARNING"):
+        assistant.rebuild()
+    assert "cannot ingest wells again: it was built in code" in caplog.text
+    assert "wells" not in {info.id for info in assistant.documents()}
