@@ -139,8 +139,8 @@ def holds_answer_type(kind: str, text: str) -> bool:
 # question word or imperative anywhere ("ما", "هل", "اذكر", dialect "وش", "شو", "قديش"...).
 _QUESTION_FORM = re.compile(
     r"[?؟]"
-    r"|^\W*(?:what|which|who|whom|whose|where|when|why|how|is|are|was|were|do|does|did|can|could|should|will"
-    r"|would|has|have|had|list|name|give|tell|explain|describe|define|show|find|summari[sz]e|and|or|but|also)\b"
+    rf"|^\W*(?:{_OTHER_WH}|\b(?:when|is|are|was|were|do|does|did|can|could|should|will|would|has|have|had"
+    r"|list|name|give|tell|explain|describe|define|show|find|summari[sz]e|and|or|but|also)\b)"
     r"|^\W*و(?=\S)"  # "وفي سوريا؟" as "and in Syria": a follow-up
     r"|(?:^|\s)[وف]?(?:ما|ماذا|من|متى|أين|اين|كيف|لماذا|لم|كم|هل|أي|اي|أية|ماهو|ماهي|اذكر|عدد|سم|اشرح|عرف|صف"
     r"|وش|شو|ايش|إيش|قديش|مين|فين|وين|ليش|امتى|إمتى|بكم|لمن|عن)(?=\s|$|[?؟])",
