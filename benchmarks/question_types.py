@@ -1,9 +1,17 @@
-"""Precision and recall of the question-type detectors against hand labels.
+"""Precision and recall of the question-type detectors against hand labels, and how often the
+answer-type gate would refuse an answerable question.
 
-    python benchmarks/question_types.py [--arcd ../shared/benchmarks/arcd/arcd-train.json] [--json OUT]
+    python benchmarks/question_types.py [--arcd ../shared/benchmarks/arcd/arcd-train.json]
+        [--xquad ../shared/benchmarks/xquad-r] [--json OUT] [--show]
 
 Labels: tests/data/question_labels.json (ids only). Detectors: ``asks_for_several`` (a list answer) and,
 for comparison, the list pattern it replaced (``LEGACY_LIST`` below, as it was in assistant/answer.py).
+
+The gate (assistant/answer.py): a question that asks for a quantity or a date is refused when no
+sentence it would cite holds one (``holds_answer_type``). Its misses on answerable questions are
+counted on the sentence that holds each question's gold answer (cut by our segmenter) in ARCD-train
+and XQuAD-R (Arabic and English): a gold sentence without the type is a question the gate refuses
+even when retrieval finds the right sentence. ``--show`` lists them.
 """
 
 from __future__ import annotations
@@ -18,7 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.question_type import asks_for_several  # noqa: E402
+from assistant.question_type import asks_for_several, holds_answer_type, wanted_answer_types  # noqa: E402
+from assistant.segmentation import segment, sentences_of  # noqa: E402
 
 LABELS = ROOT / "tests" / "data" / "question_labels.json"
 LEGACY_LIST = re.compile(
@@ -42,7 +51,9 @@ def scores(questions: dict[str, str], positives: set[str], detector: Callable[[s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--arcd", type=Path, default=ROOT.parent / "shared" / "benchmarks" / "arcd" / "arcd-train.json")
+    parser.add_argument("--xquad", type=Path, default=ROOT.parent / "shared" / "benchmarks" / "xquad-r")
     parser.add_argument("--json", type=Path, help="write the numbers here too")
+    parser.add_argument("--show", action="store_true", help="list the gold sentences the gate would refuse")
     args = parser.parse_args()
     labels = json.loads(LABELS.read_text(encoding="utf-8"))
     gold = {(r := json.loads(line))["id"]: r["question"]
@@ -63,8 +74,35 @@ def main() -> None:
         for set_name, s in by_set.items():
             print(f"{name:18s} {set_name:34s} {s['n']:4d} {s['labelled_yes']:4d} {s['fired']:5d} "
                   f"{s['precision']:6.2f} {s.get('recall', float('nan')):6.2f}")
+    sets = {"ARCD-train": args.arcd, "XQuAD-R ar": args.xquad / "ar.json", "XQuAD-R en": args.xquad / "en.json"}
+    results["answer-type gate"] = gate = {name: gate_misses(path, args.show) for name, path in sets.items()}
+    print(f"\n{'answer-type gate':18s} {'set':34s} {'type':14s} {'asked':>5s} {'gold sentence lacks it':>22s}")
+    for set_name, by_type in gate.items():
+        for kind, s in by_type.items():
+            print(f"{'':18s} {set_name:34s} {kind:14s} {s['asked']:5d} {s['lacking']:22d}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+
+
+def gate_misses(path: Path, show: bool = False) -> dict[str, dict[str, int]]:
+    """Per answer type: how many questions ask for it, and how many of their gold sentences hold none."""
+    counts: dict[str, dict[str, int]] = {}
+    for article in json.loads(path.read_text(encoding="utf-8"))["data"]:
+        for paragraph in article["paragraphs"]:
+            context = paragraph["context"]
+            sentences = sentences_of(segment(context))
+            for qa in paragraph["qas"]:
+                start = qa["answers"][0]["answer_start"]
+                gold = next((s for s in sentences if s.start <= start < s.end), None)
+                text = context[gold.start:gold.end] if gold else qa["answers"][0]["text"]
+                for kind in wanted_answer_types(qa["question"]):
+                    row = counts.setdefault(kind, {"asked": 0, "lacking": 0})
+                    row["asked"] += 1
+                    if not holds_answer_type(kind, text):
+                        row["lacking"] += 1
+                        if show:
+                            print(f"  {path.name} {kind}: {qa['question']} => {qa['answers'][0]['text']}")
+    return counts
 
 
 def _fired_precision(questions: dict[str, str], judged: set[str], several: set[str],

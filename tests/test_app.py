@@ -180,6 +180,19 @@ def test_when_inside_a_question_about_an_age_does_not_ask_for_a_date(fresh_setti
     assert "39" in answer.text and answer.citations[0].document_id == "final"
 
 
+@pytest.mark.parametrize(("name", "line", "question", "answer_word"), [
+    ("orchard", "The owners planted the first apple trees in spring.", "When did they plant the first apple trees?",
+     "spring"),
+    ("oasis", "وتنظم الواحة مهرجانا للتمور كل خريف.", "متى يقام مهرجان التمور في الواحة؟", "خريف"),
+])
+def test_a_season_answers_when(fresh_settings, tmp_path, name, line, question, answer_word):
+    """A time that is not on the calendar still answers "when": such questions were refused for want
+    of a date in the evidence."""
+    answer = ask_about_one_line(fresh_settings, tmp_path, name, line, question)
+    assert not answer.abstained
+    assert answer_word in answer.text and answer.citations[0].document_id == name
+
+
 def test_arabic_questions_about_an_english_document_are_answered_with_a_note(fresh_settings, tmp_path):
     """Across languages both ways: an Arabic question matches an English sentence only across languages
     (it was read as a same-language match with no terms in common, and refused)."""

@@ -82,6 +82,10 @@ def test_wanted_answer_types():
     ("How many seconds were left in the game when the Broncos intercepted the pass?", (QUANTITY,)),
     ("Who was the leader when the Franks entered the Euphrates valley?", ()),
     ("What happens when the immune system is less active than normal?", ()),
+    # A "when" clause closed by a comma before the question's own wh-word (XQuAD-R); a list after
+    # "when" is no such clause.
+    ("When many people are arrested, what is a common tactic negotiating?", ()),
+    ("When did Honda, Toyota and Nissan open US assembly plants?", (DATE,)),
 ])
 def test_when_asks_for_a_time_only_as_the_questions_own_wh_word(question, wanted):
     assert wanted_answer_types(question) == wanted
@@ -96,6 +100,20 @@ def test_when_asks_for_a_time_only_as_the_questions_own_wh_word(question, wanted
     (DATE, "مقارنة بالسنوات الماضية", False),
     (QUANTITY, "يبلغ عدد سكانها ثلاثة ملايين", True),
     (QUANTITY, "التحالف الدولي ضد داعش", False),
+    (QUANTITY, "Polonia has won the cup twice", True),
+    (QUANTITY, "the school is made up of eleven academic units", True),
+    (QUANTITY, "هلك ثلثي سكانها", True),
+    (QUANTITY, "بسبب ضعف الاقتصاد", False),  # weakness, not "twice as much"
+    # Times that are not on the calendar, but answer "when" (gold sentences of ARCD and XQuAD-R).
+    (DATE, "They planted the first apple trees in spring.", True),
+    (DATE, "وتنظم الواحة مهرجانا للتمور كل خريف", True),
+    (DATE, "تزوج في سنِّ الخامسة والعشرين", True),
+    (DATE, "دخلت الخلية منذ حوالي مليار سنة", True),
+    (DATE, "بدأ الاهتمام به من جديد في التسعينيات", True),
+    (DATE, "the extinction happened 66 million years ago", True),
+    (DATE, "during the late 1980s", True),
+    (DATE, "the parties and cities of the coast", False),
+    (DATE, "عقد الاجتماع في الكويت", False),  # "was held", not "decade"
     (CALENDAR_DATE, "وفي عام 1956 استخدمت الروبوتات", True),
     (CALENDAR_DATE, "توفي سنة 632 للميلاد", True),
     (CALENDAR_DATE, "وُلد في ١٩٥٦", True),
