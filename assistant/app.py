@@ -464,14 +464,16 @@ def _with_probabilities(citations: tuple[Citation, ...], hits: list[NodeWithScor
 def _hit(hit: NodeWithScore) -> Hit:
     meta = hit.node.metadata
     signals = {name: float(getattr(hit, name, 0.0)) for name in HIT_SIGNALS}
-    return Hit(meta["document_id"], meta["sentence_id"], meta["paragraph_id"], float(hit.score or 0.0), **signals)
+    return Hit(meta["document_id"], meta["sentence_id"], meta["paragraph_id"], float(hit.score or 0.0), **signals,
+               share=getattr(hit, "share", None))
 
 
 def _nodes(index: _Index, ranking: Ranking) -> list[NodeWithScore]:
     """``ranking`` as the nodes the evidence and answer stages read, best first (a sentence no longer
     stored, e.g. removed since it was ranked, is left out)."""
     stored = index.sentences(hit.ref for hit in ranking.hits)
-    nodes = [RankedSentence(node=stored[hit.ref], score=hit.score, **{name: getattr(hit, name) for name in HIT_SIGNALS})
+    nodes = [RankedSentence(node=stored[hit.ref], score=hit.score, share=hit.share,
+                            **{name: getattr(hit, name) for name in HIT_SIGNALS})
              for hit in ranking.hits if hit.ref in stored]
     return sorted(nodes, key=lambda node: node.score or 0.0, reverse=True)
 

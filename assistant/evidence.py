@@ -121,13 +121,23 @@ class Answerability:
         if not hits:
             return Evidence(0.0, threshold, score_ok=False)
         asked = f"{context} {question}".strip()
-        features = candidate_features(asked, hits, self.paragraph_text, hits[:POOL_SIZE])
-        floor = self._floors.get(mode, 0.0) - cross_lingual_allowance(asked, hits[0].node, model)
+        # A follow-up's shares are computed here (its context's terms count); a question's own, the rerank
+        # stage gave, on the scores retrieval gave (computed again from the swapped scores, they put
+        # another candidate first for 106 of ARCD-train's 693 questions).
+        carried = None if context else reranked_shares(hits)
         # Each item of a list is part of the answer, not a rival for it (the share model is fitted on
         # questions with one answer): every candidate carries the answer's probability. The question
         # alone says whether it wants a list, as it does to the answerer.
         several = asks_for_several(question)
-        shares = np.ones(len(hits)) if several else candidate_shares(features, load_share_models()[mode])
+        rows = hits if carried is None and not several else hits[:1]  # the first row is the answer's
+        features = candidate_features(asked, rows, self.paragraph_text, hits[:POOL_SIZE])
+        floor = self._floors.get(mode, 0.0) - cross_lingual_allowance(asked, hits[0].node, model)
+        if several:
+            shares = np.ones(len(hits))
+        elif carried is not None:
+            shares = carried
+        else:
+            shares = candidate_shares(features, load_share_models()[mode])
         return Evidence(float(model.probabilities(features[:1])[0]), threshold, tuple(float(x) for x in shares),
                         score_ok=(hits[0].score or 0.0) >= floor, asks=looks_like_a_question(question))
 
@@ -136,6 +146,14 @@ class Answerability:
         meta = node.metadata
         paragraph = self._paragraphs.get((meta["document_id"], meta["paragraph_id"]))
         return paragraph.get_content() if paragraph is not None else ""
+
+
+def reranked_shares(hits: Sequence[NodeWithScore]) -> np.ndarray | None:
+    """The shares the rerank stage ordered ``hits`` by (0 past the candidates it ordered), or None
+    when it did not order them."""
+    if getattr(hits[0], "share", None) is None:
+        return None
+    return np.array([getattr(hit, "share", None) or 0.0 for hit in hits])
 
 
 def candidate_features(question: str, candidates: Sequence[NodeWithScore], paragraph_text,

@@ -7,8 +7,11 @@ features, ``citation_shares.v1.json``, fitted by ``benchmarks/citation_share.py`
 picks it more often than retrieval's first does. So the top ``POOL_SIZE`` candidates are put in the
 order of their shares, and take the ranking's scores in that order: the best share gets the best
 score, and so on. The values the abstention floor, the citation margins and the answerability model
-read stay those retrieval gave; only which sentence holds which changes. A list question keeps
-retrieval's order: its items are not rivals.
+read stay those retrieval gave; only which sentence holds which changes. Each candidate keeps the
+share it was ordered by (``RankedSentence.share``): the evidence stage reads it rather than computing
+the shares again from the swapped scores, which put another candidate first for 106 of ARCD-train's
+693 questions (a citation shown with .02 of an answer's .46). A list question keeps retrieval's
+order: its items are not rivals.
 
 Measured through the production path (report / held-out halves; docs/benchmarks.md, "Reranking by
 the share model"): ARCD-train r@1 .705 -> .744, answer in top citation .750 -> .768; XQuAD-R R@1
@@ -53,4 +56,5 @@ class ShareReranker:
         shares = candidate_shares(candidate_features(question, top, self._paragraph_text, top), self._coef)
         order = sorted(range(len(top)), key=lambda i: -shares[i])  # stable: ties keep retrieval's order
         scores = [hit.score for hit in top]
-        return [top[i].model_copy(update={"score": score}) for i, score in zip(order, scores)] + hits[len(top):]
+        return ([top[i].model_copy(update={"score": score, "share": float(shares[i])}) for i, score in zip(order, scores)]
+                + hits[len(top):])

@@ -116,6 +116,7 @@ class RankedSentence(NodeWithScore):
     passage_dense: float = 0.0
     passage_lexical: float = 0.0
     late: float = 0.0  # MaxSim of the question's and the sentence's tokens (0: not computed)
+    share: float | None = None  # its share of the answer, when the rerank stage gave one (rerank.py)
 
 
 def build_bm25(nodes: list[TextNode], top_k: int) -> BM25Retriever:

@@ -101,6 +101,7 @@ class Hit:
     passage_dense: float = 0.0
     passage_lexical: float = 0.0
     late: float = 0.0  # MaxSim of the question's and the sentence's token states (0: not computed)
+    share: float | None = None  # its share of the answer, when the rerank stage gave one (rerank.py)
 
     @property
     def ref(self) -> tuple[str, str]:
