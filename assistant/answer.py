@@ -16,7 +16,7 @@ from llama_index.core.schema import NodeWithScore, TextNode
 
 from .evidence import across_languages, node_terms
 from .normalize import Language, content_terms
-from .question_type import asks_for_several, holds_answer_type, wanted_answer_types
+from .question_type import announced_count, asks_for_several, holds_answer_type, wanted_answer_types
 from .types import Citation
 
 ABSTENTION = {
@@ -104,6 +104,7 @@ class ExtractiveAnswerer:
         chosen = [hit for hit in hits[: self._top_k] if (hit.score or 0.0) >= top - RUNNER_UP_MARGIN]
         if asks_for_several(question):
             chosen += _list_items(question, hits, top)
+            chosen += _announced_items(question, chosen, hits)
         return _fill_enumeration_gaps(_reading_order(chosen), hits)[: self._top_k * 3]
 
     def _citation(self, n: int, hit: NodeWithScore) -> Citation:
@@ -137,6 +138,23 @@ def _list_items(question: str, hits: list[NodeWithScore], top: float) -> list[No
     if not wanted:
         return []
     return [hit for hit in candidates if len(wanted & terms[hit.node.node_id]) / len(wanted) >= 0.5]
+
+
+def _announced_items(question: str, chosen: list[NodeWithScore], hits: list[NodeWithScore]) -> list[NodeWithScore]:
+    """The sentences after a chosen one that announces how many there are of what the question asks
+    for, in its paragraph ("Today two main technologies are used. Thermal plants ... Reverse osmosis
+    plants ..."): the items of an enumeration seldom repeat the question's words."""
+    by_position = {(h.node.metadata["document_id"], h.node.metadata["sentence_id"]): h for h in hits}
+    added = []
+    for hit in chosen:
+        meta = hit.node.metadata
+        number = _sentence_number(meta["sentence_id"])
+        for later in range(number + 1, number + 1 + announced_count(question, _text(hit.node))):
+            item = by_position.get((meta["document_id"], f"{meta['paragraph_id']}.s{later}"))
+            if item is None:
+                break
+            added.append(item)
+    return added
 
 
 def _text(node: TextNode) -> str:

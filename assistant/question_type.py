@@ -47,6 +47,31 @@ def asks_for_several(question: str) -> bool:
     return any(_plural_target(*m.groups()) for m in _ARABIC_INTERROGATIVE.finditer(folded))
 
 
+# Counts that announce an enumeration: "two main technologies are used", "أربع ركائز أساسية".
+_COUNT_WORDS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "اثنان": 2, "اثنين": 2, "اثنتان": 2, "اثنتين": 2, "ثلاث": 3, "ثلاثه": 3, "اربع": 4, "اربعه": 4, "خمس": 5,
+    "خمسه": 5, "ست": 6, "سته": 6, "سبع": 7, "سبعه": 7, "ثماني": 8, "ثمانيه": 8, "تسع": 9, "تسعه": 9,
+    "عشر": 10, "عشره": 10,
+}
+_WORD = re.compile(r"\w+")
+
+
+def announced_count(question: str, sentence: str) -> int:
+    """How many items ``sentence`` announces of what ``question`` asks about: a count (2 to 10, in
+    digits or words, a clitic و/ب/ل allowed) followed within two words by one of the question's
+    content terms ("Today two main technologies are used." for "Which technologies are used?"); 0
+    when it announces none."""
+    wanted = content_terms(question)
+    words = _WORD.findall(normalize(sentence))
+    for i, word in enumerate(words):
+        bare = word[1:] if word[:1] in "وبل" and word[1:] in _COUNT_WORDS else word
+        count = int(bare) if bare.isdigit() else _COUNT_WORDS.get(bare, 0)
+        if 2 <= count <= 10 and any(content_terms(w) & wanted for w in words[i + 1:i + 3]):
+            return count
+    return 0
+
+
 def _plural_target(quantifier: str | None, superlative: str | None, noun: str) -> bool:
     if quantifier:  # "ما هي كل مهام ..."
         return True

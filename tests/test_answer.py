@@ -67,3 +67,24 @@ def test_a_sentence_two_documents_hold_word_for_word_is_said_once_with_both_mark
     draft = answerer.answer("أين يعمل الروبوت؟", Language.ARABIC, hits)
     assert [c.document_id for c in draft.citations] == ["copy", "robots"]
     assert draft.text == "يعمل الروبوت في المصانع بدل الإنسان. [1][2]"
+
+
+def test_a_list_question_cites_the_items_a_sentence_announces():
+    """"Which technologies are used?" was answered with "Today two main technologies are used." alone:
+    its two items, in the sentences after it, share none of the question's words."""
+    text = ("Desalination removes salt from seawater.\n"
+            "Today two main technologies are used. Thermal plants reuse waste heat. Reverse osmosis plants "
+            "push seawater through membranes. The plants employ local engineers.")
+    paragraphs, nodes = {}, {}
+    for paragraph in segment(text):
+        paragraphs[("desal", paragraph.id)] = TextNode(text=paragraph.text, metadata={"start": paragraph.start})
+        for s in paragraph.sentences:
+            nodes[s.id] = TextNode(id_=s.id, text=s.text, metadata={
+                "document_id": "desal", "paragraph_id": paragraph.id, "sentence_id": s.id,
+                "start": s.start, "end": s.end, "lang": "en"})
+    answerer = ExtractiveAnswerer(paragraphs, top_k=3)
+    hits = _hits(nodes, [("p2.s1", 0.90), ("p1.s1", 0.80), ("p2.s4", 0.75), ("p2.s2", 0.60), ("p2.s3", 0.58)])
+    listed = answerer.answer("Which technologies are used today?", Language.ENGLISH, hits)
+    assert [c.sentence_id for c in listed.citations] == ["p2.s1", "p2.s2", "p2.s3"]  # not the fourth
+    single = answerer.answer("How is desalination done today?", Language.ENGLISH, hits)
+    assert [c.sentence_id for c in single.citations] == ["p2.s1"]  # no list asked for

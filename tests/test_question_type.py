@@ -8,6 +8,7 @@ from assistant.question_type import (
     DATE,
     QUANTITY,
     asks_for_several,
+    announced_count,
     holds_answer_type,
     looks_like_a_question,
     wanted_answer_types,
@@ -143,3 +144,16 @@ def test_every_gold_and_follow_up_question_looks_like_one():
     questions += [turn["question"] for line in followups if line.strip() for turn in json.loads(line)["turns"]]
     assert len(questions) == 277 and all(looks_like_a_question(q) for q in questions)
 
+
+@pytest.mark.parametrize(("question", "sentence", "count"), [
+    ("Which technologies are used today?", "Today two main technologies are used.", 2),
+    ("ما هي ركائز نهج التحالف؟", "يقوم نهج التحالف على أربع ركائز أساسية أولها أن يعمل التحالف كآلية حشد.", 4),
+    ("What are the working groups?", "The coalition has 4 working groups.", 4),
+    ("ما هي مجموعات العمل؟", "وللتحالف ثلاث مجموعات عمل.", 3),
+    # A count of something else, a year, or one item announces no enumeration of what is asked.
+    ("Which technologies are used today?", "Two ministers opened the plant in 2018.", 0),
+    ("Which technologies are used today?", "In 2018 one new technology was tested.", 0),
+    ("What are the working groups?", "The groups met 3 times in 2017.", 0),
+])
+def test_announced_count(question, sentence, count):
+    assert announced_count(question, sentence) == count
