@@ -10,14 +10,15 @@ DOCUMENT = (
 )
 
 
-def _answerer_and_nodes() -> tuple[ExtractiveAnswerer, dict[str, TextNode]]:
+def _answerer_and_nodes(text: str = DOCUMENT, document_id: str = "robots",
+                        lang: str = "ar") -> tuple[ExtractiveAnswerer, dict[str, TextNode]]:
     paragraphs, sentences = {}, {}
-    for paragraph in segment(DOCUMENT):
-        paragraphs[("robots", paragraph.id)] = TextNode(text=paragraph.text, metadata={"start": paragraph.start})
+    for paragraph in segment(text):
+        paragraphs[(document_id, paragraph.id)] = TextNode(text=paragraph.text, metadata={"start": paragraph.start})
         for s in paragraph.sentences:
             sentences[s.id] = TextNode(id_=s.id, text=s.text, metadata={
-                "document_id": "robots", "paragraph_id": paragraph.id, "sentence_id": s.id,
-                "start": s.start, "end": s.end, "lang": "ar"})
+                "document_id": document_id, "paragraph_id": paragraph.id, "sentence_id": s.id,
+                "start": s.start, "end": s.end, "lang": lang})
     return ExtractiveAnswerer(paragraphs, top_k=3), sentences
 
 
@@ -75,14 +76,7 @@ def test_a_list_question_cites_the_items_a_sentence_announces():
     text = ("Desalination removes salt from seawater.\n"
             "Today two main technologies are used. Thermal plants reuse waste heat. Reverse osmosis plants "
             "push seawater through membranes. The plants employ local engineers.")
-    paragraphs, nodes = {}, {}
-    for paragraph in segment(text):
-        paragraphs[("desal", paragraph.id)] = TextNode(text=paragraph.text, metadata={"start": paragraph.start})
-        for s in paragraph.sentences:
-            nodes[s.id] = TextNode(id_=s.id, text=s.text, metadata={
-                "document_id": "desal", "paragraph_id": paragraph.id, "sentence_id": s.id,
-                "start": s.start, "end": s.end, "lang": "en"})
-    answerer = ExtractiveAnswerer(paragraphs, top_k=3)
+    answerer, nodes = _answerer_and_nodes(text, "desal", "en")
     hits = _hits(nodes, [("p2.s1", 0.90), ("p1.s1", 0.80), ("p2.s4", 0.75), ("p2.s2", 0.60), ("p2.s3", 0.58)])
     listed = answerer.answer("Which technologies are used today?", Language.ENGLISH, hits)
     assert [c.sentence_id for c in listed.citations] == ["p2.s1", "p2.s2", "p2.s3"]  # not the fourth
