@@ -6,6 +6,7 @@ themselves, each followed by its citation marker. LLM answerers share the ``Answ
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Mapping
@@ -17,6 +18,7 @@ from llama_index.core.schema import NodeWithScore, TextNode
 from .evidence import across_languages, node_terms
 from .normalize import Language, content_terms
 from .question_type import announced_count, asks_for_several, holds_answer_type, wanted_answer_types
+from .segmentation import is_list_item
 from .types import Citation
 
 ABSTENTION = {
@@ -37,6 +39,8 @@ RUNNER_UP_MARGIN = 0.02
 # interaction, which spreads the top candidates; with it, gold citation recall / correct at 0.15:
 # .835 / .854 ("ما هي مجموعات العمل التابعة للتحالف؟" lost two of its groups), at 0.2: .838 / .858.
 LIST_SCORE_MARGIN = 0.2
+# The most items a sentence brings after it (a list it introduces, or the count it announces).
+MAX_ITEMS = 10
 NO_RENDERING_NOTE = {
     Language.ENGLISH: "No English rendering is available for some cited sentences, so they are quoted in the "
                       "original; an LLM answer backend can translate them.",
@@ -102,10 +106,10 @@ class ExtractiveAnswerer:
         """The top sentence and close runners-up, in reading order; lists gather their items."""
         top = hits[0].score or 0.0
         chosen = [hit for hit in hits[: self._top_k] if (hit.score or 0.0) >= top - RUNNER_UP_MARGIN]
-        if asks_for_several(question):
+        introduced = _items_after(question, chosen, hits)
+        if asks_for_several(question) and not introduced:  # a list the best sentences introduce is the list
             chosen += _list_items(question, hits, top)
-            chosen += _announced_items(question, chosen, hits)
-        return _fill_enumeration_gaps(_reading_order(chosen), hits)[: self._top_k * 3]
+        return _fill_enumeration_gaps(_reading_order(chosen + introduced), hits)[: self._top_k * 3]
 
     def _citation(self, n: int, hit: NodeWithScore) -> Citation:
         meta = hit.node.metadata
@@ -140,20 +144,28 @@ def _list_items(question: str, hits: list[NodeWithScore], top: float) -> list[No
     return [hit for hit in candidates if len(wanted & terms[hit.node.node_id]) / len(wanted) >= 0.5]
 
 
-def _announced_items(question: str, chosen: list[NodeWithScore], hits: list[NodeWithScore]) -> list[NodeWithScore]:
-    """The sentences after a chosen one that announces how many there are of what the question asks
-    for, in its paragraph ("Today two main technologies are used. Thermal plants ... Reverse osmosis
-    plants ..."): the items of an enumeration seldom repeat the question's words."""
+def _items_after(question: str, chosen: list[NodeWithScore], hits: list[NodeWithScore]) -> list[NodeWithScore]:
+    """The items a chosen sentence introduces, after it in its paragraph: the list that follows a line
+    such as "The company provides:" or "## Security rules" (segmentation keeps a list with that line),
+    or, for a question that asks for several, as many sentences as it announces ("Today two main
+    technologies are used. Thermal plants ... Reverse osmosis plants ..."). An enumeration's items
+    seldom repeat the question's words, and the line that introduces them answers nothing alone."""
     by_position = {(h.node.metadata["document_id"], h.node.metadata["sentence_id"]): h for h in hits}
+    several = asks_for_several(question)
     added = []
     for hit in chosen:
+        if is_list_item(hit.node.get_content()):
+            continue  # an item of a list does not bring the items after it
         meta = hit.node.metadata
         number = _sentence_number(meta["sentence_id"])
-        for later in range(number + 1, number + 1 + announced_count(question, _text(hit.node))):
-            item = by_position.get((meta["document_id"], f"{meta['paragraph_id']}.s{later}"))
-            if item is None:
-                break
-            added.append(item)
+        following = [by_position.get((meta["document_id"], f"{meta['paragraph_id']}.s{n}"))
+                     for n in range(number + 1, number + 1 + MAX_ITEMS)]
+        following = list(itertools.takewhile(lambda h: h is not None, following))
+        items = list(itertools.takewhile(lambda h: is_list_item(h.node.get_content()), following))
+        if items:
+            added += items
+        elif several:
+            added += following[: announced_count(question, _text(hit.node))]
     return added
 
 

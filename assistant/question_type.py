@@ -148,12 +148,19 @@ _HOLDS = {
         # Seasons, decades ("the 1990s", "the nineties"), "... ago", an era or reign, an age ("at the
         # age of 25"): times, though not on the calendar (a "when" question's answer on ARCD and XQuAD-R).
         r"|\b(spring|summer|autumn|winter|decades?|ago|era|reign|\d+0s|(twen|thir|for|fif|six|seven|eigh|nine)ties"
-        r"|(at|by|before|after) the age)\b"
+        r"|(at|by|before|after) the age"
+        # A span of time from an event: "within two weeks of leaving", "a year later", "after 30 days".
+        r"|(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|several)"
+        r"\s+(hours?|days?|weeks?|months?|years?))\b"
         # Arabic words whole (a clitic و/ب/ل/ف allowed): "آب" (August) is also the start of "آباء".
         rf"|(?<!\w)[وبلف]?(?:أمس|امس|اليوم|غدا|العام الحالي|القرن|قرن|{_ARABIC_MONTHS}"
         r"|الاثنين|الثلاثاء|الأربعاء|الخميس|الجمعة|السبت|الأحد"
         # Seasons, decades (التسعينيات), "ago" (منذ, خلت), an era or reign, an age ("في سن الخامسة").
-        r"|(?:ال)?(?:ربيع|صيف|خريف|شتاء)|\S+ينيات|منذ|خلت|عصر|العصر|عهد|(?:في|قبل|بعد|منذ) سن)(?!\w)",
+        r"|(?:ال)?(?:ربيع|صيف|خريف|شتاء)|\S+ينيات|منذ|خلت|عصر|العصر|عهد|(?:في|قبل|بعد|منذ) سن"
+        # A span of time: two of a unit ("خلال أسبوعين"), or a number and a unit ("بعد ثلاثة أيام").
+        r"|يومين|يومان|أسبوعين|اسبوعين|أسبوعان|شهرين|شهران|عامين|عامان|سنتين|سنتان|ساعتين"
+        r"|(?:\d+|ثلاث|ثلاثة|أربع|أربعة|اربعة|خمس|خمسة|ست|ستة|سبع|سبعة|ثماني|ثمانية|تسع|تسعة|عشر|عشرة)"
+        r"\s+(?:ساعات|أيام|ايام|أسابيع|اسابيع|أشهر|اشهر|شهور|سنوات|أعوام|اعوام|يوما|شهرا|عاما|سنة))(?!\w)",
         re.IGNORECASE,
     ),
     # A year (not "resolution 2254": a year on the calendar is no later than this century) or a month.

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 
 # Bump whenever the rules below change: stored indexes record it and refuse to mix versions.
 # 2: abbreviations (ق.م, initials, p./vol.), footnote markers, ellipses, "؛" inside a sentence, length caps.
-SEGMENTATION_VERSION = 2
+# 3: lists: an item's number ("1.") is no sentence, and a run of item lines is one paragraph with the
+#    line that introduces it ("The company provides:", "## Security rules").
+SEGMENTATION_VERSION = 3
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
 # a table dump, a transcript). e5 reads at most 512 tokens; 1,000 Arabic characters are about 250-350.
@@ -82,13 +84,25 @@ class Paragraph:
     role: str = ""
 
 
+# A list item's line: a bullet ("-", "*", "•") or a number or letter with "." or ")" ("1.", "٢)", "a)").
+_LIST_ITEM = re.compile(r"\s*(?:[-*•·▪–]|\(?(?:\d{1,3}|[٠-٩]{1,3}|[A-Za-z])[.)])\s")
+# An item's number and its full stop, at the start of its line ("1. Use the VPN."): no sentence of its own.
+_ITEM_NUMBER = re.compile(r"\s*\(?(?:\d{1,3}|[٠-٩]{1,3}|[A-Za-z])")
+
+
+def is_list_item(line: str) -> bool:
+    """Whether ``line`` (a sentence or a line of text) opens as an item of a list."""
+    return bool(_LIST_ITEM.match(line))
+
+
 def segment(text: str) -> tuple[Paragraph, ...]:
-    """Paragraphs are the non-blank lines of ``text`` (an overlong line is cut into several);
-    each is split into sentences."""
+    """Paragraphs are the non-blank lines of ``text`` (an overlong line is cut into several), except
+    that a run of list item lines is one paragraph with the line before it when that line introduces
+    it (ends with a colon, or is as short as a heading); each is split into sentences."""
     paragraphs: list[Paragraph] = []
-    for line in re.finditer(r"[^\n]+", text):
-        start, end = _strip_span(text, line.start(), line.end())
-        groups = _paragraph_groups(_sentence_spans(text, start, end))
+    for lines in _blocks(text):
+        (start, _), (_, end) = lines[0], lines[-1]
+        groups = _paragraph_groups([span for line in lines for span in _sentence_spans(text, *line)])
         for piece, spans in enumerate(groups):
             paragraph_id = f"p{len(paragraphs) + 1}"
             sentences = tuple(
@@ -102,6 +116,30 @@ def segment(text: str) -> tuple[Paragraph, ...]:
     return tuple(dataclasses.replace(p, role=_role(p, n, len(paragraphs))) for n, p in enumerate(paragraphs))
 
 
+def _blocks(text: str) -> list[list[tuple[int, int]]]:
+    """The lines of each paragraph of ``text``: each non-blank line alone, but a list's item lines
+    together, with the line that introduces them."""
+    blocks: list[list[tuple[int, int]]] = []
+    in_list = False
+    for line in re.finditer(r"[^\n]+", text):
+        start, end = _strip_span(text, line.start(), line.end())
+        if start == end:
+            continue
+        item = is_list_item(text[line.start():end])
+        if item and blocks and (in_list or _introduces(text[blocks[-1][0][0]:blocks[-1][-1][1]])):
+            blocks[-1].append((start, end))
+        else:
+            blocks.append([(start, end)])
+        in_list = item
+    return blocks
+
+
+def _introduces(line: str) -> bool:
+    """A line that leads into a list after it: it ends with a colon, or is as short as a heading."""
+    return line.endswith((":", "：")) or (
+        "\n" not in line and len(line.split()) <= LABEL_MAX_WORDS and line[-1] not in _TERMINATORS + _CLOSERS)
+
+
 def sentences_of(paragraphs: tuple[Paragraph, ...]) -> tuple[Sentence, ...]:
     return tuple(s for p in paragraphs for s in p.sentences)
 
@@ -110,7 +148,8 @@ def _role(paragraph: Paragraph, index: int, count: int) -> str:
     """A short line without a full stop before running text is a label: the first one a byline when it
     reads "place - name", any other a heading unless it ends with a colon (it introduces what follows)."""
     text = paragraph.text
-    if index == count - 1 or len(text.split()) > LABEL_MAX_WORDS or text[-1] in _TERMINATORS + _CLOSERS:
+    if (index == count - 1 or len(text.split()) > LABEL_MAX_WORDS or text[-1] in _TERMINATORS + _CLOSERS
+            or "\n" in text or is_list_item(text)):  # a list, or an item of one, is no label
         return ""
     if index == 0 and re.search(r"\s[-–—]\s", text):
         return BYLINE
@@ -153,6 +192,9 @@ def _is_sentence_end(text: str, match: re.Match[str], start: int, end: int, in_q
         return not in_quotation or not _LETTER.match(text[match.end() : match.end() + 2].lstrip() or " ")
     if run[0] != ".":
         return True
+    line_start = text.rfind("\n", start, match.start()) + 1 or start
+    if _ITEM_NUMBER.fullmatch(text, max(start, line_start), match.start()):
+        return False  # "1. Use the company VPN.": the item's number
     before = text[max(start, match.start() - 40) : match.start()]
     token = _LAST_TOKEN.search(before).group(1)  # type: ignore[union-attr]
     if _LETTER_ABBREVIATION.fullmatch(token):

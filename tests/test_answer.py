@@ -82,3 +82,16 @@ def test_a_list_question_cites_the_items_a_sentence_announces():
     assert [c.sentence_id for c in listed.citations] == ["p2.s1", "p2.s2", "p2.s3"]  # not the fourth
     single = answerer.answer("How is desalination done today?", Language.ENGLISH, hits)
     assert [c.sentence_id for c in single.citations] == ["p2.s1"]  # no list asked for
+
+
+def test_a_line_that_introduces_a_list_is_cited_with_its_items():
+    """"What equipment does the company provide?" was answered "The company provides:" and no more."""
+    text = "The company provides:\n- a laptop with encrypted storage\n- a headset for video calls\nIt pays for both."
+    answerer, nodes = _answerer_and_nodes(text, "policy", "en")
+    hits = _hits(nodes, [("p1.s1", 0.90), ("p2.s1", 0.70), ("p1.s2", 0.65), ("p1.s3", 0.64)])
+    draft = answerer.answer("What equipment does the company provide?", Language.ENGLISH, hits)
+    assert [c.sentence_id for c in draft.citations] == ["p1.s1", "p1.s2", "p1.s3"]
+    # An item asked about is cited alone: it does not bring the items after it.
+    hits = _hits(nodes, [("p1.s2", 0.90), ("p1.s3", 0.70), ("p1.s1", 0.65)])
+    draft = answerer.answer("Is the laptop's storage encrypted?", Language.ENGLISH, hits)
+    assert [c.sentence_id for c in draft.citations] == ["p1.s2"]

@@ -214,6 +214,28 @@ def test_the_best_ranked_sentence_carries_the_largest_share_of_the_answer(fresh_
     assert "Keller" in best.quote and best.score > answer.probability / 2
 
 
+def test_a_markdown_list_answers_with_its_items(fresh_settings, tmp_path):
+    """A user's Markdown: the line or heading that introduces a list was cited alone, each bullet was
+    taken for a heading, "1." was a sentence of its own, and "within two weeks" answered no "when"."""
+    from assistant import build_assistant
+
+    (tmp_path / "policy.md").write_text(
+        "# Remote work policy\n\n## Equipment\n\nThe company provides:\n- a laptop with encrypted storage\n"
+        "- a headset for video calls\n\nEmployees must return all equipment within two weeks of leaving the "
+        "company.\n\n## Security rules\n\n1. Use the company VPN for all work traffic.\n"
+        "2. Lock the screen when away from the computer.\n", encoding="utf-8")
+    assistant = build_assistant(fresh_settings)
+    assistant.ingest(tmp_path / "policy.md")
+    equipment = assistant.ask("What equipment does the company provide?")
+    assert [c.quote for c in equipment.citations] == [
+        "The company provides:", "- a laptop with encrypted storage", "- a headset for video calls"]
+    returned = assistant.ask("When must equipment be returned?")  # refused for want of a date
+    assert not returned.abstained and "within two weeks" in returned.text
+    rules = assistant.ask("What are the security rules?")
+    assert [c.quote for c in rules.citations if c.document_id == "policy"][1:] == [
+        "1. Use the company VPN for all work traffic.", "2. Lock the screen when away from the computer."]
+
+
 def test_arabic_questions_about_an_english_document_are_answered_with_a_note(fresh_settings, tmp_path):
     """Across languages both ways: an Arabic question matches an English sentence only across languages
     (it was read as a same-language match with no terms in common, and refused)."""

@@ -112,7 +112,11 @@ def test_when_asks_for_a_time_only_as_the_questions_own_wh_word(question, wanted
     (DATE, "بدأ الاهتمام به من جديد في التسعينيات", True),
     (DATE, "the extinction happened 66 million years ago", True),
     (DATE, "during the late 1980s", True),
+    (DATE, "Employees must return all equipment within two weeks of leaving.", True),
+    (DATE, "يجب إعادة المعدات خلال أسبوعين من ترك العمل", True),
+    (DATE, "وصلت النتائج بعد ثلاثة أيام", True),
     (DATE, "the parties and cities of the coast", False),
+    (DATE, "the weeks and months of the campaign", False),  # no span without a number
     (DATE, "عقد الاجتماع في الكويت", False),  # "was held", not "decade"
     (CALENDAR_DATE, "وفي عام 1956 استخدمت الروبوتات", True),
     (CALENDAR_DATE, "توفي سنة 632 للميلاد", True),

@@ -69,7 +69,7 @@ def test_blank_lines_and_punctuation_only_fragments_are_skipped():
     assert [p.id for p in paragraphs] == ["p1", "p2"]
 
 
-@given(st.text(alphabet=st.sampled_from(list("ab ج د.؟!؛«»()\n\t0123456789%")), max_size=200))
+@given(st.text(alphabet=st.sampled_from(list("ab ج د.؟!؛«»():-*•\n\t0123456789%")), max_size=200))
 def test_offsets_always_map_back(text):
     for paragraph in segment(text):
         assert text[paragraph.start : paragraph.end] == paragraph.text
@@ -173,3 +173,48 @@ def test_byline_and_heading_are_labelled(article_text):
 ])
 def test_label_lines(text, roles):
     assert [p.role for p in segment(text)] == roles
+
+
+POLICY = """# Remote work policy
+
+The company provides:
+- a laptop with encrypted storage
+- a headset for video calls
+
+Employees must return all equipment within two weeks of leaving.
+
+## Security rules
+
+1. Use the company VPN for all work traffic.
+2. Lock the screen when away from the computer.
+"""
+
+
+def test_a_list_is_one_paragraph_with_the_line_that_introduces_it():
+    paragraphs = segment(POLICY)
+    texts = [[s.text for s in p.sentences] for p in paragraphs]
+    assert texts == [
+        ["# Remote work policy"],
+        ["The company provides:", "- a laptop with encrypted storage", "- a headset for video calls"],
+        ["Employees must return all equipment within two weeks of leaving."],
+        # An item's number is no sentence of its own ("1." was one).
+        ["## Security rules", "1. Use the company VPN for all work traffic.",
+         "2. Lock the screen when away from the computer."],
+    ]
+    assert [p.role for p in paragraphs] == [HEADING, "", "", ""]  # an item is no heading
+    assert all(POLICY[p.start:p.end] == p.text for p in paragraphs)
+
+
+@pytest.mark.parametrize(("text", "sentences"), [
+    # Items without a line that introduces them are still one list; a full-stop line does not introduce.
+    ("- red\n- blue\nThe end.", [["- red", "- blue"], ["The end."]]),
+    ("We met twice.\n- once in May\n- once in June", [["We met twice."], ["- once in May", "- once in June"]]),
+    # Numbered lines, Arabic too: the number stays with its item.
+    ("الشروط:\n١. أن يكون المتقدم بالغا.\n٢. أن يقدم طلبا مكتوبا.",
+     [["الشروط:", "١. أن يكون المتقدم بالغا.", "٢. أن يقدم طلبا مكتوبا."]]),
+    # A hyphen inside running text is no item; a number ending a line's sentence is no item's number.
+    ("الكويت - سعد العجيبان:\nقال الوزير إن المحادثات انتهت.", [["الكويت - سعد العجيبان:"], ["قال الوزير إن المحادثات انتهت."]]),
+    ("The group was founded in 2014. It trains police.", [["The group was founded in 2014.", "It trains police."]]),
+])
+def test_list_lines(text, sentences):
+    assert [[s.text for s in p.sentences] for p in segment(text)] == sentences
