@@ -12,6 +12,7 @@ into bounded sentences quickly.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import re
 from dataclasses import dataclass
 
@@ -19,7 +20,8 @@ from dataclasses import dataclass
 # 2: abbreviations (ق.م, initials, p./vol.), footnote markers, ellipses, "؛" inside a sentence, length caps.
 # 3: lists: an item's number ("1.") is no sentence, and a run of item lines is one paragraph with the
 #    line that introduces it ("The company provides:", "## Security rules").
-SEGMENTATION_VERSION = 3
+# 4: tables: a run of "| ... |" lines is one paragraph, each row one sentence, never a label.
+SEGMENTATION_VERSION = 4
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
 # a table dump, a transcript). e5 reads at most 512 tokens; 1,000 Arabic characters are about 250-350.
@@ -95,14 +97,32 @@ def is_list_item(line: str) -> bool:
     return bool(_LIST_ITEM.match(line))
 
 
+def is_table_row(line: str) -> bool:
+    """Whether ``line`` is a row of a Markdown table ("| Kuwait | 2.1 | Thermal |")."""
+    return line.lstrip().startswith("|")
+
+
+def table_cells(row: str) -> list[str]:
+    """The cells of a table row, stripped ("| Kuwait | 2.1 |" -> ["Kuwait", "2.1"])."""
+    return [cell.strip() for cell in row.strip().strip("|").split("|")]
+
+
+def named_cells(header: str, row: str) -> str:
+    """A table row's cells named by its table's header row: "Country: Kuwait; Capacity: 2.1" (a row
+    says what its cells are only by its place under the header)."""
+    return "; ".join(f"{name}: {cell}" for name, cell in zip(table_cells(header), table_cells(row)) if name and cell)
+
+
 def segment(text: str) -> tuple[Paragraph, ...]:
     """Paragraphs are the non-blank lines of ``text`` (an overlong line is cut into several), except
     that a run of list item lines is one paragraph with the line before it when that line introduces
-    it (ends with a colon, or is as short as a heading); each is split into sentences."""
+    it (ends with a colon, or is as short as a heading), and a table's rows are one; each is split into
+    sentences (a table row is one)."""
     paragraphs: list[Paragraph] = []
     for lines in _blocks(text):
         (start, _), (_, end) = lines[0], lines[-1]
-        groups = _paragraph_groups([span for line in lines for span in _sentence_spans(text, *line)])
+        spans = [span for line in lines for span in _line_sentences(text, *line)]
+        groups = _paragraph_groups(spans)
         for piece, spans in enumerate(groups):
             paragraph_id = f"p{len(paragraphs) + 1}"
             sentences = tuple(
@@ -116,22 +136,43 @@ def segment(text: str) -> tuple[Paragraph, ...]:
     return tuple(dataclasses.replace(p, role=_role(p, n, len(paragraphs))) for n, p in enumerate(paragraphs))
 
 
+class _Line(enum.Enum):
+    TEXT = "text"
+    ITEM = "list item"
+    ROW = "table row"
+
+
+def _line_kind(line: str) -> _Line:
+    if is_table_row(line):
+        return _Line.ROW
+    return _Line.ITEM if is_list_item(line) else _Line.TEXT
+
+
 def _blocks(text: str) -> list[list[tuple[int, int]]]:
     """The lines of each paragraph of ``text``: each non-blank line alone, but a list's item lines
-    together, with the line that introduces them."""
+    together, with the line that introduces them, and a table's rows together."""
     blocks: list[list[tuple[int, int]]] = []
-    in_list = False
+    last = _Line.TEXT
     for line in re.finditer(r"[^\n]+", text):
         start, end = _strip_span(text, line.start(), line.end())
         if start == end:
             continue
-        item = is_list_item(text[line.start():end])
-        if item and blocks and (in_list or _introduces(text[blocks[-1][0][0]:blocks[-1][-1][1]])):
+        kind = _line_kind(text[line.start():end])
+        continues = kind is not _Line.TEXT and kind is last
+        introduced = kind is _Line.ITEM and bool(blocks) and _introduces(text[blocks[-1][0][0]:blocks[-1][-1][1]])
+        if blocks and (continues or introduced):
             blocks[-1].append((start, end))
         else:
             blocks.append([(start, end)])
-        in_list = item
+        last = kind
     return blocks
+
+
+def _line_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The sentences of one line: a table row is one (its separator row, "| --- |", none)."""
+    if not is_table_row(text[start:end]):
+        return _sentence_spans(text, start, end)
+    return [(start, end)] if _has_word(text[start:end]) else []
 
 
 def _introduces(line: str) -> bool:
@@ -149,7 +190,7 @@ def _role(paragraph: Paragraph, index: int, count: int) -> str:
     reads "place - name", any other a heading unless it ends with a colon (it introduces what follows)."""
     text = paragraph.text
     if (index == count - 1 or len(text.split()) > LABEL_MAX_WORDS or text[-1] in _TERMINATORS + _CLOSERS
-            or "\n" in text or is_list_item(text)):  # a list, or an item of one, is no label
+            or "\n" in text or is_list_item(text) or is_table_row(text)):  # a list, a table, an item: no label
         return ""
     if index == 0 and re.search(r"\s[-–—]\s", text):
         return BYLINE
