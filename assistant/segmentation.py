@@ -15,12 +15,14 @@ import dataclasses
 import enum
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 # Bump whenever the rules below change: stored indexes record it and refuse to mix versions.
 # 2: abbreviations (ق.م, initials, p./vol.), footnote markers, ellipses, "؛" inside a sentence, length caps.
 # 3: lists: an item's number ("1.") is no sentence, and a run of item lines is one paragraph with the
 #    line that introduces it ("The company provides:", "## Security rules").
-# 4: tables: a run of "| ... |" lines is one paragraph, each row one sentence, never a label.
+# 4: tables: a run of "| ... |" lines is one paragraph, each row one sentence, never a label; a
+#    hard-wrapped text (Markdown, e-mail) has its paragraphs' lines joined, not a paragraph per line.
 SEGMENTATION_VERSION = 4
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
@@ -73,6 +75,8 @@ BYLINE = "byline"
 HEADING = "heading"
 # A line this short without a full stop is a label of the text, not a statement in it.
 LABEL_MAX_WORDS = 8
+# A text is taken for hard-wrapped only with at least this many lines that stop mid-sentence.
+WRAPPED_MIN_LINES = 3
 
 
 @dataclass(frozen=True)
@@ -140,6 +144,7 @@ class _Line(enum.Enum):
     TEXT = "text"
     ITEM = "list item"
     ROW = "table row"
+    CODE = "code"  # inside a Markdown code fence (```): each line stands alone
 
 
 def _line_kind(line: str) -> _Line:
@@ -148,24 +153,87 @@ def _line_kind(line: str) -> _Line:
     return _Line.ITEM if is_list_item(line) else _Line.TEXT
 
 
-def _blocks(text: str) -> list[list[tuple[int, int]]]:
-    """The lines of each paragraph of ``text``: each non-blank line alone, but a list's item lines
-    together, with the line that introduces them, and a table's rows together."""
-    blocks: list[list[tuple[int, int]]] = []
-    last = _Line.TEXT
-    for line in re.finditer(r"[^\n]+", text):
-        start, end = _strip_span(text, line.start(), line.end())
+class _SourceLine(NamedTuple):
+    start: int
+    end: int
+    kind: _Line
+    after_blank: bool  # a blank line stands between it and the line before
+
+
+def _source_lines(text: str) -> list[_SourceLine]:
+    lines: list[_SourceLine] = []
+    previous_end, in_fence = 0, False
+    for match in re.finditer(r"[^\n]+", text):
+        start, end = _strip_span(text, match.start(), match.end())
         if start == end:
             continue
-        kind = _line_kind(text[line.start():end])
-        continues = kind is not _Line.TEXT and kind is last
-        introduced = kind is _Line.ITEM and bool(blocks) and _introduces(text[blocks[-1][0][0]:blocks[-1][-1][1]])
-        if blocks and (continues or introduced):
-            blocks[-1].append((start, end))
+        fence = text.startswith(("```", "~~~"), start)
+        kind = _Line.CODE if in_fence or fence else _line_kind(text[match.start():end])
+        in_fence ^= fence
+        after_blank = bool(lines) and text.count("\n", previous_end, start) >= 2
+        lines.append(_SourceLine(start, end, kind, after_blank))
+        previous_end = end
+    return lines
+
+
+def _blocks(text: str) -> list[list[tuple[int, int]]]:
+    """The lines of each paragraph of ``text``: each non-blank line alone, but a list's item lines
+    together, with the line that introduces them, a table's rows together, and in a hard-wrapped
+    text the lines of a sentence together."""
+    lines = _source_lines(text)
+    width = _width(lines)
+    wrapped = _hard_wrapped(text, lines, width)
+    blocks: list[list[tuple[int, int]]] = []
+    last, last_text = _Line.CODE, ""  # what the line before was taken for, and its text
+    for line in lines:
+        kind, line_text = line.kind, text[line.start:line.end]
+        if wrapped and last is _Line.TEXT and not line.after_blank and (
+                kind is _Line.TEXT and _goes_on(last_text, width)
+                or kind is _Line.ITEM and _wraps(last_text, width) and not _introduces(last_text)):
+            # The paragraph goes on, its sentence too when the line stopped mid-sentence ("- 8 June" as well):
+            # one line with the one before, cut into sentences by their punctuation only.
+            blocks[-1][-1] = (blocks[-1][-1][0], line.end)
+            kind = _Line.TEXT
+        elif blocks and ((kind in (_Line.ITEM, _Line.ROW) and kind is last) or (
+                kind is _Line.ITEM and _introduces(text[blocks[-1][0][0]:blocks[-1][-1][1]]))):
+            blocks[-1].append((line.start, line.end))
         else:
-            blocks.append([(start, end)])
-        last = kind
+            blocks.append([(line.start, line.end)])
+        last, last_text = kind, line_text
     return blocks
+
+
+def _wraps(line: str, width: int) -> bool:
+    """A line of running text that stops mid-sentence: at least half the text's width (a label or a
+    heading is shorter), not a Markdown heading, and no terminator at its end (closing quotes and
+    brackets aside; a colon too goes on, unless a list follows)."""
+    end = line.rstrip(_CLOSERS)
+    ellipsis = end.endswith(("..", "…"))  # words left out, mid-sentence as often as not: the splitter decides
+    return 2 * len(line) >= width and not line.startswith("#") and (ellipsis or end[-1:] not in _TERMINATORS)
+
+
+def _goes_on(line: str, width: int) -> bool:
+    """In a hard-wrapped text, whether the paragraph of ``line`` goes on at the next text line with no
+    blank line between: it does unless ``line`` is a label (a Markdown heading, or short and without a
+    terminator)."""
+    return not line.startswith("#") and (2 * len(line) >= width or line.rstrip(_CLOSERS)[-1:] in _TERMINATORS)
+
+
+def _width(lines: list[_SourceLine]) -> int:
+    """How long the text's long lines of running text are (the 90th percentile): its wrapping width."""
+    lengths = sorted(line.end - line.start for line in lines if line.kind is _Line.TEXT)
+    return lengths[(len(lengths) - 1) * 9 // 10] if lengths else 0
+
+
+def _hard_wrapped(text: str, lines: list[_SourceLine], width: int) -> bool:
+    """Whether ``text`` breaks its lines at a width (Markdown, e-mail, exported notes), so that a line
+    break inside a run of text lines is no paragraph's end: most of its long text lines that another
+    text line follows stop mid-sentence. One paragraph per line (the article, Wikipedia dumps) ends
+    nearly every line with a full stop; a few lines say too little to tell (a byline and one line)."""
+    followed = [text[a.start:a.end] for a, b in zip(lines, lines[1:])
+                if a.kind is b.kind is _Line.TEXT and not b.after_blank and 2 * (a.end - a.start) >= width]
+    wrapping = sum(_wraps(line, width) and not line.endswith((":", "：")) for line in followed)
+    return wrapping >= WRAPPED_MIN_LINES and wrapping * 2 >= len(followed)
 
 
 def _line_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -236,6 +236,38 @@ def test_a_markdown_list_answers_with_its_items(fresh_settings, tmp_path):
         "1. Use the company VPN for all work traffic.", "2. Lock the screen when away from the computer."]
 
 
+def test_a_markdown_table_row_answers_by_its_named_cells(fresh_settings, tmp_path):
+    """A row ("| Kuwait | 2.1 | Thermal |") was a heading of its own, and the table's title answered."""
+    answer = ask_about_one_line(fresh_settings, tmp_path, "plants",
+                                "# Desalination capacity by country\n\n| Country | Capacity (million m3/day) | "
+                                "Main technology |\n| --- | --- | --- |\n| Saudi Arabia | 5.6 | Reverse osmosis |\n"
+                                "| United Arab Emirates | 4.2 | Thermal |\n| Kuwait | 2.1 | Thermal |",
+                                "What is Kuwait's desalination capacity?")
+    assert "| Kuwait | 2.1 | Thermal |" in [c.quote for c in answer.citations]
+
+
+def test_a_hard_wrapped_document_is_cut_into_whole_sentences(fresh_settings, tmp_path):
+    """Markdown and e-mail break lines at a width: each line was a paragraph, so a sentence was cut
+    in two at every line break and "What does the index record?" was answered with half of one."""
+    from assistant import build_assistant
+
+    text = ("# Notes on the index\n\n"
+            "The index records the embedding model (and its precision) and the segmentation version it\n"
+            "was built with, and refuses to open with different ones. A rebuild from the documents ingested\n"
+            "before makes it again, with the settings of the running assistant, in one command that keeps\n"
+            "the old files aside until the new index is complete.\n\n"
+            "Searches read both BM25 indexes memory-mapped, so start-up stays short even for a large store\n"
+            "of many documents, and the vectors are fetched from the store only when a question needs them.\n")
+    (tmp_path / "notes.md").write_text(text, encoding="utf-8")
+    assistant = build_assistant(fresh_settings)
+    assistant.ingest(tmp_path / "notes.md")
+    answer = assistant.ask("What does the index record?")
+    first = answer.citations[0]
+    assert first.quote == ("The index records the embedding model (and its precision) and the segmentation version it\n"
+                           "was built with, and refuses to open with different ones.")
+    assert "segmentation version it was built with" in answer.text  # said on one line
+
+
 def test_arabic_questions_about_an_english_document_are_answered_with_a_note(fresh_settings, tmp_path):
     """Across languages both ways: an Arabic question matches an English sentence only across languages
     (it was read as a same-language match with no terms in common, and refused)."""

@@ -1,12 +1,21 @@
 import hashlib
 import json
+import textwrap
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.segmentation import BYLINE, HEADING, MAX_PARAGRAPH_CHARS, MAX_SENTENCE_CHARS, segment, sentences_of
+from assistant.segmentation import (
+    BYLINE,
+    HEADING,
+    MAX_PARAGRAPH_CHARS,
+    MAX_SENTENCE_CHARS,
+    named_cells,
+    segment,
+    sentences_of,
+)
 from assistant.settings import PROJECT_ROOT
 
 BOUNDARIES = Path(__file__).parent / "data" / "boundaries.json"
@@ -218,3 +227,35 @@ def test_a_list_is_one_paragraph_with_the_line_that_introduces_it():
 ])
 def test_list_lines(text, sentences):
     assert [[s.text for s in p.sentences] for p in segment(text)] == sentences
+
+
+def test_a_table_is_one_paragraph_with_a_sentence_per_row():
+    text = ("The largest producers in 2020.\n| Country | Capacity |\n| --- | --- |\n| Saudi Arabia | 5.6 |\n"
+            "| Kuwait | 2.1 |\nCapacity has doubled since 2005.")
+    paragraphs = segment(text)
+    assert [[s.text for s in p.sentences] for p in paragraphs] == [
+        ["The largest producers in 2020."],
+        ["| Country | Capacity |", "| Saudi Arabia | 5.6 |", "| Kuwait | 2.1 |"],  # the separator row is no sentence
+        ["Capacity has doubled since 2005."],
+    ]
+    assert [p.role for p in paragraphs] == ["", "", ""]  # a short row is no heading
+    assert named_cells("| Country | Capacity |", "| Kuwait | 2.1 |") == "Country: Kuwait; Capacity: 2.1"
+    assert named_cells("| Country | |", "| Kuwait | 2.1 |") == "Country: Kuwait"  # a nameless column is left out
+
+
+@pytest.mark.parametrize("set_name", ["arcd", "xquad-r"])
+def test_hard_wrapped_text_gives_the_sentences_of_its_paragraphs(set_name):
+    """Markdown, e-mail and exported notes break lines at a width: a line break inside a paragraph is
+    no sentence's end. The hand-checked paragraphs, wrapped at 72 columns with a blank line between
+    them, give the same sentences as one paragraph per line (whitespace aside)."""
+    entries = [e for e in json.loads(BOUNDARIES.read_text(encoding="utf-8"))["texts"] if e["set"] == set_name]
+    texts = [_texts(set_name)[e["paragraph"]] for e in entries]
+    flat = lambda paragraphs: [" ".join(s.text.split()) for p in paragraphs for s in p.sentences]  # noqa: E731
+    wrapped = "\n\n".join(textwrap.fill(text, 72) for text in texts)
+    assert flat(segment(wrapped)) == flat(segment("\n".join(texts)))
+    assert len(segment(wrapped)) == len(segment("\n".join(texts)))  # the same paragraphs (long ones cut alike)
+
+
+def test_one_paragraph_per_line_is_not_taken_for_wrapping(article_text):
+    """The article ends nearly every line with a full stop: each line stays a paragraph."""
+    assert len(segment(article_text)) == len([line for line in article_text.splitlines() if line.strip()])

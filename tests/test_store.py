@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from llama_index.core.schema import MetadataMode
 
 from assistant import build_assistant
 from assistant.corpus import Document
@@ -27,6 +28,16 @@ def test_nodes_carry_ids_offsets_and_renderings():
             assert document.text[node.metadata["start"] : node.metadata["end"]] == node.get_content()
     assert nodes[2].get_content() == "First." and nodes[2].metadata["sentence_id"] == "p1.s1"
     assert len({node.node_id for node in nodes}) == len(nodes)
+
+
+def test_a_table_row_is_embedded_with_its_cells_named_by_the_header():
+    """"| Kuwait | 2.1 | Thermal |" says what its cells are only by its place under the header."""
+    text = "| Country | Capacity | Main technology |\n| --- | --- | --- |\n| Kuwait | 2.1 | Thermal |\n"
+    nodes = nodes_for_document(Document(id="plants", text=text, language="en"), ingested_at=0.0)
+    header, row = [node for node in nodes if node.metadata["kind"] == KIND_SENTENCE]
+    assert row.get_content() == "| Kuwait | 2.1 | Thermal |"  # the quote stays the source's
+    assert "Country: Kuwait; Capacity: 2.1; Main technology: Thermal" in row.get_content(MetadataMode.EMBED)
+    assert "table row" not in header.metadata
 
 
 def test_the_corpus_is_stored_once(assistant):
