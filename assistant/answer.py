@@ -106,8 +106,9 @@ class ExtractiveAnswerer:
         """The top sentence and close runners-up, in reading order; lists gather their items."""
         top = hits[0].score or 0.0
         chosen = [hit for hit in hits[: self._top_k] if (hit.score or 0.0) >= top - RUNNER_UP_MARGIN]
-        introduced = _items_after(question, chosen, hits)
-        if asks_for_several(question) and not introduced:  # a list the best sentences introduce is the list
+        several = asks_for_several(question)
+        introduced = _items_after(question, several, chosen, hits)
+        if several and not introduced:  # a list the best sentences introduce is the list
             chosen += _list_items(question, hits, top)
         return _fill_enumeration_gaps(_reading_order(chosen + introduced), hits)[: self._top_k * 3]
 
@@ -144,14 +145,14 @@ def _list_items(question: str, hits: list[NodeWithScore], top: float) -> list[No
     return [hit for hit in candidates if len(wanted & terms[hit.node.node_id]) / len(wanted) >= 0.5]
 
 
-def _items_after(question: str, chosen: list[NodeWithScore], hits: list[NodeWithScore]) -> list[NodeWithScore]:
+def _items_after(question: str, several: bool, chosen: list[NodeWithScore],
+                 hits: list[NodeWithScore]) -> list[NodeWithScore]:
     """The items a chosen sentence introduces, after it in its paragraph: the list that follows a line
     such as "The company provides:" or "## Security rules" (segmentation keeps a list with that line),
-    or, for a question that asks for several, as many sentences as it announces ("Today two main
+    or, for a question that asks for ``several``, as many sentences as it announces ("Today two main
     technologies are used. Thermal plants ... Reverse osmosis plants ..."). An enumeration's items
     seldom repeat the question's words, and the line that introduces them answers nothing alone."""
     by_position = {(h.node.metadata["document_id"], h.node.metadata["sentence_id"]): h for h in hits}
-    several = asks_for_several(question)
     added = []
     for hit in chosen:
         if is_list_item(hit.node.get_content()):

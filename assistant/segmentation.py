@@ -111,6 +111,16 @@ def table_cells(row: str) -> list[str]:
     return [cell.strip() for cell in row.strip().strip("|").split("|")]
 
 
+_TABLE_SEPARATOR = re.compile(r"\|?(?:\s*:?-+:?\s*\|)+\s*(?::?-+:?)?\s*")
+
+
+def table_header(paragraph: str) -> str:
+    """The header row of a table (a paragraph of rows): its first row when a separator row ("| --- |")
+    follows it, else "" (a table without one, or the rest of a long table cut into paragraphs)."""
+    rows = [row.strip() for row in paragraph.splitlines() if row.strip()]
+    return rows[0] if len(rows) > 1 and is_table_row(rows[0]) and _TABLE_SEPARATOR.fullmatch(rows[1]) else ""
+
+
 def named_cells(header: str, row: str) -> str:
     """A table row's cells named by its table's header row: "Country: Kuwait; Capacity: 2.1" (a row
     says what its cells are only by its place under the header)."""
@@ -120,8 +130,8 @@ def named_cells(header: str, row: str) -> str:
 def segment(text: str) -> tuple[Paragraph, ...]:
     """Paragraphs are the non-blank lines of ``text`` (an overlong line is cut into several), except
     that a run of list item lines is one paragraph with the line before it when that line introduces
-    it (ends with a colon, or is as short as a heading), and a table's rows are one; each is split into
-    sentences (a table row is one)."""
+    it (ends with a colon, or is as short as a heading), a table's rows are one, and a hard-wrapped
+    text's lines go on their paragraph; each is split into sentences (a table row is one)."""
     paragraphs: list[Paragraph] = []
     for lines in _blocks(text):
         (start, _), (_, end) = lines[0], lines[-1]

@@ -43,7 +43,7 @@ from llama_index.core.vector_stores.utils import metadata_dict_to_node
 
 from .corpus import Document
 from .late_interaction import TokenEncoder, TokenStates, Use
-from .segmentation import BYLINE, HEADING, SEGMENTATION_VERSION, is_table_row, named_cells
+from .segmentation import BYLINE, HEADING, SEGMENTATION_VERSION, named_cells, table_header
 from .settings import Settings
 from .store_lock import StoreBusyError, StoreLock
 from .types import KIND_DOCUMENT, KIND_PARAGRAPH, KIND_RENDERING, KIND_SENTENCE
@@ -131,7 +131,7 @@ def nodes_for_document(document: Document, ingested_at: float) -> list[TextNode]
         nodes.append(_node(f"{paragraph.id}", document, paragraph.text, common | role | {
             "kind": KIND_PARAGRAPH, "paragraph_id": paragraph.id, "sentence_id": "",
             "start": paragraph.start, "end": paragraph.end, "lang": document.language}))
-        header = paragraph.sentences[0].text if is_table_row(paragraph.text) else ""
+        header = table_header(paragraph.text)
         for sentence in paragraph.sentences:
             translation = document.translations.get(sentence.id, "")
             # A table row is embedded with its cells named by the header ("Country: Kuwait; ...").

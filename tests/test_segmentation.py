@@ -15,6 +15,7 @@ from assistant.segmentation import (
     named_cells,
     segment,
     sentences_of,
+    table_header,
 )
 from assistant.settings import PROJECT_ROOT
 
@@ -78,7 +79,7 @@ def test_blank_lines_and_punctuation_only_fragments_are_skipped():
     assert [p.id for p in paragraphs] == ["p1", "p2"]
 
 
-@given(st.text(alphabet=st.sampled_from(list("ab ج د.؟!؛«»():-*•\n\t0123456789%")), max_size=200))
+@given(st.text(alphabet=st.sampled_from(list("ab ج د.؟!؛«»():-*•|#`\n\t0123456789%")), max_size=300))
 def test_offsets_always_map_back(text):
     for paragraph in segment(text):
         assert text[paragraph.start : paragraph.end] == paragraph.text
@@ -241,6 +242,8 @@ def test_a_table_is_one_paragraph_with_a_sentence_per_row():
     assert [p.role for p in paragraphs] == ["", "", ""]  # a short row is no heading
     assert named_cells("| Country | Capacity |", "| Kuwait | 2.1 |") == "Country: Kuwait; Capacity: 2.1"
     assert named_cells("| Country | |", "| Kuwait | 2.1 |") == "Country: Kuwait"  # a nameless column is left out
+    assert table_header("| Country | Capacity |\n| --- | :---: |\n| Kuwait | 2.1 |") == "| Country | Capacity |"
+    assert table_header("| Kuwait | 2.1 |\n| Oman | 0.4 |") == ""  # no separator row: no header (a long table's rest)
 
 
 @pytest.mark.parametrize("set_name", ["arcd", "xquad-r"])
