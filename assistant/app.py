@@ -10,6 +10,7 @@ import dataclasses
 import logging
 import os
 import re
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -312,6 +313,23 @@ class Assistant:
         report = (lambda doc, changed: on_stored(result(doc, changed))) if on_stored else None
         return [result(doc, changed) for doc, changed in self._store_documents(loaded, report, on_progress)]
 
+    def ingest_uploads(self, *paths: Path, on_stored: Callable[[IngestResult], None] | None = None,
+                       on_progress: Callable[[str, int, int], None] | None = None) -> list[IngestResult]:
+        """``ingest`` files whose originals do not last (a browser's uploads are temporary files): each
+        is copied into ``<data_dir>/uploads/`` first and ingested from there, so that a rebuild (after
+        an upgrade that changes the segmentation, say) can read it again. When the ingest fails, no
+        copy is kept; ``remove`` deletes a document's copy with it."""
+        folder = self.settings.uploads_dir / f"{time.time_ns():x}"
+        try:
+            copies = []
+            for n, path in enumerate(map(Path, paths)):
+                (folder / str(n)).mkdir(parents=True)  # one folder each: two uploads may share a name
+                copies.append(Path(shutil.copy2(path, folder / str(n) / path.name)))
+            return self.ingest(*copies, on_stored=on_stored, on_progress=on_progress)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+
     def ingest_documents(self, documents: list[Document],
                          on_stored: Callable[[Document, bool], None] | None = None) -> list[bool]:
         """Add already-loaded documents; ``on_stored`` hears of each one as it is stored."""
@@ -404,8 +422,12 @@ class Assistant:
         with self._lock:
             assert self._store is not None
             removed = self._store.remove_document(document_id)
-            known = any(entry.document_id == document_id for entry in self._ledger.entries())
+            entries = [entry for entry in self._ledger.entries() if entry.document_id == document_id]
             self._ledger.forget(document_id)  # else a rebuild would bring it back
+            for kept in [Path(entry.origin) for entry in entries]:
+                if kept.parent.parent.parent == self.settings.uploads_dir.resolve():  # ingest_uploads' copy
+                    shutil.rmtree(kept.parent.parent, ignore_errors=True)
+            known = bool(entries)
             if removed:
                 self._index = self._build_index()
         return removed or known

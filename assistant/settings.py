@@ -105,6 +105,11 @@ class Settings:
         return self.data_dir / "chroma"
 
     @property
+    def uploads_dir(self) -> Path:
+        """Where files ingested from passing copies (browser uploads) are kept for a rebuild."""
+        return self.data_dir / "uploads"
+
+    @property
     def model_cache_dir(self) -> Path:
         return self.model_dir or self.data_dir / "models"
 

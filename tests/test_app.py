@@ -268,6 +268,30 @@ def test_a_hard_wrapped_document_is_cut_into_whole_sentences(fresh_settings, tmp
     assert "segmentation version it was built with" in answer.text  # said on one line
 
 
+def test_uploads_are_kept_for_a_rebuild_and_go_with_their_document(fresh_settings, tmp_path):
+    """A browser's upload is a temporary file: a rebuild (an upgrade that changes the segmentation)
+    could not read it again, and the document was lost."""
+    from assistant import build_assistant
+    from assistant.corpus import CorpusError
+
+    upload = tmp_path / "gradio-tmp" / "notes.txt"
+    upload.parent.mkdir()
+    upload.write_text("The oasis has three wells and a date market.\n", encoding="utf-8")
+    empty = tmp_path / "gradio-tmp" / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    assistant = build_assistant(fresh_settings)
+    with pytest.raises(CorpusError):
+        assistant.ingest_uploads(upload, empty)  # one bad file: nothing stored, nothing kept
+    assert not any(fresh_settings.uploads_dir.rglob("*.txt"))
+    [stored] = assistant.ingest_uploads(upload)
+    upload.unlink()  # the browser's temporary file is gone
+    assistant.rebuild()
+    assert stored.document_id in [info.id for info in assistant.documents()]
+    assert assistant.ask("How many wells does the oasis have?").citations[0].document_id == stored.document_id
+    assert assistant.remove(stored.document_id)
+    assert not any(fresh_settings.uploads_dir.rglob("*.txt"))  # the copy goes with its document
+
+
 def test_arabic_questions_about_an_english_document_are_answered_with_a_note(fresh_settings, tmp_path):
     """Across languages both ways: an Arabic question matches an English sentence only across languages
     (it was read as a same-language match with no terms in common, and refused)."""

@@ -551,7 +551,7 @@ def upload_documents(assistant: Assistant, paths: Sequence[str] | None, progress
             progress(min(done[0] / total, 1.0), desc=f"Indexing: {min(done[0], total):,} of {total:,} passages")
 
         with encoding_progress(on_encoded):
-            results = assistant.ingest(*files)
+            results = assistant.ingest_uploads(*files)  # kept in the data dir: the browser's files are temporary
     except (CorpusError, StoreError, OSError) as error:
         message = _without_paths(str(error), paths)
         return _status(f"Nothing was stored: {message}", ok=False), render_documents(assistant), gr.skip()
