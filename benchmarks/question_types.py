@@ -9,9 +9,9 @@ for comparison, the list pattern it replaced (``LEGACY_LIST`` below, as it was i
 
 The gate (assistant/answer.py): a question that asks for a quantity or a date is refused when no
 sentence it would cite holds one (``holds_answer_type``). Its misses on answerable questions are
-counted on the sentence that holds each question's gold answer (cut by our segmenter) in ARCD-train
-and XQuAD-R (Arabic and English): a gold sentence without the type is a question the gate refuses
-even when retrieval finds the right sentence. ``--show`` lists them.
+counted on each question's gold sentences (cut by our segmenter, found as the open-QA benchmark
+finds them) in ARCD-train and XQuAD-R (Arabic and English): gold sentences without the type are a
+question the gate refuses even when retrieval finds the right sentence. ``--show`` lists them.
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.question_type import asks_for_several, holds_answer_type, wanted_answer_types  # noqa: E402
 from assistant.segmentation import segment, sentences_of  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from open_qa import gold_sentences  # noqa: E402
 
 LABELS = ROOT / "tests" / "data" / "question_labels.json"
 LEGACY_LIST = re.compile(
@@ -85,23 +88,23 @@ def main() -> None:
 
 
 def gate_misses(path: Path, show: bool = False) -> dict[str, dict[str, int]]:
-    """Per answer type: how many questions ask for it, and how many of their gold sentences hold none."""
+    """Per answer type: how many questions ask for it, and how many of their gold sentences (as the
+    open-QA benchmark finds them) hold none."""
     counts: dict[str, dict[str, int]] = {}
     for article in json.loads(path.read_text(encoding="utf-8"))["data"]:
         for paragraph in article["paragraphs"]:
-            context = paragraph["context"]
-            sentences = sentences_of(segment(context))
+            paragraphs = segment(paragraph["context"])
+            text_of = {sentence.id: sentence.text for sentence in sentences_of(paragraphs)}
             for qa in paragraph["qas"]:
-                start = qa["answers"][0]["answer_start"]
-                gold = next((s for s in sentences if s.start <= start < s.end), None)
-                text = context[gold.start:gold.end] if gold else qa["answers"][0]["text"]
+                answers = [(answer["text"], int(answer["answer_start"])) for answer in qa["answers"]]
+                gold = [text_of[sentence_id] for _, sentence_id in gold_sentences("", paragraphs, answers)]
                 for kind in wanted_answer_types(qa["question"]):
                     row = counts.setdefault(kind, {"asked": 0, "lacking": 0})
                     row["asked"] += 1
-                    if not holds_answer_type(kind, text):
+                    if not any(holds_answer_type(kind, text) for text in gold):
                         row["lacking"] += 1
                         if show:
-                            print(f"  {path.name} {kind}: {qa['question']} => {qa['answers'][0]['text']}")
+                            print(f"  {path.name} {kind}: {qa['question']} => {answers[0][0]}")
     return counts
 
 
