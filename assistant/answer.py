@@ -211,6 +211,7 @@ _MARKER_LIKE = re.compile(r"\[(\s*\d+\s*)\]")
 def _shown_text(citation: Citation, wants_english: bool) -> str:
     """The sentence as the answer says it: on one line (a hard-wrapped source's quote keeps its breaks)."""
     text = citation.translation if wants_english and citation.translation else citation.quote
+    text = re.sub(r"(?<=\w)-\n\s*(?=\w)", "-", text)  # "spread-\nout", hyphenated at a line's end
     return _MARKER_LIKE.sub("\uff3b\\1\uff3d", " ".join(text.split()))
 
 

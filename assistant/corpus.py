@@ -118,7 +118,9 @@ def _read_translation(path: Path) -> dict[str, str]:
 
 
 def _read_pdf(path: Path) -> str:
-    """One paragraph per page: PDF line breaks are layout, not structure."""
+    """The pages' lines, a blank line between pages: a PDF's text is hard-wrapped, and segmentation
+    joins the lines of each paragraph while a heading's line stays its own (joined into one line per
+    page, "Part 3 of the report The survey found ..." made the heading part of a sentence)."""
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
@@ -127,10 +129,14 @@ def _read_pdf(path: Path) -> str:
         pages = [page.extract_text() or "" for page in PdfReader(path).pages]
     except (PyPdfError, ValueError, KeyError) as error:
         raise CorpusError(f"{path}: cannot read this PDF ({error})") from None
-    text = "\n".join(" ".join(page.split()) for page in pages if page.strip())
+    text = "\n\n".join(_page_lines(page) for page in pages if page.strip())
     if not text:
         raise CorpusError(f"{path}: the PDF has no extractable text (a scan needs OCR first)")
     return text + "\n"
+
+
+def _page_lines(page: str) -> str:
+    return "\n".join(" ".join(line.split()) for line in page.splitlines() if line.strip())
 
 
 def _check_size(path: Path) -> None:

@@ -22,7 +22,8 @@ from typing import NamedTuple
 # 3: lists: an item's number ("1.") is no sentence, and a run of item lines is one paragraph with the
 #    line that introduces it ("The company provides:", "## Security rules").
 # 4: tables: a run of "| ... |" lines is one paragraph, each row one sentence, never a label; a
-#    hard-wrapped text (Markdown, e-mail) has its paragraphs' lines joined, not a paragraph per line.
+#    hard-wrapped text (Markdown, e-mail, a PDF's pages) has its paragraphs' lines joined, not a
+#    paragraph per line, its headings' lines standing alone.
 SEGMENTATION_VERSION = 4
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
@@ -198,7 +199,7 @@ def _blocks(text: str) -> list[list[tuple[int, int]]]:
     for line in lines:
         kind, line_text = line.kind, text[line.start:line.end]
         if wrapped and last is _Line.TEXT and not line.after_blank and (
-                kind is _Line.TEXT and _goes_on(last_text, width)
+                kind is _Line.TEXT and _goes_on(last_text, width) and not _heads(line_text, last_text, width)
                 or kind is _Line.ITEM and _wraps(last_text, width) and not _introduces(last_text)):
             # The paragraph goes on, its sentence too when the line stopped mid-sentence ("- 8 June" as well):
             # one line with the one before, cut into sentences by their punctuation only.
@@ -224,9 +225,19 @@ def _wraps(line: str, width: int) -> bool:
 
 def _goes_on(line: str, width: int) -> bool:
     """In a hard-wrapped text, whether the paragraph of ``line`` goes on at the next text line with no
-    blank line between: it does unless ``line`` is a label (a Markdown heading, or short and without a
-    terminator)."""
-    return not line.startswith("#") and (2 * len(line) >= width or line.rstrip(_CLOSERS)[-1:] in _TERMINATORS)
+    blank line between: it does unless ``line`` is a label (or the next line heads what follows, below)."""
+    return not _is_label(line, width)
+
+
+def _heads(line: str, before: str, width: int) -> bool:
+    """In a hard-wrapped text, whether ``line`` is a heading of what follows rather than the end of the
+    paragraph before: a label after a line that ended its sentence (or introduced something)."""
+    return _is_label(line, width) and (not _wraps(before, width) or before.endswith((":", "：")))
+
+
+def _is_label(line: str, width: int) -> bool:
+    """In a hard-wrapped text, a heading's line: a Markdown heading, or short and without a terminator."""
+    return line.startswith("#") or (2 * len(line) < width and line.rstrip(_CLOSERS)[-1:] not in _TERMINATORS)
 
 
 def _width(lines: list[_SourceLine]) -> int:

@@ -95,3 +95,14 @@ def test_a_line_that_introduces_a_list_is_cited_with_its_items():
     hits = _hits(nodes, [("p1.s2", 0.90), ("p1.s3", 0.70), ("p1.s1", 0.65)])
     draft = answerer.answer("Is the laptop's storage encrypted?", Language.ENGLISH, hits)
     assert [c.sentence_id for c in draft.citations] == ["p1.s2"]
+
+
+def test_a_sentence_across_line_breaks_is_said_on_one_line_and_its_quote_kept():
+    text = ("Much of southern California is famous for its large, spread-\nout, suburban communities and use of\n"
+            "automobiles and highways, which shape the daily lives of many residents and\nvisitors across the region.")
+    answerer, nodes = _answerer_and_nodes(text, "region", "en")
+    assert list(nodes) == ["p1.s1"]  # the wrapped lines are one sentence
+    draft = answerer.answer("What is southern California famous for?", Language.ENGLISH, _hits(nodes, [("p1.s1", 0.9)]))
+    assert draft.citations[0].quote == text  # verbatim, line breaks and all
+    assert draft.text.startswith("Much of southern California is famous for its large, spread-out, suburban communities and use of "
+                                 "automobiles")

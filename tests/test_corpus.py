@@ -87,6 +87,29 @@ def test_pdf_files_are_read_page_by_page(tmp_path):
     assert document.language == "en"
 
 
+def test_a_pdf_keeps_its_headings_apart_and_its_sentences_whole(tmp_path):
+    """A PDF's extracted lines are wrapped at the page's width, with no blank line anywhere: joined into
+    one line per page, each heading became the start of the sentence after it."""
+    import sys
+    import textwrap
+
+    sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
+    from pdf_structure import heading, write_report
+
+    paragraphs = [
+        "The harbour office keeps a ledger of every ship that calls at the port, with its cargo, its crew and "
+        "the berth it was given. Inspectors check the manifests each morning before the tide turns, and a "
+        "clerk copies them into the ledger by noon.",
+        "Ferries from the northern pier leave at dawn and return before the evening bell. In winter the last "
+        "ferry leaves an hour earlier, because the channel freezes at its edges and the pilots need daylight.",
+    ]
+    document = load_file(write_report(paragraphs, tmp_path / "report.pdf"))
+    assert max(len(line) for line in textwrap.wrap(paragraphs[0], 95)) < len(paragraphs[0])  # it is wrapped
+    texts = [[" ".join(s.text.split()) for s in p.sentences] for p in document.paragraphs()]
+    assert texts == [[heading(1)], [s.strip() + "." for s in paragraphs[0].split(".")[:-1]],
+                     [heading(2)], [s.strip() + "." for s in paragraphs[1].split(".")[:-1]]]
+
+
 def test_a_pdf_without_text_is_refused(tmp_path):
     path = tmp_path / "broken.pdf"
     path.write_bytes(b"%PDF-1.4\nnot really a pdf")
