@@ -198,11 +198,8 @@ def _blocks(text: str) -> list[list[tuple[int, int]]]:
     last, last_text = _Line.CODE, ""  # what the line before was taken for, and its text
     for line in lines:
         kind, line_text = line.kind, text[line.start:line.end]
-        if wrapped and last is _Line.TEXT and not line.after_blank and (
-                kind is _Line.TEXT and _goes_on(last_text, width) and not _heads(line_text, last_text, width)
-                or kind is _Line.ITEM and _wraps(last_text, width) and not _introduces(last_text)):
-            # The paragraph goes on, its sentence too when the line stopped mid-sentence ("- 8 June" as well):
-            # one line with the one before, cut into sentences by their punctuation only.
+        if wrapped and last is _Line.TEXT and not line.after_blank and _goes_on(kind, line_text, last_text, width):
+            # One line with the one before, cut into sentences by their punctuation only.
             blocks[-1][-1] = (blocks[-1][-1][0], line.end)
             kind = _Line.TEXT
         elif blocks and ((kind in (_Line.ITEM, _Line.ROW) and kind is last) or (
@@ -223,10 +220,13 @@ def _wraps(line: str, width: int) -> bool:
     return 2 * len(line) >= width and not line.startswith("#") and (ellipsis or end[-1:] not in _TERMINATORS)
 
 
-def _goes_on(line: str, width: int) -> bool:
-    """In a hard-wrapped text, whether the paragraph of ``line`` goes on at the next text line with no
-    blank line between: it does unless ``line`` is a label (or the next line heads what follows, below)."""
-    return not _is_label(line, width)
+def _goes_on(kind: _Line, line: str, before: str, width: int) -> bool:
+    """In a hard-wrapped text, whether ``line`` goes on the paragraph of the text line ``before``: a
+    text line does unless either is a heading's; a line that opens like a list item only when
+    ``before`` stopped mid-sentence and introduces no list ("(22 April 571\n- 8 June 632)")."""
+    if kind is _Line.TEXT:
+        return not _is_label(before, width) and not _heads(line, before, width)
+    return kind is _Line.ITEM and _wraps(before, width) and not _introduces(before)
 
 
 def _heads(line: str, before: str, width: int) -> bool:
