@@ -198,10 +198,10 @@ def _blocks(text: str) -> list[list[tuple[int, int]]]:
     last, last_text = _Line.CODE, ""  # what the line before was taken for, and its text
     for line in lines:
         kind, line_text = line.kind, text[line.start:line.end]
-        if wrapped and last is _Line.TEXT and not line.after_blank and _goes_on(kind, line_text, last_text, width):
+        if wrapped and not line.after_blank and _goes_on(kind, line_text, last, last_text, width):
             # One line with the one before, cut into sentences by their punctuation only.
             blocks[-1][-1] = (blocks[-1][-1][0], line.end)
-            kind = _Line.TEXT
+            kind = last
         elif blocks and ((kind in (_Line.ITEM, _Line.ROW) and kind is last) or (
                 kind is _Line.ITEM and _introduces(text[blocks[-1][0][0]:blocks[-1][-1][1]]))):
             blocks[-1].append((line.start, line.end))
@@ -220,10 +220,16 @@ def _wraps(line: str, width: int) -> bool:
     return 2 * len(line) >= width and not line.startswith("#") and (ellipsis or end[-1:] not in _TERMINATORS)
 
 
-def _goes_on(kind: _Line, line: str, before: str, width: int) -> bool:
-    """In a hard-wrapped text, whether ``line`` goes on the paragraph of the text line ``before``: a
-    text line does unless either is a heading's; a line that opens like a list item only when
-    ``before`` stopped mid-sentence and introduces no list ("(22 April 571\n- 8 June 632)")."""
+def _goes_on(kind: _Line, line: str, last: _Line, before: str, width: int) -> bool:
+    """In a hard-wrapped text, whether ``line`` goes on the line ``before`` (taken for ``last``): a
+    list item's text goes on at a text line when the item stopped mid-sentence; after a text line, a
+    text line goes on its paragraph unless either is a heading's, and a line that opens like a list
+    item goes on only when ``before`` stopped mid-sentence and introduces no list ("(22 April 571\n-
+    8 June 632)")."""
+    if last is _Line.ITEM:
+        return kind is _Line.TEXT and _wraps(before, width)
+    if last is not _Line.TEXT:
+        return False
     if kind is _Line.TEXT:
         return not _is_label(before, width) and not _heads(line, before, width)
     return kind is _Line.ITEM and _wraps(before, width) and not _introduces(before)
@@ -248,11 +254,12 @@ def _width(lines: list[_SourceLine]) -> int:
 
 def _hard_wrapped(text: str, lines: list[_SourceLine], width: int) -> bool:
     """Whether ``text`` breaks its lines at a width (Markdown, e-mail, exported notes), so that a line
-    break inside a run of text lines is no paragraph's end: most of its long text lines that another
-    text line follows stop mid-sentence. One paragraph per line (the article, Wikipedia dumps) ends
+    break inside a run of text lines is no paragraph's end: most of its long text (or list item) lines
+    that a text line follows stop mid-sentence. One paragraph per line (the article, Wikipedia dumps) ends
     nearly every line with a full stop; a few lines say too little to tell (a byline and one line)."""
     followed = [text[a.start:a.end] for a, b in zip(lines, lines[1:])
-                if a.kind is b.kind is _Line.TEXT and not b.after_blank and 2 * (a.end - a.start) >= width]
+                if a.kind in (_Line.TEXT, _Line.ITEM) and b.kind is _Line.TEXT and not b.after_blank
+                and 2 * (a.end - a.start) >= width]
     wrapping = sum(_wraps(line, width) and not line.endswith((":", "：")) for line in followed)
     return wrapping >= WRAPPED_MIN_LINES and wrapping * 2 >= len(followed)
 

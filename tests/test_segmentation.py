@@ -262,3 +262,27 @@ def test_hard_wrapped_text_gives_the_sentences_of_its_paragraphs(set_name):
 def test_one_paragraph_per_line_is_not_taken_for_wrapping(article_text):
     """The article ends nearly every line with a full stop: each line stays a paragraph."""
     assert len(segment(article_text)) == len([line for line in article_text.splitlines() if line.strip()])
+
+
+def test_a_wrapped_list_item_goes_on_at_its_next_line():
+    """Markdown wraps a long item onto indented lines: "- **store.py** — paragraph, sentence and\n  English
+    nodes ..." was an item cut in two, its second half a paragraph of its own."""
+    text = ("The pipeline runs one module per stage, each found by its file name, and wired in one place so\n"
+            "that a newcomer can read it in an afternoon; the stages it passes through are these, in order:\n"
+            "- **segmentation.py** cuts paragraphs and sentences with exact offsets, so that every quote\n"
+            "  can be checked against its source.\n"
+            "- **store.py** keeps paragraph, sentence and rendering nodes in a Chroma collection, with\n"
+            "  the index parameters beside them.\n"
+            "- **retrieval.py** ranks passages first and then the sentences inside them, fusing dense and\n"
+            "  lexical scores.\n")
+    paragraphs = segment(text)
+    assert [[" ".join(s.text.split()) for s in p.sentences] for p in paragraphs] == [[
+        "The pipeline runs one module per stage, each found by its file name, and wired in one place so that a "
+        "newcomer can read it in an afternoon; the stages it passes through are these, in order:",
+        "- **segmentation.py** cuts paragraphs and sentences with exact offsets, so that every quote can be "
+        "checked against its source.",
+        "- **store.py** keeps paragraph, sentence and rendering nodes in a Chroma collection, with the index "
+        "parameters beside them.",
+        "- **retrieval.py** ranks passages first and then the sentences inside them, fusing dense and lexical "
+        "scores.",
+    ]]
