@@ -979,6 +979,23 @@ def test_upload_several_list_ask_and_remove(docs_ui, docs_assistant, tmp_path):
 
 @pytest.mark.browser
 @pytest.mark.slow
+def test_a_cited_list_is_answered_with_its_items_and_shown_as_lines(docs_ui, docs_assistant, tmp_path):
+    policy = tmp_path / "policy.md"
+    policy.write_text("# Remote work\n\nThe company provides:\n- a laptop with encrypted storage\n"
+                      "- a headset for video calls\n", encoding="utf-8")
+    _upload(docs_ui, policy)
+    reply = docs_ui.ask("What equipment does the company provide?")
+    assert "a laptop with encrypted storage" in reply.inner_text() and "a headset" in reply.inner_text()
+    paragraph = docs_ui.page.locator('#qa-sources-panel .qa-latest .qa-source[data-document-id="policy"] .qa-paragraph')
+    # The list's lines are the source's: each item on a line of its own (after its marker), not run together.
+    lines = [re.sub(r"^(\[\d+\])+", "", line) for line in paragraph.first.inner_text().splitlines()]
+    assert lines[:3] == ["The company provides:", "- a laptop with encrypted storage", "- a headset for video calls"]
+    docs_ui.screenshot("list_answer")
+    docs_assistant.remove("policy")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
 def test_bad_uploads_get_a_clear_message_and_store_nothing(docs_ui, docs_assistant, tmp_path):
     before = {d.id for d in docs_assistant.documents()}
     good = tmp_path / "good.txt"
