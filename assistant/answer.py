@@ -10,7 +10,7 @@ import itertools
 import re
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from llama_index.core.schema import NodeWithScore, TextNode
@@ -56,6 +56,9 @@ class Draft:
     citations: tuple[Citation, ...]
     abstained: bool
     note: str = ""
+    # (document_id, sentence_id) of a cited item -> that of the cited line that introduced it (a list
+    # after "The company provides:"): the item is part of that line's answer and carries its score.
+    introduced_by: Mapping[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     related: tuple[Citation, ...] = ()  # with an abstention: the closest sentences, not an answer
 
 
@@ -77,7 +80,7 @@ class ExtractiveAnswerer:
     def answer(self, question: str, language: Language, hits: list[NodeWithScore]) -> Draft:
         if not hits:
             return self.abstain(language, hits)
-        chosen = self._select(question, hits)
+        chosen, introduced_by = self._select(question, hits)
         evidence = _evidence(hits[: self._top_k])
         for kind in wanted_answer_types(question):
             # The date or number may be in any sentence of the evidence, not only the best one: cite that one.
@@ -94,23 +97,30 @@ class ExtractiveAnswerer:
             text = _shown_text(c, wants_english)
             markers[text] = f"{markers[text]}[{c.n}]" if text in markers else f"{text} [{c.n}]"
         missing = any(across_languages(wants_english, hit.node) for hit in chosen)
+        cited = {(c.document_id, c.sentence_id) for c in citations}
         return Draft(" ".join(markers.values()), citations, abstained=False,
-                     note=NO_RENDERING_NOTE[language] if missing else "")
+                     note=NO_RENDERING_NOTE[language] if missing else "",
+                     introduced_by={item: line for item, line in introduced_by.items() if item in cited})
 
     def abstain(self, language: Language, hits: list[NodeWithScore]) -> Draft:
         """The documents do not say; the closest sentences come along as ``related`` (no markers)."""
         related = tuple(self._citation(n, hit) for n, hit in enumerate(hits[:RELATED], start=1))
         return Draft(ABSTENTION[language], (), abstained=True, related=related)
 
-    def _select(self, question: str, hits: list[NodeWithScore]) -> list[NodeWithScore]:
-        """The top sentence and close runners-up, in reading order; lists gather their items."""
+    def _select(self, question: str, hits: list[NodeWithScore]
+                ) -> tuple[list[NodeWithScore], dict[tuple[str, str], tuple[str, str]]]:
+        """The top sentence and close runners-up, in reading order; lists gather their items. Also
+        which chosen item each introducing line brought (item -> line)."""
         top = hits[0].score or 0.0
         chosen = [hit for hit in hits[: self._top_k] if (hit.score or 0.0) >= top - RUNNER_UP_MARGIN]
         several = asks_for_several(question)
         introduced = _items_after(question, several, chosen, hits)
         if several and not introduced:  # a list the best sentences introduce is the list
             chosen += _list_items(question, hits, top)
-        return _fill_enumeration_gaps(_reading_order(chosen + introduced), hits)[: self._top_k * 3]
+        selected = _fill_enumeration_gaps(_reading_order(chosen + [item for item, _ in introduced]), hits)
+        chosen_keys = {_key(hit) for hit in chosen}
+        brought = {_key(item): _key(line) for item, line in reversed(introduced) if _key(item) not in chosen_keys}
+        return selected[: self._top_k * 3], brought
 
     def _citation(self, n: int, hit: NodeWithScore) -> Citation:
         meta = hit.node.metadata
@@ -146,14 +156,15 @@ def _list_items(question: str, hits: list[NodeWithScore], top: float) -> list[No
 
 
 def _items_after(question: str, several: bool, chosen: list[NodeWithScore],
-                 hits: list[NodeWithScore]) -> list[NodeWithScore]:
+                 hits: list[NodeWithScore]) -> list[tuple[NodeWithScore, NodeWithScore]]:
     """The items a chosen sentence introduces, after it in its paragraph: the list that follows a line
     such as "The company provides:" or "## Security rules" (segmentation keeps a list with that line),
     or, for a question that asks for ``several``, as many sentences as it announces ("Today two main
     technologies are used. Thermal plants ... Reverse osmosis plants ..."). An enumeration's items
-    seldom repeat the question's words, and the line that introduces them answers nothing alone."""
-    by_position = {(h.node.metadata["document_id"], h.node.metadata["sentence_id"]): h for h in hits}
-    added = []
+    seldom repeat the question's words, and the line that introduces them answers nothing alone.
+    Each item comes paired with the line that brought it."""
+    by_position = {_key(h): h for h in hits}
+    added: list[tuple[NodeWithScore, NodeWithScore]] = []
     for hit in chosen:
         if is_list_item(hit.node.get_content()):
             continue  # an item of a list does not bring the items after it
@@ -163,11 +174,14 @@ def _items_after(question: str, several: bool, chosen: list[NodeWithScore],
                      for n in range(number + 1, number + 1 + MAX_ITEMS)]
         following = list(itertools.takewhile(lambda h: h is not None, following))
         items = list(itertools.takewhile(lambda h: is_list_item(h.node.get_content()), following))
-        if items:
-            added += items
-        elif several:
-            added += following[: announced_count(question, _text(hit.node))]
+        if not items and several:
+            items = following[: announced_count(question, _text(hit.node))]
+        added += [(item, hit) for item in items]
     return added
+
+
+def _key(hit: NodeWithScore) -> tuple[str, str]:
+    return hit.node.metadata["document_id"], hit.node.metadata["sentence_id"]
 
 
 def _text(node: TextNode) -> str:

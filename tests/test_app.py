@@ -216,7 +216,8 @@ def test_the_best_ranked_sentence_carries_the_largest_share_of_the_answer(fresh_
 
 def test_a_markdown_list_answers_with_its_items(fresh_settings, tmp_path):
     """A user's Markdown: the line or heading that introduces a list was cited alone, each bullet was
-    taken for a heading, "1." was a sentence of its own, and "within two weeks" answered no "when"."""
+    taken for a heading, "1." was a sentence of its own, and "within two weeks" answered no "when";
+    the items it brought showed scores of 0.00 beside their line's."""
     from assistant import build_assistant
 
     (tmp_path / "policy.md").write_text(
@@ -229,6 +230,8 @@ def test_a_markdown_list_answers_with_its_items(fresh_settings, tmp_path):
     equipment = assistant.ask("What equipment does the company provide?")
     assert [c.quote for c in equipment.citations] == [
         "The company provides:", "- a laptop with encrypted storage", "- a headset for video calls"]
+    # The items are part of their line's answer (alone they scored 0.00-0.02 beside its 0.81).
+    assert len({c.score for c in equipment.citations}) == 1 and equipment.citations[0].score > 0.5
     returned = assistant.ask("When must equipment be returned?")  # refused for want of a date
     assert not returned.abstained and "within two weeks" in returned.text
     rules = assistant.ask("What are the security rules?")
