@@ -24,7 +24,8 @@ from typing import NamedTuple
 # 4: tables: a run of "| ... |" lines is one paragraph, each row one sentence, never a label; a
 #    hard-wrapped text (Markdown, e-mail, a PDF's pages) has its paragraphs' lines joined, not a
 #    paragraph per line, its headings' lines standing alone.
-SEGMENTATION_VERSION = 4
+# 5: no sentence ends inside a Markdown code span ("`ق.م`", "`os.path. join`").
+SEGMENTATION_VERSION = 5
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
 # a table dump, a transcript). e5 reads at most 512 tokens; 1,000 Arabic characters are about 250-350.
@@ -48,6 +49,8 @@ _BOUNDARY = re.compile(
 # ". [بحاجة لمصدر]".
 _MARKERS = re.compile(r"(?:\s?\[[^\[\]\n]{1,40}\])+")
 _ONLY_MARKERS = re.compile(r"(?:\s*\[[^\[\]\n]{1,40}\])+\s*")
+# A Markdown code span: "`ق.م`" is one token, whatever its full stops.
+_CODE_SPAN = re.compile(r"`[^`\n]+`")
 _LETTER = re.compile(rf"[{_ARABIC_LETTER}A-Za-z]")
 # The word just before a full stop (bounded look-back keeps the scan linear).
 _LAST_TOKEN = re.compile(r"(\S{0,20})\s*$")
@@ -297,8 +300,11 @@ def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     cursor = start
     quotes = _QuoteDepth(text, start)
+    code = [span.span() for span in _CODE_SPAN.finditer(text, start, end)]
     for match in _BOUNDARY.finditer(text, start, end):
-        if match.start() < cursor or not _is_sentence_end(text, match, start, end, quotes.inside(match.start())):
+        if match.start() < cursor or any(s < match.start() < e - 1 for s, e in code):
+            continue
+        if not _is_sentence_end(text, match, start, end, quotes.inside(match.start())):
             continue
         stop = _after_markers(text, match.end(), end)
         spans.extend(_capped(text, *_strip_span(text, cursor, stop), MAX_SENTENCE_CHARS))

@@ -142,6 +142,9 @@ def test_hand_checked_boundaries(set_name):
         ('قال: "سيرتفع ... بالتأكيد" ثم سكت.', ['قال: "سيرتفع ... بالتأكيد" ثم سكت.']),
         ("See Smith, I, 1993, p. 12 and vol. 2 of it. Then stop.",
          ["See Smith, I, 1993, p. 12 and vol. 2 of it.", "Then stop."]),
+        # Markdown code spans are one token: "`ق.م`" was cut at its full stop.
+        ("يُكتب قبل الميلاد `ق.م` في النصوص. وهذا مثال.", ["يُكتب قبل الميلاد `ق.م` في النصوص.", "وهذا مثال."]),
+        ("Run `a. B` now. Then `c`. End.", ["Run `a. B` now.", "Then `c`.", "End."]),
     ],
 )
 def test_real_text_faults(text, sentences):
