@@ -25,7 +25,10 @@ from typing import NamedTuple
 #    hard-wrapped text (Markdown, e-mail, a PDF's pages) has its paragraphs' lines joined, not a
 #    paragraph per line, its headings' lines standing alone.
 # 5: no sentence ends inside a Markdown code span ("`ق.م`", "`os.path. join`").
-SEGMENTATION_VERSION = 5
+# 6: a Markdown heading is a heading whatever it ends with ("## How do I get a card?"); a byline names no number and its
+#    place has at most three words (a title "Harborview Transit Authority — Annual Report 2023" was
+#    one); a date opening a sentence ("وفي عام 63 ق.م. ضمّ ...") does not end it.
+SEGMENTATION_VERSION = 6
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
 # a table dump, a transcript). e5 reads at most 512 tokens; 1,000 Arabic characters are about 250-350.
@@ -56,6 +59,9 @@ _LETTER = re.compile(rf"[{_ARABIC_LETTER}A-Za-z]")
 _LAST_TOKEN = re.compile(r"(\S{0,20})\s*$")
 # One Arabic letter, or a dotted chain of them: "م", "هـ", "ق.م", "ق.ح" (BC/AD, hijri, initials).
 _LETTER_ABBREVIATION = re.compile(rf"[(«\"]?(?:[{_ARABIC_LETTER}]ـ?\.)*[{_ARABIC_LETTER}]ـ?")
+# A sentence's opening date, up to its era: "وفي عام 63 ق.م", "منذ سنة 204 هـ".
+_FRONTED_DATE = re.compile(
+    r"\s*(?:[وف]?(?:في|منذ|حوالي|نحو|قبل|بعد|حتى)\s+)?(?:عام|سنة|العام|السنة|عامي)?\s*[\d٠-٩][\d٠-٩,.،]*\s+\S{1,4}")
 _NUMBER_BEFORE = re.compile(r"\d[\d,.،٫]*\s+(?:\S{1,3}\s+)?\S{0,6}$")  # "651 م", "52 ق هـ"
 # Latin abbreviations that do not end a sentence, and Latin initials spelt in Arabic ("جون سي. ميسنجر").
 _LATIN_ABBREVIATION = re.compile(
@@ -79,6 +85,9 @@ BYLINE = "byline"
 HEADING = "heading"
 # A line this short without a full stop is a label of the text, not a statement in it.
 LABEL_MAX_WORDS = 8
+_MARKDOWN_HEADING = re.compile(r"#{1,6}\s")
+# "place - name": a place of one to three words, a dash, a name ("الكويت - سعد العجيبان:").
+_BYLINE = re.compile(r"\S+(?:\s\S+){0,2}\s[-–—]\s")
 # A text is taken for hard-wrapped only with at least this many lines that stop mid-sentence.
 WRAPPED_MIN_LINES = 3
 
@@ -286,12 +295,15 @@ def sentences_of(paragraphs: tuple[Paragraph, ...]) -> tuple[Sentence, ...]:
 
 def _role(paragraph: Paragraph, index: int, count: int) -> str:
     """A short line without a full stop before running text is a label: the first one a byline when it
-    reads "place - name", any other a heading unless it ends with a colon (it introduces what follows)."""
+    reads "place - name", any other a heading unless it ends with a colon (it introduces what follows).
+    A Markdown heading line is a heading whatever it ends with."""
     text = paragraph.text
+    if _MARKDOWN_HEADING.match(text) and "\n" not in text:
+        return HEADING
     if (index == count - 1 or len(text.split()) > LABEL_MAX_WORDS or text[-1] in _TERMINATORS + _CLOSERS
             or "\n" in text or is_list_item(text) or is_table_row(text)):  # a list, a table, an item: no label
         return ""
-    if index == 0 and re.search(r"\s[-–—]\s", text):
+    if index == 0 and _BYLINE.match(text) and not re.search(r"\d", text):
         return BYLINE
     return "" if text.endswith(":") else HEADING
 
@@ -304,7 +316,7 @@ def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     for match in _BOUNDARY.finditer(text, start, end):
         if match.start() < cursor or any(s < match.start() < e - 1 for s, e in code):
             continue
-        if not _is_sentence_end(text, match, start, end, quotes.inside(match.start())):
+        if not _is_sentence_end(text, match, max(start, cursor), end, quotes.inside(match.start())):
             continue
         stop = _after_markers(text, match.end(), end)
         spans.extend(_capped(text, *_strip_span(text, cursor, stop), MAX_SENTENCE_CHARS))
@@ -328,6 +340,7 @@ class _QuoteDepth:
 
 
 def _is_sentence_end(text: str, match: re.Match[str], start: int, end: int, in_quotation: bool) -> bool:
+    """Whether the terminator ``match`` ends the sentence that began at ``start``."""
     run = match.group()
     following = text[match.end() : match.end() + 1]
     if ".." in run or "…" in run:
@@ -341,8 +354,10 @@ def _is_sentence_end(text: str, match: re.Match[str], start: int, end: int, in_q
     before = text[max(start, match.start() - 40) : match.start()]
     token = _LAST_TOKEN.search(before).group(1)  # type: ignore[union-attr]
     if _LETTER_ABBREVIATION.fullmatch(token):
-        # "ق.م" glued, or an initial ("م. ثيو كيرني"); after a number it is an era ("سنة 651 م. وخلال").
-        return not (following and _LETTER.match(following)) and bool(_NUMBER_BEFORE.search(before))
+        # "ق.م" glued, or an initial ("م. ثيو كيرني"); after a number it is an era ("سنة 651 م. وخلال"),
+        # unless the date opens the sentence ("وفي عام 63 ق.م. ضمّ القائد ...").
+        return (not (following and _LETTER.match(following)) and bool(_NUMBER_BEFORE.search(before))
+                and not _FRONTED_DATE.fullmatch(text, start, match.start()))
     if _LATIN_ABBREVIATION.fullmatch(token.lstrip("(")):
         return False
     return not (_SPELT_INITIAL.fullmatch(token) and not _NUMBER_BEFORE.search(before))

@@ -142,6 +142,8 @@ def test_hand_checked_boundaries(set_name):
         ('قال: "سيرتفع ... بالتأكيد" ثم سكت.', ['قال: "سيرتفع ... بالتأكيد" ثم سكت.']),
         ("See Smith, I, 1993, p. 12 and vol. 2 of it. Then stop.",
          ["See Smith, I, 1993, p. 12 and vol. 2 of it.", "Then stop."]),
+        # A date opening a sentence does not end it at its era.
+        ("وفي عام 63 ق.م. ضمّ القائد بومبيوس المنطقة. ثم سقطت.", ["وفي عام 63 ق.م. ضمّ القائد بومبيوس المنطقة.", "ثم سقطت."]),
         # Markdown code spans are one token: "`ق.م`" was cut at its full stop.
         ("يُكتب قبل الميلاد `ق.م` في النصوص. وهذا مثال.", ["يُكتب قبل الميلاد `ق.م` في النصوص.", "وهذا مثال."]),
         ("Run `a. B` now. Then `c`. End.", ["Run `a. B` now.", "Then `c`.", "End."]),
@@ -183,6 +185,10 @@ def test_byline_and_heading_are_labelled(article_text):
     ("A short line.\nThe talks ended today.", ["", ""]),  # a full stop: a statement, not a label
     ("Only a title", [""]),  # nothing follows it
     ("He said:\nThe talks ended today.", ["", ""]),  # a colon after the first line introduces, not labels
+    # A Markdown heading, whatever it ends with (a FAQ's question headings were cited as answers).
+    ("# Library FAQ\n\n## How do I get a card?\n\nBring an ID.", [HEADING, HEADING, ""]),
+    # A title is no byline: its "place" is four words and it names a year.
+    ("Harborview Regional Transit Authority — Annual Report 2023\nRidership grew.", [HEADING, ""]),
 ])
 def test_label_lines(text, roles):
     assert [p.role for p in segment(text)] == roles
