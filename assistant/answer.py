@@ -18,7 +18,8 @@ from llama_index.core.schema import NodeWithScore, TextNode
 from .evidence import across_languages, node_terms
 from .normalize import Language, content_terms
 from .question_type import announced_count, asks_for_several, holds_answer_type, wanted_answer_types
-from .segmentation import is_list_item
+from .segmentation import HEADING, is_list_item
+from .store import role_of
 from .types import Citation
 
 ABSTENTION = {
@@ -41,6 +42,8 @@ RUNNER_UP_MARGIN = 0.02
 LIST_SCORE_MARGIN = 0.2
 # The most items a sentence brings after it (a list it introduces, or the count it announces).
 MAX_ITEMS = 10
+# How many paragraphs after a heading are looked through for its section's end (the next heading).
+MAX_SECTION = 20
 NO_RENDERING_NOTE = {
     Language.ENGLISH: "No English rendering is available for some cited sentences, so they are quoted in the "
                       "original; an LLM answer backend can translate them.",
@@ -56,8 +59,9 @@ class Draft:
     citations: tuple[Citation, ...]
     abstained: bool
     note: str = ""
-    # (document_id, sentence_id) of a cited item -> that of the cited line that introduced it (a list
-    # after "The company provides:"): the item is part of that line's answer and carries its score.
+    # (document_id, sentence_id) of a cited sentence -> that of the line that introduced it (an item of
+    # a list after "The company provides:", a section's sentence after its heading): the sentence is
+    # part of that line's answer and carries its score.
     introduced_by: Mapping[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     related: tuple[Citation, ...] = ()  # with an abstention: the closest sentences, not an answer
 
@@ -80,7 +84,9 @@ class ExtractiveAnswerer:
     def answer(self, question: str, language: Language, hits: list[NodeWithScore]) -> Draft:
         if not hits:
             return self.abstain(language, hits)
+        hits, headed_by = self._sections_for_headings(hits)
         chosen, introduced_by = self._select(question, hits)
+        introduced_by = headed_by | introduced_by
         evidence = _evidence(hits[: self._top_k])
         for kind in wanted_answer_types(question):
             # The date or number may be in any sentence of the evidence, not only the best one: cite that one.
@@ -121,6 +127,48 @@ class ExtractiveAnswerer:
         chosen_keys = {_key(hit) for hit in chosen}
         brought = {_key(item): _key(line) for item, line in reversed(introduced) if _key(item) not in chosen_keys}
         return selected[: self._top_k * 3], brought
+
+    def _sections_for_headings(self, hits: list[NodeWithScore]
+                               ) -> tuple[list[NodeWithScore], dict[tuple[str, str], tuple[str, str]]]:
+        """The ranking with each heading among the top ones giving way to the best-ranked sentence of the
+        section it heads, when the ranking holds one: that sentence takes the heading's place (and
+        score) if it ranked below it. A heading answers nothing by itself: "## How do I get a library
+        card?" was the answer to "What do I need to bring to get a library card?", whose answer is the
+        section's "Bring a photo ID ...". Also which sentence stands for which heading (it carries the
+        heading's score, as an item carries the score of the line that introduced it)."""
+        ranked, headed_by = list(hits), {}
+        for hit in hits[: self._top_k]:
+            if role_of(hit.node) != HEADING:
+                continue
+            section = self._section(hit.node)
+            members = [h for h in ranked if _paragraph_key(h) in section]
+            if not members:
+                continue
+            # The section's best, and its close runners-up as the answer's would be ("Library cards are
+            # free ..." .892 beside "Bring a photo ID ..." .888).
+            top = members[0].score or 0.0
+            standing = [h for h in members if (h.score or 0.0) >= top - RUNNER_UP_MARGIN]
+            place = ranked.index(hit)
+            moved = [h for h in standing if ranked.index(h) > place]
+            ranked = [h for h in ranked if h not in moved]
+            ranked[place:place + 1] = [NodeWithScore(node=h.node, score=hit.score) for h in moved]
+            headed_by |= {_key(h): _key(hit) for h in standing if _key(h) not in headed_by}
+        return ranked, headed_by
+
+    def _section(self, heading: TextNode) -> set[tuple[str, str]]:
+        """The paragraphs (document id, paragraph id) after ``heading`` up to the next heading."""
+        document, number = heading.metadata["document_id"], _number(heading.metadata["paragraph_id"])
+        following = [(document, f"p{n}") for n in range(number + 1, number + 1 + MAX_SECTION)]
+        prefetch = getattr(self._paragraphs, "prefetch", None)
+        if prefetch:
+            prefetch(following)
+        section = set()
+        for key in following:
+            paragraph = self._paragraphs.get(key)
+            if paragraph is None or role_of(paragraph) == HEADING:
+                break
+            section.add(key)
+        return section
 
     def _citation(self, n: int, hit: NodeWithScore) -> Citation:
         meta = hit.node.metadata
@@ -184,14 +232,28 @@ def _key(hit: NodeWithScore) -> tuple[str, str]:
     return hit.node.metadata["document_id"], hit.node.metadata["sentence_id"]
 
 
+def _paragraph_key(hit: NodeWithScore) -> tuple[str, str]:
+    return hit.node.metadata["document_id"], hit.node.metadata["paragraph_id"]
+
+
+def _number(paragraph_id: str) -> int:
+    return int(paragraph_id.lstrip("p"))
+
+
 def _text(node: TextNode) -> str:
     """A sentence with its English rendering, if any."""
     return f"{node.get_content()} {node.metadata.get('translation', '')}"
 
 
 def _reading_order(hits: list[NodeWithScore]) -> list[NodeWithScore]:
+    """Each document's sentences in their order in it; the documents in the order ``hits`` (best first)
+    first name them (by their ids, a runner-up from another document could open the answer)."""
     unique = {hit.node.node_id: hit for hit in hits}
-    return sorted(unique.values(), key=lambda hit: (hit.node.metadata["document_id"], int(hit.node.metadata["start"])))
+    documents: dict[str, int] = {}
+    for hit in unique.values():
+        documents.setdefault(hit.node.metadata["document_id"], len(documents))
+    return sorted(unique.values(), key=lambda hit: (documents[hit.node.metadata["document_id"]],
+                                                    int(hit.node.metadata["start"])))
 
 
 def _fill_enumeration_gaps(chosen: list[NodeWithScore], hits: list[NodeWithScore]) -> list[NodeWithScore]:
@@ -226,6 +288,7 @@ def _shown_text(citation: Citation, wants_english: bool) -> str:
     """The sentence as the answer says it: on one line (a hard-wrapped source's quote keeps its breaks)."""
     text = citation.translation if wants_english and citation.translation else citation.quote
     text = re.sub(r"(?<=\w)-\n\s*(?=\w)", "-", text)  # "spread-\nout", hyphenated at a line's end
+    text = re.sub(r"^#{1,6}\s+", "", text)  # a Markdown heading's marks are not its words
     return _MARKER_LIKE.sub("\uff3b\\1\uff3d", " ".join(text.split()))
 
 

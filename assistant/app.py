@@ -477,9 +477,10 @@ def _with_probabilities(citations: tuple[Citation, ...], hits: list[NodeWithScor
                         introduced_by: Mapping[tuple[str, str], tuple[str, str]] | None = None
                         ) -> tuple[Citation, ...]:
     """The citations with their share of the answer's probability as their score (the raw retrieval
-    score means nothing to a reader and is not comparable across modes). An item a cited line
-    introduced shares that line's: it is part of the same answer (alone it matches the question
-    little, 0.00-0.02 beside its line's 0.81 on a Markdown list)."""
+    score means nothing to a reader and is not comparable across modes). A sentence a line introduced
+    (an item of a list, a section's sentence standing for its heading) shares that line's: it is part
+    of the same answer (alone an item matched the question little, 0.00-0.02 beside its line's 0.81 on
+    a Markdown list)."""
     probability = {(h.node.metadata["document_id"], h.node.metadata["sentence_id"]): p
                    for h, p in zip(hits, evidence.citation_probabilities)}
 

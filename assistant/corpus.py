@@ -56,6 +56,13 @@ class Document:
     def paragraphs(self) -> tuple[Paragraph, ...]:
         return segment(self.text)
 
+    def language_of(self, text: str) -> str:
+        """The language of a piece of this document: its own script's when one has 80% of its letters,
+        else the document's. A document half in each language is labelled by its majority, and its
+        other sentences were taken for matches across languages ("no English rendering" notes on
+        English sentences)."""
+        return {Script.ARABIC: "ar", Script.LATIN: "en"}.get(detect_script(text), self.language)
+
 
 def load_corpus(corpus_dir: Path) -> list[Document]:
     """The documents listed in ``corpus_dir/manifest.json``."""

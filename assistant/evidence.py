@@ -28,7 +28,8 @@ import numpy as np
 from llama_index.core.schema import NodeWithScore, TextNode
 
 from .normalize import content_terms, detect_script
-from .question_type import asks_for_several, holds_answer_type, looks_like_a_question, wanted_answer_types
+from .question_type import (asks_for_several, holds_answer_type, looks_like_a_question, named_years,
+                            wanted_answer_types)
 from .settings import RetrievalMode
 
 MODEL_FILE = Path(__file__).with_name("answerability.v2.json")
@@ -56,6 +57,10 @@ class Evidence:
     shares: tuple[float, ...] = ()  # each candidate's share of the answer (candidate_shares), as ranked
     score_ok: bool = True  # the top retrieval score clears its mode's floor
     asks: bool = True  # the question asks something (question_type.looks_like_a_question): not "hello"
+    # Every year the question names is in the best evidence (its sentence, paragraph, the paragraph
+    # before, the document's title): "Where will the 2025 conference be held?" is not answered by a
+    # sentence about 2024.
+    years_found: bool = True
 
     @property
     def citation_probabilities(self) -> tuple[float, ...]:
@@ -64,7 +69,7 @@ class Evidence:
 
     @property
     def answerable(self) -> bool:
-        return self.asks and self.score_ok and self.probability >= self.threshold
+        return self.asks and self.score_ok and self.years_found and self.probability >= self.threshold
 
 
 @dataclass(frozen=True)
@@ -139,7 +144,21 @@ class Answerability:
         else:
             shares = candidate_shares(features, load_share_models()[mode])
         return Evidence(float(model.probabilities(features[:1])[0]), threshold, tuple(float(x) for x in shares),
-                        score_ok=(hits[0].score or 0.0) >= floor, asks=looks_like_a_question(question))
+                        score_ok=(hits[0].score or 0.0) >= floor, asks=looks_like_a_question(question),
+                        years_found=self._years_found(question, hits[0].node))
+
+    def _years_found(self, question: str, node: TextNode) -> bool:
+        years = named_years(question)
+        return not years or years <= named_years(self._surroundings(node))
+
+    def _surroundings(self, node: TextNode) -> str:
+        """A sentence with what dates it: its rendering, its paragraph, the paragraph before, its
+        document's title ("Annual Report 2023")."""
+        meta = node.metadata
+        number = int(str(meta["paragraph_id"]).lstrip("p") or 0)
+        before = self._paragraphs.get((meta["document_id"], f"p{number - 1}"))
+        return " ".join([node.get_content(), meta.get("translation", ""), self.paragraph_text(node),
+                         before.get_content() if before is not None else "", meta.get("title", "")])
 
     def paragraph_text(self, node: TextNode) -> str:
         """The text of ``node``'s paragraph ("" when it is not stored)."""

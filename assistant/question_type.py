@@ -55,20 +55,24 @@ _COUNT_WORDS = {
     "عشر": 10, "عشره": 10,
 }
 _WORD = re.compile(r"\w+")
+_ITEMS_INLINE = re.compile(r"[:：]\s*\w")
 
 
 def announced_count(question: str, sentence: str) -> int:
     """How many items ``sentence`` announces of what ``question`` asks about: a count (2 to 10, in
     digits or words, a clitic و/ب/ل allowed) followed within two words by one of the question's
     content terms ("Today two main technologies are used." for "Which technologies are used?"); 0
-    when it announces none."""
+    when it announces none, or names them itself after a colon ("three ferry terminals: Quay Street,
+    North Point and Gull Island")."""
     wanted = content_terms(question)
-    words = _WORD.findall(normalize(sentence))
+    folded = normalize(sentence)
+    matches = list(_WORD.finditer(folded))
+    words = [m.group() for m in matches]
     for i, word in enumerate(words):
         bare = word[1:] if word[:1] in "وبل" and word[1:] in _COUNT_WORDS else word
         count = int(bare) if bare.isdigit() else _COUNT_WORDS.get(bare, 0)
         if 2 <= count <= 10 and any(content_terms(w) & wanted for w in words[i + 1:i + 3]):
-            return count
+            return 0 if _ITEMS_INLINE.search(folded, matches[i].end()) else count
     return 0
 
 
@@ -176,6 +180,17 @@ def wanted_answer_types(question: str) -> tuple[str, ...]:
 
 def holds_answer_type(kind: str, text: str) -> bool:
     return bool(_HOLDS[kind].search(fold_marks(text)))  # "في سنّ العشرين": no diacritics inside words
+
+
+# A year on the calendar, in Western or Arabic-Indic digits ("in 2021", "عام ١٩٥٠"), not part of a
+# longer number ("resolution 2254" is past this century, "12,500" has a separator).
+_YEAR = re.compile(r"(?<![\d,.،٫])(?:1\d{3}|20\d{2})(?![\d,.،٫]\d)")
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
+
+
+def named_years(text: str) -> frozenset[str]:
+    """The years ``text`` names, in Western digits."""
+    return frozenset(_YEAR.findall(text.translate(_DIGITS)))
 
 
 # What a question looks like: a question mark, an English wh-word, auxiliary, imperative or "and"

@@ -69,6 +69,14 @@ ROLE_GLOSS = {
     HEADING: "عنوان قسم من النص / heading of a section of the text",
 }
 
+_ROLE_OF_GLOSS = {gloss: role for role, gloss in ROLE_GLOSS.items()}
+
+
+def role_of(node: TextNode) -> str:
+    """A stored sentence's or paragraph's label role (segmentation.BYLINE, HEADING), or "" for running text."""
+    return _ROLE_OF_GLOSS.get(node.metadata.get("role", ""), "")
+
+
 # HNSW candidates kept while searching (Chroma's default: 100). Retrieval fetches 60 nearest
 # records; at 12k records 100 returned 0.941 of the exact 60 (gold questions, mean), 400 returned
 # 0.985 for +0.4 ms a query (benchmarks/perf.py, docs/benchmarks.md "Performance").
@@ -130,7 +138,7 @@ def nodes_for_document(document: Document, ingested_at: float) -> list[TextNode]
         role = {"role": ROLE_GLOSS[paragraph.role]} if paragraph.role else {}
         nodes.append(_node(f"{paragraph.id}", document, paragraph.text, common | role | {
             "kind": KIND_PARAGRAPH, "paragraph_id": paragraph.id, "sentence_id": "",
-            "start": paragraph.start, "end": paragraph.end, "lang": document.language}))
+            "start": paragraph.start, "end": paragraph.end, "lang": document.language_of(paragraph.text)}))
         header = table_header(paragraph.text)
         for sentence in paragraph.sentences:
             translation = document.translations.get(sentence.id, "")
@@ -139,7 +147,7 @@ def nodes_for_document(document: Document, ingested_at: float) -> list[TextNode]
             position = role | cells | {"paragraph_id": paragraph.id, "sentence_id": sentence.id,
                                        "start": sentence.start, "end": sentence.end}
             nodes.append(_node(sentence.id, document, sentence.text, common | position | {
-                "kind": KIND_SENTENCE, "lang": document.language, "translation": translation}))
+                "kind": KIND_SENTENCE, "lang": document.language_of(sentence.text), "translation": translation}))
             if translation:
                 nodes.append(_node(f"{sentence.id}.en", document, translation, common | position | {
                     "kind": KIND_RENDERING, "lang": "en", "translation": translation}))

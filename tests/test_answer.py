@@ -22,6 +22,14 @@ def _answerer_and_nodes(text: str = DOCUMENT, document_id: str = "robots",
     return ExtractiveAnswerer(paragraphs, top_k=3), sentences
 
 
+def _in_another_document(answerer: ExtractiveAnswerer, node: TextNode, document_id: str) -> TextNode:
+    """``node`` as the same sentence of another document (its paragraph too)."""
+    meta = node.metadata
+    answerer._paragraphs[(document_id, meta["paragraph_id"])] = answerer._paragraphs[  # noqa: SLF001
+        (meta["document_id"], meta["paragraph_id"])]
+    return node.model_copy(update={"id_": f"{document_id}-{node.node_id}", "metadata": {**meta, "document_id": document_id}})
+
+
 def _hits(nodes: dict[str, TextNode], ranked: list[tuple[str, float]]) -> list[NodeWithScore]:
     return [NodeWithScore(node=nodes[sentence_id], score=score) for sentence_id, score in ranked]
 
@@ -61,12 +69,10 @@ def test_which_year_wants_a_year_where_when_takes_any_time():
 
 def test_a_sentence_two_documents_hold_word_for_word_is_said_once_with_both_markers():
     answerer, nodes = _answerer_and_nodes()
-    copy = nodes["p1.s2"].model_copy(update={"id_": "copy-p1.s2", "metadata": {**nodes["p1.s2"].metadata,
-                                                                                "document_id": "copy"}})
-    answerer._paragraphs[("copy", "p1")] = answerer._paragraphs[("robots", "p1")]  # noqa: SLF001
+    copy = _in_another_document(answerer, nodes["p1.s2"], "copy")
     hits = [NodeWithScore(node=nodes["p1.s2"], score=0.9), NodeWithScore(node=copy, score=0.9)]
     draft = answerer.answer("أين يعمل الروبوت؟", Language.ARABIC, hits)
-    assert [c.document_id for c in draft.citations] == ["copy", "robots"]
+    assert [c.document_id for c in draft.citations] == ["robots", "copy"]  # the best-ranked document first
     assert draft.text == "يعمل الروبوت في المصانع بدل الإنسان. [1][2]"
 
 
@@ -106,3 +112,18 @@ def test_a_sentence_across_line_breaks_is_said_on_one_line_and_its_quote_kept():
     assert draft.citations[0].quote == text  # verbatim, line breaks and all
     assert draft.text.startswith("Much of southern California is famous for its large, spread-out, suburban communities and use of "
                                  "automobiles")
+
+
+def test_the_best_ranked_document_opens_the_answer():
+    """Sentences were ordered by document id: a runner-up from another document could open the answer."""
+    answerer, nodes = _answerer_and_nodes()
+    other = _in_another_document(answerer, nodes["p2.s1"], "aaa")
+    hits = [NodeWithScore(node=nodes["p1.s2"], score=0.9), NodeWithScore(node=other, score=0.89)]
+    draft = answerer.answer("أين يعمل الروبوت؟", Language.ARABIC, hits)
+    assert [c.document_id for c in draft.citations] == ["robots", "aaa"]
+
+
+def test_a_heading_is_shown_without_its_markdown_marks():
+    answerer, nodes = _answerer_and_nodes("## Opening hours\nThe library opens at nine.", "faq", "en")
+    draft = answerer.answer("Opening hours?", Language.ENGLISH, _hits(nodes, [("p1.s1", 0.9)]))
+    assert draft.text == "Opening hours [1]" and draft.citations[0].quote == "## Opening hours"

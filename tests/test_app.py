@@ -239,6 +239,65 @@ def test_a_markdown_list_answers_with_its_items(fresh_settings, tmp_path):
         "1. Use the company VPN for all work traffic.", "2. Lock the screen when away from the computer."]
 
 
+FAQ = """# Riverside Public Library — Membership FAQ
+
+## How do I get a library card?
+
+Library cards are free for anyone who lives or works in Riverside County. Bring a photo ID and a proof of \
+address to any branch. Cards are issued on the spot and are valid for three years.
+
+## How many items can I borrow?
+
+Each adult card can have up to 30 items checked out at a time. Children's cards are limited to 15 items.
+
+## Can I print and scan?
+
+Yes. Black-and-white printing costs 10 cents a page. Scanning to email or a USB stick is free.
+"""
+
+
+def test_a_faq_heading_gives_way_to_the_section_it_heads(fresh_settings, tmp_path):
+    """A Markdown heading ending in "?" was running text, and the heading that matched the question best
+    was the answer: "## How do I get a library card?" for what to bring; "How many items can an adult
+    borrow?" was refused, the heading holding no number."""
+    from assistant import build_assistant
+
+    (tmp_path / "faq.md").write_text(FAQ, encoding="utf-8")
+    assistant = build_assistant(fresh_settings)
+    assistant.ingest(tmp_path / "faq.md")
+    bring = assistant.ask("What do I need to bring to get a library card?")
+    assert "Bring a photo ID and a proof of address to any branch." in [c.quote for c in bring.citations]
+    assert all(c.paragraph_id == "p3" and c.score > 0.5 for c in bring.citations)  # standing for the heading
+    borrow = assistant.ask("How many items can an adult borrow at once?")
+    assert not borrow.abstained and "up to 30 items" in borrow.text
+    assert not any(c.quote.startswith("#") for c in (*bring.citations, *borrow.citations))
+
+
+def test_a_year_the_question_names_must_be_in_the_evidence(fresh_settings, tmp_path):
+    """"Where will the 2025 conference be held?" was answered, at probability 1.00, by the sentence about 2024."""
+    from assistant import build_assistant
+
+    (tmp_path / "conference.txt").write_text(
+        "The Gulf Digital Heritage Conference will be held in Doha from 14 to 16 October 2024.\n"
+        "Early registration closes on 31 July and costs 150 US dollars.\n", encoding="utf-8")
+    assistant = build_assistant(fresh_settings)
+    assistant.ingest(tmp_path / "conference.txt")
+    assert assistant.ask("Where will the 2024 conference be held?").citations[0].quote.startswith("The Gulf")
+    assert assistant.ask("Where will the 2025 conference be held?").abstained
+    assert assistant.ask("متى يغلق التسجيل المبكر لمؤتمر ٢٠٢٤؟").citations  # the title's year, Arabic-Indic
+
+
+def test_each_sentence_of_a_document_in_two_languages_has_its_own(fresh_settings, tmp_path):
+    """A document half Arabic, half English was labelled Arabic: its English sentences were matches across
+    languages, quoted to English questions with a note that no English rendering exists."""
+    answer = ask_about_one_line(fresh_settings, tmp_path, "conference",
+                                "مؤتمر الخليج للتراث الرقمي يعقد في الدوحة ويشارك فيه أكثر من 300 باحث من 25 دولة.\n"
+                                "The conference fee includes lunch and a tour of the manuscript department.\n"
+                                "يهدف المؤتمر إلى تبادل الخبرات في رقمنة المخطوطات العربية وحفظها.",
+                                "What does the conference fee include?")
+    assert answer.citations[0].quote.startswith("The conference fee") and answer.note == ""
+
+
 def test_a_markdown_table_row_answers_by_its_named_cells(fresh_settings, tmp_path):
     """A row ("| Kuwait | 2.1 | Thermal |") was a heading of its own, and the table's title answered."""
     answer = ask_about_one_line(fresh_settings, tmp_path, "plants",

@@ -158,6 +158,9 @@ def test_every_gold_and_follow_up_question_looks_like_one():
     ("Which technologies are used today?", "Two ministers opened the plant in 2018.", 0),
     ("Which technologies are used today?", "In 2018 one new technology was tested.", 0),
     ("What are the working groups?", "The groups met 3 times in 2017.", 0),
+    # The items named in the sentence itself, after a colon: none follow it.
+    ("What are the three ferry terminals?", "It operates three ferry terminals: Quay Street, North Point and Gull Island.", 0),
+    ("ما هي الشركات التي نفذت المشروع؟", "ونفذ المشروع تحالف يضم ثلاث شركات: أكوا باور وميتسوي والخنجي.", 0),
 ])
 def test_announced_count(question, sentence, count):
     assert announced_count(question, sentence) == count
