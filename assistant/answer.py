@@ -36,6 +36,8 @@ RELATED = 3
 # near-identical siblings ("station 1" beside "station 5", tests/test_store.py). Before late
 # interaction, 0.015: .823 / .843 / .863.
 RUNNER_UP_MARGIN = 0.02
+# A runner-up needs this many content words to be cited ("Yes." has one).
+MIN_RUNNER_UP_TERMS = 2
 # How far below the best score a sentence may be and still be an item of a list. 0.15 before late
 # interaction, which spreads the top candidates; with it, gold citation recall / correct at 0.15:
 # .835 / .854 ("ما هي مجموعات العمل التابعة للتحالف؟" lost two of its groups), at 0.2: .838 / .858.
@@ -118,7 +120,9 @@ class ExtractiveAnswerer:
         """The top sentence and close runners-up, in reading order; lists gather their items. Also
         which chosen item each introducing line brought (item -> line)."""
         top = hits[0].score or 0.0
-        chosen = [hit for hit in hits[: self._top_k] if (hit.score or 0.0) >= top - RUNNER_UP_MARGIN]
+        # A runner-up of one word ("Yes.", "No.") says nothing beside the best sentence.
+        chosen = hits[:1] + [hit for hit in hits[1: self._top_k] if (hit.score or 0.0) >= top - RUNNER_UP_MARGIN
+                             and len(content_terms(_text(hit.node))) >= MIN_RUNNER_UP_TERMS]
         several = asks_for_several(question)
         introduced = _items_after(question, several, chosen, hits)
         if several and not introduced:  # a list the best sentences introduce is the list

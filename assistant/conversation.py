@@ -251,4 +251,6 @@ def export_markdown(answers: tuple[Answer, ...] | list[Answer], titles: Mapping[
 def _md_line(text: str) -> str:
     """One line of Markdown text: no line breaks, no raw HTML, no accidental formatting."""
     text = html.escape(" ".join(text.split()), quote=False)  # entities: Markdown shows them as text
-    return re.sub(r"([\\`*_{}\[\]#|])", r"\\\1", text)
+    text = re.sub(r"([\\`*_{}\[\]#|])", r"\\\1", text)
+    # A line opening like a list item ("- a laptop", "2. Lock the screen") would render as one.
+    return re.sub(r"^(\d+)([.)])(?=\s)|^([-+])(?=\s)", lambda m: f"{m[1]}\\{m[2]}" if m[1] else f"\\{m[3]}", text)

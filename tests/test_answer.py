@@ -127,3 +127,10 @@ def test_a_heading_is_shown_without_its_markdown_marks():
     answerer, nodes = _answerer_and_nodes("## Opening hours\nThe library opens at nine.", "faq", "en")
     draft = answerer.answer("Opening hours?", Language.ENGLISH, _hits(nodes, [("p1.s1", 0.9)]))
     assert draft.text == "Opening hours [1]" and draft.citations[0].quote == "## Opening hours"
+
+
+def test_a_runner_up_without_a_word_of_content_is_not_cited():
+    """"And colour?" was answered "Yes. [1] Black-and-white printing costs 10 cents ... [2]"."""
+    answerer, nodes = _answerer_and_nodes("Can I print?\nYes. Colour printing costs 50 cents a page.", "faq", "en")
+    hits = _hits(nodes, [("p2.s2", 0.90), ("p2.s1", 0.89)])
+    assert [c.sentence_id for c in answerer.answer("And colour?", Language.ENGLISH, hits).citations] == ["p2.s2"]

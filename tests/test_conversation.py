@@ -125,6 +125,17 @@ def test_markdown_export_escapes_html_and_line_breaks(assistant):
     assert "<img" not in markdown and "&lt;img src=x onerror=alert(1)&gt; \\# heading" in markdown
 
 
+@pytest.mark.parametrize(("text", "line"), [("- a laptop [1]", "\\- a laptop \\[1\\]"),
+                                            ("2. Lock the screen", "2\\. Lock the screen"),
+                                            ("In 2. place", "In 2. place")])
+def test_markdown_export_does_not_turn_an_answer_into_a_list(text, line):
+    """An answer quoting a list item ("- a laptop") rendered as a bullet in the exported Markdown."""
+    from assistant.types import Answer
+
+    markdown = export_markdown([Answer("q", text, "en", (), abstained=False)], {})
+    assert markdown.splitlines()[4] == line
+
+
 def test_every_gold_sentence_id_exists(assistant):
     known = {(n.metadata["document_id"], n.metadata["sentence_id"]) for n in assistant._store.nodes(KIND_SENTENCE)}  # noqa: SLF001
     dialogues = load_dialogues(FOLLOWUP_GOLD)
