@@ -183,8 +183,8 @@ def holds_answer_type(kind: str, text: str) -> bool:
 
 
 # A year on the calendar, in Western or Arabic-Indic digits ("in 2021", "عام ١٩٥٠"), not part of a
-# longer number ("resolution 2254" is past this century, "12,500" has a separator).
-_YEAR = re.compile(r"(?<![\d,.،٫])(?:1\d{3}|20\d{2})(?![\d,.،٫]\d)")
+# longer number ("resolution 2254" is past this century, "12,500" has a separator) nor a decade ("the 1700s").
+_YEAR = re.compile(r"(?<![\d,.،٫])(?:1\d{3}|20\d{2})(?![\d,.،٫]\d)(?!s\b)")
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
 
 

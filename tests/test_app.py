@@ -284,7 +284,11 @@ def test_a_year_the_question_names_must_be_in_the_evidence(fresh_settings, tmp_p
     assistant.ingest(tmp_path / "conference.txt")
     assert assistant.ask("Where will the 2024 conference be held?").citations[0].quote.startswith("The Gulf")
     assert assistant.ask("Where will the 2025 conference be held?").abstained
-    assert assistant.ask("متى يغلق التسجيل المبكر لمؤتمر ٢٠٢٤؟").citations  # the title's year, Arabic-Indic
+    assert assistant.ask("متى يغلق التسجيل المبكر لمؤتمر ٢٠٢٤؟").citations  # the paragraph before's year, Arabic-Indic
+    # Evidence that names no year may be about the one asked.
+    season = ask_about_one_line(fresh_settings, tmp_path, "season", "The Panthers defense intercepted 24 passes "
+                                "during the regular season.", "How many interceptions did the Panthers get in 2015?")
+    assert not season.abstained and "24 passes" in season.text
 
 
 def test_each_sentence_of_a_document_in_two_languages_has_its_own(fresh_settings, tmp_path):

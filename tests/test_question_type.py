@@ -9,6 +9,7 @@ from assistant.question_type import (
     QUANTITY,
     asks_for_several,
     announced_count,
+    named_years,
     holds_answer_type,
     looks_like_a_question,
     wanted_answer_types,
@@ -164,3 +165,14 @@ def test_every_gold_and_follow_up_question_looks_like_one():
 ])
 def test_announced_count(question, sentence, count):
     assert announced_count(question, sentence) == count
+
+
+@pytest.mark.parametrize(("text", "years"), [
+    ("Where will the 2025 conference be held?", {"2025"}),
+    ("ما هو عدد سكان جرش عام ١٩٥٠؟", {"1950"}),
+    ("between 1995 and 2000?", {"1995", "2000"}),
+    ("resolution 2254", set()), ("12,500 people", set()), ("Super Bowl 50", set()),
+    ("How many Huguenots fled France by the 1700s?", set()),  # a decade
+])
+def test_named_years(text, years):
+    assert named_years(text) == years
