@@ -86,7 +86,7 @@ class ExtractiveAnswerer:
     def answer(self, question: str, language: Language, hits: list[NodeWithScore]) -> Draft:
         if not hits:
             return self.abstain(language, hits)
-        hits, headed_by = self._sections_for_headings(hits)
+        hits, headed_by = self._sections_for_headings(question, hits)
         chosen, introduced_by = self._select(question, hits)
         introduced_by = headed_by | introduced_by
         evidence = _evidence(hits[: self._top_k])
@@ -132,15 +132,18 @@ class ExtractiveAnswerer:
         brought = {_key(item): _key(line) for item, line in reversed(introduced) if _key(item) not in chosen_keys}
         return selected[: self._top_k * 3], brought
 
-    def _sections_for_headings(self, hits: list[NodeWithScore]
+    def _sections_for_headings(self, question: str, hits: list[NodeWithScore]
                                ) -> tuple[list[NodeWithScore], dict[tuple[str, str], tuple[str, str]]]:
         """The ranking with each heading among the top ones giving way to the best-ranked sentence of the
         section it heads, when the ranking holds one: that sentence takes the heading's place (and
         score) if it ranked below it. A heading answers nothing by itself: "## How do I get a library
         card?" was the answer to "What do I need to bring to get a library card?", whose answer is the
-        section's "Bring a photo ID ...". Also which sentence stands for which heading (it carries the
-        heading's score, as an item carries the score of the line that introduced it)."""
+        section's "Bring a photo ID ...". A heading that holds what the question asks for (a headline's
+        "بمشاركة 40 جامعة" for "how many universities ...?") stays, its section's sentences after it.
+        Also which sentence stands for which heading (it carries the heading's score, as an item
+        carries the score of the line that introduced it)."""
         ranked, headed_by = list(hits), {}
+        wanted = wanted_answer_types(question)
         for hit in hits[: self._top_k]:
             if role_of(hit.node) != HEADING:
                 continue
@@ -155,7 +158,8 @@ class ExtractiveAnswerer:
             place = ranked.index(hit)
             moved = [h for h in standing if ranked.index(h) > place]
             ranked = [h for h in ranked if h not in moved]
-            ranked[place:place + 1] = [NodeWithScore(node=h.node, score=hit.score) for h in moved]
+            answers = any(holds_answer_type(kind, _text(hit.node)) for kind in wanted)
+            ranked[place:place + 1] = [hit] * answers + [NodeWithScore(node=h.node, score=hit.score) for h in moved]
             headed_by |= {_key(h): _key(hit) for h in standing if _key(h) not in headed_by}
         return ranked, headed_by
 

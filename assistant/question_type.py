@@ -111,6 +111,9 @@ _WHEN = (rf"^(?:(?!{_OTHER_WH}).)*\bwhen\b(?![^?,]*,\s*{_OTHER_WH})"
 _ASKS = {
     QUANTITY: re.compile(
         r"\bhow (many|much)\b|\bwhat (percentage|share|amount)\b|\bnumber of\b|\bbudget\b"
+        # "What was Acme's revenue in the third quarter?", "what is the population of ...": a measure.
+        r"|\bwhat(?: is|'s| was| were| are) (?:the |its |their |[\w-]+(?: [\w-]+){0,2}'s )?(?:total |annual |average )?"
+        r"(?:cost|price|revenue|profit|income|population|salary|length|height|distance|capacity|percentage|rate)s?\b"
         r"|(^|\s)(كم|بكم|قديش|قدّيش|اديش|أديش)\s"
         rf"|{_WHAT_IS}(ال)?(عدد|نسبة|نسبه|مبلغ|ميزانية|ميزانيه|مساحة|مساحه|طول|عمر|حجم|سعر|قيمة|قيمه|تعداد|معدل)(?!\w)",
         re.IGNORECASE,
@@ -132,6 +135,8 @@ _MONTHS = (r"january|february|march|april|may|june|july|august|september|october
 _ARABIC_MONTHS = (r"يناير|فبراير|مارس|أبريل|ابريل|مايو|يونيو|يوليو|أغسطس"
                   r"|اغسطس|سبتمبر|أكتوبر|اكتوبر|نوفمبر|ديسمبر|كانون|شباط|آذار|نيسان|أيار|حزيران|تموز|آب|أيلول|تشرين"
                   r"|محرم|صفر|ربيع|جمادى|رجب|شعبان|رمضان|شوال|ذو القعدة|ذو الحجة")
+# A year of any length with its era ("64 ق.م", "52 هـ", "44 BC"; texts are folded first, so "هـ" is "ه").
+_ERA_YEAR = r"\d+\s*(?:ق\.?\s?م|ق\.?\s?ه|ه)(?!\w)|\d+\s*(?:BCE?|AD|CE)\b"
 _HOLDS = {
     QUANTITY: re.compile(
         r"\d|%|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty|forty"
@@ -147,7 +152,7 @@ _HOLDS = {
         re.IGNORECASE,
     ),
     DATE: re.compile(
-        rf"\d{{3,4}}|\b(yesterday|today|tomorrow|this year|current year|century|{_MONTHS}|monday|tuesday|wednesday"
+        rf"\d{{3,4}}|{_ERA_YEAR}|\b(yesterday|today|tomorrow|this year|current year|century|{_MONTHS}|monday|tuesday|wednesday"
         r"|thursday|friday|saturday|sunday)\b"
         # Seasons, decades ("the 1990s", "the nineties"), "... ago", an era or reign, an age ("at the
         # age of 25"): times, though not on the calendar (a "when" question's answer on ARCD and XQuAD-R).
@@ -168,7 +173,7 @@ _HOLDS = {
         re.IGNORECASE,
     ),
     # A year (not "resolution 2254": a year on the calendar is no later than this century) or a month.
-    CALENDAR_DATE: re.compile(rf"(?<!\d)(?:\d{{3}}|[1١]\d{{3}}|[2٢][0٠]\d{{2}})(?!\d)|\b({_MONTHS})\b"
+    CALENDAR_DATE: re.compile(rf"(?<!\d)(?:\d{{3}}|[1١]\d{{3}}|[2٢][0٠]\d{{2}})(?!\d)|{_ERA_YEAR}|\b({_MONTHS})\b"
                               rf"|(?<!\w)[وبلف]?(?:{_ARABIC_MONTHS})(?!\w)", re.IGNORECASE),
 }
 

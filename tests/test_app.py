@@ -273,6 +273,16 @@ def test_a_faq_heading_gives_way_to_the_section_it_heads(fresh_settings, tmp_pat
     assert not any(c.quote.startswith("#") for c in (*bring.citations, *borrow.citations))
 
 
+def test_a_headline_that_holds_the_answer_stays_with_its_story(fresh_settings, tmp_path):
+    """A heading that holds what is asked (a headline's count) gave way to its story's lead, which does not."""
+    answer = ask_about_one_line(fresh_settings, tmp_path, "library",
+                                "إطلاق المكتبة الوطنية الرقمية بمشاركة 40 جامعة\n"
+                                "أطلقت هيئة المكتبات اليوم الأحد المكتبة الوطنية الرقمية التي تتيح للباحثين ملايين الكتب.\n"
+                                "وقال رئيس الهيئة إن المنصة ستفتح للجمهور الشهر المقبل.",
+                                "كم جامعة تشارك في المكتبة الوطنية الرقمية؟")
+    assert not answer.abstained and "40 جامعة" in answer.text
+
+
 def test_a_year_the_question_names_must_be_in_the_evidence(fresh_settings, tmp_path):
     """"Where will the 2025 conference be held?" was answered, at probability 1.00, by the sentence about 2024."""
     from assistant import build_assistant

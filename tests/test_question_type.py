@@ -72,6 +72,10 @@ def test_wanted_answer_types():
     assert wanted_answer_types("On what date was the coalition ministerial meeting held?") == (DATE, CALENDAR_DATE)
     assert wanted_answer_types("في أي عام تأسست جامعة القاهرة؟") == (DATE, CALENDAR_DATE)
     assert wanted_answer_types("When will the talks resume?") == (DATE,)
+    # A measure asked with "what is / was": a quantity (a report's revenue was answered by its households).
+    assert wanted_answer_types("What was Acme Water's revenue in the third quarter?") == (QUANTITY,)
+    assert wanted_answer_types("What is the population of Jerash?") == (QUANTITY,)
+    assert wanted_answer_types("What are the values of the company?") == ()
 
 
 @pytest.mark.parametrize(("question", "wanted"), [
@@ -127,6 +131,11 @@ def test_when_asks_for_a_time_only_as_the_questions_own_wh_word(question, wanted
     (CALENDAR_DATE, "the ministers met yesterday", False),  # answers "when", not "what date"
     (CALENDAR_DATE, "this year's meeting", False),
     (CALENDAR_DATE, "قرار مجلس الأمن رقم (2254)", False),  # a resolution's number, not a year
+    # A year of two digits with its era (the gate refused "في أي عام ...؟" answered "في عام 64 ق.م").
+    (CALENDAR_DATE, "وفي عام 64 ق.م ضم القائد بومبيوس المنطقة", True),
+    (DATE, "توفي سنة 52 هـ", True),
+    (DATE, "Caesar crossed the Rubicon in 49 BC", True),
+    (DATE, "يبلغ طوله 30 م", False),  # metres, not an era
 ])
 def test_holds_answer_type(kind, text, holds):
     assert holds_answer_type(kind, text) is holds
