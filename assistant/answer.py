@@ -18,7 +18,7 @@ from llama_index.core.schema import NodeWithScore, TextNode
 from .evidence import across_languages, node_terms
 from .normalize import Language, content_terms
 from .question_type import announced_count, asks_for_several, holds_answer_type, wanted_answer_types
-from .segmentation import HEADING, is_list_item
+from .segmentation import HEADING, is_list_item, paragraph_id, paragraph_number
 from .store import role_of
 from .types import Citation
 
@@ -134,9 +134,9 @@ class ExtractiveAnswerer:
 
     def _sections_for_headings(self, question: str, hits: list[NodeWithScore]
                                ) -> tuple[list[NodeWithScore], dict[tuple[str, str], tuple[str, str]]]:
-        """The ranking with each heading among the top ones giving way to the best-ranked sentence of the
-        section it heads, when the ranking holds one: that sentence takes the heading's place (and
-        score) if it ranked below it. A heading answers nothing by itself: "## How do I get a library
+        """The ranking with each heading among the top ones giving way to the best-ranked sentences of
+        the section it heads (the best and its close runners-up), when the ranking holds any: they take
+        the heading's place (and score) if they ranked below it. A heading answers nothing by itself: "## How do I get a library
         card?" was the answer to "What do I need to bring to get a library card?", whose answer is the
         section's "Bring a photo ID ...". A heading that holds what the question asks for (a headline's
         "بمشاركة 40 جامعة" for "how many universities ...?") stays, its section's sentences after it.
@@ -165,8 +165,8 @@ class ExtractiveAnswerer:
 
     def _section(self, heading: TextNode) -> set[tuple[str, str]]:
         """The paragraphs (document id, paragraph id) after ``heading`` up to the next heading."""
-        document, number = heading.metadata["document_id"], _number(heading.metadata["paragraph_id"])
-        following = [(document, f"p{n}") for n in range(number + 1, number + 1 + MAX_SECTION)]
+        document, number = heading.metadata["document_id"], paragraph_number(heading.metadata["paragraph_id"])
+        following = [(document, paragraph_id(n)) for n in range(number + 1, number + 1 + MAX_SECTION)]
         prefetch = getattr(self._paragraphs, "prefetch", None)
         if prefetch:
             prefetch(following)
@@ -242,10 +242,6 @@ def _key(hit: NodeWithScore) -> tuple[str, str]:
 
 def _paragraph_key(hit: NodeWithScore) -> tuple[str, str]:
     return hit.node.metadata["document_id"], hit.node.metadata["paragraph_id"]
-
-
-def _number(paragraph_id: str) -> int:
-    return int(paragraph_id.lstrip("p"))
 
 
 def _text(node: TextNode) -> str:

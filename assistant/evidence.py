@@ -30,6 +30,7 @@ from llama_index.core.schema import NodeWithScore, TextNode
 from .normalize import content_terms, detect_script
 from .question_type import (asks_for_several, holds_answer_type, looks_like_a_question, named_years,
                             wanted_answer_types)
+from .segmentation import paragraph_id, paragraph_number
 from .settings import RetrievalMode
 
 MODEL_FILE = Path(__file__).with_name("answerability.v2.json")
@@ -160,8 +161,7 @@ class Answerability:
         """A sentence with what dates it: its rendering, its paragraph, the paragraph before, its
         document's title ("Annual Report 2023")."""
         meta = node.metadata
-        number = int(str(meta["paragraph_id"]).lstrip("p") or 0)
-        before = self._paragraphs.get((meta["document_id"], f"p{number - 1}"))
+        before = self._paragraphs.get((meta["document_id"], paragraph_id(paragraph_number(meta["paragraph_id"]) - 1)))
         return " ".join([node.get_content(), meta.get("translation", ""), self.paragraph_text(node),
                          before.get_content() if before is not None else "", meta.get("title", "")])
 

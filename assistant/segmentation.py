@@ -109,6 +109,16 @@ _LIST_ITEM = re.compile(r"\s*(?:[-*•·▪–]|\(?(?:\d{1,3}|[٠-٩]{1,3}|[A-Za
 _ITEM_NUMBER = re.compile(r"\s*\(?(?:\d{1,3}|[٠-٩]{1,3}|[A-Za-z])")
 
 
+def paragraph_id(number: int) -> str:
+    """The id of a document's ``number``-th paragraph (counted from 1): "p13"."""
+    return f"p{number}"
+
+
+def paragraph_number(paragraph_id: str) -> int:
+    """The n of a paragraph id "p<n>"."""
+    return int(paragraph_id.removeprefix("p"))
+
+
 def is_list_item(line: str) -> bool:
     """Whether ``line`` (a sentence or a line of text) opens as an item of a list."""
     return bool(_LIST_ITEM.match(line))
@@ -151,15 +161,15 @@ def segment(text: str) -> tuple[Paragraph, ...]:
         spans = [span for line in lines for span in _line_sentences(text, *line)]
         groups = _paragraph_groups(spans)
         for piece, spans in enumerate(groups):
-            paragraph_id = f"p{len(paragraphs) + 1}"
+            pid = paragraph_id(len(paragraphs) + 1)
             sentences = tuple(
-                Sentence(f"{paragraph_id}.s{n}", paragraph_id, text[s:e], s, e)
+                Sentence(f"{pid}.s{n}", pid, text[s:e], s, e)
                 for n, (s, e) in enumerate(spans, start=1)
             )
             # The whole line, unless an overlong line is cut: then each piece from its first sentence to its last.
             p_start = start if piece == 0 else spans[0][0]
             p_end = end if piece == len(groups) - 1 else spans[-1][1]
-            paragraphs.append(Paragraph(paragraph_id, text[p_start:p_end], p_start, p_end, sentences))
+            paragraphs.append(Paragraph(pid, text[p_start:p_end], p_start, p_end, sentences))
     return tuple(dataclasses.replace(p, role=_role(p, n, len(paragraphs))) for n, p in enumerate(paragraphs))
 
 
