@@ -218,22 +218,39 @@ def _items_after(question: str, several: bool, chosen: list[NodeWithScore],
     or, for a question that asks for ``several``, as many sentences as it announces ("Today two main
     technologies are used. Thermal plants ... Reverse osmosis plants ..."). An enumeration's items
     seldom repeat the question's words, and the line that introduces them answers nothing alone.
-    Each item comes paired with the line that brought it."""
+    For a question that asks for ``several``, a chosen item of a list brings the other items ("What
+    are the steps to install it?" was answered with step 1 alone). Each item comes paired with the
+    sentence that brought it."""
     by_position = {_key(h): h for h in hits}
     added: list[tuple[NodeWithScore, NodeWithScore]] = []
     for hit in chosen:
         if is_list_item(hit.node.get_content()):
-            continue  # an item of a list does not bring the items after it
-        meta = hit.node.metadata
-        number = _sentence_number(meta["sentence_id"])
-        following = [by_position.get((meta["document_id"], f"{meta['paragraph_id']}.s{n}"))
-                     for n in range(number + 1, number + 1 + MAX_ITEMS)]
-        following = list(itertools.takewhile(lambda h: h is not None, following))
-        items = list(itertools.takewhile(lambda h: is_list_item(h.node.get_content()), following))
+            if several:
+                items = [*_list_run(_around(hit, by_position, -1)), *_list_run(_around(hit, by_position, 1))]
+                added += [(item, hit) for item in items]
+            continue  # an item of a list does not introduce what follows it
+        following = _around(hit, by_position, 1)
+        items = _list_run(following)
         if not items and several:
             items = following[: announced_count(question, _text(hit.node))]
         added += [(item, hit) for item in items]
     return added
+
+
+def _around(hit: NodeWithScore, by_position: Mapping[tuple[str, str], NodeWithScore],
+            step: int) -> list[NodeWithScore]:
+    """The ranked sentences of ``hit``'s paragraph after it (``step`` 1) or before it (-1), nearest
+    first, up to the first one the ranking lacks (at most ``MAX_ITEMS``)."""
+    meta = hit.node.metadata
+    number = _sentence_number(meta["sentence_id"])
+    nearby = [by_position.get((meta["document_id"], f"{meta['paragraph_id']}.s{number + step * n}"))
+              for n in range(1, MAX_ITEMS + 1)]
+    return list(itertools.takewhile(lambda h: h is not None, nearby))
+
+
+def _list_run(sentences: list[NodeWithScore]) -> list[NodeWithScore]:
+    """The items of a list at the start of ``sentences``."""
+    return list(itertools.takewhile(lambda h: is_list_item(h.node.get_content()), sentences))
 
 
 def _key(hit: NodeWithScore) -> tuple[str, str]:

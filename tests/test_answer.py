@@ -134,3 +134,14 @@ def test_a_runner_up_without_a_word_of_content_is_not_cited():
     answerer, nodes = _answerer_and_nodes("Can I print?\nYes. Colour printing costs 50 cents a page.", "faq", "en")
     hits = _hits(nodes, [("p2.s2", 0.90), ("p2.s1", 0.89)])
     assert [c.sentence_id for c in answerer.answer("And colour?", Language.ENGLISH, hits).citations] == ["p2.s2"]
+
+
+def test_a_step_of_a_list_brings_its_list_when_several_are_asked_for():
+    """"What are the steps to install it?" was answered with the one step that ranked first."""
+    answerer, nodes = _answerer_and_nodes("## How do I install it?\n\n1. Download the installer.\n"
+                                          "2. Open it and accept the licence.\n3. Sign in with your email.", "guide", "en")
+    hits = _hits(nodes, [("p2.s2", 0.90), ("p1.s1", 0.80), ("p2.s1", 0.70), ("p2.s3", 0.69)])
+    steps = answerer.answer("What are the steps to install it?", Language.ENGLISH, hits)
+    assert [c.sentence_id for c in steps.citations] == ["p2.s1", "p2.s2", "p2.s3"]
+    one = answerer.answer("How do I accept the licence?", Language.ENGLISH, hits)
+    assert [c.sentence_id for c in one.citations] == ["p2.s2"]
