@@ -17,7 +17,7 @@ from llama_index.core.schema import NodeWithScore, TextNode
 
 from .evidence import across_languages, node_terms
 from .normalize import Language, content_terms
-from .question_type import announced_count, asks_for_several, holds_answer_type, wanted_answer_types
+from .question_type import announced_count, asks_for_several, holds_answer_type, wanted_answer_types, without_years
 from .segmentation import HEADING, is_list_item, paragraph_id, paragraph_number
 from .store import role_of
 from .types import Citation
@@ -158,7 +158,8 @@ class ExtractiveAnswerer:
             place = ranked.index(hit)
             moved = [h for h in standing if ranked.index(h) > place]
             ranked = [h for h in ranked if h not in moved]
-            answers = any(holds_answer_type(kind, _text(hit.node)) for kind in wanted)
+            # A year in a heading dates its section ("Harbour Lights Festival 2025"), answering no "how much".
+            answers = any(holds_answer_type(kind, without_years(_text(hit.node))) for kind in wanted)
             ranked[place:place + 1] = [hit] * answers + [NodeWithScore(node=h.node, score=hit.score) for h in moved]
             headed_by |= {_key(h): _key(hit) for h in standing if _key(h) not in headed_by}
         return ranked, headed_by

@@ -20,7 +20,9 @@ subject by a pronoun ("It trains police officers") then matches the name the que
 only the sentence before holds; that sentence is not moved, since it is read with the one before it
 in turn. Chosen on the fit halves (docs/benchmarks.md, "The sentence before"): ARCD r@5 .899 ->
 .933, answer in any citation .748 -> .781; XQuAD-R even indexes AR->AR +.014, EN->AR +.006; every
-earlier sentence of the paragraph or a discount on the borrowed matches did no better.
+earlier sentence of the paragraph or a discount on the borrowed matches did no better. A document
+that opens with a title line (a heading: "# Harbour Lights Festival 2025") has every sentence read
+with it too (retrieval.TwoStageRetriever._context).
 
 The token states of a stored sentence (and of its English rendering) come from the pass that
 embeds it at ingest (store._embed) and are kept in a SQLite file beside the index, keyed by the
@@ -72,8 +74,9 @@ PROJECTION_FILE = Path(__file__).with_name("token_projection.v1.npy")
 VACUUM_PAGES = 2048
 
 
-# The retriever's map of its sentences to the one before each in its paragraph: {node id: node}.
-Preceding = Callable[[list[TextNode]], Mapping[str, TextNode]]
+# The retriever's map of its sentences to those each is read with (the one before it, its document's
+# title): {node id: nodes}.
+Preceding = Callable[[list[TextNode]], Mapping[str, list[TextNode]]]
 
 
 @runtime_checkable
@@ -268,7 +271,7 @@ class LateInteraction:
         question = project(self._encoder.query_token_states(query))
         uses = [uses_of(hit.node) for hit in top]
         previous = preceding([hit.node for hit in top]) if preceding else {}
-        before = {node_id: uses_of(node) for node_id, node in previous.items()}
+        before = {node_id: [use for node in nodes for use in uses_of(node)] for node_id, nodes in previous.items()}
         states = self.states_of([use for group in [*uses, *before.values()] for use in group])
         late = [max(maxsim(question, states[use.text], _stacked(states, before.get(hit.node.node_id, ())))
                     for use in group) for hit, group in zip(top, uses)]

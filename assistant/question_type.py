@@ -198,6 +198,11 @@ def named_years(text: str) -> frozenset[str]:
     return frozenset(_YEAR.findall(text.translate(_DIGITS)))
 
 
+def without_years(text: str) -> str:
+    """``text`` with the years it names left out (in Western digits)."""
+    return _YEAR.sub(" ", text.translate(_DIGITS))
+
+
 # What a question looks like: a question mark, an English wh-word, auxiliary, imperative or "and"
 # opening it ("is...", "list...", "and in Syria"), an Arabic one opening with "و", or an Arabic
 # question word or imperative anywhere ("ما", "هل", "اذكر", dialect "وش", "شو", "قديش"...).

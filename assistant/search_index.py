@@ -8,7 +8,8 @@ store. Now one build per store version writes, under ``<data_dir>/search/<namesp
   paragraphs with their sentences' renderings joined), loaded memory-mapped (``bm25s.BM25.load(
   mmap=True)``): the score matrix stays in the page cache, shared between processes;
 - ``catalog.json``: per searchable record its id, sentence key, paragraph id and offset, per
-  paragraph its id; the BM25 entries in order. No text: nodes are fetched by id when returned;
+  paragraph its id, which paragraphs are headings; the BM25 entries in order. No text: nodes are
+  fetched by id when returned;
 - ``params.json``: the format, bm25s and PyStemmer versions, a fingerprint of the tokenizer (token
   pattern, stopwords, the source of ``normalize``, which holds the stemmer) and the store version
   (its complete documents and their checksums). A directory whose params differ is not used.
@@ -50,6 +51,8 @@ from llama_index.core.schema import MetadataMode, TextNode
 
 from . import normalize
 from .normalize import BM25_TOKEN_PATTERN, STOPWORDS, BilingualStemmer
+from .segmentation import HEADING
+from .store import role_of
 from .types import KIND_PARAGRAPH, KIND_RENDERING, KIND_SENTENCE
 
 if TYPE_CHECKING:
@@ -58,7 +61,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+# 2: the catalog names the paragraphs that are headings (a document's title line is context).
+FORMAT = 2
 Key = tuple[str, str, str]  # (document id, checksum, sentence id or paragraph id)
 BM25_STOPWORDS = STOPWORDS + [normalize.normalize(word) for word in STOPWORDS]
 _SENTENCES, _PASSAGES, _CATALOG, _PARAMS = "sentences", "passages", "catalog.json", "params.json"
@@ -88,6 +92,7 @@ class SearchIndex:
     passage_bm25: bm25s.BM25 | None  # entries: ``passage_entries``
     passage_entries: list[str]  # per passage BM25 entry, its paragraph's record id
     version: str = ""
+    headings: frozenset[Key] = frozenset()  # the passages that are headings (segmentation.HEADING)
 
     @property
     def sentences(self) -> list[Record]:
@@ -159,6 +164,7 @@ def build(store: SentenceStore, version: str) -> SearchIndex:
     paragraph_texts: list[str] = []
     english: dict[Key, list[str]] = {}
     paragraph_meta: dict[Key, dict[str, Any]] = {}
+    headings: set[Key] = set()
     for page in store.pages(KIND_SENTENCE, KIND_RENDERING, KIND_PARAGRAPH, size=BUILD_PAGE):
         for node in page:
             meta = node.metadata
@@ -166,6 +172,8 @@ def build(store: SentenceStore, version: str) -> SearchIndex:
             text = node.get_content(metadata_mode=MetadataMode.EMBED)
             if meta["kind"] == KIND_PARAGRAPH:
                 paragraphs.append((node.node_id, passage))
+                if role_of(node) == HEADING:
+                    headings.add(passage)
                 paragraph_texts.append(text)
                 paragraph_meta[passage] = meta
                 continue
@@ -183,7 +191,8 @@ def build(store: SentenceStore, version: str) -> SearchIndex:
             entries.append(record)
             rendering = TextNode(id_=f"{record}.en", text=" ".join(english[passage]), metadata=paragraph_meta[passage])
             paragraph_texts.append(rendering.get_content(metadata_mode=MetadataMode.EMBED))
-    index = SearchIndex(records, paragraphs, index_texts(searchable), index_texts(paragraph_texts), entries, version)
+    index = SearchIndex(records, paragraphs, index_texts(searchable), index_texts(paragraph_texts), entries, version,
+                        frozenset(headings))
     log.info("built the search index of %d records and %d paragraphs in %.1f s", len(records), len(paragraphs),
              time.perf_counter() - started)
     return index
@@ -199,7 +208,7 @@ def save(index: SearchIndex, folder: Path) -> None:
                 bm25.save(str(partial / name), show_progress=False)
         catalog = {"records": [[r.record, *r.key, r.paragraph_id, r.start, r.kind] for r in index.records],
                    "paragraphs": [[record, *key] for record, key in index.paragraphs],
-                   "passage_entries": index.passage_entries}
+                   "passage_entries": index.passage_entries, "headings": [list(key) for key in index.headings]}
         (partial / _CATALOG).write_text(json.dumps(catalog, ensure_ascii=False), encoding="utf-8")
         # Last: a directory with params is complete.
         (partial / _PARAMS).write_text(json.dumps(params(index.version)), encoding="utf-8")
@@ -237,7 +246,8 @@ def load(folder: Path, expected: dict[str, Any]) -> SearchIndex:
         paragraphs = [(record, (doc, checksum, pid)) for record, doc, checksum, pid in catalog["paragraphs"]]
     bm25, passage_bm25 = ((bm25s.BM25.load(str(folder / name), mmap=True, show_progress=False)
                            if (folder / name).is_dir() else None) for name in (_SENTENCES, _PASSAGES))
-    return SearchIndex(records, paragraphs, bm25, passage_bm25, catalog["passage_entries"], expected["store_version"])
+    return SearchIndex(records, paragraphs, bm25, passage_bm25, catalog["passage_entries"], expected["store_version"],
+                       frozenset(tuple(key) for key in catalog["headings"]))
 
 
 def _remove_others(keep: Path) -> None:

@@ -145,3 +145,17 @@ def test_a_step_of_a_list_brings_its_list_when_several_are_asked_for():
     assert [c.sentence_id for c in steps.citations] == ["p2.s1", "p2.s2", "p2.s3"]
     one = answerer.answer("How do I accept the licence?", Language.ENGLISH, hits)
     assert [c.sentence_id for c in one.citations] == ["p2.s2"]
+
+
+def test_a_heading_gives_way_to_its_section_and_its_year_answers_no_how_much():
+    """A title's year ("Festival 2025") held the heading in place for "how much?", beside the price."""
+    from assistant.segmentation import HEADING
+    from assistant.store import ROLE_GLOSS
+
+    answerer, nodes = _answerer_and_nodes("# Harbour Festival 2025\nConcert tickets cost 50 riyals for adults.\n"
+                                          "The parade starts at the port.", "festival", "en")
+    heading = nodes["p1.s1"]
+    nodes["p1.s1"] = heading.model_copy(update={"metadata": {**heading.metadata, "role": ROLE_GLOSS[HEADING]}})
+    hits = _hits(nodes, [("p1.s1", 0.95), ("p2.s1", 0.90), ("p3.s1", 0.85)])
+    draft = answerer.answer("How much does a concert ticket cost at the Harbour Festival?", Language.ENGLISH, hits)
+    assert [c.sentence_id for c in draft.citations] == ["p2.s1"]
