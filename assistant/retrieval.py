@@ -368,8 +368,8 @@ class TwoStageRetriever(BaseRetriever):
         records = [record_id(*key) for key in chosen]
         records += [self._passage_record[p] for p in {self._passage_of[k] for k in chosen} if p in self._passage_record]
         late = self._late if w.late else None
-        if late is not None:  # late interaction reads each candidate with the sentence before it
-            records += [record_id(*before) for before in map(self._before, chosen) if before is not None]
+        if late is not None:  # late interaction reads each candidate with the sentence before it and the title
+            records += [record_id(*k) for key in chosen for k in self._context(key)]
         if w.dense:
             self._fill_dense(query_bundle, [k for k in chosen if k not in dense], [], dense, passage_dense, records)
         nodes = self._nodes(records)
