@@ -18,7 +18,7 @@ from llama_index.core.schema import NodeWithScore, TextNode
 from .evidence import across_languages, node_terms
 from .normalize import Language, content_terms
 from .question_type import announced_count, asks_for_several, holds_answer_type, wanted_answer_types, without_years
-from .segmentation import HEADING, is_list_item, paragraph_id, paragraph_number
+from .segmentation import HEADING, is_list_item, paragraph_id, paragraph_number, sentence_id, sentence_number
 from .store import role_of
 from .types import Citation
 
@@ -243,8 +243,8 @@ def _around(hit: NodeWithScore, by_position: Mapping[tuple[str, str], NodeWithSc
     """The ranked sentences of ``hit``'s paragraph after it (``step`` 1) or before it (-1), nearest
     first, up to the first one the ranking lacks (at most ``MAX_ITEMS``)."""
     meta = hit.node.metadata
-    number = _sentence_number(meta["sentence_id"])
-    nearby = [by_position.get((meta["document_id"], f"{meta['paragraph_id']}.s{number + step * n}"))
+    number = sentence_number(meta["sentence_id"])
+    nearby = [by_position.get((meta["document_id"], sentence_id(meta["paragraph_id"], number + step * n)))
               for n in range(1, MAX_ITEMS + 1)]
     return list(itertools.takewhile(lambda h: h is not None, nearby))
 
@@ -289,16 +289,12 @@ def _fill_enumeration_gaps(chosen: list[NodeWithScore], hits: list[NodeWithScore
     for before, after in zip(chosen, chosen[1:]):
         b, a = before.node.metadata, after.node.metadata
         if b["document_id"] == a["document_id"] and b["paragraph_id"] == a["paragraph_id"]:
-            first, last = _sentence_number(b["sentence_id"]), _sentence_number(a["sentence_id"])
+            first, last = sentence_number(b["sentence_id"]), sentence_number(a["sentence_id"])
             for number in range(first + 1, last):
-                middle = by_position.get((b["document_id"], f"{b['paragraph_id']}.s{number}"))
+                middle = by_position.get((b["document_id"], sentence_id(b["paragraph_id"], number)))
                 if middle is not None:
                     added.append(middle)
     return _reading_order(chosen + added)
-
-
-def _sentence_number(sentence_id: str) -> int:
-    return int(sentence_id.rsplit(".s", 1)[1])
 
 
 # Source text shaped like a citation marker ("... citing [7]"): in the answer it must not pass for one

@@ -119,6 +119,16 @@ def paragraph_number(paragraph_id: str) -> int:
     return int(paragraph_id.removeprefix("p"))
 
 
+def sentence_id(paragraph_id: str, number: int) -> str:
+    """The id of its paragraph's ``number``-th sentence (counted from 1): "p13.s2"."""
+    return f"{paragraph_id}.s{number}"
+
+
+def sentence_number(sentence_id: str) -> int:
+    """The n of a sentence id "p<m>.s<n>"."""
+    return int(sentence_id.rsplit(".s", 1)[1])
+
+
 def is_list_item(line: str) -> bool:
     """Whether ``line`` (a sentence or a line of text) opens as an item of a list."""
     return bool(_LIST_ITEM.match(line))
@@ -163,7 +173,7 @@ def segment(text: str) -> tuple[Paragraph, ...]:
         for piece, spans in enumerate(groups):
             pid = paragraph_id(len(paragraphs) + 1)
             sentences = tuple(
-                Sentence(f"{pid}.s{n}", pid, text[s:e], s, e)
+                Sentence(sentence_id(pid, n), pid, text[s:e], s, e)
                 for n, (s, e) in enumerate(spans, start=1)
             )
             # The whole line, unless an overlong line is cut: then each piece from its first sentence to its last.
