@@ -105,8 +105,10 @@ _WHAT_IS = r"(?:^|\s)(?:ما|ماهو|ماهي|ماهى|ما هو|ما هي|ما
 # 21 of their answers are no time ("39", "17 seconds", "the Onggirat"); refused for want of a date before.
 _OTHER_WH = r"\b(?:what|which|who|whom|whose|where|why|how)\b"
 # Nor does a "when" clause that a comma closes before the question's own wh-word: "When many people
-# are arrested, what is a common tactic?" (2 of XQuAD-R's English questions, neither answered by a time).
-_WHEN = (rf"^(?:(?!{_OTHER_WH}).)*\bwhen\b(?![^?,]*,\s*{_OTHER_WH})"
+# are arrested, what is a common tactic?" (2 of XQuAD-R's English questions, neither answered by a time),
+# or a sentence that states the problem before the question: "Nothing comes out when I brew. How do I
+# fix it?" (a user's manual).
+_WHEN = (rf"^(?:(?!{_OTHER_WH}).)*\bwhen\b(?![^?,.]*[,.]\s*{_OTHER_WH})"
          rf"|{_OTHER_WH}\s+(?:and|or)\s+when\b")
 _ASKS = {
     QUANTITY: re.compile(
@@ -157,6 +159,8 @@ _HOLDS = {
         # Seasons, decades ("the 1990s", "the nineties"), "... ago", an era or reign, an age ("at the
         # age of 25"): times, though not on the calendar (a "when" question's answer on ARCD and XQuAD-R).
         r"|\b(spring|summer|autumn|winter|decades?|ago|era|reign|\d+0s|(twen|thir|for|fif|six|seven|eigh|nine)ties"
+        # A time of day: "by 6 p.m.", "at 18:30", "before noon" ("when must the students be back?").
+        r"|\d{1,2}:\d{2}|\d{1,2}\s*[ap]\.?m\b|o'clock|noon|midnight"
         r"|(at|by|before|after) the age"
         # A span of time from an event: "within two weeks of leaving", "a year later", "after 30 days".
         r"|(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|several)"
@@ -166,6 +170,8 @@ _HOLDS = {
         r"|الاثنين|الثلاثاء|الأربعاء|الخميس|الجمعة|السبت|الأحد"
         # Seasons, decades (التسعينيات), "ago" (منذ, خلت), an era or reign, an age ("في سن الخامسة").
         r"|(?:ال)?(?:ربيع|صيف|خريف|شتاء)|\S+ينيات|منذ|خلت|عصر|العصر|عهد|(?:في|قبل|بعد|منذ) سن"
+        # A time of day: "قبل الساعة السادسة مساءً", "ظهراً", "منتصف الليل".
+        r"|الساعة|ساعة|صباحا|مساء|مساءا|ظهرا|منتصف الليل|فجرا"
         # A span of time: two of a unit ("خلال أسبوعين"), or a number and a unit ("بعد ثلاثة أيام").
         r"|يومين|يومان|أسبوعين|اسبوعين|أسبوعان|شهرين|شهران|عامين|عامان|سنتين|سنتان|ساعتين"
         r"|(?:\d+|ثلاث|ثلاثة|أربع|أربعة|اربعة|خمس|خمسة|ست|ستة|سبع|سبعة|ثماني|ثمانية|تسع|تسعة|عشر|عشرة)"

@@ -92,6 +92,9 @@ def test_wanted_answer_types():
     # "when" is no such clause.
     ("When many people are arrested, what is a common tactic negotiating?", ()),
     ("When did Honda, Toyota and Nissan open US assembly plants?", (DATE,)),
+    # Nor a "when" in a sentence that states the problem before the question (a user's manual).
+    ("Nothing comes out of the group head when I brew. How do I fix it?", ()),
+    ("When the light blinks. When should I descale?", (DATE,)),
 ])
 def test_when_asks_for_a_time_only_as_the_questions_own_wh_word(question, wanted):
     assert wanted_answer_types(question) == wanted
@@ -136,6 +139,12 @@ def test_when_asks_for_a_time_only_as_the_questions_own_wh_word(question, wanted
     (DATE, "توفي سنة 52 هـ", True),
     (DATE, "Caesar crossed the Rubicon in 49 BC", True),
     (DATE, "يبلغ طوله 30 م", False),  # metres, not an era
+    # A time of day answers "when" ("متى يجب أن يعود الطلاب من الرحلة؟" was refused).
+    (DATE, "على أن تعود الحافلة قبل الساعة السادسة مساءً", True),
+    (DATE, "Students must be back by 6 p.m.", True),
+    (DATE, "Doors open at 18:30.", True),
+    (DATE, "The museum closes at noon on Fridays.", True),
+    (DATE, "Version 5.2 costs $12.50.", False),
 ])
 def test_holds_answer_type(kind, text, holds):
     assert holds_answer_type(kind, text) is holds
