@@ -159,3 +159,21 @@ def test_a_heading_gives_way_to_its_section_and_its_year_answers_no_how_much():
     hits = _hits(nodes, [("p1.s1", 0.95), ("p2.s1", 0.90), ("p3.s1", 0.85)])
     draft = answerer.answer("How much does a concert ticket cost at the Harbour Festival?", Language.ENGLISH, hits)
     assert [c.sentence_id for c in draft.citations] == ["p2.s1"]
+
+
+def test_a_runner_up_the_rerank_stage_gives_next_to_no_share_is_not_cited():
+    """Within the margin by retrieval's score, but ten times less likely than the best to hold the
+    answer (an Arabic question about an English document had two unrelated Arabic sentences cited
+    at .0002 beside the answer's .88); a runner-up with a comparable share is cited."""
+    from assistant.retrieval import RankedSentence
+
+    answerer, nodes = _answerer_and_nodes()
+    question = "ما الذي يعمل في المصانع بدل الإنسان؟"
+
+    def cited(shares: list[float]) -> list[str]:
+        hits = [RankedSentence(node=nodes[sentence], score=score, share=share)
+                for (sentence, score), share in zip([("p1.s2", 0.90), ("p2.s1", 0.89)], shares)]
+        return [c.sentence_id for c in answerer.answer(question, Language.ARABIC, hits).citations]
+
+    assert cited([0.95, 0.002]) == ["p1.s2"]
+    assert cited([0.6, 0.3]) == ["p1.s2", "p2.s1"]
