@@ -28,7 +28,8 @@ from typing import NamedTuple
 # 6: a Markdown heading is a heading whatever it ends with ("## How do I get a card?"); a byline names no number and its
 #    place has at most three words (a title "Harborview Transit Authority — Annual Report 2023" was
 #    one); a date opening a sentence ("وفي عام 63 ق.م. ضمّ ...") does not end it.
-SEGMENTATION_VERSION = 6
+# 7: a document's first line may be a longer label (a news headline of up to 16 words is its title).
+SEGMENTATION_VERSION = 7
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
 # a table dump, a transcript). e5 reads at most 512 tokens; 1,000 Arabic characters are about 250-350.
@@ -85,6 +86,9 @@ BYLINE = "byline"
 HEADING = "heading"
 # A line this short without a full stop is a label of the text, not a statement in it.
 LABEL_MAX_WORDS = 8
+# A document's first line may be longer: a news headline ("Egypt opens solar-powered desalination plant
+# on Red Sea coast", 9 words; "اكتشاف نوع جديد من الأوزاغ في جبال ظفار ...", 16) is its title.
+TITLE_MAX_WORDS = 16
 _MARKDOWN_HEADING = re.compile(r"#{1,6}\s")
 # "place - name": a place of one to three words, a dash, a name ("الكويت - سعد العجيبان:").
 _BYLINE = re.compile(r"\S+(?:\s\S+){0,2}\s[-–—]\s")
@@ -320,7 +324,8 @@ def _role(paragraph: Paragraph, index: int, count: int) -> str:
     text = paragraph.text
     if _MARKDOWN_HEADING.match(text) and "\n" not in text:
         return HEADING
-    if (index == count - 1 or len(text.split()) > LABEL_MAX_WORDS or text[-1] in _TERMINATORS + _CLOSERS
+    longest = TITLE_MAX_WORDS if index == 0 else LABEL_MAX_WORDS
+    if (index == count - 1 or len(text.split()) > longest or text[-1] in _TERMINATORS + _CLOSERS
             or "\n" in text or is_list_item(text) or is_table_row(text)):  # a list, a table, an item: no label
         return ""
     if index == 0 and _BYLINE.match(text) and not re.search(r"\d", text):

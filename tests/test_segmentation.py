@@ -189,6 +189,10 @@ def test_byline_and_heading_are_labelled(article_text):
     ("# Library FAQ\n\n## How do I get a card?\n\nBring an ID.", [HEADING, HEADING, ""]),
     # A title is no byline: its "place" is four words and it names a year.
     ("Harborview Regional Transit Authority — Annual Report 2023\nRidership grew.", [HEADING, ""]),
+    # A news headline is the document's title; a line as long further down is running text.
+    ("Egypt opens solar-powered desalination plant on Red Sea coast\nCAIRO — Egypt on Sunday opened a plant.\n"
+     "and the new plant on the coast will now serve the town\nIt cost $68 million.",
+     [HEADING, "", "", ""]),
 ])
 def test_label_lines(text, roles):
     assert [p.role for p in segment(text)] == roles
