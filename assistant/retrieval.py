@@ -33,6 +33,7 @@ from .normalize import BM25_TOKEN_PATTERN, BilingualStemmer
 from .search_index import BM25_STOPWORDS, Key, SearchIndex, gc_paused
 from .settings import RetrievalMode
 from .segmentation import HEADING
+from .subject import ordered_by, what_is_asked
 from .store import NodeCache, kind_filter, node_from_record, record_id, role_of
 from .types import KIND_RENDERING, KIND_SENTENCE
 
@@ -370,9 +371,20 @@ class TwoStageRetriever(BaseRetriever):
         late = self._late if w.late else None
         if late is not None:  # late interaction reads each candidate with the sentence before it and the title
             records += [record_id(*k) for key in chosen for k in self._context(key)]
+        titled: dict[tuple[str, str], list[Key]] = {}  # a titled document -> its chosen sentences
+        for key in chosen if w.dense else ():
+            if key[:2] in self._title:
+                titled.setdefault(key[:2], []).append(key)
+        records += [record_id(*self._title[document]) for document in titled]
         if w.dense:
             self._fill_dense(query_bundle, [k for k in chosen if k not in dense], [], dense, passage_dense, records)
         nodes = self._nodes(records)
+        for document, keys in titled.items():
+            title = nodes.get(record_id(*self._title[document]))
+            moved = self._ordered_by_what_is_asked(query_bundle.query_str, title, keys, dense, passage_dense)
+            for p, delta in moved.items():
+                if p in passage:
+                    passage[p] += w.passage_dense * delta
         hits = []
         for key in chosen:
             node = nodes.get(record_id(*key))
@@ -394,6 +406,25 @@ class TwoStageRetriever(BaseRetriever):
             also = {hit.node.node_id for hit in hits if self._passage_of[_sentence_key(hit.node)] in near} if near else set()
             hits = late.rerank(query_bundle.query_str, hits, w.late, w.passage_share, also, self._preceding)
         return self._reranker.rerank(query_bundle.query_str, hits) if self._reranker is not None else hits
+
+    def _ordered_by_what_is_asked(self, question: str, title: TextNode | None, keys: list[Key],
+                                  dense: dict[Key, float], passage_dense: dict[Key, float]) -> dict[Key, float]:
+        """When ``question`` names the title of the document of ``keys`` (its ranked sentences), their
+        and their passages' dense scores ordered by the question without the title's words
+        (subject.py), in place; returns how much each passage's score moved."""
+        asked = what_is_asked(question, title.get_content()) if title is not None else None
+        if asked is None:
+            return {}
+        bundle = QueryBundle(asked, embedding=self._embed_model.get_query_embedding(asked))
+        passages = sorted({self._passage_of[key] for key in keys})
+        sentences_asked: dict[Key, float] = {}
+        passages_asked: dict[Key, float] = {}
+        self._fill_dense(bundle, keys, passages, sentences_asked, passages_asked)
+        dense.update(ordered_by({key: dense[key] for key in keys if key in dense}, sentences_asked))
+        moved = ordered_by({p: passage_dense[p] for p in passages if p in passage_dense}, passages_asked)
+        changed = {p: score - passage_dense[p] for p, score in moved.items()}
+        passage_dense.update(moved)
+        return changed
 
     def _preceding(self, nodes: list[TextNode]) -> dict[str, list[TextNode]]:
         """{node id: the nodes of the sentences it is read with} for ``nodes`` that have any (fetched with

@@ -3,7 +3,7 @@
     python benchmarks/open_qa.py --data ../shared/benchmarks/arcd/arcd-train.json [--out runs/open_qa]
                                  [--half fit|report|all] [--modes hybrid,dense,bm25] [--no-baseline]
                                  [--data-dir DIR] [--model-dir .data/models] [--limit N]
-                                 [--questions PARALLEL_FILE] [--whole-articles]
+                                 [--questions PARALLEL_FILE] [--whole-articles [--titled]]
 
 Every paragraph (``context``) becomes one ``Document`` (id ``<prefix>-<article>-<n>``) ingested with
 ``Assistant.ingest_documents`` into a fresh store (a temporary one unless ``--data-dir``), so our own
@@ -35,7 +35,9 @@ about English documents, or the reverse.
 ``--whole-articles`` ingests each article as one document instead (its paragraphs in order, a blank
 line between them), as a user's own multi-paragraph files are: "right paragraph first" is then the
 question's paragraph inside its article (the halves are the same questions as without it), and the
-llama-index baseline is not run (its chunks span paragraphs).
+llama-index baseline is not run (its chunks span paragraphs). With ``--titled`` each article opens
+with its title as a Markdown heading ("# جمال خاشقجي"), as reports and Wikipedia pages a user saves do:
+questions then name the document's subject, which its lead sentence names too.
 
 Halves: a stable hash of the paragraph's document id (``half_of``) puts every question of one
 paragraph in the same half; ``fit`` is what calibration and weights may be fitted on, ``report`` is
@@ -177,17 +179,20 @@ def percentiles(values: Sequence[float]) -> dict[str, float]:
 # ----------------------------------------------------------------------------- data
 
 
-def load_squad(path: Path, prefix: str, whole_articles: bool = False) -> tuple[list[Document], list[Question]]:
+def load_squad(path: Path, prefix: str, whole_articles: bool = False,
+               titled: bool = False) -> tuple[list[Document], list[Question]]:
     """One document per paragraph (``<prefix>-<article>-<n>``), or with ``whole_articles`` one per
-    article (``<prefix>-<article>``: its paragraphs in order, a blank line between them)."""
+    article (``<prefix>-<article>``: its paragraphs in order, a blank line between them, after a title
+    heading when ``titled``)."""
     data = json.loads(path.read_text(encoding="utf-8"))["data"]
     documents, questions = [], []
     for a, article in enumerate(data, start=1):
         contexts = [paragraph["context"] for paragraph in article["paragraphs"]]
         if whole_articles:
-            whole = _document(path, article, f"{prefix}-{a:03d}", "\n\n".join(contexts))
+            heading = f"# {article.get('title', '').replace('_', ' ').strip()}\n\n" if titled else ""
+            whole = _document(path, article, f"{prefix}-{a:03d}", heading + "\n\n".join(contexts))
             documents.append(whole)
-            starts = [sum(len(c) + 2 for c in contexts[:n]) for n in range(len(contexts))]
+            starts = [len(heading) + sum(len(c) + 2 for c in contexts[:n]) for n in range(len(contexts))]
             segmented = whole.paragraphs()
             places = [(whole, [p for p in segmented if start <= p.start < start + len(context)], start)
                       for context, start in zip(contexts, starts)]
@@ -303,11 +308,14 @@ def main() -> None:
     parser.add_argument("--questions", type=Path, help="ask this parallel SQuAD file's questions (same ids) instead")
     parser.add_argument("--whole-articles", action="store_true",
                         help="one document per article (its paragraphs in order) instead of per paragraph")
+    parser.add_argument("--titled", action="store_true", help="with --whole-articles: each opens with its title")
     args = parser.parse_args()
     command = "python " + " ".join(shlex.quote(a) for a in sys.argv)
 
     prefix = args.data.stem.split("-")[0].lower() or "qa"
-    documents, questions = load_squad(args.data, prefix, args.whole_articles)
+    if args.titled and not args.whole_articles:
+        parser.error("--titled needs --whole-articles")
+    documents, questions = load_squad(args.data, prefix, args.whole_articles, args.titled)
     if args.questions:
         questions = asked_in(questions, args.questions)
     if args.half != "all":
@@ -351,6 +359,7 @@ def main() -> None:
         "half": args.half,
         "documents": len(documents),
         "whole_articles": args.whole_articles,
+        "titled": args.titled,
         "sentences": sentences,
         "questions": len(questions),
         "ingest_s": round(ingest_s, 1),

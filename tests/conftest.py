@@ -49,6 +49,15 @@ def fresh_settings(tmp_path, model_dir):
     return load_settings(env={}, data_dir=tmp_path / "data", model_dir=model_dir)
 
 
+def assistant_with(settings, folder, filename: str, text: str):
+    """An assistant over ``settings``' store with ``text`` ingested as the file ``filename``."""
+    assistant = build_assistant(settings)
+    path = folder / filename
+    path.write_text(text, encoding="utf-8")
+    assistant.ingest(path)
+    return assistant
+
+
 def _die_with_parent() -> None:
     """In the child before exec: the kernel sends SIGTERM when the test process ends in any way
     (a failed run, Ctrl-C, SIGKILL), so no `chroma run` outlives the suite (Linux's PR_SET_PDEATHSIG)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant import QuestionError
+from conftest import assistant_with
 
 pytestmark = pytest.mark.slow
 
@@ -139,17 +140,6 @@ def test_a_ranking_near_passages_ranks_their_sentences_too(assistant):
 def test_abstention_is_in_the_question_language(assistant):
     assert assistant.ask("What is the recipe for hummus?").text.startswith("The documents do not say")
     assert assistant.ask("ما هي عاصمة اليابان؟").text.startswith("لا تذكر المستندات")
-
-
-def assistant_with(settings, folder, filename: str, text: str):
-    """An assistant over ``settings``' store with ``text`` ingested as the file ``filename``."""
-    from assistant import build_assistant
-
-    assistant = build_assistant(settings)
-    path = folder / filename
-    path.write_text(text, encoding="utf-8")
-    assistant.ingest(path)
-    return assistant
 
 
 def ask_about_one_line(settings, folder, name: str, line: str, question: str):

@@ -73,6 +73,11 @@ def test_whole_articles_are_one_document_each_with_each_question_placed_in_its_p
     assert open_qa.rank_scores([("w-001", gold[1])], q)["para1"] == 1.0
     assert open_qa.rank_scores([("w-001", "p1.s1"), ("w-001", gold[1])], q) == {
         "para1": 0.0, "para1_text": 0.0, "r1": 0.0, "r5": 1.0, "mrr": 0.5}
+    # With its title as a heading first, the same question lands in the paragraph after it.
+    [titled], [q] = open_qa.load_squad(path, "w", whole_articles=True, titled=True)
+    assert titled.text == "# مدينة\n\n" + document.text and q.paragraphs == {"p3"}
+    (gold,) = q.gold
+    assert "اسمها" in {s.id: s.text for p in titled.paragraphs() for s in p.sentences}[gold[1]]
 
 
 def test_questions_asked_in_a_parallel_file_keep_the_stored_paragraphs_gold(open_qa, squad_file, tmp_path):
