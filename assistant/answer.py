@@ -101,7 +101,7 @@ class ExtractiveAnswerer:
             holder = next((hit for hit in evidence if holds_answer_type(kind, _text(hit.node))), None)
             if holder is None:
                 return self.abstain(language, hits)
-            chosen = _reading_order([*chosen, holder])
+            chosen = _reading_order([*chosen, holder], by_rank=not asks_for_several(question))
         citations = tuple(self._citation(n, hit) for n, hit in enumerate(chosen, start=1))
         wants_english = language is Language.ENGLISH
         # A sentence that several documents hold word for word (a file ingested under two names) is
@@ -134,7 +134,8 @@ class ExtractiveAnswerer:
         introduced = _items_after(question, several, chosen, hits)
         if several and not introduced:  # a list the best sentences introduce is the list
             chosen += _list_items(question, hits, top)
-        selected = _fill_enumeration_gaps(_reading_order(chosen + [item for item, _ in introduced]), hits)
+        by_rank = not several  # a list's items are read in their order
+        selected = _fill_enumeration_gaps(_reading_order(chosen + [item for item, _ in introduced], by_rank), hits, by_rank)
         chosen_keys = {_key(hit) for hit in chosen}
         brought = {_key(item): _key(line) for item, line in reversed(introduced) if _key(item) not in chosen_keys}
         return selected[: self._top_k * 3], brought
@@ -151,13 +152,22 @@ class ExtractiveAnswerer:
         carries the score of the line that introduced it)."""
         ranked, headed_by = list(hits), {}
         wanted = wanted_answer_types(question)
-        for hit in hits[: self._top_k]:
-            if role_of(hit.node) != HEADING:
+        for hit in hits:  # the top ones as they stand: a heading left out lets the next one up
+            if role_of(hit.node) != HEADING or hit not in ranked or ranked.index(hit) >= self._top_k:
                 continue
             section = self._section(hit.node)
             members = [h for h in ranked if _paragraph_key(h) in section]
             if not members:
+                # Nothing of its section was found: the heading alone says nothing ("## Challenges", a
+                # short English label, came first for an Arabic question about another document; "المادة
+                # (7): التكلفة" answered how much a service cost, which its article does not say).
+                if len(ranked) > 1:
+                    ranked.remove(hit)
                 continue
+            # A year in a heading dates its section ("Harbour Lights Festival 2025") and a number may count
+            # its sections ("المادة (7): التكلفة"): neither answers "how much".
+            label = _HEADING_NUMBER.sub("", without_years(_text(hit.node)))
+            answers = any(holds_answer_type(kind, label) for kind in wanted)
             # The section's best, and its close runners-up as the answer's would be ("Library cards are
             # free ..." .892 beside "Bring a photo ID ..." .888).
             top = members[0].score or 0.0
@@ -165,8 +175,6 @@ class ExtractiveAnswerer:
             place = ranked.index(hit)
             moved = [h for h in standing if ranked.index(h) > place]
             ranked = [h for h in ranked if h not in moved]
-            # A year in a heading dates its section ("Harbour Lights Festival 2025"), answering no "how much".
-            answers = any(holds_answer_type(kind, without_years(_text(hit.node))) for kind in wanted)
             ranked[place:place + 1] = [hit] * answers + [NodeWithScore(node=h.node, score=hit.score) for h in moved]
             headed_by |= {_key(h): _key(hit) for h in standing if _key(h) not in headed_by}
         return ranked, headed_by
@@ -192,6 +200,10 @@ class ExtractiveAnswerer:
         citation = Citation.from_node(n, hit, paragraph.get_content(), int(paragraph.metadata["start"]))
         _verify_quote(citation)
         return citation
+
+
+# A numbered heading's number: "المادة (7):", "Article 7:", "3.", "(iv)" (one word at most before it).
+_HEADING_NUMBER = re.compile(r"^[#\s]*(?:\S+\s+)?(?:\((?:\d+|[ivxlc]+)\)|\d+(?:\.\d+)*\s*[:.)\-–—])", re.IGNORECASE)
 
 
 def _holds_a_share(hit: NodeWithScore, best: NodeWithScore) -> bool:
@@ -281,18 +293,43 @@ def _text(node: TextNode) -> str:
     return f"{node.get_content()} {node.metadata.get('translation', '')}"
 
 
-def _reading_order(hits: list[NodeWithScore]) -> list[NodeWithScore]:
+def _reading_order(hits: list[NodeWithScore], by_rank: bool = False) -> list[NodeWithScore]:
     """Each document's sentences in their order in it; the documents in the order ``hits`` (best first)
-    first name them (by their ids, a runner-up from another document could open the answer)."""
+    first name them (by their ids, a runner-up from another document could open the answer).
+
+    ``by_rank``: inside a document, each run of sentences in the same or adjacent paragraphs stays in
+    reading order ("It said that this aims ..." after the paragraph it leans on), and the runs come in
+    the order of their best sentence: two answers from two parts of a manual opened with the one
+    scored .19, the one scored .42 second."""
     unique = {hit.node.node_id: hit for hit in hits}
     documents: dict[str, int] = {}
     for hit in unique.values():
         documents.setdefault(hit.node.metadata["document_id"], len(documents))
-    return sorted(unique.values(), key=lambda hit: (documents[hit.node.metadata["document_id"]],
-                                                    int(hit.node.metadata["start"])))
+    ordered = sorted(unique.values(), key=lambda hit: (documents[hit.node.metadata["document_id"]],
+                                                       int(hit.node.metadata["start"])))
+    if not by_rank:
+        return ordered
+    runs: list[list[NodeWithScore]] = []
+    for hit in ordered:
+        if runs and _continues(runs[-1][-1], hit):
+            runs[-1].append(hit)
+        else:
+            runs.append([hit])
+    rank = {node_id: n for n, node_id in enumerate(unique)}
+    runs.sort(key=lambda run: (documents[run[0].node.metadata["document_id"]],
+                               min(rank[hit.node.node_id] for hit in run)))
+    return [hit for run in runs for hit in run]
 
 
-def _fill_enumeration_gaps(chosen: list[NodeWithScore], hits: list[NodeWithScore]) -> list[NodeWithScore]:
+def _continues(before: NodeWithScore, after: NodeWithScore) -> bool:
+    """Whether ``after`` is in ``before``'s paragraph or the next one of its document."""
+    b, a = before.node.metadata, after.node.metadata
+    return (b["document_id"] == a["document_id"]
+            and paragraph_number(a["paragraph_id"]) - paragraph_number(b["paragraph_id"]) <= 1)
+
+
+def _fill_enumeration_gaps(chosen: list[NodeWithScore], hits: list[NodeWithScore],
+                           by_rank: bool = False) -> list[NodeWithScore]:
     """Add a sentence that stands between two chosen sentences of the same paragraph.
 
     An enumeration often names its items only in some sentences ("the first pillar ...", "it also
@@ -308,7 +345,7 @@ def _fill_enumeration_gaps(chosen: list[NodeWithScore], hits: list[NodeWithScore
                 middle = by_position.get((b["document_id"], sentence_id(b["paragraph_id"], number)))
                 if middle is not None:
                     added.append(middle)
-    return _reading_order(chosen + added)
+    return _reading_order(chosen + added, by_rank)
 
 
 # Source text shaped like a citation marker ("... citing [7]"): in the answer it must not pass for one

@@ -177,3 +177,44 @@ def test_a_runner_up_the_rerank_stage_gives_next_to_no_share_is_not_cited():
 
     assert cited([0.95, 0.002]) == ["p1.s2"]
     assert cited([0.6, 0.3]) == ["p1.s2", "p2.s1"]
+
+
+def test_a_heading_whose_section_was_not_found_gives_way_to_the_next_sentence():
+    """"## Challenges", a short label of another document, came first for an unrelated question; a
+    heading alone says nothing, and none of its section was ranked."""
+    from assistant.segmentation import HEADING
+    from assistant.store import ROLE_GLOSS
+
+    answerer, nodes = _answerer_and_nodes("## Challenges\nDrought cut seed yields by a third.\n## Outlook\n"
+                                          "The alliance expects to reach 6,000 farmers next year.", "report", "en")
+    for heading in ("p1", "p3"):
+        sentence, paragraph = nodes[f"{heading}.s1"], answerer._paragraphs[("report", heading)]  # noqa: SLF001
+        nodes[f"{heading}.s1"] = sentence.model_copy(update={"metadata": {**sentence.metadata, "role": ROLE_GLOSS[HEADING]}})
+        paragraph.metadata["role"] = ROLE_GLOSS[HEADING]
+    hits = _hits(nodes, [("p1.s1", 0.95), ("p4.s1", 0.90)])
+    draft = answerer.answer("How many farmers will the alliance reach?", Language.ENGLISH, hits)
+    assert [c.sentence_id for c in draft.citations] == ["p4.s1"]
+
+
+def test_separate_parts_of_an_answer_come_best_first_and_a_run_of_paragraphs_in_reading_order():
+    answerer, nodes = _answerer_and_nodes("The steam light blinks while the boiler heats.\nPurge the steam wand "
+                                          "first.\nThe drip tray holds 0.5 litres.\nWait until the steam light "
+                                          "stops blinking.", "manual", "en")
+
+    def order(ranked: list[tuple[str, float]]) -> list[str]:
+        draft = answerer.answer("What should I do about the steam light?", Language.ENGLISH, _hits(nodes, ranked))
+        return [c.sentence_id for c in draft.citations]
+
+    assert order([("p4.s1", 0.90), ("p1.s1", 0.89)]) == ["p4.s1", "p1.s1"]  # two parts: the best first
+    assert order([("p2.s1", 0.90), ("p1.s1", 0.89)]) == ["p1.s1", "p2.s1"]  # one run: as written
+
+
+def test_the_number_of_a_numbered_heading_answers_no_how_much():
+    """"المادة (7): التكلفة" answered how much a service cost, which its article does not say."""
+    from assistant.segmentation import HEADING
+    from assistant.store import ROLE_GLOSS
+
+    answerer, nodes = _answerer_and_nodes("المادة (7): التكلفة\nيتحمل المنظمون تكلفة الرحلة كاملة.\n", "circular")
+    nodes["p1.s1"] = nodes["p1.s1"].model_copy(update={"metadata": {**nodes["p1.s1"].metadata, "role": ROLE_GLOSS[HEADING]}})
+    draft = answerer.answer("كم تبلغ تكلفة الرحلة؟", Language.ARABIC, _hits(nodes, [("p1.s1", 0.95), ("p2.s1", 0.90)]))
+    assert draft.abstained
