@@ -93,7 +93,8 @@ class ExtractiveAnswerer:
         if not hits:
             return self.abstain(language, hits)
         hits, headed_by = self._sections_for_headings(question, hits)
-        chosen, introduced_by = self._select(question, hits)
+        several = asks_for_several(question)
+        chosen, introduced_by = self._select(question, several, hits)
         introduced_by = headed_by | introduced_by
         evidence = _evidence(hits[: self._top_k])
         for kind in wanted_answer_types(question):
@@ -101,7 +102,7 @@ class ExtractiveAnswerer:
             holder = next((hit for hit in evidence if holds_answer_type(kind, _text(hit.node))), None)
             if holder is None:
                 return self.abstain(language, hits)
-            chosen = _reading_order([*chosen, holder], by_rank=not asks_for_several(question))
+            chosen = _reading_order([*chosen, holder], by_rank=not several)
         citations = tuple(self._citation(n, hit) for n, hit in enumerate(chosen, start=1))
         wants_english = language is Language.ENGLISH
         # A sentence that several documents hold word for word (a file ingested under two names) is
@@ -121,21 +122,21 @@ class ExtractiveAnswerer:
         related = tuple(self._citation(n, hit) for n, hit in enumerate(hits[:RELATED], start=1))
         return Draft(ABSTENTION[language], (), abstained=True, related=related)
 
-    def _select(self, question: str, hits: list[NodeWithScore]
+    def _select(self, question: str, several: bool, hits: list[NodeWithScore]
                 ) -> tuple[list[NodeWithScore], dict[tuple[str, str], tuple[str, str]]]:
-        """The top sentence and close runners-up, in reading order; lists gather their items. Also
-        which chosen item each introducing line brought (item -> line)."""
+        """The top sentence and close runners-up, in reading order; lists (a question that asks for
+        ``several``) gather their items, in their order. Also which chosen item each introducing line
+        brought (item -> line)."""
         top = hits[0].score or 0.0
         # A runner-up of one word ("Yes.", "No.") says nothing beside the best sentence.
         chosen = hits[:1] + [hit for hit in hits[1: self._top_k] if (hit.score or 0.0) >= top - RUNNER_UP_MARGIN
                              and len(content_terms(_text(hit.node))) >= MIN_RUNNER_UP_TERMS
                              and _holds_a_share(hit, hits[0])]
-        several = asks_for_several(question)
         introduced = _items_after(question, several, chosen, hits)
         if several and not introduced:  # a list the best sentences introduce is the list
             chosen += _list_items(question, hits, top)
-        by_rank = not several  # a list's items are read in their order
-        selected = _fill_enumeration_gaps(_reading_order(chosen + [item for item, _ in introduced], by_rank), hits, by_rank)
+        selected = _fill_enumeration_gaps(_reading_order(chosen + [item for item, _ in introduced], not several),
+                                          hits, not several)
         chosen_keys = {_key(hit) for hit in chosen}
         brought = {_key(item): _key(line) for item, line in reversed(introduced) if _key(item) not in chosen_keys}
         return selected[: self._top_k * 3], brought

@@ -379,9 +379,10 @@ class TwoStageRetriever(BaseRetriever):
         if w.dense:
             self._fill_dense(query_bundle, [k for k in chosen if k not in dense], [], dense, passage_dense, records)
         nodes = self._nodes(records)
+        asked: dict[str, list[float]] = {}  # the question without a title's words -> its embedding
         for document, keys in titled.items():
             title = nodes.get(record_id(*self._title[document]))
-            moved = self._ordered_by_what_is_asked(query_bundle.query_str, title, keys, dense, passage_dense)
+            moved = self._ordered_by_what_is_asked(query_bundle.query_str, title, keys, dense, passage_dense, asked)
             for p, delta in moved.items():
                 if p in passage:
                     passage[p] += w.passage_dense * delta
@@ -408,14 +409,18 @@ class TwoStageRetriever(BaseRetriever):
         return self._reranker.rerank(query_bundle.query_str, hits) if self._reranker is not None else hits
 
     def _ordered_by_what_is_asked(self, question: str, title: TextNode | None, keys: list[Key],
-                                  dense: dict[Key, float], passage_dense: dict[Key, float]) -> dict[Key, float]:
+                                  dense: dict[Key, float], passage_dense: dict[Key, float],
+                                  embedded: dict[str, list[float]]) -> dict[Key, float]:
         """When ``question`` names the title of the document of ``keys`` (its ranked sentences), their
         and their passages' dense scores ordered by the question without the title's words
-        (subject.py), in place; returns how much each passage's score moved."""
+        (subject.py), in place; returns how much each passage's score moved. ``embedded``: the
+        questions so reduced already embedded for this ranking (two copies of a document share a title)."""
         asked = what_is_asked(question, title.get_content()) if title is not None else None
         if asked is None:
             return {}
-        bundle = QueryBundle(asked, embedding=self._embed_model.get_query_embedding(asked))
+        if asked not in embedded:
+            embedded[asked] = self._embed_model.get_query_embedding(asked)
+        bundle = QueryBundle(asked, embedding=embedded[asked])
         passages = sorted({self._passage_of[key] for key in keys})
         sentences_asked: dict[Key, float] = {}
         passages_asked: dict[Key, float] = {}
