@@ -2,7 +2,8 @@ from llama_index.core.schema import NodeWithScore, TextNode
 
 from assistant.answer import ExtractiveAnswerer
 from assistant.normalize import Language
-from assistant.segmentation import segment
+from assistant.segmentation import HEADING, segment
+from assistant.store import ROLE_GLOSS
 
 DOCUMENT = (
     "الروبوت آلة تنفذ أعمالا مبرمجة. يعمل الروبوت في المصانع بدل الإنسان. استخدم أول روبوت صناعي عام 1956.\n"
@@ -28,6 +29,14 @@ def _in_another_document(answerer: ExtractiveAnswerer, node: TextNode, document_
     answerer._paragraphs[(document_id, meta["paragraph_id"])] = answerer._paragraphs[  # noqa: SLF001
         (meta["document_id"], meta["paragraph_id"])]
     return node.model_copy(update={"id_": f"{document_id}-{node.node_id}", "metadata": {**meta, "document_id": document_id}})
+
+
+def _mark_headings(answerer: ExtractiveAnswerer, nodes: dict[str, TextNode], document_id: str, *paragraphs: str) -> None:
+    """``paragraphs`` (and their one sentence) labelled headings, as the store labels them."""
+    for paragraph_id in paragraphs:
+        sentence = nodes[f"{paragraph_id}.s1"]
+        nodes[sentence.node_id] = sentence.model_copy(update={"metadata": {**sentence.metadata, "role": ROLE_GLOSS[HEADING]}})
+        answerer._paragraphs[(document_id, paragraph_id)].metadata["role"] = ROLE_GLOSS[HEADING]  # noqa: SLF001
 
 
 def _hits(nodes: dict[str, TextNode], ranked: list[tuple[str, float]]) -> list[NodeWithScore]:
@@ -149,13 +158,9 @@ def test_a_step_of_a_list_brings_its_list_when_several_are_asked_for():
 
 def test_a_heading_gives_way_to_its_section_and_its_year_answers_no_how_much():
     """A title's year ("Festival 2025") held the heading in place for "how much?", beside the price."""
-    from assistant.segmentation import HEADING
-    from assistant.store import ROLE_GLOSS
-
     answerer, nodes = _answerer_and_nodes("# Harbour Festival 2025\nConcert tickets cost 50 riyals for adults.\n"
                                           "The parade starts at the port.", "festival", "en")
-    heading = nodes["p1.s1"]
-    nodes["p1.s1"] = heading.model_copy(update={"metadata": {**heading.metadata, "role": ROLE_GLOSS[HEADING]}})
+    _mark_headings(answerer, nodes, "festival", "p1")
     hits = _hits(nodes, [("p1.s1", 0.95), ("p2.s1", 0.90), ("p3.s1", 0.85)])
     draft = answerer.answer("How much does a concert ticket cost at the Harbour Festival?", Language.ENGLISH, hits)
     assert [c.sentence_id for c in draft.citations] == ["p2.s1"]
@@ -182,15 +187,9 @@ def test_a_runner_up_the_rerank_stage_gives_next_to_no_share_is_not_cited():
 def test_a_heading_whose_section_was_not_found_gives_way_to_the_next_sentence():
     """"## Challenges", a short label of another document, came first for an unrelated question; a
     heading alone says nothing, and none of its section was ranked."""
-    from assistant.segmentation import HEADING
-    from assistant.store import ROLE_GLOSS
-
     answerer, nodes = _answerer_and_nodes("## Challenges\nDrought cut seed yields by a third.\n## Outlook\n"
                                           "The alliance expects to reach 6,000 farmers next year.", "report", "en")
-    for heading in ("p1", "p3"):
-        sentence, paragraph = nodes[f"{heading}.s1"], answerer._paragraphs[("report", heading)]  # noqa: SLF001
-        nodes[f"{heading}.s1"] = sentence.model_copy(update={"metadata": {**sentence.metadata, "role": ROLE_GLOSS[HEADING]}})
-        paragraph.metadata["role"] = ROLE_GLOSS[HEADING]
+    _mark_headings(answerer, nodes, "report", "p1", "p3")
     hits = _hits(nodes, [("p1.s1", 0.95), ("p4.s1", 0.90)])
     draft = answerer.answer("How many farmers will the alliance reach?", Language.ENGLISH, hits)
     assert [c.sentence_id for c in draft.citations] == ["p4.s1"]
@@ -211,10 +210,7 @@ def test_separate_parts_of_an_answer_come_best_first_and_a_run_of_paragraphs_in_
 
 def test_the_number_of_a_numbered_heading_answers_no_how_much():
     """"المادة (7): التكلفة" answered how much a service cost, which its article does not say."""
-    from assistant.segmentation import HEADING
-    from assistant.store import ROLE_GLOSS
-
     answerer, nodes = _answerer_and_nodes("المادة (7): التكلفة\nيتحمل المنظمون تكلفة الرحلة كاملة.\n", "circular")
-    nodes["p1.s1"] = nodes["p1.s1"].model_copy(update={"metadata": {**nodes["p1.s1"].metadata, "role": ROLE_GLOSS[HEADING]}})
+    _mark_headings(answerer, nodes, "circular", "p1")
     draft = answerer.answer("كم تبلغ تكلفة الرحلة؟", Language.ARABIC, _hits(nodes, [("p1.s1", 0.95), ("p2.s1", 0.90)]))
     assert draft.abstained
