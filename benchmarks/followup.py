@@ -1,6 +1,6 @@
 """Fit and check the conversation's fusion (assistant/conversation.py) on the follow-up gold set.
 
-    python benchmarks/followup.py [--data-dir DIR] [--distractors-dir DIR2]
+    python benchmarks/followup.py [--data-dir DIR] [--distractors-dir DIR2] [--dialogues-dir DIR3]
 
 1. How often the leaning cues fire on questions that stand alone (false leans): the gold set's
    questions, ARCD's and XQuAD-R's (read from /work/shared/benchmarks by path, or --benchmarks).
@@ -11,6 +11,14 @@
    run over a second store holding the article and XQuAD-R's 240 Arabic paragraphs as other
    documents (ingested there on first use): a follow-up's own words then find other documents'
    passages, as in a real store; the weight is chosen on the fit half of both stores together.
+3. With --dialogues-dir, also benchmarks/dialogues/: 96 dialogues a helper wrote as a new user would
+   over ten documents of its own (reports, a programme, a policy, Wikipedia-like prose; Arabic and
+   English), ingested into a third store. A turn is right when the first sentence shown (citation
+   [1], or the first related sentence when it abstains) is from the named document and holds every
+   ``must`` string; ``unanswerable`` follow-ups (the documents do not say) must be refused. The
+   history weight and the carry-over (``Fusion.carry``; ``CARRY_PASSAGES`` as it stands) are chosen
+   on the sum, over the three stores, of follow-ups whose sentence comes first (the gold set's fit
+   half, all of these).
 """
 
 from __future__ import annotations
@@ -24,7 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant import Assistant, build_assistant, load_settings  # noqa: E402
-from assistant.conversation import Fusion, Lean, leaning_cue  # noqa: E402
+from assistant.conversation import CARRY, HISTORY_WEIGHT, Conversation, Fusion, Lean, leaning_cue  # noqa: E402
+from assistant.corpus import document_id_for  # noqa: E402
 from assistant.evaluation import load_dialogues, run_dialogues  # noqa: E402
 
 
@@ -68,31 +77,73 @@ def distractor_store(data_dir: Path, benchmarks: Path) -> Assistant:
     return assistant
 
 
+DIALOGUES = ROOT / "benchmarks" / "dialogues"
+
+
+def dialogue_store(data_dir: Path) -> Assistant:
+    """benchmarks/dialogues/documents in one store (ingested there on first use)."""
+    assistant = build_assistant(load_settings(data_dir=data_dir)).warm_up()
+    files = sorted((DIALOGUES / "documents").iterdir())
+    stored = {info.id for info in assistant.documents()}
+    if not {document_id_for(path) for path in files} <= stored:
+        assistant.ingest(*files)
+    return assistant
+
+
+def user_dialogues(assistant: Assistant, fusion: Fusion) -> dict[str, int]:
+    """benchmarks/dialogues/dialogues.jsonl through ``Conversation``: per kind of turn, how many there
+    are and how many went right (see the module doc)."""
+    counts: dict[str, int] = {}
+    for line in (DIALOGUES / "dialogues.jsonl").read_text(encoding="utf-8").splitlines():
+        conversation = Conversation(assistant, fusion)
+        for turn in json.loads(line)["turns"]:
+            answer = conversation.ask(turn["question"])
+            shown = answer.citations or answer.related
+            if turn["kind"] == "unanswerable":
+                right = answer.abstained
+            else:
+                document = document_id_for(Path(turn["document"]))
+                right = bool(shown) and shown[0].document_id == document and all(m in shown[0].quote for m in turn["must"])
+            counts[turn["kind"]] = counts.get(turn["kind"], 0) + 1
+            counts[f"{turn['kind']} right"] = counts.get(f"{turn['kind']} right", 0) + right
+    return counts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data-dir", type=Path)
     parser.add_argument("--distractors-dir", type=Path, help="a second data dir: the article among other documents")
+    parser.add_argument("--dialogues-dir", type=Path, help="a third data dir: benchmarks/dialogues' documents")
     parser.add_argument("--benchmarks", type=Path, default=Path("/work/shared/benchmarks"))
     args = parser.parse_args()
     false_leans(args.benchmarks)
     stores = {"article": build_assistant(load_settings(data_dir=args.data_dir)).warm_up()}
     if args.distractors_dir:
         stores["article + 240 documents"] = distractor_store(args.distractors_dir, args.benchmarks)
+    users = dialogue_store(args.dialogues_dir) if args.dialogues_dir else None
     dialogues = load_dialogues(ROOT / "corpus" / "followup_qa.jsonl")
     fit = [d for d in dialogues if d.split == "fit"]
     results = []
     for weight in (0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0):
-        total = 0.0
-        for name, assistant in stores.items():
-            scores = summary(run_dialogues(assistant, fit, fusion=Fusion(weight, Lean.CUE)), "fit")
-            total += scores["followup"] - scores["dragged"]
-            print(f"fit  weight {weight:.2f} {name}: {scores}")
-        results.append((round(total, 6), weight))
-    _, weight = max(results, key=lambda r: (r[0], -r[1]))  # ties: the lighter fusion
-    print(f"\nchosen on the fit half: weight {weight}")
+        for carry in (0.0, 0.8, 0.9, 0.95, 1.0):
+            fusion = Fusion(weight, Lean.CUE, carry)
+            total = 0
+            for name, assistant in stores.items():
+                records = [r for r in run_dialogues(assistant, fit, fusion=fusion) if r.dialogue.split == "fit"]
+                total += sum(r.hit for r in records if r.turn.kind == "followup")
+                total -= sum(r.dragged for r in records)
+                print(f"fit  weight {weight:.2f} carry {carry:.2f} {name}: {summary(records, 'fit')}")
+            if users is not None:
+                counts = user_dialogues(users, fusion)
+                total += counts["followup right"]
+                print(f"     weight {weight:.2f} carry {carry:.2f} benchmarks/dialogues: {counts}")
+            results.append((total, weight, carry))
+    # Ties: the constants as they stand (a change must gain something), then the lighter fusion.
+    _, weight, carry = max(results, key=lambda r: (r[0], (r[1], r[2]) == (HISTORY_WEIGHT, CARRY), -r[1], -r[2]))
+    print(f"\nchosen on the fit halves: weight {weight}, carry {carry}")
     for name, assistant in stores.items():
         for lean in Lean:
-            records = run_dialogues(assistant, dialogues, fusion=Fusion(weight, lean))
+            records = run_dialogues(assistant, dialogues, fusion=Fusion(weight, lean, carry))
             print(f"{name}: lean {lean.value:6s}  fit {summary(records, 'fit')}  "
                   f"held-out {summary(records, 'held-out')}")
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from assistant import Conversation
-from assistant.conversation import Fusion, Lean, export_markdown, fuse, leaning_cue
+from assistant.conversation import Fusion, Lean, export_markdown, fuse, leaning_cue, passages_after
 from assistant.evaluation import load_dialogues, run_dialogues
 from assistant.settings import PROJECT_ROOT
 from assistant.types import Hit, Ranking
@@ -67,6 +67,25 @@ def test_a_follow_up_picks_its_sentence_inside_the_passage_the_history_gives(ass
     assert conversation.turns[-1].ranking.hits[0].paragraph_id == "p13"
     second = conversation.ask("And the second one?")
     assert second.leaned_on == 1 and conversation.turns[-1].ranking.hits[0].sentence_id == "p13.s2"
+
+
+def test_the_passage_after_the_cited_one_carries_the_topic(assistant):
+    # p18.s1 "It said that this aims to reduce ISIS's ability to use propaganda ..." continues the
+    # Communications Working Group's paragraph (p17) without naming the group.
+    questions = ("ما دور مجموعة عمل الاتصالات؟", "And what does that aim at?")
+    firsts = {}
+    for carry in (0.0, 0.95):
+        conversation = Conversation(assistant, Fusion(carry=carry))
+        conversation.ask(questions[0])
+        answer = conversation.ask(questions[1])
+        firsts[carry] = conversation.turns[-1].ranking.hits[0].sentence_id
+        assert answer.leaned_on == 1
+    assert firsts == {0.0: "p17.s1", 0.95: "p18.s1"}
+    assert Fusion().carry == 0.95
+
+
+def test_the_passages_after_count_up_from_the_cited_one():
+    assert passages_after(("report", "p9"), 3) == [("report", "p10"), ("report", "p11"), ("report", "p12")]
 
 
 def _hit(sentence_id, paragraph_id, own, passage, share=0.5):
