@@ -279,9 +279,12 @@ class TwoStageRetriever(BaseRetriever):
         self._passage_before: dict[Key, Key] = {}  # each passage -> the one before it in its document
         last: dict[tuple[str, str], Key] = {}
         self._title: dict[tuple[str, str], Key] = {}  # (document, checksum) -> its title line, a sentence
+        self._lead: dict[tuple[str, str], Key] = {}  # a titled document -> its first sentence after the title
         for key, passage in sentences:
             if passage[:2] not in last and passage in headings:
                 self._title[passage[:2]] = key
+            elif passage[:2] in self._title and passage[:2] not in self._lead and passage not in headings:
+                self._lead[passage[:2]] = key
             if passage not in self._members and passage[:2] in last:
                 self._passage_before[passage] = last[passage[:2]]
             self._members.setdefault(passage, []).append(key)
@@ -375,14 +378,15 @@ class TwoStageRetriever(BaseRetriever):
         for key in chosen if w.dense else ():
             if key[:2] in self._title:
                 titled.setdefault(key[:2], []).append(key)
-        records += [record_id(*self._title[document]) for document in titled]
+        records += [record_id(*key) for document in titled for key in self._subject_lines(document)]
         if w.dense:
             self._fill_dense(query_bundle, [k for k in chosen if k not in dense], [], dense, passage_dense, records)
         nodes = self._nodes(records)
         asked: dict[str, list[float]] = {}  # the question without a title's words -> its embedding
         for document, keys in titled.items():
-            title = nodes.get(record_id(*self._title[document]))
-            moved = self._ordered_by_what_is_asked(query_bundle.query_str, title, keys, dense, passage_dense, asked)
+            title, lead = (_content(nodes.get(record_id(*key))) for key in self._subject_lines(document))
+            moved = self._ordered_by_what_is_asked(query_bundle.query_str, title, lead, keys, dense, passage_dense,
+                                                   asked)
             for p, delta in moved.items():
                 if p in passage:
                     passage[p] += w.passage_dense * delta
@@ -408,14 +412,20 @@ class TwoStageRetriever(BaseRetriever):
             hits = late.rerank(query_bundle.query_str, hits, w.late, w.passage_share, also, self._preceding)
         return self._reranker.rerank(query_bundle.query_str, hits) if self._reranker is not None else hits
 
-    def _ordered_by_what_is_asked(self, question: str, title: TextNode | None, keys: list[Key],
+    def _subject_lines(self, document: tuple[str, str]) -> tuple[Key, Key]:
+        """A titled document's title line and its lead (the first sentence after it; the title again
+        when there is none)."""
+        title = self._title[document]
+        return title, self._lead.get(document, title)
+
+    def _ordered_by_what_is_asked(self, question: str, title: str, lead: str, keys: list[Key],
                                   dense: dict[Key, float], passage_dense: dict[Key, float],
                                   embedded: dict[str, list[float]]) -> dict[Key, float]:
         """When ``question`` names the title of the document of ``keys`` (its ranked sentences), their
         and their passages' dense scores ordered by the question without the title's words
         (subject.py), in place; returns how much each passage's score moved. ``embedded``: the
         questions so reduced already embedded for this ranking (two copies of a document share a title)."""
-        asked = what_is_asked(question, title.get_content()) if title is not None else None
+        asked = what_is_asked(question, title, lead) if title else None
         if asked is None:
             return {}
         if asked not in embedded:
@@ -549,6 +559,10 @@ class TwoStageRetriever(BaseRetriever):
 
 def _top(scores: _LexicalScores | dict[Key, float], n: int) -> list[Key]:
     return scores.top(n) if isinstance(scores, _LexicalScores) else []
+
+
+def _content(node: TextNode | None) -> str:
+    return node.get_content() if node is not None else ""
 
 
 def _passage_key(node: TextNode) -> Key:

@@ -12,6 +12,12 @@ Measured on Wikipedia articles stored whole with their title as a heading (bench
 --whole-articles --titled; docs/benchmarks.md, "The question without its subject"): ARCD-train report
 half, answer in top citation .765 -> .786, r@1 .738 -> .750; XQuAD-R's English articles, fit half,
 .816 -> .827. Documents without a title line (the article, one paragraph per document) are unchanged.
+
+A news story's headline seldom names all of its subject; its first sentence does ("Egypt opens
+solar-powered desalination plant on Red Sea coast", then "CAIRO — Egypt on Sunday inaugurated a
+solar-powered desalination plant near the Red Sea town of El Quseir, ..."), and "Which bank lent
+money for the El Quseir plant?" was answered by that first sentence. So the lead's words are taken
+out with the title's (docs/benchmarks.md, "The lead names the subject too").
 """
 
 from __future__ import annotations
@@ -25,12 +31,25 @@ from .normalize import content_terms
 K = TypeVar("K", bound=Hashable)
 
 _WORDS_AND_GAPS = re.compile(r"\w+|\W+")
+# A question left with fewer content terms than this once the lead's words are out asks too little
+# to order a document by ("Where does the lantern parade start?" -> "Where does start?"): the
+# title's words alone are taken out then.
+MIN_TERMS_ASKED = 2
 
 
-def what_is_asked(question: str, title: str) -> str | None:
+def what_is_asked(question: str, title: str, lead: str = "") -> str | None:
     """``question`` without the words ``title`` names (compared as stemmed content terms); None when
-    it names none of them, or nothing but them ("Who is Samira Karam?" is about the subject itself)."""
-    named = content_terms(title)
+    it names none of them, or nothing but them ("Who is Samira Karam?" is about the subject itself).
+    When it names the title, the words of the document's ``lead`` (its first sentence after the
+    title) are taken out too, unless that leaves fewer than ``MIN_TERMS_ASKED`` content terms."""
+    by_title = _without(question, content_terms(title))
+    if by_title is None or not lead:
+        return by_title
+    by_both = _without(question, content_terms(title) | content_terms(lead))
+    return by_both if by_both is not None and len(content_terms(by_both)) >= MIN_TERMS_ASKED else by_title
+
+
+def _without(question: str, named: frozenset[str] | set[str]) -> str | None:
     if not named:
         return None
     parts = _WORDS_AND_GAPS.findall(question)
