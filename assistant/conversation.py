@@ -146,7 +146,7 @@ def carried_on(turn: Turn, carry: float) -> dict[PassageKey, float]:
     aim at?") is often said in the paragraphs after the one that answered, which name the topic only
     as "this" or "the group"."""
     scores = dict(turn.passages)
-    for key in cited_passages(turn):
+    for key in cited_passages(turn) if carry else ():
         for distance, after in enumerate(passages_after(key), 1):
             scores[after] = max(scores.get(after, 0.0), carry ** distance * turn.passages.get(key, 0.0))
     return scores
@@ -233,8 +233,7 @@ class Conversation:
         ranking = self.assistant.rank(question, mode=options.get("mode"), near=near)
         passages = passage_scores(ranking)
         if previous:
-            history = carried_on(previous, self.fusion.carry) if self.fusion.carry else previous.passages
-            ranking, passages = fuse(ranking, history, self.fusion)
+            ranking, passages = fuse(ranking, carried_on(previous, self.fusion.carry), self.fusion)
             answer = self.assistant.ask(question, ranking=ranking, context=previous.question, **options)
             answer = dataclasses.replace(answer, leaned_on=len(self._turns))
         else:
