@@ -279,11 +279,11 @@ class TwoStageRetriever(BaseRetriever):
         self._passage_before: dict[Key, Key] = {}  # each passage -> the one before it in its document
         last: dict[tuple[str, str], Key] = {}
         self._title: dict[tuple[str, str], Key] = {}  # (document, checksum) -> its title line, a sentence
-        self._lead: dict[tuple[str, str], Key] = {}  # a titled document -> its first sentence after the title
+        self._lead: dict[tuple[str, str], Key] = {}  # (document, checksum) -> its first sentence that is no heading
         for key, passage in sentences:
             if passage[:2] not in last and passage in headings:
                 self._title[passage[:2]] = key
-            elif passage[:2] in self._title and passage[:2] not in self._lead and passage not in headings:
+            elif passage[:2] not in self._lead and passage not in headings:
                 self._lead[passage[:2]] = key
             if passage not in self._members and passage[:2] in last:
                 self._passage_before[passage] = last[passage[:2]]
@@ -374,17 +374,21 @@ class TwoStageRetriever(BaseRetriever):
         late = self._late if w.late else None
         if late is not None:  # late interaction reads each candidate with the sentence before it and the title
             records += [record_id(*k) for key in chosen for k in self._context(key)]
-        titled: dict[tuple[str, str], list[Key]] = {}  # a titled document -> its chosen sentences
+        # The documents whose sentences are ordered by what the question asks of their subject: those
+        # with a title line, and the others among the best passages' (each costs an embedding).
+        top_documents = {p[:2] for p in best[: w.passages]}
+        named: dict[tuple[str, str], list[Key]] = {}  # such a document -> its chosen sentences
         for key in chosen if w.dense else ():
-            if key[:2] in self._title:
-                titled.setdefault(key[:2], []).append(key)
-        records += [record_id(*key) for document in titled for key in self._subject_lines(document)]
+            if key[:2] in self._title or key[:2] in top_documents:
+                named.setdefault(key[:2], []).append(key)
+        records += [record_id(*key) for document in named for key in self._subject_lines(document)]
         if w.dense:
             self._fill_dense(query_bundle, [k for k in chosen if k not in dense], [], dense, passage_dense, records)
         nodes = self._nodes(records)
-        asked: dict[str, list[float]] = {}  # the question without a title's words -> its embedding
-        for document, keys in titled.items():
-            title, lead = (_content(nodes.get(record_id(*key))) for key in self._subject_lines(document))
+        asked: dict[str, list[float]] = {}  # the question without its subject's words -> its embedding
+        for document, keys in named.items():
+            title, lead = (_content(nodes.get(record_id(*key))) if key else "" for key in
+                           (self._title.get(document), self._lead.get(document)))
             moved = self._ordered_by_what_is_asked(query_bundle.query_str, title, lead, keys, dense, passage_dense,
                                                    asked)
             for p, delta in moved.items():
@@ -412,20 +416,19 @@ class TwoStageRetriever(BaseRetriever):
             hits = late.rerank(query_bundle.query_str, hits, w.late, w.passage_share, also, self._preceding)
         return self._reranker.rerank(query_bundle.query_str, hits) if self._reranker is not None else hits
 
-    def _subject_lines(self, document: tuple[str, str]) -> tuple[Key, Key]:
-        """A titled document's title line and its lead (the first sentence after it; the title again
-        when there is none)."""
-        title = self._title[document]
-        return title, self._lead.get(document, title)
+    def _subject_lines(self, document: tuple[str, str]) -> list[Key]:
+        """The sentences that name a document's subject: its title line, if it has one, and its lead
+        (its first sentence that is no heading)."""
+        return [key for key in (self._title.get(document), self._lead.get(document)) if key is not None]
 
     def _ordered_by_what_is_asked(self, question: str, title: str, lead: str, keys: list[Key],
                                   dense: dict[Key, float], passage_dense: dict[Key, float],
                                   embedded: dict[str, list[float]]) -> dict[Key, float]:
-        """When ``question`` names the title of the document of ``keys`` (its ranked sentences), their
-        and their passages' dense scores ordered by the question without the title's words
-        (subject.py), in place; returns how much each passage's score moved. ``embedded``: the
+        """When ``question`` names the subject of the document of ``keys`` (its ranked sentences: see
+        subject.py), their and their passages' dense scores ordered by the question without the
+        subject's words, in place; returns how much each passage's score moved. ``embedded``: the
         questions so reduced already embedded for this ranking (two copies of a document share a title)."""
-        asked = what_is_asked(question, title, lead) if title else None
+        asked = what_is_asked(question, title, lead)
         if asked is None:
             return {}
         if asked not in embedded:

@@ -45,6 +45,10 @@ LEAD = ("CAIRO — Egypt on Sunday inaugurated a solar-powered desalination plan
      "Where does the lantern parade start?"),
     # A question that does not name the title is left alone, whatever the lead names.
     ("How many lanterns will there be?", "Harbour Lights Festival 2025", "... and a lantern parade.", None),
+    # No title line: the first sentence names the subject, when two terms are left.
+    ("Who supervised Layla Haddad's doctorate?", "", "Layla Haddad was a Syrian-French astronomer.",
+     "Who supervised 's doctorate?"),
+    ("When was Layla Haddad born?", "", "Layla Haddad was a Syrian-French astronomer.", None),
 ])
 def test_the_lead_s_words_are_left_out_too_when_the_question_names_the_title(question, title, lead, asked):
     assert what_is_asked(question, title, lead) == asked
@@ -108,3 +112,13 @@ def test_a_news_story_s_lead_names_its_subject_like_its_headline(fresh_settings,
     assert (answer.citations or answer.related)[0].quote.startswith("The project was financed")
     assert assistant.rank("Which bank lent money for the El Quseir plant?").hits[0].paragraph_id == "p4"
     assert assistant.ask("Where was the solar-powered desalination plant opened?").citations[0].quote.startswith("CAIRO")
+
+
+@pytest.mark.slow
+def test_without_a_title_line_the_first_sentence_names_the_subject(fresh_settings, tmp_path):
+    """One Wikipedia-like paragraph, no title line: the first sentence names Layla Haddad, the one that
+    answers calls her "she"."""
+    text = BIOGRAPHY.split("\n\n", 1)[1].replace("## Education\n\n", "").replace("## Career\n\n", "")
+    assistant = assistant_with(fresh_settings, tmp_path, "haddad.txt", text)
+    ranking = assistant.rank("Who supervised Layla Haddad's doctorate?")
+    assert ranking.hits[0].sentence_id == "p2.s2"  # "She completed her doctorate ... under the supervision"
