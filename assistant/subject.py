@@ -1,4 +1,5 @@
-"""What a question asks about a document's subject: the question without the words its title names.
+"""What a question asks about a document's subject: the question without the words that name it
+(its title line and the sentence after it, or its first sentence when it has no title line).
 
 A document about one subject names it in its title and its first sentence, and then says "she", "it",
 "the plant". A question names the subject too ("Who supervised Samira Karam's PhD?"), so the sentence
