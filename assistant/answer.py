@@ -135,8 +135,8 @@ class ExtractiveAnswerer:
         introduced = _items_after(question, several, chosen, hits)
         if several and not introduced:  # a list the best sentences introduce is the list
             chosen += _list_items(question, hits, top)
-        selected = _fill_enumeration_gaps(_reading_order(chosen + [item for item, _ in introduced], not several),
-                                          hits, not several)
+        ordered = _reading_order(chosen + [item for item, _ in introduced], by_rank=not several)
+        selected = _fill_enumeration_gaps(ordered, hits, by_rank=not several)
         chosen_keys = {_key(hit) for hit in chosen}
         brought = {_key(item): _key(line) for item, line in reversed(introduced) if _key(item) not in chosen_keys}
         return selected[: self._top_k * 3], brought
@@ -294,7 +294,7 @@ def _text(node: TextNode) -> str:
     return f"{node.get_content()} {node.metadata.get('translation', '')}"
 
 
-def _reading_order(hits: list[NodeWithScore], by_rank: bool = False) -> list[NodeWithScore]:
+def _reading_order(hits: list[NodeWithScore], *, by_rank: bool = False) -> list[NodeWithScore]:
     """Each document's sentences in their order in it; the documents in the order ``hits`` (best first)
     first name them (by their ids, a runner-up from another document could open the answer).
 
@@ -329,7 +329,7 @@ def _continues(before: NodeWithScore, after: NodeWithScore) -> bool:
             and paragraph_number(a["paragraph_id"]) - paragraph_number(b["paragraph_id"]) <= 1)
 
 
-def _fill_enumeration_gaps(chosen: list[NodeWithScore], hits: list[NodeWithScore],
+def _fill_enumeration_gaps(chosen: list[NodeWithScore], hits: list[NodeWithScore], *,
                            by_rank: bool = False) -> list[NodeWithScore]:
     """Add a sentence that stands between two chosen sentences of the same paragraph.
 
@@ -346,7 +346,7 @@ def _fill_enumeration_gaps(chosen: list[NodeWithScore], hits: list[NodeWithScore
                 middle = by_position.get((b["document_id"], sentence_id(b["paragraph_id"], number)))
                 if middle is not None:
                     added.append(middle)
-    return _reading_order(chosen + added, by_rank)
+    return _reading_order(chosen + added, by_rank=by_rank)
 
 
 # Source text shaped like a citation marker ("... citing [7]"): in the answer it must not pass for one
