@@ -25,16 +25,18 @@ import pytest
 from ensure_browser import MISSING, find_browser
 from playwright.sync_api import expect, sync_playwright
 
-from assistant import Answer, AnswerBackend, Citation, QuestionError, Ranking, RetrievalMode, StoreError
+from assistant import Answer, AnswerBackend, Citation, Conversation, QuestionError, Ranking, RetrievalMode, StoreError
 from assistant.settings import PROJECT_ROOT
 from ui.app import (
     EMPTY_SOURCES_HTML,
+    EXPORTS_KEPT,
     UNEXPECTED_ERROR,
     accept_question,
     answer_question,
     answer_turn,
     ask_options,
     create_app,
+    export_files,
     launch_options,
     render_answer,
     render_question,
@@ -878,6 +880,18 @@ def test_export_the_conversation_as_markdown_and_json(ui):
     assert citation["sentence_id"] == "p17.s1" and "مجموعة عمل الاتصالات" in citation["quote"]
     assert citation["document"].startswith("البيان الختامي") and data["turns"][1]["leaned_on"] == 1
     ui.screenshot("export")
+
+
+@pytest.mark.slow
+def test_only_the_newest_exports_are_kept(assistant, tmp_path):
+    conversation = Conversation(assistant)
+    conversation.ask("ما دور مجموعة عمل الاتصالات؟")
+    offered = [export_files(conversation, tmp_path) for _ in range(EXPORTS_KEPT + 5)]
+    assert len(list(tmp_path.iterdir())) == EXPORTS_KEPT
+    markdown, data = (Path(update["value"]) for update in offered[-1])
+    assert markdown.parent.parent == tmp_path and "ما دور مجموعة عمل الاتصالات؟" in markdown.read_text(encoding="utf-8")
+    assert json.loads(data.read_text(encoding="utf-8"))["turns"][0]["question"] == "ما دور مجموعة عمل الاتصالات؟"
+    assert not Path(offered[0][0]["value"]).exists()  # the oldest went
 
 
 @pytest.fixture(scope="module")

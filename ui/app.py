@@ -18,6 +18,7 @@ import html
 import logging
 import contextlib
 import re
+import shutil
 import sys
 import tempfile
 import threading
@@ -615,15 +616,30 @@ def _without_paths(message: str, paths: Sequence[str]) -> str:
 # -- export ---------------------------------------------------------------------------------------
 
 
-def export_files(conversation: Conversation | None) -> tuple[Any, Any]:
-    """The conversation as conversation.md and conversation.json, for the two download buttons."""
+# Exports kept in an app's export folder: each answer writes one (the buttons always offer the
+# latest), and gradio copies a file into its own cache when it is offered, so older ones are not read
+# again. A folder of its own per export, never pruned, left 737 behind in /tmp after a day of tests.
+EXPORTS_KEPT = 16
+
+
+def export_files(conversation: Conversation | None, folder: Path) -> tuple[Any, Any]:
+    """The conversation as conversation.md and conversation.json, for the two download buttons;
+    written to a new subfolder of ``folder``, of which the ``EXPORTS_KEPT`` newest are kept."""
     if conversation is None or not conversation.turns:
         return gr.update(value=None, interactive=False), gr.update(value=None, interactive=False)
-    folder = Path(tempfile.mkdtemp(prefix="qa-export-"))
-    markdown, data = folder / "conversation.md", folder / "conversation.json"
+    _prune(folder, EXPORTS_KEPT - 1)
+    export = Path(tempfile.mkdtemp(prefix=f"{time.monotonic_ns():020d}-", dir=folder))  # named in order made
+    markdown, data = export / "conversation.md", export / "conversation.json"
     markdown.write_text(conversation.to_markdown(), encoding="utf-8")
     data.write_text(conversation.to_json(), encoding="utf-8")
     return gr.update(value=str(markdown), interactive=True), gr.update(value=str(data), interactive=True)
+
+
+def _prune(folder: Path, keep: int) -> None:
+    """Remove all but the ``keep`` newest subfolders of ``folder``."""
+    exports = sorted(path for path in folder.iterdir() if path.is_dir())
+    for old in exports[: max(len(exports) - keep, 0)]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 # -- the app --------------------------------------------------------------------------------------
@@ -633,7 +649,10 @@ def create_app(assistant: Assistant) -> gr.Blocks:
     """The chat UI over ``assistant`` (warm it up first so no request pays for loading)."""
     settings = assistant.settings
 
-    with gr.Blocks(title="Cited answers · إجابات موثّقة", analytics_enabled=False) as demo:
+    exports = tempfile.TemporaryDirectory(prefix="qa-export-")  # removed with the app (held by its handlers)
+    # Gradio's copies of uploads and exports: those older than a day are removed every hour.
+    with gr.Blocks(title="Cited answers · إجابات موثّقة", analytics_enabled=False,
+                   delete_cache=(3600, 86_400)) as demo:
         gr.HTML(
             f'<header class="qa-header"><h1><span lang="en" dir="ltr">{html.escape(TITLE_EN)}</span> '
             f'<span class="qa-title-ar" lang="ar" dir="rtl">{html.escape(TITLE_AR)}</span></h1>'
@@ -716,7 +735,7 @@ def create_app(assistant: Assistant) -> gr.Blocks:
             current = current or Conversation(assistant)
             turn = answer_turn(current, question_text, history, dict(zip(names, values)))
             # The export files change with the answer, so a download never lags a turn behind.
-            return (*turn, current, *export_files(current))
+            return (*turn, current, *export_files(current, Path(exports.name)))
 
         def upload_fn(paths: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str, Any]:
             return upload_documents(assistant, paths, progress)
@@ -727,7 +746,7 @@ def create_app(assistant: Assistant) -> gr.Blocks:
         def clear_fn(current: Conversation | None) -> tuple[Any, ...]:
             if current is not None:
                 current.clear()
-            return (EMPTY_SOURCES_HTML, current, *export_files(current))
+            return (EMPTY_SOURCES_HTML, current, *export_files(current, Path(exports.name)))
 
         def ask(question: str, top_k: int = default_top_k, mode: str = settings.retrieval_mode.value) -> dict:
             """Answer a question about the documents in its own language, with cited sentences.
@@ -812,6 +831,7 @@ def serve(assistant: Assistant, *, host: str = "127.0.0.1", port: int = 7860, **
 
 __all__: Sequence[str] = [
     "EXAMPLES",
+    "EXPORTS_KEPT",
     "accept_question",
     "answer_question",
     "answer_turn",
