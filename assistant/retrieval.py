@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 import bm25s
@@ -206,7 +206,21 @@ class _LexicalScores:
 # 24 / 26 / 30 ms against 14 ms without (one embedding per document).
 UNTITLED_SUBJECT_PASSAGES = 2
 
-_NO_SCORES: dict[Key, float] = {}
+
+@dataclass
+class _Signals:
+    """A question's matches, by sentence key and by passage key (filled as the ranking needs them)."""
+
+    weights: FusionWeights
+    dense: dict[Key, float] = field(default_factory=dict)
+    passage_dense: dict[Key, float] = field(default_factory=dict)
+    lexical: _LexicalScores | dict[Key, float] = field(default_factory=dict)  # empty: not used
+    passage_lexical: _LexicalScores | dict[Key, float] = field(default_factory=dict)
+    sentence_pool: set[Key] = field(default_factory=set)  # the sentences that match on their own
+
+    def passage_score(self, p: Key) -> float:
+        w = self.weights
+        return w.passage_dense * self.passage_dense.get(p, 0.0) + w.passage_lexical * self.passage_lexical.get(p, 0.0)
 
 
 class TwoStageRetriever(BaseRetriever):
@@ -337,49 +351,11 @@ class TwoStageRetriever(BaseRetriever):
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         w = self._weights
-        dense: dict[Key, float] = {}
-        passage_dense: dict[Key, float] = {}
-        if w.uses_dense:
-            if query_bundle.embedding is None:
-                query_bundle.embedding = self._embed_model.get_query_embedding(query_bundle.query_str)
-            dense, passage_dense = self._dense_hits(query_bundle)
-        lexical: _LexicalScores | dict[Key, float] = _NO_SCORES
-        passage_lexical: _LexicalScores | dict[Key, float] = _NO_SCORES
-        if w.uses_lexical:
-            if self._lexical is not None:
-                lexical = self._lexical.scores(query_bundle.query_str)
-            if self._passage_lexical is not None:
-                passage_lexical = self._passage_lexical.scores(query_bundle.query_str)
-
-        # Step 1: passages. Candidates: the dense and BM25 passage hits and the passages of the
-        # sentences that match on their own; each scored exactly (missing vectors fetched by id).
-        sentence_pool = set(dense) | set(_top(lexical, self._candidates))
-        pool = set(passage_dense) | set(_top(passage_lexical, self._candidates))
-        pool |= {self._passage_of[key] for key in sentence_pool if key in self._passage_of}
+        signals = self._signals(query_bundle)
         near = {p for p in self._members if (p[0], p[2]) in self._near} if self._near else set()
-        pool = (pool | near) & self._members.keys()
-        if w.passage_dense:
-            self._fill_dense(query_bundle, [], [p for p in pool if p not in passage_dense], dense, passage_dense)
-        passage = {p: w.passage_dense * passage_dense.get(p, 0.0) + w.passage_lexical * passage_lexical.get(p, 0.0)
-                   for p in pool}
-
-        # Step 2: sentences of the best passages and the sentences that match on their own.
-        best = sorted(passage, key=lambda p: (-passage[p], self._position[self._members[p][0]]))[: w.passages]
-        # Each passage signal's own first passage is ranked too: at 100k sentences the paragraph
-        # holding a question's one rare term ("CIFG") lost the fused top 5 to passages matching a
-        # common one, and HNSW missed its sentence (docs/benchmarks.md, "The 100k store").
-        firsts = set(_top(passage_lexical, 1)) if w.passage_lexical and w.passages else set()
-        if w.passage_dense and w.passages and passage_dense:
-            firsts.add(max(passage_dense, key=passage_dense.get))
-        best += sorted(((firsts & pool) | near) - set(best), key=lambda p: self._position[self._members[p][0]])
-        chosen = (sentence_pool | {key for p in best for key in self._members[p]}) & self._position.keys()
-        # The returned sentences' nodes, with their paragraphs' (the evidence stage reads them): fetched
-        # in the same get as the missing vectors (a get costs 5-14 ms whatever its size).
-        records = [record_id(*key) for key in chosen]
-        records += [self._passage_record[p] for p in {self._passage_of[k] for k in chosen} if p in self._passage_record]
-        late = self._late if w.late else None
-        if late is not None:  # late interaction reads each candidate with the sentence before it and the title
-            records += [record_id(*k) for key in chosen for k in self._context(key)]
+        passage = self._passage_step(query_bundle, signals, near)
+        best = self._best_passages(passage, signals, near)
+        chosen = (signals.sentence_pool | {key for p in best for key in self._members[p]}) & self._position.keys()
         # The documents whose sentences are ordered by what the question asks of their subject: those
         # with a title line, and the others among the best passages' (each costs an embedding).
         top_documents = {p[:2] for p in best[:UNTITLED_SUBJECT_PASSAGES]}
@@ -387,18 +363,91 @@ class TwoStageRetriever(BaseRetriever):
         for key in chosen if w.dense else ():
             if key[:2] in self._title or key[:2] in top_documents:
                 named.setdefault(key[:2], []).append(key)
+        nodes = self._fetch(query_bundle, chosen, named, signals)
+        self._order_by_subject(query_bundle.query_str, named, nodes, signals, passage)
+        hits = self._hits(chosen, nodes, signals, passage)
+        late = self._late if w.late else None
+        if late is not None:
+            # The near passages' sentences are re-scored too: a follow-up's history may lift them.
+            also = {hit.node.node_id for hit in hits if self._passage_of[_sentence_key(hit.node)] in near} if near else set()
+            hits = late.rerank(query_bundle.query_str, hits, w.late, w.passage_share, also, self._preceding)
+        return self._reranker.rerank(query_bundle.query_str, hits) if self._reranker is not None else hits
+
+    def _signals(self, query: QueryBundle) -> _Signals:
+        """The question's dense and BM25 matches, to sentences and to passages, before step 1."""
+        w = self._weights
+        signals = _Signals(w)
+        if w.uses_dense:
+            if query.embedding is None:
+                query.embedding = self._embed_model.get_query_embedding(query.query_str)
+            signals.dense, signals.passage_dense = self._dense_hits(query)
+        if w.uses_lexical:
+            if self._lexical is not None:
+                signals.lexical = self._lexical.scores(query.query_str)
+            if self._passage_lexical is not None:
+                signals.passage_lexical = self._passage_lexical.scores(query.query_str)
+        signals.sentence_pool = set(signals.dense) | set(_top(signals.lexical, self._candidates))
+        return signals
+
+    def _passage_step(self, query: QueryBundle, signals: _Signals, near: set[Key]) -> dict[Key, float]:
+        """Step 1: each candidate passage's score. Candidates: the dense and BM25 passage hits, the
+        passages of the sentences that match on their own, and ``near``; each scored exactly (missing
+        vectors fetched by id)."""
+        pool = set(signals.passage_dense) | set(_top(signals.passage_lexical, self._candidates))
+        pool |= {self._passage_of[key] for key in signals.sentence_pool if key in self._passage_of}
+        pool = (pool | near) & self._members.keys()
+        if self._weights.passage_dense:
+            self._fill_dense(query, [], [p for p in pool if p not in signals.passage_dense], signals.dense,
+                             signals.passage_dense)
+        return {p: signals.passage_score(p) for p in pool}
+
+    def _best_passages(self, passage: dict[Key, float], signals: _Signals, near: set[Key]) -> list[Key]:
+        """The passages whose every sentence step 2 ranks: the best ``passages``, each passage signal's
+        own first, and ``near``."""
+        w = self._weights
+        best = sorted(passage, key=lambda p: (-passage[p], self._position[self._members[p][0]]))[: w.passages]
+        # Each passage signal's own first passage is ranked too: at 100k sentences the paragraph
+        # holding a question's one rare term ("CIFG") lost the fused top 5 to passages matching a
+        # common one, and HNSW missed its sentence (docs/benchmarks.md, "The 100k store").
+        firsts = set(_top(signals.passage_lexical, 1)) if w.passage_lexical and w.passages else set()
+        if w.passage_dense and w.passages and signals.passage_dense:
+            firsts.add(max(signals.passage_dense, key=signals.passage_dense.get))
+        return best + sorted(((firsts & passage.keys()) | near) - set(best),
+                             key=lambda p: self._position[self._members[p][0]])
+
+    def _fetch(self, query: QueryBundle, chosen: set[Key], named: Mapping[tuple[str, str], list[Key]],
+               signals: _Signals) -> Mapping[str, TextNode]:
+        """The nodes of the ``chosen`` sentences, their paragraphs (the evidence stage reads them), the
+        sentences late interaction reads them with, and the subject lines of the ``named`` documents;
+        fetched in the same get as the chosen sentences' missing vectors (a get costs 5-14 ms whatever
+        its size), which are scored into ``signals``."""
+        records = [record_id(*key) for key in chosen]
+        records += [self._passage_record[p] for p in {self._passage_of[k] for k in chosen} if p in self._passage_record]
+        if self._late is not None and self._weights.late:
+            records += [record_id(*k) for key in chosen for k in self._context(key)]
         records += [record_id(*key) for document in named for key in self._subject_lines(document) if key]
-        if w.dense:
-            self._fill_dense(query_bundle, [k for k in chosen if k not in dense], [], dense, passage_dense, records)
-        nodes = self._nodes(records)
+        if self._weights.dense:
+            self._fill_dense(query, [k for k in chosen if k not in signals.dense], [], signals.dense,
+                             signals.passage_dense, records)
+        return self._nodes(records)
+
+    def _order_by_subject(self, question: str, named: Mapping[tuple[str, str], list[Key]],
+                          nodes: Mapping[str, TextNode], signals: _Signals, passage: dict[Key, float]) -> None:
+        """The dense scores of each ``named`` document's sentences and passages ordered by what
+        ``question`` asks of its subject (``_ordered_by_what_is_asked``), in ``signals`` and ``passage``."""
         asked: dict[str, list[float]] = {}  # the question without its subject's words -> its embedding
         for document, keys in named.items():
             title, lead = (_content(nodes.get(record_id(*key))) if key else "" for key in self._subject_lines(document))
-            moved = self._ordered_by_what_is_asked(query_bundle.query_str, title, lead, keys, dense, passage_dense,
+            moved = self._ordered_by_what_is_asked(question, title, lead, keys, signals.dense, signals.passage_dense,
                                                    asked)
             for p, delta in moved.items():
                 if p in passage:
-                    passage[p] += w.passage_dense * delta
+                    passage[p] += self._weights.passage_dense * delta
+
+    def _hits(self, chosen: set[Key], nodes: Mapping[str, TextNode], signals: _Signals,
+              passage: dict[Key, float]) -> list[RankedSentence]:
+        """Step 2: the chosen sentences, each scored by its own match and its passage's, best first."""
+        w = self._weights
         hits = []
         for key in chosen:
             node = nodes.get(record_id(*key))
@@ -406,20 +455,16 @@ class TwoStageRetriever(BaseRetriever):
                 continue  # removed since this index was built (another process)
             p = self._passage_of[key]
             if p not in passage:  # a passage outside the pool (its sentence came from the other signal)
-                passage[p] = w.passage_dense * passage_dense.get(p, 0.0) + w.passage_lexical * passage_lexical.get(p, 0.0)
-            own = w.dense * dense.get(key, 0.0) + w.lexical * lexical.get(key, 0.0)
+                passage[p] = signals.passage_score(p)
+            own = w.dense * signals.dense.get(key, 0.0) + w.lexical * signals.lexical.get(key, 0.0)
             score = (1 - w.passage_share) * own + w.passage_share * passage[p]
             hits.append(RankedSentence(node=node, score=score, own=own, passage=passage[p],
-                                       dense=dense.get(key, 0.0), lexical=lexical.get(key, 0.0),
-                                       passage_dense=passage_dense.get(p, 0.0),
-                                       passage_lexical=passage_lexical.get(p, 0.0)))
+                                       dense=signals.dense.get(key, 0.0), lexical=signals.lexical.get(key, 0.0),
+                                       passage_dense=signals.passage_dense.get(p, 0.0),
+                                       passage_lexical=signals.passage_lexical.get(p, 0.0)))
         # Ties in store order, so that a ranking does not depend on the order the hits came in.
         hits.sort(key=lambda hit: (-(hit.score or 0.0), self._position[_sentence_key(hit.node)]))
-        if late is not None:
-            # The near passages' sentences are re-scored too: a follow-up's history may lift them.
-            also = {hit.node.node_id for hit in hits if self._passage_of[_sentence_key(hit.node)] in near} if near else set()
-            hits = late.rerank(query_bundle.query_str, hits, w.late, w.passage_share, also, self._preceding)
-        return self._reranker.rerank(query_bundle.query_str, hits) if self._reranker is not None else hits
+        return hits
 
     def _subject_lines(self, document: tuple[str, str]) -> tuple[Key | None, Key | None]:
         """The sentences that name a document's subject: its title line (None when it has none) and its
