@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .chat_cli import add_arguments as add_chat_arguments
+from .corpus import SUPPORTED_SUFFIXES
 from .evaluation import add_arguments as add_eval_arguments
 from .settings import AnswerBackend, RetrievalMode
 
@@ -59,7 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     add_chat_arguments(chat)
     chat.set_defaults(run=_chat)
 
-    ingest = commands.add_parser("ingest", help="add or update documents (.txt, .md; folders recursively)")
+    ingest = commands.add_parser("ingest", help=f"add or update documents ({', '.join(SUPPORTED_SUFFIXES)}; "
+                                                "folders recursively)")
     ingest.add_argument("paths", nargs="*", type=Path)
     ingest.add_argument("--rebuild", action="store_true",
                         help="drop the index first and rebuild it from the corpus and the files ingested before")

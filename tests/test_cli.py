@@ -51,6 +51,19 @@ def test_ingest_docs_remove(cli_settings, tmp_path):
     assert "extra" not in _run(cli_settings, "docs").stdout
 
 
+def test_a_pdf_ingested_from_the_command_line_answers(cli_settings, tmp_path):
+    from pdf_sample import FACT, FACT_PAGE, write_pdf
+
+    assert ".pdf" in _run(cli_settings, "--help").stdout  # the ingest command names every type it reads
+    pdf = write_pdf(tmp_path / "harbour_districts.pdf", pages=FACT_PAGE)
+    assert "ingested: harbour_districts" in _run(cli_settings, "ingest", str(pdf)).stdout
+    result = _run(cli_settings, "ask", "--json", "Who guards the amber lighthouse?")
+    assert result.returncode == 0, result.stderr
+    citation = json.loads(result.stdout)["citations"][0]
+    assert citation["document_id"] == "harbour_districts" and citation["quote"] in FACT
+    assert _run(cli_settings, "remove", "harbour_districts").returncode == 0
+
+
 def test_errors_are_readable(cli_settings, tmp_path):
     empty = _run(cli_settings, "ask", "  ")
     assert empty.returncode == 1 and "error: the question is empty" in empty.stderr
