@@ -11,7 +11,7 @@ import pytest
 
 from assistant import build_assistant
 from assistant.retrieval import FusionWeights, TwoStageRetriever, build_bm25, passage_nodes
-from assistant.search_index import index_dir, load_or_build, version_hash
+from assistant.search_index import index_dir, version_hash
 from assistant.settings import RetrievalMode
 from assistant.types import KIND_PARAGRAPH, KIND_RENDERING, KIND_SENTENCE
 

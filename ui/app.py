@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 
 from assistant import AnswerBackend, Conversation, CorpusError, QuestionError, RetrievalMode, StoreError, load_file
+from assistant.corpus import SUPPORTED_SUFFIXES
 
 if TYPE_CHECKING:
     from assistant import Answer, Assistant, Citation, Settings
@@ -515,10 +516,14 @@ def _document_choices(assistant: Assistant) -> Any:
     return gr.update(choices=choices, value=None)
 
 
+# ".txt, .md or .pdf": the types ingest reads, as the upload box and its errors name them.
+FILE_TYPES = f"{', '.join(SUPPORTED_SUFFIXES[:-1])} or {SUPPORTED_SUFFIXES[-1]}"
+
+
 def check_uploads(paths: Sequence[str], settings: Settings) -> list[Path]:
     """The uploaded files, if every one may be stored; otherwise a CorpusError naming the bad one."""
     if not paths:
-        raise CorpusError("choose one or more .txt, .md or .pdf files first")
+        raise CorpusError(f"choose one or more {FILE_TYPES} files first")
     if len(paths) > settings.upload_max_files:
         raise CorpusError(f"{len(paths)} files at once is over the limit of {settings.upload_max_files}")
     files = [Path(path) for path in paths]
@@ -708,7 +713,7 @@ def create_app(assistant: Assistant) -> gr.Blocks:
                 with gr.Accordion("Settings · الإعدادات", open=False, elem_id="qa-settings"):
                     controls = build_settings_controls(settings)
                 with gr.Accordion("Documents · المستندات", open=False, elem_id="qa-documents"):
-                    uploads = gr.File(label=f"Add .txt, .md or .pdf files (up to {settings.upload_max_files} at once, "
+                    uploads = gr.File(label=f"Add {FILE_TYPES} files (up to {settings.upload_max_files} at once, "
                                             f"{settings.upload_max_bytes // 1_000_000} MB each)",
                                       # No file_types: gradio would drop a wrong file with a toast, before
                                       # check_uploads can refuse the whole batch with its own message.
