@@ -21,6 +21,18 @@ from assistant import Assistant, build_assistant, load_settings
 from assistant.settings import PROJECT_ROOT
 
 ARTICLE = PROJECT_ROOT / "corpus" / "coalition_communique.ar.txt"
+# A run writes about 1 GB of stores, exports and model copies under the temp folder. With too little
+# room, tests fail wherever the disk fills ("No space left on device" in a copy of the model, then
+# every store fixture): a CI run did. Say so once, before any test runs.
+MIN_FREE_BYTES = 3 * 1024**3
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    folder = tempfile.gettempdir()
+    free = shutil.disk_usage(folder).free
+    if free < MIN_FREE_BYTES:
+        pytest.exit(f"only {free / 1024**3:.1f} GB free in {folder}; the tests need {MIN_FREE_BYTES // 1024**3} GB "
+                    "there (stores, exports, model copies): free some space first", returncode=1)
 
 
 @pytest.fixture(scope="session")
