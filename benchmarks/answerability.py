@@ -2,8 +2,9 @@
 
 For each external set (ARCD-train; XQuAD-R with its Arabic and its English questions) the paragraphs
 are split in two by a stable hash; one half is ingested through the normal path into a fresh store,
-and every question of the set is asked of it: a question whose paragraph is stored must be
-answered, the others must be refused. The gold set adds the article's own unanswerable questions.
+and every question of the set is asked of it: a question whose answering sentence is stored (its
+paragraph, or a verbatim copy of the sentence in another paragraph) must be answered, the others
+must be refused. The gold set adds the article's own unanswerable questions.
 Questions are split in two by a stable hash of their id: the model is fitted on the ``fit`` half and
 reported on the ``report`` half, which it never saw.
 
@@ -37,6 +38,7 @@ from assistant.corpus import Document  # noqa: E402
 from assistant.evidence import FEATURES, MODEL_FILE, POOL_SIZE, SIGNALS, candidate_features  # noqa: E402
 from assistant.normalize import fold_marks  # noqa: E402
 from assistant.retrieval import RankedSentence  # noqa: E402
+from assistant.segmentation import segment, sentences_of  # noqa: E402
 from assistant.settings import RetrievalMode  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "benchmarks"
@@ -82,20 +84,42 @@ def squad_sets(shared: Path) -> dict[str, tuple[list[Document], list[Question]]]
 
 
 def _half_store(name: str, data: dict, question_sources: dict[str, dict]) -> tuple[list[Document], list[Question]]:
-    documents, stored = [], set()
+    """The stored half of ``data``'s paragraphs, and every question of ``question_sources`` (the same
+    question ids, maybe in another language), answerable when the store holds the sentence that
+    answers it: its own paragraph, or a verbatim copy of that sentence in another stored paragraph
+    (ARCD repeats some paragraphs under other articles: 81 of its 399 questions on unstored
+    paragraphs had a stored copy, and the store answered many of them word for word)."""
+    documents, stored, stored_sentences = [], set(), set()
     for a, article in enumerate(data["data"]):
         for p, paragraph in enumerate(article["paragraphs"]):
             doc_id = f"{name}-{a:03d}-{p:02d}"
             if _hash_bit(f"p:{doc_id}"):
                 stored.add((a, p))
                 documents.append(Document(id=doc_id, text=paragraph["context"].strip(), title=article.get("title", "")))
+                stored_sentences |= {s.text for s in sentences_of(segment(documents[-1].text))}
+    answering = _answering_sentences(data)
     questions = []
     for set_name, source in question_sources.items():
         for a, article in enumerate(source["data"]):
             for p, paragraph in enumerate(article["paragraphs"]):
                 for qa in paragraph["qas"]:
-                    questions.append(Question(set_name, f"{set_name}:{qa['id']}", qa["question"], (a, p) in stored))
+                    answerable = (a, p) in stored or answering.get(qa["id"]) in stored_sentences
+                    questions.append(Question(set_name, f"{set_name}:{qa['id']}", qa["question"], answerable))
     return documents, questions
+
+
+def _answering_sentences(data: dict) -> dict[str, str]:
+    """Question id -> the text of the sentence (ours) of its paragraph holding its first answer's start."""
+    out = {}
+    for article in data["data"]:
+        for paragraph in article["paragraphs"]:
+            context = paragraph["context"].strip()
+            lead = len(paragraph["context"]) - len(paragraph["context"].lstrip())  # what strip() took off the front
+            sentences = sentences_of(segment(context))
+            for qa in paragraph["qas"]:
+                start = qa["answers"][0]["answer_start"] - lead
+                out[qa["id"]] = next((s.text for s in sentences if s.start <= start < s.end), None)
+    return out
 
 
 def gold_questions() -> list[Question]:

@@ -49,3 +49,26 @@ def test_the_cross_language_allowance_leaves_the_floor_what_the_probability_did_
     assert np.sum(scores[~refused] < 0.8 - allowance) == 0
     # Scores all above the floor need no allowance.
     assert answerability.cross_lingual_allowance(scores + 0.2, nothing, floor=0.8, budget=0.05) == 0.0
+
+
+def test_a_question_is_answerable_when_its_answering_sentence_is_stored_verbatim(answerability):
+    common = "The river floods every spring."
+    paragraphs = []
+    for n in range(8):
+        own = f"Town {n} has a stone bridge built by mason number {n}."
+        context = f"{own} {common}"
+        paragraphs.append({"context": context, "qas": [
+            {"id": f"own-{n}", "question": f"Who built the bridge of town {n}?",
+             "answers": [{"text": f"mason number {n}", "answer_start": context.index("mason")}]},
+            {"id": f"common-{n}", "question": f"When does the river near town {n} flood?",
+             "answers": [{"text": "every spring", "answer_start": context.index("every spring")}]},
+        ]})
+    data = {"data": [{"title": "Towns", "paragraphs": paragraphs}]}
+    documents, questions = answerability._half_store("towns", data, {"towns": data})
+    stored = {int(d.id.rsplit("-", 1)[1]) for d in documents}
+    assert 0 < len(stored) < 8  # the split by hash leaves some paragraphs out
+    answerable = {q.id.split(":")[1]: q.answerable for q in questions}
+    # Every paragraph's copy of the common sentence answers its question; a paragraph's own sentence
+    # only when that paragraph is stored.
+    assert all(answerable[f"common-{n}"] for n in range(8))
+    assert {n for n in range(8) if answerable[f"own-{n}"]} == stored
