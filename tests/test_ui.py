@@ -523,9 +523,11 @@ def test_concurrent_api_requests_get_their_own_answers(app_url, assistant):
 @pytest.mark.slow
 def test_python_m_ui_serves_on_the_port_from_the_environment(tmp_path, model_dir):
     port = _free_port()
+    temp = tmp_path / "tmp"
+    temp.mkdir()
     env = {**os.environ, "ASSISTANT_UI_PORT": str(port), "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
            "ASSISTANT_MODEL_DIR": str(model_dir), "GRADIO_ANALYTICS_ENABLED": "False",
-           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "OPENBLAS_NUM_THREADS": "1"}
+           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "OPENBLAS_NUM_THREADS": "1", "TMPDIR": str(temp)}
     process = subprocess.Popen([sys.executable, "-m", "ui"], cwd=PROJECT_ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -544,10 +546,14 @@ def test_python_m_ui_serves_on_the_port_from_the_environment(tmp_path, model_dir
 
         result = Client(f"http://127.0.0.1:{port}/", verbose=False).predict(EN_FINANCE, api_name="/ask")
         assert result["citations"][0]["sentence_id"] == "p14.s1"
+        assert list(temp.glob("qa-export-*"))  # the app's export folder, while it serves
     finally:
         from conftest import stop_process
 
         stop_process(process)
+    # SIGTERM (what stop_process sends first) stops it as Ctrl-C would: cleanly, its export folder removed.
+    assert process.returncode == 0, process.stdout.read()
+    assert not list(temp.glob("qa-export-*"))
 
 
 def test_python_m_ui_rejects_a_bad_port():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 
 HOST = "127.0.0.1"
@@ -54,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     print(f"Serving the chat UI on http://{HOST}:{port}", file=sys.stderr, flush=True)
+    # A service manager stops a server with SIGTERM: stop as on Ctrl-C (gradio closes the server, and
+    # the exit removes the app's export folder); by default the process just died and left it behind.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     serve(assistant, host=HOST, port=port)
     return 0
 
