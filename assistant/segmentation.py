@@ -29,7 +29,8 @@ from typing import NamedTuple
 #    place has at most three words (a title "Harborview Transit Authority — Annual Report 2023" was
 #    one); a date opening a sentence ("وفي عام 63 ق.م. ضمّ ...") does not end it.
 # 7: a document's first line may be a longer label (a news headline of up to 16 words is its title).
-SEGMENTATION_VERSION = 7
+# 8: a full stop followed by a lower-case Latin word ends no sentence ("from 5 p.m. to 9 p.m. on weekdays").
+SEGMENTATION_VERSION = 8
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
 # a table dump, a transcript). e5 reads at most 512 tokens; 1,000 Arabic characters are about 250-350.
@@ -70,6 +71,8 @@ _LATIN_ABBREVIATION = re.compile(
     r"|Dr|Mr|Mrs|Ms|Prof|St|Jr|Sr|Mt|Gen|Col|Lt|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)",
     re.IGNORECASE,  # "Vol.", "No."; a capital initial is no candidate anyway
 )
+# A full stop followed, on the same line, by a lower-case Latin word.
+_LOWERCASE_NEXT = re.compile(r"[ \t]+[a-z]")
 _SPELT_INITIAL = re.compile(r"سي|بي|دي|إس|اس|أو|إف|إم|إل|جي|تي|كيه|إتش|آر|واي|زد|إكس|دبليو|جيه|كيو|يو")
 
 
@@ -373,6 +376,8 @@ def _is_sentence_end(text: str, match: re.Match[str], start: int, end: int, in_q
         return not in_quotation or not _LETTER.match(text[match.end() : match.end() + 2].lstrip() or " ")
     if run[0] != ".":
         return True
+    if _LOWERCASE_NEXT.match(text, match.end(), end):
+        return False  # "from 5 p.m. to 9 p.m.", "approx. twice": English opens no sentence in lower case
     line_start = text.rfind("\n", start, match.start()) + 1 or start
     if _ITEM_NUMBER.fullmatch(text, max(start, line_start), match.start()):
         return False  # "1. Use the company VPN.": the item's number

@@ -147,6 +147,11 @@ def test_hand_checked_boundaries(set_name):
         # Markdown code spans are one token: "`ق.م`" was cut at its full stop.
         ("يُكتب قبل الميلاد `ق.م` في النصوص. وهذا مثال.", ["يُكتب قبل الميلاد `ق.م` في النصوص.", "وهذا مثال."]),
         ("Run `a. B` now. Then `c`. End.", ["Run `a. B` now.", "Then `c`.", "End."]),
+        # A full stop before a lower-case word ends no sentence: a user's report was cut into "Evening
+        # hours run from 5 p.m.", "to 9 p.m.", "on weekdays." (XQuAD-R en.json: "Inc. founder", "etc. are").
+        ("Evening hours run from 5 p.m. to 9 p.m. on weekdays. The clinic is closed on Sundays.",
+         ["Evening hours run from 5 p.m. to 9 p.m. on weekdays.", "The clinic is closed on Sundays."]),
+        ("The meeting starts at 9 a.m. The doors open at 8.", ["The meeting starts at 9 a.m.", "The doors open at 8."]),
     ],
 )
 def test_real_text_faults(text, sentences):
