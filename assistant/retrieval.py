@@ -349,6 +349,11 @@ class TwoStageRetriever(BaseRetriever):
     def weights(self) -> FusionWeights:
         return self._weights
 
+    @property
+    def _late_in_use(self) -> LateInteraction | None:
+        """Late interaction, when attached and weighed by these weights."""
+        return self._late if self._weights.late else None
+
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         w = self._weights
         signals = self._signals(query_bundle)
@@ -366,7 +371,7 @@ class TwoStageRetriever(BaseRetriever):
         nodes = self._fetch(query_bundle, chosen, named, signals)
         self._order_by_subject(query_bundle.query_str, named, nodes, signals, passage)
         hits = self._hits(chosen, nodes, signals, passage)
-        late = self._late if w.late else None
+        late = self._late_in_use
         if late is not None:
             # The near passages' sentences are re-scored too: a follow-up's history may lift them.
             also = {hit.node.node_id for hit in hits if self._passage_of[_sentence_key(hit.node)] in near} if near else set()
@@ -423,7 +428,7 @@ class TwoStageRetriever(BaseRetriever):
         its size), which are scored into ``signals``."""
         records = [record_id(*key) for key in chosen]
         records += [self._passage_record[p] for p in {self._passage_of[k] for k in chosen} if p in self._passage_record]
-        if self._late is not None and self._weights.late:
+        if self._late_in_use is not None:
             records += [record_id(*k) for key in chosen for k in self._context(key)]
         records += [record_id(*key) for document in named for key in self._subject_lines(document) if key]
         if self._weights.dense:
