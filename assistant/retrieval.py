@@ -6,6 +6,8 @@ pronoun stands for, the topic of a list). Step 2 ranks the sentences of the best
 the sentences that match on their own: each sentence's final score is a convex mix of its own
 match (dense similarity, best of the original and its English rendering, plus saturated BM25)
 and its passage's score. Hits carry every score (``RankedSentence``) for the stages after this one.
+Dense similarities across languages are put on the scale of those within one, and a store holding
+both languages is searched in each (cross_language.py).
 Its last step hands the ranking to a reranker when one is attached (rerank.py).
 
 Why our own fusion and not llama-index's ``QueryFusionRetriever``: its reciprocal-rank and
@@ -29,6 +31,7 @@ from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from llama_index.retrievers.bm25 import BM25Retriever
 
+from .cross_language import CrossLanguage, other_language, question_language
 from .normalize import BM25_TOKEN_PATTERN, BilingualStemmer
 from .search_index import BM25_STOPWORDS, Key, SearchIndex, gc_paused
 from .settings import RetrievalMode
@@ -217,6 +220,8 @@ class _Signals:
     lexical: _LexicalScores | dict[Key, float] = field(default_factory=dict)  # empty: not used
     passage_lexical: _LexicalScores | dict[Key, float] = field(default_factory=dict)
     sentence_pool: set[Key] = field(default_factory=set)  # the sentences that match on their own
+    across: set[Key] = field(default_factory=set)  # sentences found in the other language, not yet scored
+    passages_across: set[Key] = field(default_factory=set)  # passages found in the other language, not yet scored
 
     def passage_score(self, p: Key) -> float:
         w = self.weights
@@ -255,8 +260,9 @@ class TwoStageRetriever(BaseRetriever):
         key_of_id = {node.node_id: _sentence_key(node) for node in searchable}
         passage_of_id = {node.node_id: _passage_key(node) for node in paragraphs}
         headings = frozenset(_passage_key(node) for node in paragraphs if role_of(node) == HEADING)
+        languages = {node.node_id: node.metadata.get("lang", "") for node in [*searchable, *paragraphs]}
         self._catalog([(_sentence_key(node), _passage_key(node)) for node in by_id.values()], key_of_id, passage_of_id,
-                      headings)
+                      headings, languages)
         self._lexical = _Lexical.of_retriever(bm25, self._key_of_id) if bm25 is not None else None
         if passage_bm25 is not None:
             passage_ids = passage_of_id | {entry["node_id"]: passage_of_id.get(entry["node_id"].removesuffix(".en"))
@@ -265,6 +271,7 @@ class TwoStageRetriever(BaseRetriever):
         self._nodes: Callable[[list[str]], Mapping[str, TextNode]] = lambda records: by_id
         self._node_cache: NodeCache | None = None  # when nodes are fetched from the store (from_index)
         self._late: LateInteraction | None = None  # re-scores the top candidates (``with_late``)
+        self._cross: CrossLanguage | None = None  # calibrates matches across languages (``with_cross_language``)
         self._reranker: Reranker | None = None  # reorders the final top (``with_reranker``)
 
     @classmethod
@@ -281,7 +288,8 @@ class TwoStageRetriever(BaseRetriever):
 
     def _index_maps(self, index: SearchIndex) -> None:
         self._catalog([(r.key, (r.key[0], r.key[1], r.paragraph_id)) for r in index.sentences],
-                      {r.record: r.key for r in index.records}, dict(index.paragraphs), index.headings)
+                      {r.record: r.key for r in index.records}, dict(index.paragraphs), index.headings,
+                      index.languages)
         if index.bm25 is not None:
             self._lexical = _Lexical(index.bm25, [r.key for r in index.records])
         if index.passage_bm25 is not None:
@@ -289,10 +297,14 @@ class TwoStageRetriever(BaseRetriever):
                                              [self._passage_of_id.get(record) for record in index.passage_entries])
 
     def _catalog(self, sentences: list[tuple[Key, Key]], key_of_id: dict[str, Key],
-                 passage_of_id: dict[str, Key], headings: frozenset[Key] = frozenset()) -> None:
+                 passage_of_id: dict[str, Key], headings: frozenset[Key] = frozenset(),
+                 languages: dict[str, str] | None = None) -> None:
         """The id maps: ``sentences`` (key, passage key) in store order, record id -> sentence key (of
         the sentences and their renderings), paragraph record id -> passage key; each document's
-        title, when its first paragraph is a heading (``headings``: the passages that are)."""
+        title, when its first paragraph is a heading (``headings``: the passages that are); record
+        id -> language (``languages``), the languages some sentence is matched in only, and the
+        passages whose sentences have renderings (cross_language.py)."""
+        self._language_of = languages or {}
         self._position = {key: n for n, (key, _) in enumerate(sentences)}
         self._passage_of = dict(sentences)
         self._members: dict[Key, list[Key]] = {}
@@ -314,6 +326,16 @@ class TwoStageRetriever(BaseRetriever):
         self._records_of: dict[Key, list[str]] = {}
         for record, key in key_of_id.items():
             self._records_of.setdefault(key, []).append(record)
+        # The languages some sentence can be matched in only (none has a rendering in the other).
+        alone: set[str] = set()
+        self._rendered: dict[Key, set[str]] = {}  # passage -> its sentences' languages, when they have renderings
+        for key, records in self._records_of.items():
+            languages = {self._language_of.get(record, "") for record in records}
+            if len(languages) == 1:
+                alone |= languages
+            elif key in self._passage_of:
+                self._rendered.setdefault(self._passage_of[key], set()).update(languages)
+        self._alone_in = frozenset(alone)
         self._passage_of_id = passage_of_id
         self._passage_record = {key: record for record, key in passage_of_id.items()}
         self._lexical: _Lexical | None = None
@@ -323,6 +345,12 @@ class TwoStageRetriever(BaseRetriever):
         """The same retriever, its top candidates re-scored by ``late`` in the modes that weigh it."""
         twin = self.with_weights(self._weights)
         twin._late = late
+        return twin
+
+    def with_cross_language(self, cross: CrossLanguage | None) -> TwoStageRetriever:
+        """The same retriever, its similarities across languages calibrated by ``cross``."""
+        twin = self.with_weights(self._weights)
+        twin._cross = cross
         return twin
 
     def with_reranker(self, reranker: Reranker | None) -> TwoStageRetriever:
@@ -386,19 +414,20 @@ class TwoStageRetriever(BaseRetriever):
             if query.embedding is None:
                 query.embedding = self._embed_model.get_query_embedding(query.query_str)
             signals.dense, signals.passage_dense = self._dense_hits(query)
+            signals.across, signals.passages_across = self._across_languages(query)
         if w.uses_lexical:
             if self._lexical is not None:
                 signals.lexical = self._lexical.scores(query.query_str)
             if self._passage_lexical is not None:
                 signals.passage_lexical = self._passage_lexical.scores(query.query_str)
-        signals.sentence_pool = set(signals.dense) | set(_top(signals.lexical, self._candidates))
+        signals.sentence_pool = set(signals.dense) | signals.across | set(_top(signals.lexical, self._candidates))
         return signals
 
     def _passage_step(self, query: QueryBundle, signals: _Signals, near: set[Key]) -> dict[Key, float]:
         """Step 1: each candidate passage's score. Candidates: the dense and BM25 passage hits, the
         passages of the sentences that match on their own, and ``near``; each scored exactly (missing
         vectors fetched by id)."""
-        pool = set(signals.passage_dense) | set(_top(signals.passage_lexical, self._candidates))
+        pool = set(signals.passage_dense) | signals.passages_across | set(_top(signals.passage_lexical, self._candidates))
         pool |= {self._passage_of[key] for key in signals.sentence_pool if key in self._passage_of}
         pool = (pool | near) & self._members.keys()
         if self._weights.passage_dense:
@@ -569,10 +598,11 @@ class TwoStageRetriever(BaseRetriever):
                           zip(found["ids"], found["metadatas"], found["documents"]) if record in want)
         question = np.asarray(query.embedding, dtype=np.float32)
         question /= np.linalg.norm(question)
+        language = question_language(query.query_str)
         for record, vector in vectors.items():
             if vector is None:
                 continue  # deleted meanwhile
-            similarity = float(vector @ question)
+            similarity = self._similarity(record, float(vector @ question), language)
             if record in self._passage_of_id:
                 passage_dense[self._passage_of_id[record]] = similarity
             if record in self._key_of_id:
@@ -580,8 +610,8 @@ class TwoStageRetriever(BaseRetriever):
                 dense[key] = max(dense.get(key, -1.0), similarity)
 
     def _dense_hits(self, query: QueryBundle) -> tuple[dict[Key, float], dict[Key, float]]:
-        """Cosine similarity of the ``candidates`` nearest sentences (best of original and rendering)
-        and of the paragraphs among the same nearest records.
+        """Similarity of the ``candidates`` nearest sentences (best of original and rendering) and of
+        the paragraphs among the same nearest records, calibrated across languages (``_similarity``).
 
         Chroma evaluates a metadata filter over every record it matches, which grows with the store
         (70 ms a query at 12k records, docs/benchmarks.md "Performance"), and fetching each hit's
@@ -590,18 +620,18 @@ class TwoStageRetriever(BaseRetriever):
         are among them (near-duplicate paragraphs can fill the first: 500-900 ms a filtered query
         at 100k records, against a few ms); only then does the filtered query answer instead.
         """
-        collection = self._vector_store._collection  # noqa: SLF001 - the library exposes no public getter
+        language = question_language(query.query_str)
         passages: dict[Key, float] = {}
         for fetch in (3 * self._candidates, 12 * self._candidates):
-            found = collection.query(query_embeddings=[query.embedding], n_results=fetch, include=["distances"])
-            ids, distances = found["ids"][0], found["distances"][0]
+            ids, distances = self._nearest(query.embedding, fetch)
             sentences: dict[Key, float] = {}
             for record, distance in zip(ids, distances):
+                similarity = self._similarity(record, 1.0 - distance, language)  # cosine space
                 if record in self._key_of_id and len(sentences) < self._candidates:
                     key = self._key_of_id[record]
-                    sentences[key] = max(sentences.get(key, -1.0), 1.0 - distance)  # cosine space
+                    sentences[key] = max(sentences.get(key, -1.0), similarity)
                 elif record in self._passage_of_id:
-                    passages[self._passage_of_id[record]] = 1.0 - distance
+                    passages[self._passage_of_id[record]] = similarity
             if len(sentences) >= self._candidates or len(ids) < fetch:  # enough, or the whole store was seen
                 return sentences, passages
         if self._filtered is None:  # rare, and building it imports tiktoken: 0.35 s of cold start
@@ -611,8 +641,50 @@ class TwoStageRetriever(BaseRetriever):
         sentences = {}
         for hit in self._filtered.retrieve(query):
             key = _sentence_key(hit.node)
-            sentences[key] = max(sentences.get(key, -1.0), _cosine(hit.score))
+            sentences[key] = max(sentences.get(key, -1.0), self._similarity(hit.node.node_id, _cosine(hit.score), language))
         return sentences, passages
+
+    def _across_languages(self, query: QueryBundle) -> tuple[set[Key], set[Key]]:
+        """The sentences and passages nearest to the question moved toward the other language, when
+        the store holds sentences that only that language matches (cross_language.py): candidates its
+        own vector ranks behind every text in its own language. Unscored here: their similarities to the question itself are
+        computed exactly with the other candidates' missing ones."""
+        language = question_language(query.query_str)
+        if self._cross is None or language is None or other_language(language) not in self._alone_in:
+            return set(), set()
+        moved = self._cross.toward_other(np.asarray(query.embedding, dtype=np.float32), language)
+        sentences: set[Key] = set()
+        passages: set[Key] = set()
+        for record in self._nearest(moved.tolist(), 3 * self._candidates)[0]:
+            if record in self._key_of_id and len(sentences) < self._candidates:
+                sentences.add(self._key_of_id[record])
+            elif record in self._passage_of_id:
+                passages.add(self._passage_of_id[record])
+        return sentences, passages
+
+    def _nearest(self, embedding: list[float], fetch: int) -> tuple[list[str], list[float]]:
+        """The ids and cosine distances of the ``fetch`` records nearest to ``embedding``, of any kind."""
+        collection = self._vector_store._collection  # noqa: SLF001 - the library exposes no public getter
+        found = collection.query(query_embeddings=[embedding], n_results=fetch, include=["distances"])
+        return found["ids"][0], found["distances"][0]
+
+    def _similarity(self, record: str, cosine: float, language: str | None) -> float:
+        """``cosine`` of the question to ``record``, on the scale of a match within one language."""
+        if self._cross is None or self._matched_within(record, language):
+            return cosine
+        return self._cross.similarity(cosine, self._language_of.get(record, ""), language)
+
+    def _matched_within(self, record: str, language: str | None) -> bool:
+        """Whether ``record``'s sentence, or a sentence of its passage, has a record in the question's
+        language (the article's English renderings): then it is matched within that language, and its
+        records are left as they are. Raised, the Arabic originals outscored their renderings (3 of
+        the gold set's 83 English questions lost), and junk such as "'; DROP TABLE embeddings; --" was
+        answered."""
+        key = self._key_of_id.get(record)
+        if key is not None:
+            return any(self._language_of.get(other) == language for other in self._records_of.get(key, ()))
+        passage = self._passage_of_id.get(record)
+        return passage is not None and language in self._rendered.get(passage, ())
 
 
 def _top(scores: _LexicalScores | dict[Key, float], n: int) -> list[Key]:

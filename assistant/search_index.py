@@ -7,8 +7,8 @@ store. Now one build per store version writes, under ``<data_dir>/search/<namesp
 - ``sentences/`` and ``passages/``: the two bm25s indexes (sentences with their English renderings;
   paragraphs with their sentences' renderings joined), loaded memory-mapped (``bm25s.BM25.load(
   mmap=True)``): the score matrix stays in the page cache, shared between processes;
-- ``catalog.json``: per searchable record its id, sentence key, paragraph id and offset, per
-  paragraph its id, which paragraphs are headings; the BM25 entries in order. No text: nodes are
+- ``catalog.json``: per searchable record its id, sentence key, paragraph id, offset and language,
+  per paragraph its id and language, which paragraphs are headings; the BM25 entries in order. No text: nodes are
   fetched by id when returned;
 - ``params.json``: the format, bm25s and PyStemmer versions, a fingerprint of the tokenizer (token
   pattern, stopwords, the source of ``normalize``, which holds the stemmer) and the store version
@@ -42,7 +42,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -62,7 +62,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # 2: the catalog names the paragraphs that are headings (a document's title line is context).
-FORMAT = 2
+# 3: and each record's language (retrieval calibrates similarities across languages).
+FORMAT = 3
 Key = tuple[str, str, str]  # (document id, checksum, sentence id or paragraph id)
 BM25_STOPWORDS = STOPWORDS + [normalize.normalize(word) for word in STOPWORDS]
 _SENTENCES, _PASSAGES, _CATALOG, _PARAMS = "sentences", "passages", "catalog.json", "params.json"
@@ -93,6 +94,7 @@ class SearchIndex:
     passage_entries: list[str]  # per passage BM25 entry, its paragraph's record id
     version: str = ""
     headings: frozenset[Key] = frozenset()  # the passages that are headings (segmentation.HEADING)
+    languages: dict[str, str] = field(default_factory=dict)  # record id -> "ar" / "en", sentences and paragraphs
 
     @property
     def sentences(self) -> list[Record]:
@@ -165,11 +167,13 @@ def build(store: SentenceStore, version: str) -> SearchIndex:
     english: dict[Key, list[str]] = {}
     paragraph_meta: dict[Key, dict[str, Any]] = {}
     headings: set[Key] = set()
+    languages: dict[str, str] = {}
     for page in store.pages(KIND_SENTENCE, KIND_RENDERING, KIND_PARAGRAPH, size=BUILD_PAGE):
         for node in page:
             meta = node.metadata
             passage = (meta["document_id"], meta["checksum"], meta["paragraph_id"])
             text = node.get_content(metadata_mode=MetadataMode.EMBED)
+            languages[node.node_id] = meta.get("lang", "")
             if meta["kind"] == KIND_PARAGRAPH:
                 paragraphs.append((node.node_id, passage))
                 if role_of(node) == HEADING:
@@ -192,7 +196,7 @@ def build(store: SentenceStore, version: str) -> SearchIndex:
             rendering = TextNode(id_=f"{record}.en", text=" ".join(english[passage]), metadata=paragraph_meta[passage])
             paragraph_texts.append(rendering.get_content(metadata_mode=MetadataMode.EMBED))
     index = SearchIndex(records, paragraphs, index_texts(searchable), index_texts(paragraph_texts), entries, version,
-                        frozenset(headings))
+                        frozenset(headings), languages)
     log.info("built the search index of %d records and %d paragraphs in %.1f s", len(records), len(paragraphs),
              time.perf_counter() - started)
     return index
@@ -206,8 +210,10 @@ def save(index: SearchIndex, folder: Path) -> None:
         for name, bm25 in ((_SENTENCES, index.bm25), (_PASSAGES, index.passage_bm25)):
             if bm25 is not None:
                 bm25.save(str(partial / name), show_progress=False)
-        catalog = {"records": [[r.record, *r.key, r.paragraph_id, r.start, r.kind] for r in index.records],
-                   "paragraphs": [[record, *key] for record, key in index.paragraphs],
+        language = index.languages.get
+        catalog = {"records": [[r.record, *r.key, r.paragraph_id, r.start, r.kind, language(r.record, "")]
+                               for r in index.records],
+                   "paragraphs": [[record, *key, language(record, "")] for record, key in index.paragraphs],
                    "passage_entries": index.passage_entries, "headings": [list(key) for key in index.headings]}
         (partial / _CATALOG).write_text(json.dumps(catalog, ensure_ascii=False), encoding="utf-8")
         # Last: a directory with params is complete.
@@ -242,12 +248,13 @@ def load(folder: Path, expected: dict[str, Any]) -> SearchIndex:
     with gc_paused():
         catalog = json.loads((folder / _CATALOG).read_text(encoding="utf-8"))
         records = [Record(record, (doc, checksum, sid), pid, start, kind)
-                   for record, doc, checksum, sid, pid, start, kind in catalog["records"]]
-        paragraphs = [(record, (doc, checksum, pid)) for record, doc, checksum, pid in catalog["paragraphs"]]
+                   for record, doc, checksum, sid, pid, start, kind, _ in catalog["records"]]
+        paragraphs = [(record, (doc, checksum, pid)) for record, doc, checksum, pid, _ in catalog["paragraphs"]]
+        languages = {row[0]: row[-1] for rows in (catalog["records"], catalog["paragraphs"]) for row in rows}
     bm25, passage_bm25 = ((bm25s.BM25.load(str(folder / name), mmap=True, show_progress=False)
                            if (folder / name).is_dir() else None) for name in (_SENTENCES, _PASSAGES))
     return SearchIndex(records, paragraphs, bm25, passage_bm25, catalog["passage_entries"], expected["store_version"],
-                       frozenset(tuple(key) for key in catalog["headings"]))
+                       frozenset(tuple(key) for key in catalog["headings"]), languages)
 
 
 def _remove_others(keep: Path) -> None:

@@ -80,6 +80,9 @@ class Settings:
     # Second, the answerability probability; unset, the operating point fitted with the model
     # (assistant/answerability.v2.json, benchmarks/answerability.py).
     answerability_threshold: float | None = None
+    # Added to similarities across languages (assistant/cross_language.py); unset, the value fitted
+    # for the bundled model (assistant/languages.v1.json), 0 for another; 0 turns it off.
+    cross_language_offset: float | None = None
     max_question_chars: int = 2000
     # Records (paragraphs, sentences, markers) encoded and written to the store together, across
     # documents or within a long one: fewer means more Chroma adds, more means more memory.

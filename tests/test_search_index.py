@@ -49,6 +49,7 @@ def test_the_persisted_index_ranks_exactly_as_every_node_in_memory(assistant, mo
     weights = FusionWeights.for_mode(mode)
     persisted = assistant._current_index().retrievers[mode]  # noqa: SLF001
     in_memory = (in_memory_retriever(assistant, weights).with_late(persisted._late)  # noqa: SLF001 - the same re-scoring
+                 .with_cross_language(persisted._cross)  # noqa: SLF001 - calibration
                  .with_reranker(persisted._reranker))  # noqa: SLF001 - and reordering
     for question in QUESTIONS:
         assert ranking(persisted, question) == ranking(in_memory, question), question
@@ -66,6 +67,10 @@ def test_the_index_is_written_once_and_loaded_memory_mapped_at_the_next_start(fr
     assert params.stat().st_mtime_ns == written  # loaded, not built again
     assert isinstance(index.bm25.scores["data"], np.memmap)
     assert isinstance(index.passage_bm25.scores["data"], np.memmap)
+    # Each record's language is kept (retrieval calibrates matches across languages by it).
+    assert {index.languages[r.record] for r in index.records if r.kind == KIND_SENTENCE} == {"ar"}
+    assert {index.languages[r.record] for r in index.records if r.kind == KIND_RENDERING} == {"en"}
+    assert {index.languages[record] for record, _ in index.paragraphs} == {"ar"}
     question = QUESTIONS[0]
     assert second.retrieve(question) == first.retrieve(question)
 

@@ -1,0 +1,89 @@
+"""Similarities across languages put on the scale of similarities within one.
+
+e5 scores a question higher against any text in its own language than against a text in the other:
+for the same XQuAD-R paragraph in Arabic and in English, a question's cosine to the paragraph in its
+own language is 0.08 higher (median over the fit half's 636 questions). In a store that holds
+documents in both languages, an English question about an Arabic document therefore ranks English
+sentences on other topics first, and the Arabic sentence that answers it is often not even among the
+nearest records. Measured on a store holding XQuAD-R's Arabic paragraphs for half of its articles and
+the English ones for the other half (benchmarks/mixed_languages.py), a question about a paragraph in
+the other language found its sentence first 0.12-0.14 of the time, against 0.63 in an Arabic-only
+store; with both remedies below 0.51-0.56, for 0.02-0.03 less on questions asked in their
+paragraph's own language (docs/benchmarks.md, "Documents in both languages").
+
+Two remedies, both from ``languages.v1.json`` (fitted by benchmarks/fit_cross_language.py for the
+bundled embedding model, and used only with it):
+
+- ``offset``: added to the cosine of every record (sentence, rendering, paragraph) in the other
+  language than the question's (0.07: the largest tried that cost the same-language questions at
+  most 0.03 of R@1 on the fit half). It moves every candidate of a one-language store alike, so
+  rankings there keep their order; in a mixed store it lets the two languages compete on what they
+  say. Late interaction's MaxSim is left as it is: raised by the same offset, it cost the
+  same-language questions 0.035 more for nothing across.
+- ``direction``: the mean difference between the Arabic and the English vectors of the same
+  paragraphs. A second nearest-neighbour query, with the question's vector moved along it toward
+  the other language, finds candidates in that language that the question's own vector ranks
+  behind every text in its own (HNSW queries with a metadata filter cost 70-900 ms at 12k-100k
+  records; this one costs what the first does).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .normalize import Script, detect_script
+
+if TYPE_CHECKING:
+    from .settings import Settings
+
+CALIBRATION_FILE = Path(__file__).with_name("languages.v1.json")
+LANGUAGES = ("ar", "en")
+
+
+@dataclass(frozen=True)
+class CrossLanguage:
+    offset: float  # added to a similarity across languages
+    direction: np.ndarray  # mean(Arabic vector - English vector) over parallel paragraphs
+
+    def similarity(self, cosine: float, record_language: str, question_language: str | None) -> float:
+        """``cosine`` on the scale of a match within one language."""
+        crosses = question_language is not None and record_language in LANGUAGES and record_language != question_language
+        return cosine + self.offset if crosses else cosine
+
+    def toward_other(self, query: np.ndarray, question_language: str) -> np.ndarray:
+        """The question's vector moved toward the other language (unit length)."""
+        moved = query + (self.direction if question_language == "en" else -self.direction)
+        return moved / np.linalg.norm(moved)
+
+
+def question_language(question: str) -> str | None:
+    """"ar" or "en" by the question's script; None when it mixes both or has no letters."""
+    return {Script.ARABIC: "ar", Script.LATIN: "en"}.get(detect_script(question))
+
+
+def other_language(language: str) -> str:
+    return "en" if language == "ar" else "ar"
+
+
+@functools.cache
+def load_cross_language(model_id: str, path: Path = CALIBRATION_FILE) -> CrossLanguage | None:
+    """The calibration fitted for ``model_id``; None for any other embedding model (its scale differs)."""
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    if model_id not in raw["embedding_models"]:  # the bundled model, fp32 or int8 (cosine 0.9996 to it)
+        return None
+    return CrossLanguage(float(raw["offset"]), np.asarray(raw["direction"], dtype=np.float32))
+
+
+def cross_language(settings: Settings, model_id: str) -> CrossLanguage | None:
+    """The calibration for this model, its offset replaced by the settings' when they set one."""
+    fitted = load_cross_language(model_id)
+    if fitted is None or settings.cross_language_offset is None:
+        return fitted
+    return CrossLanguage(settings.cross_language_offset, fitted.direction)
