@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from .answer import Answerer, Draft, ExtractiveAnswerer
 from .corpus import MANIFEST, SUPPORTED_SUFFIXES, CorpusError, Document, load_corpus, load_file
-from .cross_language import cross_language
+from .cross_language import calibration_for
 from .embedding import embedding_model_id, load_embed_model
 from .evidence import Answerability, Evidence, load_share_models
 from .late_interaction import LateInteraction, TokenEncoder, TokenStates
@@ -132,7 +132,7 @@ class Assistant:
         version = store.version()
         search = load_or_build(self.settings, store, version)
         nodes = NodeCache(store)
-        cross = cross_language(self.settings, embedding_model_id(self.settings))
+        cross = calibration_for(self.settings, embedding_model_id(self.settings))
         late = (LateInteraction(embed_model, self._token_states)
                 if isinstance(embed_model, TokenEncoder) and self._token_states is not None else None)
         shared = TwoStageRetriever.from_index(store.vector_store, embed_model, search, nodes,

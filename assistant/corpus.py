@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .normalize import Script, detect_script
+from .normalize import Script, detect_script, text_language
 from .segmentation import Paragraph, segment
 
 MANIFEST = "manifest.json"
@@ -61,7 +61,7 @@ class Document:
         else the document's. A document half in each language is labelled by its majority, and its
         other sentences were taken for matches across languages ("no English rendering" notes on
         English sentences)."""
-        return {Script.ARABIC: "ar", Script.LATIN: "en"}.get(detect_script(text), self.language)
+        return text_language(text) or self.language
 
 
 def load_corpus(corpus_dir: Path) -> list[Document]:

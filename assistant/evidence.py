@@ -47,6 +47,7 @@ FEATURES = (
     # The ranking's own signals, when the retriever gives them (retrieval.RankedSentence), else 0.
     *SIGNALS,
 )
+_CROSS_COLUMNS = [FEATURES.index(name) for name in ("cross_lingual", "cross_x_score", "cross_x_cover")]
 
 
 @dataclass(frozen=True)
@@ -223,9 +224,24 @@ def candidate_shares(features: np.ndarray, coef: Sequence[float], pool: int = PO
     same scale (nearly nothing)."""
     if not len(features):
         return np.zeros(0)
-    z = np.asarray(features, dtype=np.float64) @ np.asarray(coef, dtype=np.float64)
+    z = comparable_features(features, pool) @ np.asarray(coef, dtype=np.float64)
     z = np.exp(z - z[:pool].max())
     return z / z[:pool].sum()
+
+
+def comparable_features(features: np.ndarray, pool: int = POOL_SIZE) -> np.ndarray:
+    """``features`` without their cross-language terms when the pool mixes matches within and across
+    languages (a store with documents in both). The share model is fitted on pools of one kind, where
+    those terms weigh every candidate's score and coverage alike; in a mixed pool they would lift
+    every cross-language candidate over the others ("Who owns the farm?" cited an Arabic sentence
+    about an oasis's farmers over the English "Its owners, Maria and Tom Keller, ...")."""
+    features = np.asarray(features, dtype=np.float64)
+    cross = features[:pool, _CROSS_COLUMNS[0]]
+    if cross.min() == cross.max():
+        return features
+    features = features.copy()
+    features[:, _CROSS_COLUMNS] = 0.0
+    return features
 
 
 @functools.cache

@@ -85,6 +85,11 @@ def detect_script(text: str) -> Script:
     return Script.MIXED
 
 
+def text_language(text: str) -> str | None:
+    """"ar" or "en" by the script of ``text``'s letters; None when it mixes both or has none."""
+    return {Script.ARABIC: "ar", Script.LATIN: "en"}.get(detect_script(text))
+
+
 def answer_language(text: str) -> Language:
     """The language to answer in: the question's dominant script; Arabic when there is none."""
     arabic = len(_ARABIC_LETTER.findall(text))

@@ -31,8 +31,8 @@ from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from llama_index.retrievers.bm25 import BM25Retriever
 
-from .cross_language import CrossLanguage, other_language, question_language
-from .normalize import BM25_TOKEN_PATTERN, BilingualStemmer
+from .cross_language import CrossLanguage, other_language
+from .normalize import BM25_TOKEN_PATTERN, BilingualStemmer, text_language
 from .search_index import BM25_STOPWORDS, Key, SearchIndex, gc_paused
 from .settings import RetrievalMode
 from .segmentation import HEADING
@@ -598,7 +598,7 @@ class TwoStageRetriever(BaseRetriever):
                           zip(found["ids"], found["metadatas"], found["documents"]) if record in want)
         question = np.asarray(query.embedding, dtype=np.float32)
         question /= np.linalg.norm(question)
-        language = question_language(query.query_str)
+        language = text_language(query.query_str)
         for record, vector in vectors.items():
             if vector is None:
                 continue  # deleted meanwhile
@@ -620,7 +620,7 @@ class TwoStageRetriever(BaseRetriever):
         are among them (near-duplicate paragraphs can fill the first: 500-900 ms a filtered query
         at 100k records, against a few ms); only then does the filtered query answer instead.
         """
-        language = question_language(query.query_str)
+        language = text_language(query.query_str)
         passages: dict[Key, float] = {}
         for fetch in (3 * self._candidates, 12 * self._candidates):
             ids, distances = self._nearest(query.embedding, fetch)
@@ -649,7 +649,7 @@ class TwoStageRetriever(BaseRetriever):
         the store holds sentences that only that language matches (cross_language.py): candidates its
         own vector ranks behind every text in its own language. Unscored here: their similarities to the question itself are
         computed exactly with the other candidates' missing ones."""
-        language = question_language(query.query_str)
+        language = text_language(query.query_str)
         if self._cross is None or language is None or other_language(language) not in self._alone_in:
             return set(), set()
         moved = self._cross.toward_other(np.asarray(query.embedding, dtype=np.float32), language)

@@ -42,6 +42,7 @@ from assistant.evidence import (  # noqa: E402
     SHARES_FILE,
     candidate_features,
     candidate_shares,
+    comparable_features,
     load_models,
 )
 from assistant.normalize import fold_marks  # noqa: E402
@@ -95,7 +96,10 @@ def fit(rows: list[dict]) -> np.ndarray:
     stacked = np.vstack([np.asarray(row["features"]) for row in found])
     mean, scale = stacked.mean(axis=0), stacked.std(axis=0)
     scale[scale == 0] = 1.0
-    groups = [((np.asarray(row["features"]) - mean) / scale, np.asarray(row["gold"])) for row in found]
+    # The features the shares are computed from (a mixed pool's cross-language terms left out), so
+    # that the gradient below is that of the shares.
+    groups = [(comparable_features((np.asarray(row["features"]) - mean) / scale, len(row["gold"])),
+               np.asarray(row["gold"])) for row in found]
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         total, grad = L2 * w @ w, 2 * L2 * w

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from assistant import build_assistant, load_settings
-from assistant.cross_language import CrossLanguage, load_cross_language, question_language
+from assistant.cross_language import CrossLanguage, load_cross_language
 from assistant.embedding import embedding_model_id, load_embed_model
 
 ENGLISH_DOCUMENT = """# Solar power in Morocco
@@ -39,12 +39,6 @@ def test_the_offset_applies_to_matches_across_languages_only():
     assert cross.similarity(0.8, "ar", "ar") == 0.8
     assert cross.similarity(0.8, "ar", None) == 0.8  # a question mixing both scripts
     assert cross.similarity(0.8, "", "en") == 0.8  # a record of no known language
-
-
-def test_a_question_language_is_its_script():
-    assert question_language("What crops are grown in Siwa?") == "en"
-    assert question_language("ما هي المحاصيل التي تزرع في سيوة؟") == "ar"
-    assert question_language("2254?") is None
 
 
 def test_the_calibration_belongs_to_the_bundled_model(model_dir):

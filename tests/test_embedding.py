@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -166,14 +167,26 @@ def article_texts() -> list[str]:
     return lines + [line.split("،")[0] for line in lines]
 
 
+def has_vnni() -> bool:
+    """Whether this CPU multiplies u8 x s8 without int16 saturation (VNNI or AMX)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return any(flag in flags.split() for flag in ("avx512_vnni", "avx_vnni", "amx_int8"))
+
+
 @pytest.mark.slow
 def test_int8_vectors_stay_close_to_fp32_on_gold_questions_and_article(onnx_model, int8_model):
-    """Bounds from benchmarks/quantised_encoder.py: cosine to fp32 0.9996 mean, >= 0.9988 on 464 texts."""
+    """Bounds from benchmarks/quantised_encoder.py: cosine to fp32 0.9996 mean, >= 0.9988 on 464 texts,
+    on a CPU with VNNI. Without it (AVX2 only) onnxruntime's u8 x s8 product adds pairs of products in
+    int16 and saturates (vpmaddubsw), and the same graph gave 0.9991 mean, 0.9978 min (docs/benchmarks.md,
+    "A quantised encoder")."""
     questions = gold_questions()
     fp32 = onnx_model.get_text_embedding_batch(article_texts()) + [onnx_model.get_query_embedding(q) for q in questions]
     int8 = int8_model.get_text_embedding_batch(article_texts()) + [int8_model.get_query_embedding(q) for q in questions]
     similarity = cosines(int8, fp32)
-    assert similarity.mean() >= 0.999 and similarity.min() >= 0.998
+    assert similarity.mean() >= 0.999 and similarity.min() >= (0.998 if has_vnni() else 0.997)
     assert similarity.min() < 0.99999  # really another graph, not the fp32 one
     assert np.allclose(np.linalg.norm(int8, axis=1), 1.0, atol=1e-4)
 

@@ -155,6 +155,25 @@ def test_the_fitted_shares_favour_the_candidate_that_covers_the_question():
         assert shares[1] > shares[0], mode
 
 
+def test_cross_language_terms_weigh_a_pool_of_one_kind_only():
+    """The fitted shares' cross-language terms weigh every candidate of a pool alike when all match
+    across languages (or none does); in a pool mixing both kinds they are left out, or every candidate
+    in the other language would be lifted over those in the question's."""
+    coef = load_share_models()[RetrievalMode.HYBRID]
+    same = np.zeros((2, len(FEATURES)))
+    same[:, FEATURES.index("score")] = [0.88, 0.84]
+    across = same.copy()
+    across[:, FEATURES.index("cross_lingual")] = 1.0
+    across[:, FEATURES.index("cross_x_score")] = across[:, FEATURES.index("score")]
+    # One kind: the cross terms count (a steeper score weight across languages).
+    assert candidate_shares(across, coef)[0] > candidate_shares(same, coef)[0]
+    mixed = same.copy()  # the better-scored candidate in the question's language, the other across
+    mixed[1, FEATURES.index("cross_lingual")] = 1.0
+    mixed[1, FEATURES.index("cross_x_score")] = mixed[1, FEATURES.index("score")]
+    assert candidate_shares(mixed, coef).tolist() == pytest.approx(candidate_shares(same, coef).tolist())
+    assert candidate_shares(mixed, coef)[0] > candidate_shares(mixed, coef)[1]
+
+
 @pytest.mark.slow
 def test_citation_scores_share_the_answers_probability(assistant):
     """A citation's score is how likely it is the sentence that answers; together they never claim more
@@ -213,7 +232,9 @@ def test_the_score_floor_is_lowered_by_the_fitted_allowance_only_across_language
 
 
 def test_every_mode_has_a_fitted_cross_language_allowance():
-    assert all(0.0 <= model.cross_lingual_allowance < 0.2 for model in load_models().values())
+    # Signed: retrieval raises similarities across languages (cross_language.py), so the floor for
+    # them may be above the floor.
+    assert all(abs(model.cross_lingual_allowance) < 0.2 for model in load_models().values())
     assert "cross_lingual_allowance" in json.loads(MODEL_FILE.read_text(encoding="utf-8"))["models"]["hybrid"]
 
 

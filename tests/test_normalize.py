@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.normalize import Language, Script, answer_language, detect_script, normalize, tokens
+from assistant.normalize import Language, Script, answer_language, detect_script, normalize, text_language, tokens
 
 
 def test_diacritics_and_tatweel_are_removed():
@@ -46,3 +46,10 @@ def test_scripts_and_answer_language():
     assert answer_language("ما هو دور CIFG في التحالف؟") is Language.ARABIC
     assert answer_language("What is «داعش» doing in Libya?") is Language.ENGLISH
     assert answer_language("؟") is Language.ARABIC
+
+
+def test_a_text_language_is_its_script():
+    assert text_language("What crops are grown in Siwa?") == "en"
+    assert text_language("ما هي المحاصيل التي تزرع في سيوة؟") == "ar"
+    assert text_language("2254?") is None
+    assert text_language("Harbour Lights Festival مهرجان أضواء الميناء") is None  # both scripts
