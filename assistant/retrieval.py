@@ -626,12 +626,12 @@ class TwoStageRetriever(BaseRetriever):
             ids, distances = self._nearest(query.embedding, fetch)
             sentences: dict[Key, float] = {}
             for record, distance in zip(ids, distances):
-                similarity = self._similarity(record, 1.0 - distance, language)  # cosine space
                 if record in self._key_of_id and len(sentences) < self._candidates:
                     key = self._key_of_id[record]
+                    similarity = self._similarity(record, 1.0 - distance, language)  # cosine space
                     sentences[key] = max(sentences.get(key, -1.0), similarity)
                 elif record in self._passage_of_id:
-                    passages[self._passage_of_id[record]] = similarity
+                    passages[self._passage_of_id[record]] = self._similarity(record, 1.0 - distance, language)
             if len(sentences) >= self._candidates or len(ids) < fetch:  # enough, or the whole store was seen
                 return sentences, passages
         if self._filtered is None:  # rare, and building it imports tiktoken: 0.35 s of cold start
@@ -647,8 +647,8 @@ class TwoStageRetriever(BaseRetriever):
     def _across_languages(self, query: QueryBundle) -> tuple[set[Key], set[Key]]:
         """The sentences and passages nearest to the question moved toward the other language, when
         the store holds sentences that only that language matches (cross_language.py): candidates its
-        own vector ranks behind every text in its own language. Unscored here: their similarities to the question itself are
-        computed exactly with the other candidates' missing ones."""
+        own vector ranks behind every text in its own language. Unscored here: their similarities to
+        the question itself are computed exactly with the other candidates' missing ones."""
         language = text_language(query.query_str)
         if self._cross is None or language is None or other_language(language) not in self._alone_in:
             return set(), set()
