@@ -75,14 +75,21 @@ def load_corpus(corpus_dir: Path) -> list[Document]:
 
 
 def load_file(path: Path) -> Document:
-    """A user's plain-text or Markdown file as a document; its id comes from the file name."""
-    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+    """A user's plain-text, Markdown or PDF file as a document; its id comes from the file name, its
+    title from the file's own (a Markdown file's first "# " heading, a PDF's metadata), else the name."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
         raise CorpusError(f"{path}: unsupported file type (use {', '.join(SUPPORTED_SUFFIXES)})")
-    text, encoding = (_read_pdf(path), "UTF-8") if path.suffix.lower() == ".pdf" else _read_text_as(path)
+    if suffix == ".pdf":
+        text, title = _read_pdf(path)
+        encoding = "UTF-8"
+    else:
+        text, encoding = _read_text_as(path)
+        title = markdown_title(text) if suffix == ".md" else ""
     return Document(
         id=document_id_for(path),
         text=text,
-        title=path.stem,
+        title=title or path.stem,
         source=str(path.resolve()),
         origin=str(path.resolve()),
         encoding=encoding,
@@ -92,6 +99,36 @@ def load_file(path: Path) -> Document:
 def document_id_for(path: Path) -> str:
     slug = re.sub(r"[^\w]+", "-", path.stem, flags=re.UNICODE).strip("-").lower()
     return slug or "document"
+
+
+# A Markdown level-one heading: "# Title" (closing #s allowed), or a line underlined with "=".
+_ATX_TITLE = re.compile(r"^ {0,3}#[ \t]+(?P<title>.+?)(?:[ \t]+#+)?[ \t]*$")
+_SETEXT_UNDERLINE = re.compile(r"^ {0,3}=+[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(?:```|~~~)")
+MAX_TITLE_CHARS = 200
+
+
+def markdown_title(text: str) -> str:
+    """The first level-one heading of a Markdown text outside code blocks, its emphasis marks
+    removed; "" when it has none (a file that starts with "## Background" names no title)."""
+    lines, fenced = text.splitlines(), False
+    for number, line in enumerate(lines):
+        if _FENCE.match(line):
+            fenced = not fenced
+            continue
+        if fenced:
+            continue
+        heading = _ATX_TITLE.match(line)
+        if heading is None and line.strip() and number + 1 < len(lines) and _SETEXT_UNDERLINE.match(lines[number + 1]):
+            heading = re.match(r"\s*(?P<title>.+?)\s*$", line)
+        if heading:
+            return _clean_title(heading["title"])
+    return ""
+
+
+def _clean_title(title: str) -> str:
+    title = " ".join(re.sub(r"[*_`]+", "", title).split())
+    return title[:MAX_TITLE_CHARS].rstrip()
 
 
 def _document_from_manifest(corpus_dir: Path, entry: dict) -> Document:
@@ -124,22 +161,25 @@ def _read_translation(path: Path) -> dict[str, str]:
     return records
 
 
-def _read_pdf(path: Path) -> str:
+def _read_pdf(path: Path) -> tuple[str, str]:
     """The pages' lines, a blank line between pages: a PDF's text is hard-wrapped, and segmentation
     joins the lines of each paragraph while a heading's line stays its own (joined into one line per
-    page, "Part 3 of the report The survey found ..." made the heading part of a sentence)."""
+    page, "Part 3 of the report The survey found ..." made the heading part of a sentence). Also its
+    title, from the metadata ("" when it has none)."""
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
     _check_size(path)
     try:
-        pages = [page.extract_text() or "" for page in PdfReader(path).pages]
+        reader = PdfReader(path)
+        pages = [page.extract_text() or "" for page in reader.pages]
+        title = _clean_title(str((reader.metadata or {}).get("/Title") or ""))
     except (PyPdfError, ValueError, KeyError) as error:
         raise CorpusError(f"{path}: cannot read this PDF ({error})") from None
     text = "\n\n".join(_page_lines(page) for page in pages if page.strip())
     if not text:
         raise CorpusError(f"{path}: the PDF has no extractable text (a scan needs OCR first)")
-    return text + "\n"
+    return text + "\n", title
 
 
 def _page_lines(page: str) -> str:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from assistant.corpus import CorpusError, Document, load_corpus, load_file
+from assistant.corpus import CorpusError, Document, load_corpus, load_file, markdown_title
 from assistant.segmentation import sentences_of
 from assistant.settings import PROJECT_ROOT
 
@@ -51,6 +51,30 @@ def test_user_files_become_documents(tmp_path):
     path.write_text("# Heading\nSome English text.\n", encoding="utf-8")
     document = load_file(path)
     assert document.id == "my-notes-v2" and document.language == "en" and document.translations == {}
+    assert document.title == "Heading"
+
+
+def test_a_file_is_titled_by_its_own_title_else_by_its_name(tmp_path):
+    (tmp_path / "aswan_dam.md").write_text("# The *Aswan* High Dam #\n\nIt spans the Nile.\n", encoding="utf-8")
+    (tmp_path / "library.md").write_text("## التاريخ\n\nافتتحت المكتبة عام 2002.\n", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("# Not a heading in plain text\n", encoding="utf-8")
+    assert [load_file(tmp_path / name).title for name in ("aswan_dam.md", "library.md", "notes.txt")] == [
+        "The Aswan High Dam", "library", "notes"]
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("# مكتبة الإسكندرية\n\nنص.", "مكتبة الإسكندرية"),
+        ("[![badge](x.svg)](x)\n\n# Project `name`\n", "Project name"),  # the first one-level heading
+        ("Report title\n============\n\nBody.", "Report title"),  # underlined
+        ("```\n# a comment in code\n```\n# Real title", "Real title"),
+        ("#hashtag is not a heading\n\n## Only a section", ""),
+        ("# " + "long " * 100, ("long " * 40).strip()),
+    ],
+)
+def test_markdown_title(text, title):
+    assert markdown_title(text) == title
 
 
 @pytest.mark.parametrize(
@@ -84,7 +108,22 @@ def test_pdf_files_are_read_page_by_page(tmp_path):
             pdf.savefig(figure)
     document = load_file(path)
     assert [p.text for p in document.paragraphs()] == ["The coalition met in Kuwait.", "Second page about finance."]
-    assert document.language == "en"
+    assert document.language == "en" and document.title == "briefing"  # matplotlib writes no title
+
+
+def test_a_pdf_is_titled_by_its_metadata(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.backends.backend_pdf import PdfPages
+    from matplotlib.figure import Figure
+
+    path = tmp_path / "scan_0042.pdf"
+    with PdfPages(path, metadata={"Title": "Annual  report\n2025"}) as pdf:
+        figure = Figure()
+        figure.text(0.1, 0.5, "The harbour reopened in May.")
+        pdf.savefig(figure)
+    assert load_file(path).title == "Annual report 2025"
 
 
 def test_a_pdf_keeps_its_headings_apart_and_its_sentences_whole(tmp_path):
