@@ -92,9 +92,9 @@ class ExtractiveAnswerer:
     def answer(self, question: str, language: Language, hits: list[NodeWithScore]) -> Draft:
         if not hits:
             return self.abstain(language, hits)
-        hits, headed_by = self._sections_for_headings(question, hits)
         several = asks_for_several(question)
-        chosen, introduced_by = self._select(question, several, hits)
+        hits, headed_by = self._sections_for_headings(question, several, hits)
+        chosen, introduced_by = self._select(question, several, hits, headed_by)
         introduced_by = headed_by | introduced_by
         evidence = _evidence(hits[: self._top_k])
         for kind in wanted_answer_types(question):
@@ -122,18 +122,22 @@ class ExtractiveAnswerer:
         related = tuple(self._citation(n, hit) for n, hit in enumerate(hits[:RELATED], start=1))
         return Draft(ABSTENTION[language], (), abstained=True, related=related)
 
-    def _select(self, question: str, several: bool, hits: list[NodeWithScore]
+    def _select(self, question: str, several: bool, hits: list[NodeWithScore],
+                headed_by: Mapping[tuple[str, str], tuple[str, str]]
                 ) -> tuple[list[NodeWithScore], dict[tuple[str, str], tuple[str, str]]]:
         """The top sentence and close runners-up, in reading order; lists (a question that asks for
-        ``several``) gather their items, in their order. Also which chosen item each introducing line
-        brought (item -> line)."""
+        ``several``) gather their items, in their order: a section whose heading the question matched
+        is the list. Also which chosen item each introducing line brought (item -> line)."""
         top = hits[0].score or 0.0
         # A runner-up of one word ("Yes.", "No.") says nothing beside the best sentence.
         chosen = hits[:1] + [hit for hit in hits[1: self._top_k] if (hit.score or 0.0) >= top - RUNNER_UP_MARGIN
                              and len(content_terms(_text(hit.node))) >= MIN_RUNNER_UP_TERMS
                              and _holds_a_share(hit, hits[0])]
         introduced = _items_after(question, several, chosen, hits)
-        if several and not introduced:  # a list the best sentences introduce is the list
+        heading = headed_by.get(_key(hits[0]))
+        if several and heading:  # the section stands for its heading, all of it
+            chosen += [hit for hit in hits if headed_by.get(_key(hit)) == heading and hit not in chosen]
+        elif several and not introduced:  # a list the best sentences introduce is the list
             chosen += _list_items(question, hits, top)
         ordered = _reading_order(chosen + [item for item, _ in introduced], by_rank=not several)
         selected = _fill_enumeration_gaps(ordered, hits, by_rank=not several)
@@ -141,7 +145,7 @@ class ExtractiveAnswerer:
         brought = {_key(item): _key(line) for item, line in reversed(introduced) if _key(item) not in chosen_keys}
         return selected[: self._top_k * 3], brought
 
-    def _sections_for_headings(self, question: str, hits: list[NodeWithScore]
+    def _sections_for_headings(self, question: str, several: bool, hits: list[NodeWithScore]
                                ) -> tuple[list[NodeWithScore], dict[tuple[str, str], tuple[str, str]]]:
         """The ranking with each heading among the top ones giving way to the best-ranked sentences of
         the section it heads (the best and its close runners-up), when the ranking holds any: they take
@@ -149,6 +153,9 @@ class ExtractiveAnswerer:
         card?" was the answer to "What do I need to bring to get a library card?", whose answer is the
         section's "Bring a photo ID ...". A heading that holds what the question asks for (a headline's
         "بمشاركة 40 جامعة" for "how many universities ...?") stays, its section's sentences after it.
+        For a question that asks for ``several``, every ranked sentence of the section stands for it:
+        "What are the effects of the dam?" matched "## Effects", whose section is the answer (not for
+        a document's title line: its section is the whole document).
         Also which sentence stands for which heading (it carries the heading's score, as an item
         carries the score of the line that introduced it)."""
         ranked, headed_by = list(hits), {}
@@ -172,7 +179,8 @@ class ExtractiveAnswerer:
             # The section's best, and its close runners-up as the answer's would be ("Library cards are
             # free ..." .892 beside "Bring a photo ID ..." .888).
             top = members[0].score or 0.0
-            standing = [h for h in members if (h.score or 0.0) >= top - RUNNER_UP_MARGIN]
+            whole = several and paragraph_number(hit.node.metadata["paragraph_id"]) > 1  # a title heads all
+            standing = members if whole else [h for h in members if (h.score or 0.0) >= top - RUNNER_UP_MARGIN]
             place = ranked.index(hit)
             moved = [h for h in standing if ranked.index(h) > place]
             ranked = [h for h in ranked if h not in moved]
@@ -230,7 +238,9 @@ def _list_items(question: str, hits: list[NodeWithScore], top: float) -> list[No
     Terms found in more than half of the candidates ("coalition", "ISIS") say nothing about which
     sentence is an item, so they are left out before the overlap is measured.
     """
-    candidates = [hit for hit in hits if (hit.score or 0.0) >= top - LIST_SCORE_MARGIN]
+    # A heading names its section, it is no item ("# The Aswan High Dam" for "What are the effects of
+    # the dam?").
+    candidates = [hit for hit in hits if (hit.score or 0.0) >= top - LIST_SCORE_MARGIN and role_of(hit.node) != HEADING]
     terms = {hit.node.node_id: node_terms(hit.node) for hit in candidates}
     document_frequency = Counter(term for found in terms.values() for term in found)
     wanted = {t for t in content_terms(question) if document_frequency[t] <= len(candidates) / 2}

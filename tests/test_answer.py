@@ -214,3 +214,31 @@ def test_the_number_of_a_numbered_heading_answers_no_how_much():
     _mark_headings(answerer, nodes, "circular", "p1")
     draft = answerer.answer("كم تبلغ تكلفة الرحلة؟", Language.ARABIC, _hits(nodes, [("p1.s1", 0.95), ("p2.s1", 0.90)]))
     assert draft.abstained
+
+
+def test_a_list_question_that_matches_a_heading_is_answered_by_its_whole_section():
+    """"What are the effects of the dam?" matched "## Effects"; the sentences elsewhere that name the
+    dam, and the title heading, are no items of it."""
+    answerer, nodes = _answerer_and_nodes(
+        "# The High Dam\n"
+        "The High Dam was built across the Nile between 1960 and 1970. The dam was inaugurated in 1971.\n"
+        "## Effects\n"
+        "The annual flood ended. Its turbines produce 2.1 gigawatts. The delta is slowly eroding.\n"
+        "## The lake\n"
+        "The lake is 550 kilometres long. It stretches into Sudan. About 90,000 people moved.", "dam", "en")
+    _mark_headings(answerer, nodes, "dam", "p1", "p3", "p5")
+    hits = _hits(nodes, [("p3.s1", 0.90), ("p4.s3", 0.84), ("p2.s2", 0.83), ("p4.s1", 0.83), ("p1.s1", 0.82),
+                         ("p6.s1", 0.81), ("p6.s2", 0.80), ("p6.s3", 0.80), ("p4.s2", 0.75)])
+    draft = answerer.answer("What are the effects of the dam?", Language.ENGLISH, hits)
+    assert [c.sentence_id for c in draft.citations] == ["p4.s1", "p4.s2", "p4.s3"]
+
+
+
+def test_a_list_question_that_matches_a_documents_title_is_not_answered_by_the_whole_document():
+    answerer, nodes = _answerer_and_nodes(
+        "# The High Dam\nThe dam ended the annual flood. Its turbines produce 2.1 gigawatts.\n"
+        "The lake is 550 kilometres long. About 90,000 people moved.", "dam", "en")
+    _mark_headings(answerer, nodes, "dam", "p1")
+    hits = _hits(nodes, [("p1.s1", 0.90), ("p2.s1", 0.85), ("p3.s1", 0.80), ("p2.s2", 0.79), ("p3.s2", 0.70)])
+    draft = answerer.answer("What are the effects of the High Dam?", Language.ENGLISH, hits)
+    assert "p3.s2" not in [c.sentence_id for c in draft.citations]
