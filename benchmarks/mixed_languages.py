@@ -9,7 +9,9 @@ each topic is in the store once, in one language. Every question is asked in bot
 ``Assistant.rank``: in the language of its paragraph ("same") and in the other ("across"). Gold: our
 sentence holding the answer's start. Reported per half (fit: articles whose index is 0 or 1 modulo
 4, where the offset is chosen; report: 2 or 3): R@1, R@5, the right document first, the first hit in
-the paragraph's language. ``--offsets`` ranks again with each ``cross_language_offset`` over the same
+the paragraph's language. ``--ask`` also asks each question with ``Assistant.ask``: answered, the
+gold sentence cited, and the citations' precision (the share of them in the gold paragraph; over the
+answered questions). ``--offsets`` ranks again with each ``cross_language_offset`` over the same
 store (the first run builds it in ``--data-dir``; later runs reuse it).
 XQuAD-R (CC BY-SA 4.0) is read from ``--data`` and never copied into this repository.
 """
@@ -69,7 +71,10 @@ def load(data: Path) -> tuple[list[Document], list[Question]]:
     return documents, questions
 
 
-def measure(assistant, questions: list[Question]) -> list[dict]:
+ASK_METRICS = ("answered", "cited", "precision")
+
+
+def measure(assistant, questions: list[Question], ask: bool = False) -> list[dict]:
     rows = []
     for question in questions:
         for asked in LANGUAGES:
@@ -81,7 +86,16 @@ def measure(assistant, questions: list[Question]) -> list[dict]:
                          "r1": float(rank == 1), "r5": float(rank is not None and rank <= 5),
                          "document1": float(first == question.gold[0]),
                          "language1": float(first.startswith(f"mixed-{question.language}-"))})
+            if ask:
+                rows[-1] |= asked_row(assistant.ask(question.text[asked]), question.gold)
     return rows
+
+
+def asked_row(answer, gold: tuple[str, str]) -> dict:
+    cited = [(c.document_id, c.sentence_id) for c in answer.citations]
+    in_gold = sum(document == gold[0] for document, _ in cited)
+    return {"answered": float(bool(cited)), "cited": float(gold in cited),
+            "precision": in_gold / len(cited) if cited else None}
 
 
 def summarise(rows: list[dict]) -> dict[str, dict[str, float]]:
@@ -89,8 +103,10 @@ def summarise(rows: list[dict]) -> dict[str, dict[str, float]]:
     for half in ("fit", "report"):
         for asked in ("same", "across"):
             chosen = [row for row in rows if row["half"] == half and row["asked"] == asked]
-            out[f"{half} {asked}"] = {metric: round(statistics.fmean(row[metric] for row in chosen), 3)
-                                      for metric in ("r1", "r5", "document1", "language1")} | {"n": len(chosen)}
+            metrics = ("r1", "r5", "document1", "language1") + (ASK_METRICS if "answered" in chosen[0] else ())
+            out[f"{half} {asked}"] = {metric: round(statistics.fmean(row[metric] for row in chosen
+                                                                     if row[metric] is not None), 3)
+                                      for metric in metrics} | {"n": len(chosen)}
     return out
 
 
@@ -100,6 +116,7 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=Path("/tmp/mixed-languages"))
     parser.add_argument("--offsets", default="", help="comma-separated cross_language_offset values (default: fitted)")
     parser.add_argument("--out", type=Path, default=Path("runs/mixed"))
+    parser.add_argument("--ask", action="store_true", help="also ask each question (answered, cited, precision)")
     args = parser.parse_args()
     documents, questions = load(args.data)
     results = {}
@@ -109,15 +126,17 @@ def main() -> None:
             started = time.perf_counter()
             assistant.ingest_documents(documents)
             print(f"ingested {len(documents)} paragraphs in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-        results["fitted" if offset is None else str(offset)] = summary = summarise(measure(assistant, questions))
+        results["fitted" if offset is None else str(offset)] = summary = summarise(measure(assistant, questions, args.ask))
         for name, row in summary.items():
             print(f"offset {offset if offset is not None else 'fitted'}  {name:14s}", json.dumps(row))
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "mixed_languages.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
-    lines = ["| offset | half | asked | n | R@1 | R@5 | document first | its language first |", "|---|---|---|---|---|---|---|---|"]
+    asked = ASK_METRICS if args.ask else ()
+    lines = ["| offset | half | asked | n | R@1 | R@5 | document first | its language first |"
+             + "".join(f" {metric} |" for metric in asked), "|---|---|---|---|---|---|---|---|" + "---|" * len(asked)]
     lines += [f"| {offset} | {name.split()[0]} | {name.split()[1]} | {row['n']} | {row['r1']:.3f} | {row['r5']:.3f} | "
-              f"{row['document1']:.3f} | {row['language1']:.3f} |" for offset, summary in results.items()
-              for name, row in summary.items()]
+              f"{row['document1']:.3f} | {row['language1']:.3f} |" + "".join(f" {row[m]:.3f} |" for m in asked)
+              for offset, summary in results.items() for name, row in summary.items()]
     (args.out / "mixed_languages.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {args.out}/mixed_languages.json and .md")
 
