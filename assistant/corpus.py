@@ -126,6 +126,17 @@ def markdown_title(text: str) -> str:
     return ""
 
 
+# What office suites write as a PDF's title when its author gave none: "Microsoft Word - report.docx".
+_PRODUCER_PREFIX = re.compile(r"^Microsoft (?:Word|PowerPoint|Excel) - ", re.IGNORECASE)
+_OFFICE_SUFFIX = re.compile(r"\.(?:docx?|pptx?|xlsx?|odt|rtf)$", re.IGNORECASE)
+
+
+def pdf_title(title: str) -> str:
+    """A PDF's metadata title as a reader would name it ("" for none, or for "Untitled")."""
+    title = _OFFICE_SUFFIX.sub("", _PRODUCER_PREFIX.sub("", _clean_title(title)))
+    return "" if title.casefold() in {"untitled", "untitled document"} else title
+
+
 def _clean_title(title: str) -> str:
     title = " ".join(re.sub(r"[*_`]+", "", title).split())
     return title[:MAX_TITLE_CHARS].rstrip()
@@ -173,7 +184,7 @@ def _read_pdf(path: Path) -> tuple[str, str]:
     try:
         reader = PdfReader(path)
         pages = [page.extract_text() or "" for page in reader.pages]
-        title = _clean_title(str((reader.metadata or {}).get("/Title") or ""))
+        title = pdf_title(str((reader.metadata or {}).get("/Title") or ""))
     except (PyPdfError, ValueError, KeyError) as error:
         raise CorpusError(f"{path}: cannot read this PDF ({error})") from None
     text = "\n\n".join(_page_lines(page) for page in pages if page.strip())

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from assistant.corpus import CorpusError, Document, load_corpus, load_file, markdown_title
+from assistant.corpus import CorpusError, Document, load_corpus, load_file, markdown_title, pdf_title
 from assistant.segmentation import sentences_of
 from assistant.settings import PROJECT_ROOT
 
@@ -124,6 +124,16 @@ def test_a_pdf_is_titled_by_its_metadata(tmp_path):
         figure.text(0.1, 0.5, "The harbour reopened in May.")
         pdf.savefig(figure)
     assert load_file(path).title == "Annual report 2025"
+
+
+@pytest.mark.parametrize(("metadata", "title"), [
+    ("Microsoft Word - Harbour report 2025.docx", "Harbour report 2025"),
+    ("تقرير الميناء", "تقرير الميناء"),
+    ("Untitled", ""),
+    ("", ""),
+])
+def test_what_office_suites_write_as_a_pdfs_title_is_left_out(metadata, title):
+    assert pdf_title(metadata) == title
 
 
 def test_a_pdf_keeps_its_headings_apart_and_its_sentences_whole(tmp_path):
