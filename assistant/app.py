@@ -241,14 +241,17 @@ class Assistant:
         return [(hit.document_id, hit.sentence_id, hit.score) for hit in self.rank(question, mode).hits]
 
     def rank(self, question: str, mode: RetrievalMode | None = None,
-             near: Iterable[tuple[str, str]] = ()) -> Ranking:
+             near: Iterable[tuple[str, str]] = (), across_languages: bool = True) -> Ranking:
         """The ranking ``ask`` answers from, with every score the later stages read; the sentences of
         the ``near`` passages ((document_id, paragraph_id)) are ranked too, whether or not the
-        question's words find them (a conversation's follow-up: what the previous answer cited)."""
+        question's words find them (a conversation's follow-up: what the previous answer cited).
+        ``across_languages=False`` ranks without raising matches across languages (cross_language.py):
+        a follow-up whose conversation is about documents in its own language."""
         question = self._clean(question)
         index = self._current_index()
         retriever = index.retrievers[mode or self.settings.retrieval_mode]
         retriever = retriever.near(near) if near else retriever
+        retriever = retriever if across_languages else retriever.with_cross_language(None)
         with store_errors(self.settings):
             started = time.perf_counter()
             hits = retriever.retrieve(fold_marks(question)) if index.has_sentences else []

@@ -182,3 +182,41 @@ def test_bad_dialogue_files_are_refused(tmp_path):
                                                                          "key_facts": [], "kind": "sideways"}]}))
     with pytest.raises(ValueError, match="bad.jsonl:1"):
         load_dialogues(path)
+
+
+@pytest.fixture(scope="module")
+def arabic_and_english(tmp_path_factory, model_dir):
+    """An Arabic news story and an English app guide (benchmarks/dialogues/documents) in one store."""
+    from assistant import build_assistant, load_settings
+
+    folder = tmp_path_factory.mktemp("two-languages")
+    assistant = build_assistant(load_settings(env={}, data_dir=folder / "data", model_dir=model_dir,
+                                              corpus_dir=folder / "no-corpus"))
+    documents = PROJECT_ROOT / "benchmarks" / "dialogues" / "documents"
+    assistant.ingest(documents / "digital-library-news.md", documents / "tidepool-guide.md")
+    return assistant
+
+
+@pytest.mark.slow
+def test_a_follow_up_stays_with_documents_in_its_own_language(arabic_and_english):
+    """With the offset across languages (cross_language.py), "who said that?" matched the English
+    guide's sentences (lifted by 0.13) over the Arabic story the conversation is about."""
+    conversation = Conversation(arabic_and_english)
+    first = conversation.ask("ما دقة تقنية التعرف الضوئي التي استخدمت في رقمنة المخطوطات؟")
+    assert {c.document_id for c in first.citations} == {"digital-library-news"}
+    who = conversation.ask("ومن قال ذلك؟")
+    # The first sentence shown (cited, or offered as related when it abstains) is the one that says it.
+    shown = (who.citations or who.related)[0]
+    assert who.leaned_on == 1 and shown.document_id == "digital-library-news" and "نورة الشهري" in shown.quote
+    # The same follow-up ranked as before, raising the English sentences, puts the guide first.
+    ranking = arabic_and_english.rank("ومن قال ذلك؟")
+    assert ranking.hits[0].document_id == "tidepool-guide"
+
+
+@pytest.mark.slow
+def test_a_follow_up_across_languages_keeps_the_offset(arabic_and_english):
+    conversation = Conversation(arabic_and_english)
+    conversation.ask("How many devices can Tidepool Notes sync across?")
+    follow_up = conversation.ask("وكم مساحة التخزين في الخطة المجانية؟")  # Arabic, about the English guide
+    assert follow_up.leaned_on == 1
+    assert follow_up.citations and follow_up.citations[0].document_id == "tidepool-guide"
