@@ -17,7 +17,8 @@ from llama_index.core.schema import NodeWithScore, TextNode
 
 from .evidence import across_languages, node_terms
 from .normalize import Language, content_terms
-from .question_type import announced_count, asks_for_several, holds_answer_type, wanted_answer_types, without_years
+from .question_type import (announced_count, asks_for_several, holds_answer_type, wanted_answer_types,
+                            without_numbers_named_in, without_years)
 from .segmentation import HEADING, is_list_item, paragraph_id, paragraph_number, sentence_id, sentence_number
 from .store import role_of
 from .types import Citation
@@ -173,8 +174,9 @@ class ExtractiveAnswerer:
                     ranked.remove(hit)
                 continue
             # A year in a heading dates its section ("Harbour Lights Festival 2025") and a number may count
-            # its sections ("المادة (7): التكلفة"): neither answers "how much".
-            label = _HEADING_NUMBER.sub("", without_years(_text(hit.node)))
+            # its sections ("المادة (7): التكلفة"): neither answers "how much", nor a number the question
+            # names itself ("Q3" of "How many homes ..., according to its Q3 2024 report?").
+            label = without_numbers_named_in(question, _HEADING_NUMBER.sub("", without_years(_text(hit.node))))
             answers = any(holds_answer_type(kind, label) for kind in wanted)
             # The section's best, and its close runners-up as the answer's would be ("Library cards are
             # free ..." .892 beside "Bring a photo ID ..." .888).

@@ -209,6 +209,16 @@ def without_years(text: str) -> str:
     return _YEAR.sub(" ", text.translate(_DIGITS))
 
 
+_WITH_DIGITS = re.compile(r"\w*\d\w*")
+
+
+def without_numbers_named_in(question: str, text: str) -> str:
+    """``text`` without the words holding digits that ``question`` names too ("Q3" of "according to
+    its Q3 2024 report"): what a question says is not its answer."""
+    named = {word.casefold() for word in _WITH_DIGITS.findall(question.translate(_DIGITS))}
+    return _WITH_DIGITS.sub(lambda word: " " if word[0].casefold() in named else word[0], text.translate(_DIGITS))
+
+
 # What a question looks like: a question mark, an English wh-word, auxiliary, imperative or "and"
 # opening it ("is...", "list...", "and in Syria"), an Arabic one opening with "و", or an Arabic
 # question word or imperative anywhere ("ما", "هل", "اذكر", dialect "وش", "شو", "قديش"...).

@@ -242,3 +242,17 @@ def test_a_list_question_that_matches_a_documents_title_is_not_answered_by_the_w
     hits = _hits(nodes, [("p1.s1", 0.90), ("p2.s1", 0.85), ("p3.s1", 0.80), ("p2.s2", 0.79), ("p3.s2", 0.70)])
     draft = answerer.answer("What are the effects of the High Dam?", Language.ENGLISH, hits)
     assert "p3.s2" not in [c.sentence_id for c in draft.citations]
+
+
+def test_a_number_the_question_names_in_a_heading_answers_no_how_many():
+    """"Acme Water Utility — Quarterly Report Q3 2024" stayed as the answer to "How many homes does
+    Acme Water supply, according to its Q3 2024 report?": its "Q3" read as a quantity."""
+    answerer, nodes = _answerer_and_nodes("Acme Water Utility — Quarterly Report Q3 2024\n"
+                                          "Acme Water served 412,000 households in the quarter.", "acme", "en")
+    _mark_headings(answerer, nodes, "acme", "p1")
+    hits = _hits(nodes, [("p1.s1", 0.95), ("p2.s1", 0.90)])
+    question = "How many homes does Acme Water supply, according to its Q3 2024 report?"
+    assert [c.sentence_id for c in answerer.answer(question, Language.ENGLISH, hits).citations] == ["p2.s1"]
+    # A quarter the question does not name is still a number the heading holds.
+    own = answerer.answer("How many quarters does the report cover?", Language.ENGLISH, hits)
+    assert [c.sentence_id for c in own.citations][0] == "p1.s1"

@@ -13,6 +13,7 @@ from assistant.question_type import (
     holds_answer_type,
     looks_like_a_question,
     wanted_answer_types,
+    without_numbers_named_in,
 )
 
 LABELS = Path(__file__).parent / "data" / "question_labels.json"
@@ -194,3 +195,12 @@ def test_announced_count(question, sentence, count):
 ])
 def test_named_years(text, years):
     assert named_years(text) == years
+
+
+@pytest.mark.parametrize(("question", "text", "left"), [
+    ("How many homes, according to its Q3 2024 report?", "Quarterly Report Q3 2024", "Quarterly Report"),
+    ("How many universities take part?", "بمشاركة 40 جامعة", "بمشاركة 40 جامعة"),
+    ("كم عدد سكان جرش عام ١٩٥٠؟", "سكان جرش 1950: 3 آلاف", "سكان جرش : 3 آلاف"),
+])
+def test_numbers_the_question_names_are_left_out(question, text, left):
+    assert " ".join(without_numbers_named_in(question, text).split()) == " ".join(left.split())
