@@ -973,7 +973,8 @@ def test_upload_several_list_ask_and_remove(docs_ui, docs_assistant, tmp_path):
     assert "qa-ok" in status.get_attribute("class") and "harbour_notes (added)" in status.inner_text()
     listed = _listed(docs_ui)
     assert {"coalition-communique", "harbour_notes", "بستان"} <= set(listed)
-    assert "harbour_notes" in listed["harbour_notes"] and "\t3\t" in listed["harbour_notes"]  # name, 3 sentences
+    # Its name is its Markdown title, then its id and 3 sentences.
+    assert listed["harbour_notes"].startswith("Harbour notes\tharbour_notes\t3\t")
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", listed["بستان"])  # when it was added
     docs_ui.screenshot("documents_uploaded")
 
@@ -986,7 +987,7 @@ def test_upload_several_list_ask_and_remove(docs_ui, docs_assistant, tmp_path):
 
     # Remove one: it leaves the list and the answers.
     docs_ui.page.locator("#qa-remove-choice input").click()
-    docs_ui.page.get_by_role("option", name="harbour_notes (harbour_notes)").click()
+    docs_ui.page.get_by_role("option", name="Harbour notes (harbour_notes)").click()
     docs_ui.page.locator("#qa-remove").click()
     docs_ui.page.get_by_text("Removed: harbour_notes").wait_for(timeout=60_000)
     assert "harbour_notes" not in _listed(docs_ui) and "بستان" in _listed(docs_ui)
