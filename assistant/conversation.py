@@ -66,7 +66,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .normalize import Script, content_terms, detect_script, fold_marks, text_language
+from .normalize import content_terms, fold_marks, text_language
 from .segmentation import paragraph_id, paragraph_number
 from .types import Ranking
 
@@ -166,12 +166,11 @@ def cited_across_languages(turn: Turn, question: str) -> bool:
     (cross_language.py): the conversation is about documents in its own language, and the offset
     lifted every sentence of the other language's documents over them ("ومن قال ذلك؟", after a
     question answered from an Arabic news story, cited an English app guide)."""
-    language = detect_script(question)
-    if language not in (Script.ARABIC, Script.LATIN):
+    language = text_language(question)
+    if language is None:
         return True
     shown = turn.answer.citations or turn.answer.related
-    return any(text_language(c.quote) != language.value and not (language is Script.LATIN and c.translation)
-               for c in shown)
+    return any(text_language(c.quote) != language and not (language == "en" and c.translation) for c in shown)
 
 
 @dataclass(frozen=True)

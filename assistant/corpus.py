@@ -119,10 +119,10 @@ def markdown_title(text: str) -> str:
         if fenced:
             continue
         heading = _ATX_TITLE.match(line)
-        if heading is None and line.strip() and number + 1 < len(lines) and _SETEXT_UNDERLINE.match(lines[number + 1]):
-            heading = re.match(r"\s*(?P<title>.+?)\s*$", line)
         if heading:
             return _clean_title(heading["title"])
+        if line.strip() and number + 1 < len(lines) and _SETEXT_UNDERLINE.match(lines[number + 1]):
+            return _clean_title(line)
     return ""
 
 
