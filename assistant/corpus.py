@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .normalize import Script, detect_script, text_language
-from .segmentation import Paragraph, segment
+from .segmentation import HEADING, Paragraph, segment
 
 MANIFEST = "manifest.json"
 MAX_DOCUMENT_BYTES = 5_000_000
@@ -76,7 +76,8 @@ def load_corpus(corpus_dir: Path) -> list[Document]:
 
 def load_file(path: Path) -> Document:
     """A user's plain-text, Markdown or PDF file as a document; its id comes from the file name, its
-    title from the file's own (a Markdown file's first "# " heading, a PDF's metadata), else the name."""
+    title from the file's own (a Markdown file's first "# " heading, a PDF's metadata, a plain text's
+    title line), else the name."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise CorpusError(f"{path}: unsupported file type (use {', '.join(SUPPORTED_SUFFIXES)})")
@@ -85,7 +86,7 @@ def load_file(path: Path) -> Document:
         encoding = "UTF-8"
     else:
         text, encoding = _read_text_as(path)
-        title = markdown_title(text) if suffix == ".md" else ""
+        title = markdown_title(text) if suffix == ".md" else title_line(text)
     return Document(
         id=document_id_for(path),
         text=text,
@@ -124,6 +125,20 @@ def markdown_title(text: str) -> str:
         if line.strip() and number + 1 < len(lines) and _SETEXT_UNDERLINE.match(lines[number + 1]):
             return _clean_title(line)
     return ""
+
+
+# A title line is read from the text's head: segmenting a 300-page book twice to name it would cost seconds.
+TITLE_LINE_HEAD_CHARS = 4000
+
+
+def title_line(text: str) -> str:
+    """A plain text's first paragraph when segmentation reads it as a heading: the title line above a
+    news story ("زلزال وادي النخيل"), which retrieval already takes for the document's title; "" when
+    the text opens with a sentence, a byline or a list."""
+    paragraphs = segment(text[:TITLE_LINE_HEAD_CHARS])  # a cut at the end leaves the first one's role as it is
+    if len(paragraphs) < 2 or paragraphs[0].role != HEADING:  # a title is above something
+        return ""
+    return _clean_title(paragraphs[0].text.lstrip("#"))
 
 
 # What office suites write as a PDF's title when its author gave none: "Microsoft Word - report.docx".

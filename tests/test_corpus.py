@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from assistant.corpus import CorpusError, Document, load_corpus, load_file, markdown_title, pdf_title
+from assistant.corpus import CorpusError, Document, load_corpus, load_file, markdown_title, pdf_title, title_line
 from assistant.segmentation import sentences_of
 from assistant.settings import PROJECT_ROOT
 
@@ -58,8 +58,27 @@ def test_a_file_is_titled_by_its_own_title_else_by_its_name(tmp_path):
     (tmp_path / "aswan_dam.md").write_text("# The *Aswan* High Dam #\n\nIt spans the Nile.\n", encoding="utf-8")
     (tmp_path / "library.md").write_text("## التاريخ\n\nافتتحت المكتبة عام 2002.\n", encoding="utf-8")
     (tmp_path / "notes.txt").write_text("# Not a heading in plain text\n", encoding="utf-8")
-    assert [load_file(tmp_path / name).title for name in ("aswan_dam.md", "library.md", "notes.txt")] == [
-        "The Aswan High Dam", "library", "notes"]
+    (tmp_path / "zilzal.txt").write_text("زلزال وادي النخيل\n\nضرب زلزال بقوة 6.2 درجات منطقة وادي النخيل.\n",
+                                         encoding="utf-8")
+    (tmp_path / "memo.txt").write_text("The plant opens in May.\n\nIt cost 4 million.\n", encoding="utf-8")
+    names = ("aswan_dam.md", "library.md", "notes.txt", "zilzal.txt", "memo.txt")
+    assert [load_file(tmp_path / name).title for name in names] == [
+        "The Aswan High Dam", "library", "notes", "زلزال وادي النخيل", "memo"]
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("Harbour Lights Festival 2025\n\nThe festival opens on 4 July.", "Harbour Lights Festival 2025"),
+        ("الكويت - سعد العجيبان:\n\nأكد الوزير أن ...", ""),  # a byline names no title
+        ("The plant opens in May.\n\nIt cost 4 million.", ""),  # a sentence
+        ("- tickets\n- maps\n\nBoth at the desk.", ""),  # a list
+        ("A title alone", ""),  # one paragraph: the text itself
+        ("Annual report\n\n" + "A sentence of the report. " * 400 + "\n\nThe end.", "Annual report"),
+    ],
+)
+def test_a_plain_texts_title_line(text, title):
+    assert title_line(text) == title
 
 
 @pytest.mark.parametrize(
