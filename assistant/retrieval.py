@@ -578,7 +578,24 @@ class TwoStageRetriever(BaseRetriever):
         ``nodes`` that the node cache lacks are fetched in the same get, into it."""
         wanted = {record for key in sentences for record in self._records_of.get(key, [])}
         wanted |= {self._passage_record[p] for p in passages if p in self._passage_record}
-        vectors = {record: self._vectors.get(record) for record in wanted}
+        vectors = self._stored_vectors(wanted, nodes)
+        question = np.asarray(query.embedding, dtype=np.float32)
+        question /= np.linalg.norm(question)
+        language = text_language(query.query_str)
+        for record, vector in vectors.items():
+            if vector is None:
+                continue  # deleted meanwhile
+            similarity = self._similarity(record, float(vector @ question), language)
+            if record in self._passage_of_id:
+                passage_dense[self._passage_of_id[record]] = similarity
+            if record in self._key_of_id:
+                key = self._key_of_id[record]
+                dense[key] = max(dense.get(key, -1.0), similarity)
+
+    def _stored_vectors(self, records: Iterable[str], nodes: Iterable[str] = ()) -> dict[str, np.ndarray | None]:
+        """The stored (unit) vectors of ``records`` (None: deleted meanwhile), fetched by id once, then
+        kept. The records ``nodes`` that the node cache lacks are fetched in the same get, into it."""
+        vectors = {record: self._vectors.get(record) for record in records}
         missing = sorted(record for record, vector in vectors.items() if vector is None)
         cache = self._node_cache
         unfetched = cache.missing(nodes) if cache is not None and missing else []
@@ -596,18 +613,7 @@ class TwoStageRetriever(BaseRetriever):
                 want = set(unfetched)
                 cache.add(node_from_record(meta, text) for record, meta, text in
                           zip(found["ids"], found["metadatas"], found["documents"]) if record in want)
-        question = np.asarray(query.embedding, dtype=np.float32)
-        question /= np.linalg.norm(question)
-        language = text_language(query.query_str)
-        for record, vector in vectors.items():
-            if vector is None:
-                continue  # deleted meanwhile
-            similarity = self._similarity(record, float(vector @ question), language)
-            if record in self._passage_of_id:
-                passage_dense[self._passage_of_id[record]] = similarity
-            if record in self._key_of_id:
-                key = self._key_of_id[record]
-                dense[key] = max(dense.get(key, -1.0), similarity)
+        return vectors
 
     def _dense_hits(self, query: QueryBundle) -> tuple[dict[Key, float], dict[Key, float]]:
         """Similarity of the ``candidates`` nearest sentences (best of original and rendering) and of
@@ -624,6 +630,7 @@ class TwoStageRetriever(BaseRetriever):
         passages: dict[Key, float] = {}
         for fetch in (3 * self._candidates, 12 * self._candidates):
             ids, distances = self._nearest(query.embedding, fetch)
+            self._hubs_known(ids, language)
             sentences: dict[Key, float] = {}
             for record, distance in zip(ids, distances):
                 if record in self._key_of_id and len(sentences) < self._candidates:
@@ -639,7 +646,9 @@ class TwoStageRetriever(BaseRetriever):
             self._filtered = index.as_retriever(similarity_top_k=self._candidates,
                                                 filters=kind_filter(KIND_SENTENCE, KIND_RENDERING))
         sentences = {}
-        for hit in self._filtered.retrieve(query):
+        hits = self._filtered.retrieve(query)
+        self._hubs_known([hit.node.node_id for hit in hits], language)
+        for hit in hits:
             key = _sentence_key(hit.node)
             sentences[key] = max(sentences.get(key, -1.0), self._similarity(hit.node.node_id, _cosine(hit.score), language))
         return sentences, passages
@@ -672,7 +681,20 @@ class TwoStageRetriever(BaseRetriever):
         """``cosine`` of the question to ``record``, on the scale of a match within one language."""
         if self._cross is None or self._matched_within(record, language):
             return cosine
-        return self._cross.similarity(cosine, self._language_of.get(record, ""), language)
+        return self._cross.similarity(cosine, self._language_of.get(record, ""), language, self._vectors.get(record))
+
+    def _hubs_known(self, records: Iterable[str], language: str | None) -> None:
+        """The stored vectors of those ``records`` whose match the offset raises, in the cache, for their
+        hubness (cross_language.py): one get for those not fetched before; none in a store of one
+        language asked in it."""
+        cross = self._cross
+        if cross is None or not cross.hubness_weight:
+            return
+        crossing = [record for record in records if record not in self._vectors
+                    and cross.crosses(self._language_of.get(record, ""), language)
+                    and not self._matched_within(record, language)]
+        if crossing:
+            self._stored_vectors(crossing)
 
     def _matched_within(self, record: str, language: str | None) -> bool:
         """Whether ``record``'s sentence, or a sentence of its passage, has a record in the question's

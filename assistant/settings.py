@@ -81,7 +81,8 @@ class Settings:
     # (assistant/answerability.v2.json, benchmarks/answerability.py).
     answerability_threshold: float | None = None
     # Added to similarities across languages (assistant/cross_language.py); unset, the value fitted
-    # for the bundled model (assistant/languages.v1.json), 0 for another; 0 turns it off.
+    # for the bundled model (assistant/languages.v2.json), 0 for another; 0 turns it off (and its
+    # lowering of hubs, cross_language.py).
     cross_language_offset: float | None = None
     max_question_chars: int = 2000
     # Records (paragraphs, sentences, markers) encoded and written to the store together, across
