@@ -585,7 +585,7 @@ class TwoStageRetriever(BaseRetriever):
         for record, vector in vectors.items():
             if vector is None:
                 continue  # deleted meanwhile
-            similarity = self._similarity(record, float(vector @ question), language)
+            similarity = self._similarity(record, float(vector @ question), language, vector)
             if record in self._passage_of_id:
                 passage_dense[self._passage_of_id[record]] = similarity
             if record in self._key_of_id:
@@ -677,11 +677,13 @@ class TwoStageRetriever(BaseRetriever):
         found = collection.query(query_embeddings=[embedding], n_results=fetch, include=["distances"])
         return found["ids"][0], found["distances"][0]
 
-    def _similarity(self, record: str, cosine: float, language: str | None) -> float:
-        """``cosine`` of the question to ``record``, on the scale of a match within one language."""
+    def _similarity(self, record: str, cosine: float, language: str | None, vector: np.ndarray | None = None) -> float:
+        """``cosine`` of the question to ``record``, on the scale of a match within one language
+        (``vector``: the record's, when at hand; else the cached one, for its hubness)."""
         if self._cross is None or self._matched_within(record, language):
             return cosine
-        return self._cross.similarity(cosine, self._language_of.get(record, ""), language, self._vectors.get(record))
+        vector = vector if vector is not None else self._vectors.get(record)
+        return self._cross.similarity(cosine, self._language_of.get(record, ""), language, vector)
 
     def _hubs_known(self, records: Iterable[str], language: str | None) -> None:
         """The stored vectors of those ``records`` whose match the offset raises, in the cache, for their
