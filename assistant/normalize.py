@@ -108,6 +108,12 @@ STOPWORDS = [
     "ما", "ماذا", "من", "في", "على", "الى", "إلى", "عن", "هل", "هي", "هو", "كيف", "متى", "اين",
     "أين", "لماذا", "التي", "الذي", "ذلك", "هذه", "هذا", "مع", "او", "أو", "ثم", "كم", "وما",
 ]
+# Arabic writes "and" / "so" (و, ف) as part of the next word, and a follow-up question opens with them:
+# "ومتى وقع؟", "فماذا قال؟". Snowball's stemmer strips the clitic, so these came back as content terms
+# ("متي", "ماذ") that no evidence holds, and a follow-up's coverage fell by one term in two. Only the
+# question words: "و" + "الى" would fold to "والي" (a governor).
+_QUESTION_WORDS = ("ما", "ماذا", "من", "متى", "اين", "أين", "كيف", "لماذا", "هل", "كم")
+STOPWORDS += [clitic + word for word in _QUESTION_WORDS for clitic in ("و", "ف") if clitic + word not in STOPWORDS]
 
 
 # Distinct words whose stems (and stopword checks) are kept (about 10 MB).

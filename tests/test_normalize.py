@@ -1,7 +1,8 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.normalize import Language, Script, answer_language, detect_script, normalize, text_language, tokens
+from assistant.normalize import (Language, Script, answer_language, content_terms, detect_script, normalize,
+                                 text_language, tokens)
 
 
 def test_diacritics_and_tatweel_are_removed():
@@ -53,3 +54,14 @@ def test_a_text_language_is_its_script():
     assert text_language("ما هي المحاصيل التي تزرع في سيوة؟") == "ar"
     assert text_language("2254?") is None
     assert text_language("Harbour Lights Festival مهرجان أضواء الميناء") is None  # both scripts
+
+
+def test_a_question_word_with_and_or_so_attached_carries_no_content():
+    """Arabic writes "and" / "so" as part of the next word: "ومتى" is "and when", no content term
+    (Snowball's stemmer stripped the clitic and "متي" came back as one that no evidence holds)."""
+    assert content_terms("ومتى وقع؟") == content_terms("متى وقع؟") == frozenset({"وقع"})
+    assert content_terms("فماذا قال؟") == content_terms("ماذا قال؟")
+    assert content_terms("وكم شخصا قتل؟") == content_terms("كم شخصا قتل؟")
+    assert not content_terms("ولماذا؟")
+    # Only question words: "والي" (a governor) is no "and to".
+    assert content_terms("من هو والي المدينة؟") == frozenset({"وال", "مدين"})
