@@ -37,8 +37,8 @@ bundled embedding model, and used only with it):
   languages fit .591 -> .628, report .635 -> .637 (R@5 .878 -> .893), within one language .806 -> .808
   / .820 -> .820; XQuAD-R's English questions over its Arabic paragraphs (xquad_r.py) .625 -> .639,
   held-out .634 -> .645. Applied only where the offset is: a store of one language asked in it ranks
-  as before. The answers the right sentences are (the fit questions' gold sentences) are as near the
-  mean question as the average record (.705 / .702 against .704 / .705), so they keep the offset.
+  as before. The sentences that answer the fit questions across languages are as near the mean
+  question as the average record (.705 / .702 against .704 / .705): they keep the offset.
 """
 
 from __future__ import annotations

@@ -680,23 +680,26 @@ class TwoStageRetriever(BaseRetriever):
     def _similarity(self, record: str, cosine: float, language: str | None, vector: np.ndarray | None = None) -> float:
         """``cosine`` of the question to ``record``, on the scale of a match within one language
         (``vector``: the record's, when at hand; else the cached one, for its hubness)."""
-        if self._cross is None or self._matched_within(record, language):
+        if self._cross is None or not self._raised(record, language):
             return cosine
         vector = vector if vector is not None else self._vectors.get(record)
         return self._cross.similarity(cosine, self._language_of.get(record, ""), language, vector)
+
+    def _raised(self, record: str, language: str | None) -> bool:
+        """Whether the calibration raises the question's match to ``record`` (cross_language.py): it is
+        in the other language, and neither it nor its passage has a record in the question's."""
+        return (self._cross is not None and self._cross.crosses(self._language_of.get(record, ""), language)
+                and not self._matched_within(record, language))
 
     def _hubs_known(self, records: Iterable[str], language: str | None) -> None:
         """The stored vectors of those ``records`` whose match the offset raises, in the cache, for their
         hubness (cross_language.py): one get for those not fetched before; none in a store of one
         language asked in it."""
-        cross = self._cross
-        if cross is None or not cross.hubness_weight:
+        if self._cross is None or not self._cross.hubness_weight:
             return
-        crossing = [record for record in records if record not in self._vectors
-                    and cross.crosses(self._language_of.get(record, ""), language)
-                    and not self._matched_within(record, language)]
-        if crossing:
-            self._stored_vectors(crossing)
+        raised = [record for record in records if record not in self._vectors and self._raised(record, language)]
+        if raised:
+            self._stored_vectors(raised)
 
     def _matched_within(self, record: str, language: str | None) -> bool:
         """Whether ``record``'s sentence, or a sentence of its passage, has a record in the question's
