@@ -33,6 +33,7 @@ from .settings import AnswerBackend, RetrievalMode, Settings
 from .store import DocumentInfo, IncompleteVersion, IndexParams, SentenceStore, StoreError, store_errors, writing
 from .store import LazyNodes, NodeCache
 from .types import HIT_SIGNALS, Answer, Citation, Hit, Ranking
+from .use_encoder import UseEncoder, UseRescorer
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -100,6 +101,7 @@ class Assistant:
         self._embed_model: BaseEmbedding | None = None
         self._store: SentenceStore | None = None
         self._token_states: TokenStates | None = None
+        self._use_encoder = UseEncoder()  # loaded on its first question across languages
         self._index: _Index | None = None
         self._llms: dict[tuple[str, ...], Any] = {}  # LLM objects, made on first use
         self._ledger = SourcesLedger(settings)
@@ -136,15 +138,24 @@ class Assistant:
         late = (LateInteraction(embed_model, self._token_states)
                 if isinstance(embed_model, TokenEncoder) and self._token_states is not None else None)
         shared = TwoStageRetriever.from_index(store.vector_store, embed_model, search, nodes,
-                                              FusionWeights.for_mode(RetrievalMode.HYBRID),
+                                              self._fusion_weights(RetrievalMode.HYBRID),
                                               self.settings.candidates).with_late(late).with_cross_language(cross)
+        if self._token_states is not None:
+            shared = shared.with_use(UseRescorer(self._use_encoder, self._token_states))
         paragraphs = LazyNodes({(key[0], key[2]): record for record, key in search.paragraphs}, nodes)
         answerability = Answerability(paragraphs, self.settings.answerability_threshold,
                                       score_floors={mode: self.settings.abstain_threshold_for(mode) for mode in RetrievalMode})
         shares = load_share_models()
-        retrievers = {mode: shared.with_weights(FusionWeights.for_mode(mode))
+        retrievers = {mode: shared.with_weights(self._fusion_weights(mode))
                       .with_reranker(ShareReranker(answerability.paragraph_text, shares[mode])) for mode in RetrievalMode}
         return _Index(search, nodes, paragraphs, retrievers, answerability, version, checked_at=time.monotonic())
+
+    def _fusion_weights(self, mode: RetrievalMode) -> FusionWeights:
+        weights = FusionWeights.for_mode(mode)
+        across_use = self.settings.across_use_weight
+        if across_use is None or not weights.uses_dense:
+            return weights
+        return dataclasses.replace(weights, across_use=across_use)
 
     def _current_index(self) -> _Index:
         """The in-memory index, rebuilt when the store changed under it (another process ingested)."""

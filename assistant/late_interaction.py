@@ -217,6 +217,21 @@ class TokenStates:
                 connection.executemany("INSERT OR REPLACE INTO states VALUES (?, ?, ?, ?)", rows)
                 connection.executemany("INSERT OR IGNORE INTO uses VALUES (?, ?, ?, ?)", used)
 
+    def kept_or_computed(self, uses: Collection[Use],
+                         compute: Callable[[list[str]], list[np.ndarray]]) -> dict[str, np.ndarray]:
+        """The rows of the texts ``uses`` name, by text: those kept read, the others made by ``compute``
+        (already projected) and kept with these ``uses``."""
+        found = self.get_many(use.text for use in uses)
+        missing = [text for text in dict.fromkeys(use.text for use in uses) if text not in found]
+        if missing:
+            fresh = dict(zip(missing, compute(missing)))
+            try:
+                self.put_projected(fresh, [use for use in uses if use.text in fresh])
+            except sqlite3.Error as error:  # e.g. a full disk: answer anyway, and keep them next time
+                logger.warning("token states not kept in %s: %s", self.path, error)
+            found |= fresh
+        return found
+
     def forget(self, document_id: str | None = None, checksum: str | None = None, but: str | None = None) -> None:
         """Delete the uses of ``document_id``'s version ``checksum``, of all its versions ``but`` one,
         or of all its versions, then the rows they leave without a use. With no ``document_id``
@@ -286,17 +301,11 @@ class LateInteraction:
     def states_of(self, uses: list[Use]) -> dict[str, np.ndarray]:
         """The token states of the texts stored sentences embed, by text; computed and kept (with
         these ``uses``) for those not stored."""
-        found = self._states.get_many(use.text for use in uses)
-        missing = [text for text in dict.fromkeys(use.text for use in uses) if text not in found]
-        if missing:
-            _, computed = self._encoder.encode_with_states(missing, self._encoder.text_instruction)
-            fresh = {text: project(matrix) for text, matrix in zip(missing, computed)}
-            try:
-                self._states.put_projected(fresh, [use for use in uses if use.text in fresh])
-            except sqlite3.Error as error:  # e.g. a full disk: answer anyway, and keep them next time
-                logger.warning("token states not kept in %s: %s", self._states.path, error)
-            found |= fresh
-        return found
+        def computed(texts: list[str]) -> list[np.ndarray]:
+            _, states = self._encoder.encode_with_states(texts, self._encoder.text_instruction)
+            return [project(matrix) for matrix in states]
+
+        return self._states.kept_or_computed(uses, computed)
 
 
 def _stacked(states: Mapping[str, np.ndarray], uses: Iterable[Use]) -> np.ndarray | None:

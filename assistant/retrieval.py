@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     from .late_interaction import LateInteraction
+    from .use_encoder import UseRescorer
 
 # BM25 is mapped to 0..1 by bm25 / (bm25 + BM25_SATURATION), so it adds to cosine similarities.
 BM25_SATURATION = 5.0
@@ -59,6 +60,8 @@ class FusionWeights:
 
     own = dense·cos(q, sentence) + lexical·sat(BM25 sentence)
           + late·(MaxSim(q, sentence) - best MaxSim of the top candidates)   (late_interaction.py)
+          + across_use·(cos_USE(q, sentence) - best of the top candidates)    (use_encoder.py; only
+            the candidates matched across languages)
     passage = passage_dense·cos(q, paragraph) + passage_lexical·sat(BM25 paragraph)
     score = (1 - passage_share)·own + passage_share·passage
     """
@@ -70,6 +73,7 @@ class FusionWeights:
     passage_share: float
     passages: int = 5  # the best passages whose every sentence is ranked
     late: float = 0.0  # late interaction's weight in own (a weight of 1 is 0.5 of the final score)
+    across_use: float = 0.0  # USE's weight in own, for matches across languages (use_encoder.py)
 
     @classmethod
     def for_mode(cls, mode: RetrievalMode) -> FusionWeights:
@@ -89,9 +93,9 @@ class FusionWeights:
         # the gold set 0.2-0.5 (offline, 384 dimensions: 0.2 -> .887, 0.5 -> .873, 0.75 -> .866).
         return {
             RetrievalMode.HYBRID: cls(dense=1.0, lexical=0.15, passage_dense=1.0, passage_lexical=0.3,
-                                      passage_share=0.5, late=1.0),
+                                      passage_share=0.5, late=1.0, across_use=0.1),
             RetrievalMode.DENSE: cls(dense=1.0, lexical=0.0, passage_dense=1.0, passage_lexical=0.0,
-                                     passage_share=0.5, late=1.0),
+                                     passage_share=0.5, late=1.0, across_use=0.1),
             RetrievalMode.BM25: cls(dense=0.0, lexical=1.0, passage_dense=0.0, passage_lexical=1.0,
                                     passage_share=0.5),
         }[mode]
@@ -271,6 +275,7 @@ class TwoStageRetriever(BaseRetriever):
         self._nodes: Callable[[list[str]], Mapping[str, TextNode]] = lambda records: by_id
         self._node_cache: NodeCache | None = None  # when nodes are fetched from the store (from_index)
         self._late: LateInteraction | None = None  # re-scores the top candidates (``with_late``)
+        self._use: UseRescorer | None = None  # re-scores the top candidates across languages (``with_use``)
         self._cross: CrossLanguage | None = None  # calibrates matches across languages (``with_cross_language``)
         self._reranker: Reranker | None = None  # reorders the final top (``with_reranker``)
 
@@ -347,6 +352,12 @@ class TwoStageRetriever(BaseRetriever):
         twin._late = late
         return twin
 
+    def with_use(self, use: UseRescorer | None) -> TwoStageRetriever:
+        """The same retriever, its top candidates matched across languages re-scored by ``use``."""
+        twin = self.with_weights(self._weights)
+        twin._use = use
+        return twin
+
     def with_cross_language(self, cross: CrossLanguage | None) -> TwoStageRetriever:
         """The same retriever, its similarities across languages calibrated by ``cross``."""
         twin = self.with_weights(self._weights)
@@ -404,6 +415,10 @@ class TwoStageRetriever(BaseRetriever):
             # The near passages' sentences are re-scored too: a follow-up's history may lift them.
             also = {hit.node.node_id for hit in hits if self._passage_of[_sentence_key(hit.node)] in near} if near else set()
             hits = late.rerank(query_bundle.query_str, hits, w.late, w.passage_share, also, self._preceding)
+        if self._use is not None and w.across_use and self._cross is not None:
+            language = text_language(query_bundle.query_str)
+            hits = self._use.rerank(query_bundle.query_str, hits, w.across_use, w.passage_share,
+                                    lambda hit: self._raised(hit.node.node_id, language))
         return self._reranker.rerank(query_bundle.query_str, hits) if self._reranker is not None else hits
 
     def _signals(self, query: QueryBundle) -> _Signals:

