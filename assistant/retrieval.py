@@ -418,7 +418,7 @@ class TwoStageRetriever(BaseRetriever):
         if self._use is not None and w.across_use and self._cross is not None:
             language = text_language(query_bundle.query_str)
             hits = self._use.rerank(query_bundle.query_str, hits, w.across_use, w.passage_share,
-                                    lambda hit: self._raised(hit.node.node_id, language))
+                                    lambda hit: self._rescored_across(hit, language))
         return self._reranker.rerank(query_bundle.query_str, hits) if self._reranker is not None else hits
 
     def _signals(self, query: QueryBundle) -> _Signals:
@@ -705,6 +705,12 @@ class TwoStageRetriever(BaseRetriever):
         in the other language, and neither it nor its passage has a record in the question's."""
         return (self._cross is not None and self._cross.crosses(self._language_of.get(record, ""), language)
                 and not self._matched_within(record, language))
+
+    def _rescored_across(self, hit: RankedSentence, language: str | None) -> bool:
+        """Whether the second encoder re-scores ``hit`` (use_encoder.py): it is matched across languages,
+        and no heading. A heading names what follows it, and an FAQ's question line, restating an
+        Arabic question's words in English, took first place over the line that answers it."""
+        return self._raised(hit.node.node_id, language) and role_of(hit.node) != HEADING
 
     def _hubs_known(self, records: Iterable[str], language: str | None) -> None:
         """The stored vectors of those ``records`` whose match the offset raises, in the cache, for their

@@ -9,7 +9,8 @@ other language with no rendering in the question's) has ``weight * (cos_USE - be
 them)`` added to its own match, as late interaction does (late_interaction.py); then all of them are
 raised alike so that the best takes the best score they had before (the scale the abstention floor
 and the evidence stage were fitted on stays), and the across-language hits below the candidates fall
-by the most any candidate fell. Hits matched within the question's language are left as they are.
+by the most any candidate fell. Hits matched within the question's language are left as they are,
+and so are headings (retrieval.TwoStageRetriever._rescored_across).
 
 Measured offline on the production rankings' top 10 (weight as a share of the final score; fit =
 XQuAD-R's even question indexes, ARCD-train's fit half; docs/benchmarks.md "A second encoder across

@@ -142,3 +142,12 @@ def test_the_second_encoder_finds_the_answer_across_languages(five_documents):
     off = load_settings(env={}, data_dir=five_documents.data_dir, model_dir=five_documents.model_dir,
                         across_use_weight=0.0)
     assert build_assistant(off).rank(question).hits[0].ref != answer
+
+
+@pytest.mark.slow
+def test_a_heading_that_restates_the_question_is_not_raised(five_documents):
+    """USE is a similarity model: the FAQ's question line ("### How do I reset the laptop to factory
+    settings?") is nearer an Arabic question asking the same than the line that answers it, and it took
+    first place. A heading names what follows it; it is left out of the re-scoring."""
+    top = build_assistant(five_documents).rank("كيف أعيد ضبط الجهاز إلى إعدادات المصنع؟").hits[0]
+    assert top.ref == ("laptop_faq", "p18.s1")  # "Hold the power button and F11 ...", not its heading p17.s1
