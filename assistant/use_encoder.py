@@ -100,22 +100,19 @@ class UseRescorer:
         vectors = self.vectors_of([use for group in uses for use in group])
         similarity = [max(float(vectors[use.text] @ question) for use in group) for group in uses]
         best, worst = max(similarity), min(similarity)
-        match = dict(zip(map(id, top), similarity))
-        # The best of the re-scored candidates takes the best one's score from before: USE reorders the
-        # matches across languages, and the scale the abstention floor and the evidence stage were
-        # fitted on stays (the best kept its own score instead: false abstentions .042 -> .060 on
-        # Arabic questions about English documents, benchmarks/answerability.py).
+        gaps = [weight * (match - best) for match in similarity]  # on the own match's scale
+        # Then all are raised alike, so that the best of them takes the best score they had before: USE
+        # reorders the matches across languages, and the scale the abstention floor and the evidence
+        # stage were fitted on stays (the best keeping its own score instead: false abstentions .042 ->
+        # .060 on Arabic questions about English documents, benchmarks/answerability.py).
         share = 1 - passage_share
-        lift = max(hit.score or 0.0 for hit in top) - max((hit.score or 0.0) + share * weight * (match[id(hit)] - best)
-                                                          for hit in top)
-
-        def delta(n: int, hit: RankedSentence) -> float:
-            if id(hit) in match:
-                return weight * (match[id(hit)] - best) + lift / share
-            # Below the candidates, a match across languages falls as far as the farthest candidate.
-            return weight * (worst - best) + lift / share if n >= self._candidates and across(hit) else 0.0
-
-        rescored = [_moved(hit, delta(n, hit), passage_share) for n, hit in enumerate(hits)]
+        lift = (max(hit.score or 0.0 for hit in top)
+                - max((hit.score or 0.0) + share * gap for hit, gap in zip(top, gaps))) / share
+        moved = {id(hit): gap + lift for hit, gap in zip(top, gaps)}
+        # Below the candidates, a match across languages falls as far as the farthest candidate.
+        fall = weight * (worst - best) + lift
+        rescored = [_moved(hit, moved.get(id(hit), fall if n >= self._candidates and across(hit) else 0.0), passage_share)
+                    for n, hit in enumerate(hits)]
         return sorted(rescored, key=lambda hit: -(hit.score or 0.0))  # stable: ties keep the ranking's order
 
     def vectors_of(self, uses: Collection[Use]) -> dict[str, np.ndarray]:
