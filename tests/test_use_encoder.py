@@ -13,7 +13,8 @@ from llama_index.core.schema import TextNode
 from assistant import build_assistant, load_settings
 from assistant.late_interaction import TokenStates
 from assistant.retrieval import RankedSentence
-from assistant.use_encoder import KEY_PREFIX, UseEncoder, UseRescorer
+from assistant import use_encoder
+from assistant.use_encoder import UseEncoder, UseRescorer, key_prefix
 from test_cross_language import ARABIC_DOCUMENT, EARTHQUAKE, ENGLISH_DOCUMENT, FAQ, MINUTES
 
 POPULATION = "ويبلغ عدد سكانها قرابة 33 ألف نسمة، معظمهم من الأمازيغ."
@@ -74,17 +75,32 @@ def test_vectors_are_kept_and_go_with_their_document(tmp_path, encoder):
     rescorer = UseRescorer(encoder, states)
     hits = [_hit("p1.s1", POPULATION, 0.83), _hit("p2.s1", CROPS, 0.82)]
     across = lambda hit: True  # noqa: E731
+    keys = [key_prefix() + POPULATION, key_prefix() + CROPS]
     encoder.encoded.clear()
     first = rescorer.rerank(QUESTION, hits, weight=1.0, passage_share=0.5, across=across)
     assert sorted(encoder.encoded) == sorted([QUESTION, POPULATION, CROPS])
-    assert set(states.get_many([KEY_PREFIX + POPULATION, KEY_PREFIX + CROPS])) == {KEY_PREFIX + POPULATION,
-                                                                                 KEY_PREFIX + CROPS}
+    assert set(states.get_many(keys)) == set(keys)
     encoder.encoded.clear()
     again = rescorer.rerank(QUESTION, hits, weight=1.0, passage_share=0.5, across=across)
     assert encoder.encoded == [QUESTION]  # the sentences' vectors were read, not computed
     assert [hit.score for hit in again] == pytest.approx([hit.score for hit in first], abs=1e-3)  # int8 kept
     states.forget("siwa")
-    assert states.get_many([KEY_PREFIX + POPULATION, KEY_PREFIX + CROPS]) == {}
+    assert states.get_many(keys) == {}
+
+
+def test_vectors_of_other_weights_are_not_read(tmp_path, encoder, monkeypatch):
+    """The package's version is in every kept vector's key: after an upgrade the vectors are computed again."""
+    rescorer = UseRescorer(encoder, TokenStates(tmp_path / "states.sqlite3"))
+    hits = [_hit("p1.s1", POPULATION, 0.83), _hit("p2.s1", CROPS, 0.82)]
+    rescorer.rerank(QUESTION, hits, weight=1.0, passage_share=0.5, across=lambda hit: True)
+    monkeypatch.setattr(use_encoder, "version", lambda package: "99.0")
+    key_prefix.cache_clear()
+    try:
+        encoder.encoded.clear()
+        rescorer.rerank(QUESTION, hits, weight=1.0, passage_share=0.5, across=lambda hit: True)
+        assert sorted(encoder.encoded) == sorted([QUESTION, POPULATION, CROPS])
+    finally:
+        key_prefix.cache_clear()
 
 
 ARABIC_STORY = """واحة سيوة
