@@ -415,7 +415,7 @@ class TwoStageRetriever(BaseRetriever):
             # The near passages' sentences are re-scored too: a follow-up's history may lift them.
             also = {hit.node.node_id for hit in hits if self._passage_of[_sentence_key(hit.node)] in near} if near else set()
             hits = late.rerank(query_bundle.query_str, hits, w.late, w.passage_share, also, self._preceding)
-        if self._use is not None and w.across_use and self._cross is not None:
+        if self._use is not None:  # it re-scores nothing at weight 0 or without the calibration (``_raised``)
             language = text_language(query_bundle.query_str)
             hits = self._use.rerank(query_bundle.query_str, hits, w.across_use, w.passage_share,
                                     lambda hit: self._rescored_across(hit, language))

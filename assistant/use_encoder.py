@@ -100,8 +100,10 @@ class UseRescorer:
                across: Callable[[RankedSentence], bool]) -> list[RankedSentence]:
         """``hits`` (best first) with ``weight`` of the USE gap in the own match of those of the top
         candidates that ``across`` says are matched across languages, best first."""
+        if not weight:
+            return hits
         top = [hit for hit in hits[: self._candidates] if across(hit)]
-        if len(top) < 2 or not weight:
+        if len(top) < 2:
             return hits
         question = self._encoder.encode([query])[0]
         uses = [_uses(hit.node) for hit in top]
