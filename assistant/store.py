@@ -204,7 +204,8 @@ class SentenceStore:
         )
         _check_params(collection.metadata or {}, self._params, self._settings)
         if (collection.configuration_json.get("hnsw") or {}).get("ef_search") != HNSW_EF_SEARCH:
-            collection.modify(configuration={"hnsw": {"ef_search": HNSW_EF_SEARCH}})  # built before it was set
+            _retried_while_locked(  # built before it was set
+                lambda: collection.modify(configuration={"hnsw": {"ef_search": HNSW_EF_SEARCH}}))
         return ChromaVectorStore(chroma_collection=collection)
 
     def writing(self, what: str) -> contextlib.AbstractContextManager[None]:
@@ -583,6 +584,22 @@ def _client(settings: Settings) -> Any:
             f"{error}). Rebuild it with `assistant ingest --rebuild` (the damaged files are kept aside), "
             "or use another data directory."
         ) from None
+
+
+def _retried_while_locked(call: Callable[[], None], attempts: int = 5) -> None:
+    """``call()``, again after a pause while embedded Chroma's SQLite says "database is locked": right
+    after a collection is opened, its own connections sometimes hold the lock for a moment (1.5.9:
+    6.5% of 200 modifies right after opening failed so, none with this)."""
+    from chromadb.errors import InternalError
+
+    for attempt in range(attempts):
+        try:
+            call()
+            return
+        except InternalError as error:
+            if "database is locked" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * 2**attempt)
 
 
 @contextlib.contextmanager
