@@ -5,12 +5,13 @@ one they do (gold set: median fused score 0.92 for both). So several measured si
 by a small logistic model fitted offline on questions built to be unanswerable (a store that holds
 half of a set's paragraphs, asked every question of the set): the retrieval score and its margin,
 how much of the question the evidence covers (folded, stemmed content terms, in the sentence, its
-paragraph and the whole candidate pool), whether the match is across languages, and whether a
-question that asks for a number or a date finds one. The coefficients live in
-``answerability.v2.json`` beside this file, one model per retrieval mode (their scores differ in
+paragraph and the whole candidate pool), whether the match is across languages and, there, the
+second encoder's similarity (``use``: USE, use_encoder.py, scores the top candidates matched across
+languages; 0 elsewhere), and whether a question that asks for a number or a date finds one. The coefficients live in
+``answerability.v3.json`` beside this file, one model per retrieval mode (their scores differ in
 scale); ``benchmarks/answerability.py`` refits them, on each question's top candidate. The result
 is one probability per answer. A citation's score is its share of it: the answer probability times
-the softmax of a second small model over the candidates (``citation_shares.v1.json``, fitted by
+the softmax of a second small model over the candidates (``citation_shares.v2.json``, fitted by
 ``benchmarks/citation_share.py`` to give the sentence that holds the answer the largest share).
 Every score a user sees is one of these probabilities.
 """
@@ -33,13 +34,13 @@ from .question_type import (asks_for_several, holds_answer_type, looks_like_a_qu
 from .segmentation import paragraph_id, paragraph_number
 from .settings import RetrievalMode
 
-MODEL_FILE = Path(__file__).with_name("answerability.v2.json")
+MODEL_FILE = Path(__file__).with_name("answerability.v3.json")
 # Candidates whose words count as "the pool" the question's terms are looked for in.
 POOL_SIZE = 10
-SIGNALS = ("dense", "lexical", "passage_dense", "passage_lexical", "late")
+SIGNALS = ("dense", "lexical", "passage_dense", "passage_lexical", "late", "use")
 # Each candidate's share of an answer's probability (candidate_shares): a conditional logit over the
 # candidates' features, one coefficient set per mode, fitted by benchmarks/citation_share.py.
-SHARES_FILE = Path(__file__).with_name("citation_shares.v1.json")
+SHARES_FILE = Path(__file__).with_name("citation_shares.v2.json")
 
 FEATURES = (
     "score", "gap", "cover_sentence", "cover_paragraph", "cover_pool", "question_terms",
@@ -47,7 +48,8 @@ FEATURES = (
     # The ranking's own signals, when the retriever gives them (retrieval.RankedSentence), else 0.
     *SIGNALS,
 )
-_CROSS_COLUMNS = [FEATURES.index(name) for name in ("cross_lingual", "cross_x_score", "cross_x_cover")]
+# Nonzero only for matches across languages ("use" too: USE scores those alone, use_encoder.py).
+_CROSS_COLUMNS = [FEATURES.index(name) for name in ("cross_lingual", "cross_x_score", "cross_x_cover", "use")]
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 Retrieval orders sentences by how well they match the question; the sentence that holds the answer
 is often a close runner-up, behind one that names the question's subject without answering it. The
 evidence stage's share model (``evidence.candidate_shares``: a conditional logit over the evidence
-features, ``citation_shares.v1.json``, fitted by ``benchmarks/citation_share.py`` on the fit halves)
+features, ``citation_shares.v2.json``, fitted by ``benchmarks/citation_share.py`` on the fit halves)
 picks it more often than retrieval's first does. So the top ``POOL_SIZE`` candidates are put in the
 order of their shares, and take the ranking's scores in that order: the best share gets the best
 score, and so on. The values the abstention floor, the citation margins and the answerability model

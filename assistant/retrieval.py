@@ -125,6 +125,7 @@ class RankedSentence(NodeWithScore):
     passage_dense: float = 0.0
     passage_lexical: float = 0.0
     late: float = 0.0  # MaxSim of the question's and the sentence's tokens (0: not computed)
+    use: float = 0.0  # cos_USE(question, sentence), for the candidates matched across languages (use_encoder.py)
     share: float | None = None  # its share of the answer, when the rerank stage gave one (rerank.py)
 
 

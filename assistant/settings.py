@@ -78,14 +78,15 @@ class Settings:
     dense_abstain_threshold: float = 0.79
     bm25_abstain_threshold: float = 0.065
     # Second, the answerability probability; unset, the operating point fitted with the model
-    # (assistant/answerability.v2.json, benchmarks/answerability.py).
+    # (assistant/answerability.v3.json, benchmarks/answerability.py).
     answerability_threshold: float | None = None
     # Added to similarities across languages (assistant/cross_language.py); unset, the value fitted
     # for the bundled model (assistant/languages.v2.json), 0 for another; 0 turns it off (and its
     # lowering of hubs, cross_language.py).
     cross_language_offset: float | None = None
     # The second encoder's weight for matches across languages (assistant/use_encoder.py); unset, the
-    # fitted one (retrieval.FusionWeights); 0 turns it off, and its model is never loaded.
+    # fitted one (retrieval.FusionWeights); 0 turns it off, and its model is never loaded (the
+    # answerability model then reads no USE similarity: it refuses more questions across languages).
     across_use_weight: float | None = None
     max_question_chars: int = 2000
     # Records (paragraphs, sentences, markers) encoded and written to the store together, across

@@ -82,7 +82,7 @@ class Answer:
 
 
 # The scores a Hit carries beside its final one (retrieval.RankedSentence has the same fields).
-HIT_SIGNALS = ("own", "passage", "dense", "lexical", "passage_dense", "passage_lexical", "late")
+HIT_SIGNALS = ("own", "passage", "dense", "lexical", "passage_dense", "passage_lexical", "late", "use")
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,7 @@ class Hit:
     passage_dense: float = 0.0
     passage_lexical: float = 0.0
     late: float = 0.0  # MaxSim of the question's and the sentence's token states (0: not computed)
+    use: float = 0.0  # USE similarity, for the top candidates matched across languages (0: not computed)
     share: float | None = None  # its share of the answer, when the rerank stage gave one (rerank.py)
 
     @property

@@ -10,7 +10,9 @@ them)`` added to its own match, as late interaction does (late_interaction.py); 
 raised alike so that the best takes the best score they had before (the scale the abstention floor
 and the evidence stage were fitted on stays), and the across-language hits below the candidates fall
 by the most any candidate fell. Hits matched within the question's language are left as they are,
-and so are headings (retrieval.TwoStageRetriever._rescored_across).
+and so are headings (retrieval.TwoStageRetriever._rescored_across). Each candidate it scored carries
+its similarity (``use``), which the evidence stage reads: Arabic questions about English documents,
+answerability AUROC .846 -> .874 (evidence.py; docs/benchmarks.md "The second encoder as evidence").
 
 Measured offline on the production rankings' top 10 (weight as a share of the final score; fit =
 XQuAD-R's even question indexes, ARCD-train's fit half; docs/benchmarks.md "A second encoder across
@@ -121,8 +123,9 @@ class UseRescorer:
         moved = {id(hit): gap + lift for hit, gap in zip(top, gaps)}
         # Below the candidates, a match across languages falls as far as the farthest candidate.
         fall = weight * (worst - best) + lift
-        rescored = [_moved(hit, moved.get(id(hit), fall if n >= self._candidates and across(hit) else 0.0), passage_share)
-                    for n, hit in enumerate(hits)]
+        similar = {id(hit): match for hit, match in zip(top, similarity)}
+        rescored = [_moved(hit, moved.get(id(hit), fall if n >= self._candidates and across(hit) else 0.0), passage_share,
+                           similar.get(id(hit), hit.use)) for n, hit in enumerate(hits)]
         return sorted(rescored, key=lambda hit: -(hit.score or 0.0))  # stable: ties keep the ranking's order
 
     def vectors_of(self, uses: Collection[Use]) -> dict[str, np.ndarray]:
@@ -141,7 +144,9 @@ def _uses(node: TextNode) -> list[Use]:
     return [Use(node.metadata["document_id"], node.metadata["checksum"], key_prefix() + text) for text in texts if text]
 
 
-def _moved(hit: RankedSentence, delta: float, passage_share: float) -> RankedSentence:
-    if not delta:
+def _moved(hit: RankedSentence, delta: float, passage_share: float, use: float) -> RankedSentence:
+    """``hit`` with ``delta`` in its own match and its USE similarity (an answerability signal, evidence.py)."""
+    if not delta and use == hit.use:
         return hit
-    return hit.model_copy(update={"own": hit.own + delta, "score": (hit.score or 0.0) + (1 - passage_share) * delta})
+    return hit.model_copy(update={"own": hit.own + delta, "score": (hit.score or 0.0) + (1 - passage_share) * delta,
+                                  "use": use})

@@ -8,7 +8,7 @@ must be refused. The gold set adds the article's own unanswerable questions.
 Questions are split in two by a stable hash of their id: the model is fitted on the ``fit`` half and
 reported on the ``report`` half, which it never saw.
 
-    python benchmarks/answerability.py fit      # rank (cached in runs/), fit, write assistant/answerability.v2.json
+    python benchmarks/answerability.py fit      # rank (cached in runs/), fit, write assistant/answerability.v3.json
     python benchmarks/answerability.py report   # asks the report half through Assistant.ask
 
 The data is read from ../shared/benchmarks (never copied into the repository; see each README).
@@ -77,8 +77,7 @@ def squad_sets(shared: Path) -> dict[str, tuple[list[Document], list[Question]]]
     xq_en = json.loads((shared / "xquad-r" / "en.json").read_text(encoding="utf-8"))
     # English questions asked of the Arabic paragraphs (XQuAD-R's EN->AR): the cross-lingual case.
     sets["xquad"] = _half_store("xquad", xq_ar, {"xquad-ar": xq_ar, "xquad-en": xq_en})
-    # XQuAD-R's English paragraphs, asked in both languages: users' English documents (the answerability
-    # model of answerability.v2.json was fitted before these were added).
+    # XQuAD-R's English paragraphs, asked in both languages: users' English documents.
     sets["english documents"] = _half_store("xquad-en-docs", xq_en, {"en-docs-ar": xq_ar, "en-docs-en": xq_en})
     return sets
 

@@ -7,7 +7,7 @@ says how likely the best evidence answers the question, not which sentence does.
 probability is that answer probability times the candidate's share: a softmax over the ranking's top
 ``POOL_SIZE`` sentences of a linear score of their evidence features (``evidence.FEATURES``: the
 retrieval scores, term coverage, answer type...), a conditional logit whose coefficients live in
-``assistant/citation_shares.v1.json``, one set per retrieval mode.
+``assistant/citation_shares.v2.json``, one set per retrieval mode.
 
 Data: every answerable question of ARCD-train, XQuAD-R (Arabic paragraphs with Arabic and English
 questions) and XQuAD-R's English paragraphs (English questions), ranked in each mode by the retrievers
@@ -49,6 +49,11 @@ from assistant.normalize import fold_marks  # noqa: E402
 from assistant.settings import RetrievalMode  # noqa: E402
 
 L2 = 1.0  # on standardised coefficients, against the summed log-likelihood of ~1,700 questions a mode
+# Features the shares do not read (coefficient 0): the second encoder's similarity already orders the
+# candidates across languages in retrieval (use_encoder.py); read again here, the top share held
+# XQuAD-R EN->AR's answer less often on the report half (hybrid .695 -> .687, dense .698 -> .682),
+# though the likelihood rose (-.894 -> -.864). The answerability model reads it (evidence.py).
+NOT_SHARED = ("use",)
 
 
 def question_sets(shared: Path) -> list[tuple[str, Path, list[Question]]]:
@@ -93,13 +98,16 @@ def fit(rows: list[dict]) -> np.ndarray:
     from scipy.optimize import minimize
 
     found = [row for row in rows if any(row["gold"])]
-    stacked = np.vstack([np.asarray(row["features"]) for row in found])
+    features = [np.asarray(row["features"], dtype=np.float64) for row in found]
+    for x in features:
+        x[:, [FEATURES.index(name) for name in NOT_SHARED]] = 0.0  # constant: their coefficients stay 0
+    stacked = np.vstack(features)
     mean, scale = stacked.mean(axis=0), stacked.std(axis=0)
     scale[scale == 0] = 1.0
     # The features the shares are computed from (a mixed pool's cross-language terms left out), so
     # that the gradient below is that of the shares.
-    groups = [(comparable_features((np.asarray(row["features"]) - mean) / scale, len(row["gold"])),
-               np.asarray(row["gold"])) for row in found]
+    groups = [(comparable_features((x - mean) / scale, len(row["gold"])), np.asarray(row["gold"]))
+              for x, row in zip(features, found)]
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         total, grad = L2 * w @ w, 2 * L2 * w

@@ -25,6 +25,7 @@ from assistant.evidence import (
     load_models,
     load_share_models,
 )
+from assistant.retrieval import RankedSentence
 
 
 def _hit(text: str, score: float, lang: str = "ar", translation: str = "", paragraph: str = "p1") -> NodeWithScore:
@@ -61,6 +62,22 @@ def test_an_english_question_on_an_arabic_sentence_without_rendering_is_cross_li
     rows = candidate_features("Where did the coalition meet?", [bare, rendered], lambda node: "", [bare])
     assert _row(rows[0], "cross_lingual") == 1.0 and _row(rows[0], "cross_x_score") == pytest.approx(0.8)
     assert _row(rows[1], "cross_lingual") == 0.0
+
+
+def test_the_second_encoders_similarity_is_read_and_raises_the_probability_across_languages():
+    """``use`` (USE similarity, set by retrieval for candidates matched across languages) is a feature;
+    the fitted models (dense and hybrid run USE) read a closer match as likelier to answer."""
+    hit = _hit("يبلغ عدد سكان الواحة 33 ألف نسمة.", 0.85)
+    features = candidate_features("How many people live in the oasis?", [hit], lambda node: "", [hit])[0]
+    assert _row(features, "cross_lingual") == 1.0 and _row(features, "use") == 0.0
+    scored = RankedSentence(node=hit.node, score=hit.score, use=0.6)
+    near = candidate_features("How many people live in the oasis?", [scored], lambda node: "", [scored])[0]
+    assert _row(near, "use") == 0.6
+    far = near.copy()
+    far[FEATURES.index("use")] = 0.2
+    for mode in (RetrievalMode.HYBRID, RetrievalMode.DENSE):
+        model = load_models()[mode]
+        assert model.probabilities(near[None])[0] > model.probabilities(far[None])[0], mode
 
 
 def test_a_date_question_whose_evidence_has_no_date_is_flagged():
@@ -145,7 +162,7 @@ def test_shares_sum_to_one_over_the_pool_and_follow_a_feature_with_a_positive_we
 
 
 def test_the_fitted_shares_favour_the_candidate_that_covers_the_question():
-    """The fitted model (citation_shares.v1.json): of two candidates with the same retrieval scores, the
+    """The fitted model (citation_shares.v2.json): of two candidates with the same retrieval scores, the
     one holding more of the question's terms gets the larger share."""
     features = np.zeros((2, len(FEATURES)))
     features[0, FEATURES.index("cover_sentence")] = 0.2

@@ -70,6 +70,20 @@ def test_only_candidates_matched_across_languages_move(tmp_path, encoder):
     assert rescorer.rerank(QUESTION, hits, weight=1.0, passage_share=0.5, across=lambda hit: hit is english) == hits
 
 
+def test_the_candidates_across_languages_carry_their_use_similarity(tmp_path, encoder):
+    """An answerability signal (evidence.py reads it): the USE cosine of each candidate it scored, 0 for the others."""
+    rescorer = UseRescorer(encoder, TokenStates(tmp_path / "states.sqlite3"))
+    english = _hit("p9.s1", "The oasis lies in the Western Desert.", 0.84, document="guide")
+    hits = [_hit("p2.s1", CROPS, 0.85), english, _hit("p1.s1", POPULATION, 0.83)]
+    rescored = rescorer.rerank(QUESTION, hits, weight=0.1, passage_share=0.5,
+                               across=lambda hit: hit.node.metadata["document_id"] == "siwa")
+    question, crops, population = encoder.encode([QUESTION, CROPS, POPULATION])
+    by_id = {hit.node.metadata["sentence_id"]: hit for hit in rescored}
+    assert by_id["p1.s1"].use == pytest.approx(float(question @ population), abs=0.02)
+    assert by_id["p2.s1"].use == pytest.approx(float(question @ crops), abs=0.02)
+    assert by_id["p9.s1"].use == 0.0
+
+
 def test_vectors_are_kept_and_go_with_their_document(tmp_path, encoder):
     states = TokenStates(tmp_path / "states.sqlite3", store="test")
     rescorer = UseRescorer(encoder, states)
@@ -154,7 +168,8 @@ def test_the_second_encoder_finds_the_answer_across_languages(five_documents):
     question; USE's match puts the earthquake story's sentence naming the observatory's director first."""
     question = "Who heads the national seismic observatory?"
     answer = ("zilzal", "p5.s2")
-    assert build_assistant(five_documents).rank(question).hits[0].ref == answer
+    top = build_assistant(five_documents).rank(question).hits[0]
+    assert top.ref == answer and top.use > 0  # its similarity reaches the public Hit
     off = load_settings(env={}, data_dir=five_documents.data_dir, model_dir=five_documents.model_dir,
                         across_use_weight=0.0)
     assert build_assistant(off).rank(question).hits[0].ref != answer
