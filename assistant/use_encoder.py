@@ -120,12 +120,11 @@ class UseRescorer:
         share = 1 - passage_share
         lift = (max(hit.score or 0.0 for hit in top)
                 - max((hit.score or 0.0) + share * gap for hit, gap in zip(top, gaps))) / share
-        moved = {id(hit): gap + lift for hit, gap in zip(top, gaps)}
+        moved = {id(hit): (gap + lift, match) for hit, gap, match in zip(top, gaps, similarity)}
         # Below the candidates, a match across languages falls as far as the farthest candidate.
         fall = weight * (worst - best) + lift
-        similar = {id(hit): match for hit, match in zip(top, similarity)}
-        rescored = [_moved(hit, moved.get(id(hit), fall if n >= self._candidates and across(hit) else 0.0), passage_share,
-                           similar.get(id(hit), hit.use)) for n, hit in enumerate(hits)]
+        rescored = [_moved(hit, *moved.get(id(hit), (fall if n >= self._candidates and across(hit) else 0.0, hit.use)),
+                           passage_share) for n, hit in enumerate(hits)]
         return sorted(rescored, key=lambda hit: -(hit.score or 0.0))  # stable: ties keep the ranking's order
 
     def vectors_of(self, uses: Collection[Use]) -> dict[str, np.ndarray]:
@@ -144,7 +143,7 @@ def _uses(node: TextNode) -> list[Use]:
     return [Use(node.metadata["document_id"], node.metadata["checksum"], key_prefix() + text) for text in texts if text]
 
 
-def _moved(hit: RankedSentence, delta: float, passage_share: float, use: float) -> RankedSentence:
+def _moved(hit: RankedSentence, delta: float, use: float, passage_share: float) -> RankedSentence:
     """``hit`` with ``delta`` in its own match and its USE similarity (an answerability signal, evidence.py)."""
     if not delta and use == hit.use:
         return hit
