@@ -10,9 +10,10 @@ second encoder's similarity (``use``: USE, use_encoder.py, scores the top candid
 languages; 0 elsewhere), and whether a question that asks for a number or a date finds one. The
 coefficients live in ``answerability.v3.json`` beside this file, one model per retrieval mode
 (their scores differ in scale); ``benchmarks/answerability.py`` refits them, on each question's top
-candidate. The result is one probability per answer. A citation's score is its share of it: the answer probability times
-the softmax of a second small model over the candidates (``citation_shares.v2.json``, fitted by
-``benchmarks/citation_share.py`` to give the sentence that holds the answer the largest share).
+candidate. The result is one probability per answer. A citation's score is its share of it: the
+answer probability times the softmax of a second small model over the candidates
+(``citation_shares.v2.json``, fitted by ``benchmarks/citation_share.py`` to give the sentence that
+holds the answer the largest share).
 Every score a user sees is one of these probabilities.
 """
 

@@ -99,8 +99,9 @@ def fit(rows: list[dict]) -> np.ndarray:
 
     found = [row for row in rows if any(row["gold"])]
     features = [np.asarray(row["features"], dtype=np.float64) for row in found]
+    not_shared = [FEATURES.index(name) for name in NOT_SHARED]
     for x in features:
-        x[:, [FEATURES.index(name) for name in NOT_SHARED]] = 0.0  # constant: their coefficients stay 0
+        x[:, not_shared] = 0.0  # constant: their coefficients stay 0
     stacked = np.vstack(features)
     mean, scale = stacked.mean(axis=0), stacked.std(axis=0)
     scale[scale == 0] = 1.0
