@@ -30,6 +30,9 @@ GOLD = Path(__file__).parent.parent / "corpus" / "gold_qa.jsonl"
     "اذكر بعض من شعائر الشيعة فى يوم عاشوراء؟",
     "من هم سلاطين الدولة العثمانية ؟",
     "ما هي كل مهام مجموعة العمل؟",
+    "What problems does the authority face?",  # the verb agrees with another subject
+    "What countries does Kenya compete with for long distance running?",
+    "What colors was the 2001 ABC logo?",
 ])
 def test_questions_that_ask_for_several_items(question):
     assert asks_for_several(question)
@@ -44,6 +47,8 @@ def test_questions_that_ask_for_several_items(question):
     "ماهي المدة التي حارب فيها عمر المختار؟",
     "Which working group takes on ISIS propaganda?",
     "What does the CIFG do?",
+    "What status does the coalition give its members?",  # a word ending in "s" that is no plural
+    "What process does the group follow?",
 ])
 def test_questions_that_ask_for_one_thing(question):
     assert not asks_for_several(question)
