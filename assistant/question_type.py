@@ -18,10 +18,11 @@ from .normalize import content_terms, fold_marks, normalize
 # asking for several, and on none of the gold set's.
 _NOT_PLURAL = r"(?!(?:was|is|does|has|this|its|his|hers|as|us|yes|less|news|series|thus|always|status|process)\b)"
 _PLURAL = rf"{_NOT_PLURAL}\w+[^s\W]s\b"
+_VERB = r"(?:are|were|do|did|have|will|does|has|had|is|was|can|could|must)"
 _ENGLISH_SEVERAL = re.compile(
     rf"\b(?:what|which) (?:are|were|r)\b|\blist\b|\benumerate\b|\bname (?:the|all|some|a few)\b"
     rf"|\b(?:all|each of) the (?:\w+ )?{_PLURAL}|\bwhich (?:other )?(?:\w+ )?{_PLURAL}"
-    rf"|\bwhat (?:kinds?|types?|sorts?) of (?:\w+ )?{_PLURAL}(?! of)|\bwhat (?:\w+ )?{_PLURAL} (?:are|were|do|did|have|will|does|has|had|is|was|can|could|must)\b",
+    rf"|\bwhat (?:kinds?|types?|sorts?) of (?:\w+ )?{_PLURAL}(?! of)|\bwhat (?:\w+ )?{_PLURAL} {_VERB}\b",
     re.IGNORECASE,
 )
 # Arabic, on normalised text (أ/إ/آ -> ا, ة -> ه, ى/ئ -> ي, no diacritics): an imperative ("اذكر"),
