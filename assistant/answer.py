@@ -83,7 +83,7 @@ class Answerer(Protocol):
 
 class ExtractiveAnswerer:
     """Quotes the best supporting sentences. Whether to answer at all is the evidence stage's call
-    (assistant/evidence.py); this one still abstains when a question that wants a number or a date
+    (assistant/evidence.py); this one still abstains when a question that wants a number, money or a date
     finds none in what it would cite."""
 
     def __init__(self, paragraphs: Mapping[tuple[str, str], TextNode], top_k: int) -> None:

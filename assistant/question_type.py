@@ -1,4 +1,4 @@
-"""What kind of answer a question wants: several items (a list), a quantity, a date.
+"""What kind of answer a question wants: several items (a list), a quantity, an amount of money, a date.
 
 Measured on real questions, not only the article's: ``benchmarks/question_types.py`` scores each
 detector against hand labels (tests/data/question_labels.json: the gold set and a sample of ARCD).
@@ -99,6 +99,10 @@ DATE = "date"
 # question asks "when". On ARCD-train 17 of the 18 questions that ask this way have such a date in
 # their gold answer (the 18th: "before the age of twenty").
 CALENDAR_DATE = "calendar date"
+# An amount of money ("how much does it cost?", "كم تكلفة ...؟"): a number with no currency does not
+# answer it. The gold set's "How much money has the coalition pledged for rebuilding Iraq?" was
+# answered by resolution 2254; a user's "كم تكلفة بناء السد؟" by the dam's 5150 megawatts.
+MONEY = "money"
 # Arabic: "how many/much" words, or "what is" + a measure noun. "عدد" or "نسبة" elsewhere in a question
 # is no sign ("لماذا تقدير التغير في العدد السكاني مهم؟", "ما سبب ارتفاع نسبة السكر؟"), nor is
 # "تاريخ" (also "history": "لعبت دورا كبيرا في تاريخ من؟"): on ARCD those made answerable questions abstain.
@@ -114,6 +118,13 @@ _OTHER_WH = r"\b(?:what|which|who|whom|whose|where|why|how)\b"
 # fix it?" (a user's manual).
 _WHEN = (rf"^(?:(?!{_OTHER_WH}).)*\bwhen\b(?![^?,.]*[,.]\s*{_OTHER_WH})"
          rf"|{_OTHER_WH}\s+(?:and|or)\s+when\b")
+# What money is called in a question that asks for an amount (never "how many times": "how many times
+# more did the other nations pay for oil?" wants "ten", XQuAD-R; nor "how much of": "How much of the
+# budget was spent?" may want a share).
+_MONEY_WORDS = (r"cost|costs|price|prices|revenue|revenues|profit|profits|income|salary|salaries|budget|fee|fees"
+                r"|funding|wages?|money|dollars?|euros?|pounds?")
+_ARABIC_MONEY_WORDS = (r"تكلفه|تكلفة|كلفه|كلفة|تكاليف|سعر|اسعار|أسعار|ثمن|راتب|رواتب|ميزانيه|ميزانية|مبلغ"
+                       r"|ايرادات|إيرادات|ارباح|أرباح|تمويل|دولار|دولارا|يورو|جنيه|ريال|دينار|درهم")
 _ASKS = {
     QUANTITY: re.compile(
         r"\bhow (many|much)\b|\bwhat (percentage|share|amount)\b|\bnumber of\b|\bbudget\b"
@@ -122,6 +133,16 @@ _ASKS = {
         r"(?:cost|price|revenue|profit|income|population|salary|length|height|distance|capacity|percentage|rate)s?\b"
         r"|(^|\s)(كم|بكم|قديش|قدّيش|اديش|أديش)\s"
         rf"|{_WHAT_IS}(ال)?(عدد|نسبة|نسبه|مبلغ|ميزانية|ميزانيه|مساحة|مساحه|طول|عمر|حجم|سعر|قيمة|قيمه|تعداد|معدل)(?!\w)",
+        re.IGNORECASE,
+    ),
+    MONEY: re.compile(
+        rf"\bhow much\b(?! of\b)(?:(?!\btimes?\b)[^?])*\b(?:{_MONEY_WORDS}|charge|charged|paid|spent|earned"
+        rf"|worth|sell for|sold for|borrow|borrowed|lend|lent|loan|loaned|pledge|pledged|donate|donated|invest"
+        rf"|invested|owe|owed)\b|\bhow expensive\b"
+        rf"|\bwhat(?: is|'s| was| were| are) (?:the |its |their |[\w-]+(?: [\w-]+){{0,2}}'s )?(?:total |annual |average )?"
+        rf"(?:{_MONEY_WORDS})\b"
+        rf"|(?:^|\s)(?:كم|بكم|قديش|قدّيش|اديش|أديش)\s(?!مر[ةه]|مرات)(?:\S+\s){{0,3}}?(?:ال)?(?:{_ARABIC_MONEY_WORDS})(?!\w)"
+        rf"|{_WHAT_IS}(?:ال)?(?:{_ARABIC_MONEY_WORDS})(?!\w)",
         re.IGNORECASE,
     ),
     DATE: re.compile(
@@ -157,6 +178,15 @@ _HOLDS = {
         r"|(?<!\w)[وبل]?(ثلث|ثلثا|ثلثي|ربع|أرباع|ارباع)(?!\w)",
         re.IGNORECASE,
     ),
+    # A currency, as a sign, a code or a word ("$5 million", "75 million euros", "16 مليون جنيه").
+    MONEY: re.compile(
+        r"[$€£¥₹]|\b(?:dollars?|euros?|pounds?|pence|cents?|yen|yuan|renminbi|rupees?|francs?|riyals?|dinars?|dirhams?"
+        r"|liras?|lire|shekels?|rubles?|roubles?|pesos?|USD|EUR|GBP|JPY|CNY|SAR|AED|EGP|KWD|QAR|CHF|INR)\b"
+        # Arabic names whole, with a plural, dual or accusative ending ("دولارا", "جنيهات", "ريالين").
+        r"|(?<!\w)[وبل]?(?:ال)?(?:دولار|يورو|جنيه|ريال|دينار|دنانير|درهم|دراهم|ليره|ليرة|ليرات|روبيه|روبية|فرنك|شيكل"
+        r"|روبل|يوان|بيزو)(?:ات|ا|ان|ين)?(?!\w)",
+        re.IGNORECASE,
+    ),
     DATE: re.compile(
         rf"\d{{3,4}}|{_ERA_YEAR}|\b(yesterday|today|tomorrow|this year|current year|century|{_MONTHS}|monday|tuesday|wednesday"
         r"|thursday|friday|saturday|sunday)\b"
@@ -189,7 +219,7 @@ _HOLDS = {
 
 
 def wanted_answer_types(question: str) -> tuple[str, ...]:
-    """The answer types (``QUANTITY``, ``DATE``, ``CALENDAR_DATE``) the question asks for, in that order."""
+    """The answer types (``QUANTITY``, ``MONEY``, ``DATE``, ``CALENDAR_DATE``) the question asks for, in that order."""
     return tuple(kind for kind, pattern in _ASKS.items() if pattern.search(question))
 
 

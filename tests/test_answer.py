@@ -216,6 +216,17 @@ def test_the_number_of_a_numbered_heading_answers_no_how_much():
     assert draft.abstained
 
 
+def test_an_amount_of_money_is_answered_by_a_sentence_that_names_a_currency():
+    """"كم تكلفة بناء السد؟" was answered by the dam's 5150 megawatts: a number, but no money."""
+    answerer, nodes = _answerer_and_nodes("تبلغ قدرة السد المخططة 5150 ميغاواط.\nوبلغت تكلفة المشروع 350 مليون ريال.",
+                                          "dam")
+    power_first = _hits(nodes, [("p1.s1", 0.95), ("p2.s1", 0.80)])
+    assert answerer.answer("كم تكلفة بناء السد؟", Language.ARABIC, power_first[:1]).abstained
+    draft = answerer.answer("كم تكلفة بناء السد؟", Language.ARABIC, _hits(nodes, [("p2.s1", 0.95), ("p1.s1", 0.80)]))
+    assert [c.sentence_id for c in draft.citations] == ["p2.s1"]
+    assert not answerer.answer("كم تبلغ قدرة السد؟", Language.ARABIC, power_first[:1]).abstained
+
+
 def test_a_list_question_that_matches_a_heading_is_answered_by_its_whole_section():
     """"What are the effects of the dam?" matched "## Effects"; the sentences elsewhere that name the
     dam, and the title heading, are no items of it."""

@@ -6,6 +6,7 @@ import pytest
 from assistant.question_type import (
     CALENDAR_DATE,
     DATE,
+    MONEY,
     QUANTITY,
     asks_for_several,
     announced_count,
@@ -79,7 +80,7 @@ def test_wanted_answer_types():
     assert wanted_answer_types("في أي عام تأسست جامعة القاهرة؟") == (DATE, CALENDAR_DATE)
     assert wanted_answer_types("When will the talks resume?") == (DATE,)
     # A measure asked with "what is / was": a quantity (a report's revenue was answered by its households).
-    assert wanted_answer_types("What was Acme Water's revenue in the third quarter?") == (QUANTITY,)
+    assert wanted_answer_types("What was Acme Water's revenue in the third quarter?") == (QUANTITY, MONEY)
     assert wanted_answer_types("What is the population of Jerash?") == (QUANTITY,)
     assert wanted_answer_types("What are the values of the company?") == ()
 
@@ -103,6 +104,27 @@ def test_wanted_answer_types():
     ("When the light blinks. When should I descale?", (DATE,)),
 ])
 def test_when_asks_for_a_time_only_as_the_questions_own_wh_word(question, wanted):
+    assert wanted_answer_types(question) == wanted
+
+
+@pytest.mark.parametrize(("question", "wanted"), [
+    ("How much money has the coalition pledged for rebuilding Iraq?", (QUANTITY, MONEY)),
+    ("How much did the bridge cost?", (QUANTITY, MONEY)),
+    ("How much did the authority borrow?", (QUANTITY, MONEY)),
+    ("What is the price of a ticket?", (QUANTITY, MONEY)),
+    ("كم تكلفة بناء السد؟", (QUANTITY, MONEY)),
+    ("ما سعر التذكرة؟", (QUANTITY, MONEY)),
+    ("كم قيمة التمويل المادي من عائلة روتشيلد إلى الفرع الانجليزي لحرب القرم؟", (QUANTITY, MONEY)),
+    ("قديش ميزانية مجموعة مكافحة تمويل داعش؟", (QUANTITY, MONEY)),
+    # How many times, how much of, a population estimated "at how much", how much water: no money.
+    ("How many times more did the other nations have to pay for oil after the surprise attack?", (QUANTITY,)),
+    ("كم مرة أكثر اضطرت الدول الأخرى إلى دفع ثمن مقابل النفط بعد الهجوم المفاجئ؟", (QUANTITY,)),
+    ("How much of the budget was spent?", (QUANTITY,)),
+    ("بكم يقدر عدد سكان العراق؟", (QUANTITY,)),
+    ("How much water does the dam hold?", (QUANTITY,)),
+    ("Why did the cost rise?", ()),
+])
+def test_money_is_asked_for_by_name(question, wanted):
     assert wanted_answer_types(question) == wanted
 
 
@@ -151,6 +173,15 @@ def test_when_asks_for_a_time_only_as_the_questions_own_wh_word(question, wanted
     (DATE, "Doors open at 18:30.", True),
     (DATE, "The museum closes at noon on Fridays.", True),
     (DATE, "Version 5.2 costs $12.50.", False),
+    # A currency answers "how much does it cost?"; a number alone does not (gold sentences of ARCD, XQuAD-R).
+    (MONEY, "Version 5.2 costs $12.50.", True),
+    (MONEY, "أقرضت هذه العائلة 100 مليون جنيه", True),
+    (MONEY, "The plant cost 2.1 billion Egyptian pounds", True),
+    (MONEY, "Concert tickets cost QAR 50 for adults", True),
+    (MONEY, "بلغت تكلفة المشروع 350 مليون ريال", True),
+    (MONEY, "تبلغ قدرته المخططة 5150 ميغاواط", False),
+    (MONEY, "Security Council resolution 2254", False),
+    (MONEY, "Dinard is a town in Brittany", False),
 ])
 def test_holds_answer_type(kind, text, holds):
     assert holds_answer_type(kind, text) is holds
