@@ -141,7 +141,11 @@ class ExtractiveAnswerer:
         elif several and not introduced:  # a list the best sentences introduce is the list
             chosen += _list_items(question, hits, top)
         ordered = _reading_order(chosen + [item for item, _ in introduced], by_rank=not several)
-        selected = _fill_enumeration_gaps(ordered, hits, by_rank=not several)
+        # Only a list has items between its items: for one answer the sentence between two close
+        # candidates is neither ("Who runs the authority?" cited "It was established in 1962" between
+        # the authority's task and its director). ARCD report half: citations per answer 1.91 -> 1.84,
+        # the answer in some citation .863 either way; gold set unchanged.
+        selected = _fill_enumeration_gaps(ordered, hits) if several else ordered
         chosen_keys = {_key(hit) for hit in chosen}
         brought = {_key(item): _key(line) for item, line in reversed(introduced) if _key(item) not in chosen_keys}
         return selected[: self._top_k * 3], brought
@@ -341,8 +345,7 @@ def _continues(before: NodeWithScore, after: NodeWithScore) -> bool:
             and paragraph_number(a["paragraph_id"]) - paragraph_number(b["paragraph_id"]) <= 1)
 
 
-def _fill_enumeration_gaps(chosen: list[NodeWithScore], hits: list[NodeWithScore], *,
-                           by_rank: bool = False) -> list[NodeWithScore]:
+def _fill_enumeration_gaps(chosen: list[NodeWithScore], hits: list[NodeWithScore]) -> list[NodeWithScore]:
     """Add a sentence that stands between two chosen sentences of the same paragraph.
 
     An enumeration often names its items only in some sentences ("the first pillar ...", "it also
@@ -358,7 +361,7 @@ def _fill_enumeration_gaps(chosen: list[NodeWithScore], hits: list[NodeWithScore
                 middle = by_position.get((b["document_id"], sentence_id(b["paragraph_id"], number)))
                 if middle is not None:
                     added.append(middle)
-    return _reading_order(chosen + added, by_rank=by_rank)
+    return _reading_order(chosen + added)
 
 
 # Source text shaped like a citation marker ("... citing [7]"): in the answer it must not pass for one

@@ -216,6 +216,18 @@ def test_the_number_of_a_numbered_heading_answers_no_how_much():
     assert draft.abstained
 
 
+def test_the_sentence_between_two_items_is_an_item_of_a_list_only():
+    """"Who runs the authority?" cited "It was established in 1962." between two close candidates."""
+    answerer, nodes = _answerer_and_nodes(
+        "The Harbour Authority manages the port. It was established in 1962. It has been led by its director, "
+        "Marta Koenig, since 2023.", "harbour", "en")
+    hits = _hits(nodes, [("p1.s3", 0.90), ("p1.s1", 0.89), ("p1.s2", 0.70)])
+    one = answerer.answer("Who runs the Harbour Authority?", Language.ENGLISH, hits)
+    assert [c.sentence_id for c in one.citations] == ["p1.s1", "p1.s3"]  # one run of sentences: as written
+    several = answerer.answer("What are the facts about the Harbour Authority?", Language.ENGLISH, hits)
+    assert [c.sentence_id for c in several.citations] == ["p1.s1", "p1.s2", "p1.s3"]
+
+
 def test_an_amount_of_money_is_answered_by_a_sentence_that_names_a_currency():
     """"كم تكلفة بناء السد؟" was answered by the dam's 5150 megawatts: a number, but no money."""
     answerer, nodes = _answerer_and_nodes("تبلغ قدرة السد المخططة 5150 ميغاواط.\nوبلغت تكلفة المشروع 350 مليون ريال.",
