@@ -17,8 +17,8 @@ from llama_index.core.schema import NodeWithScore, TextNode
 
 from .evidence import across_languages, node_terms
 from .normalize import Language, content_terms
-from .question_type import (announced_count, asks_for_several, holds_answer_type, wanted_answer_types,
-                            without_numbers_named_in, without_years)
+from .question_type import (MONEY, QUANTITY, announced_count, asks_for_several, holds_answer_type,
+                            wanted_answer_types, without_numbers_named_in, without_years)
 from .segmentation import HEADING, is_list_item, paragraph_id, paragraph_number, sentence_id, sentence_number
 from .store import role_of
 from .types import Citation
@@ -97,12 +97,14 @@ class ExtractiveAnswerer:
         hits, headed_by = self._sections_for_headings(question, several, hits)
         chosen, introduced_by = self._select(question, several, hits, headed_by)
         introduced_by = headed_by | introduced_by
-        evidence = _evidence(hits[: self._top_k])
-        for kind in wanted_answer_types(question):
+        for kind in _answer_types(question):
             # The date or number may be in any sentence of the evidence, not only the best one: cite that one.
-            holder = next((hit for hit in evidence if holds_answer_type(kind, _text(hit.node))), None)
+            holder = next((hit for hit in _evidence(hits[: self._top_k], kind)
+                           if holds_answer_type(kind, _text(hit.node))), None)
             if holder is None:
                 return self.abstain(language, hits)
+            if kind == MONEY and not several:  # a sentence with no currency does not say how much it cost
+                chosen = [hit for hit in chosen if holds_answer_type(kind, _text(hit.node))]
             chosen = _reading_order([*chosen, holder], by_rank=not several)
         citations = tuple(self._citation(n, hit) for n, hit in enumerate(chosen, start=1))
         wants_english = language is Language.ENGLISH
@@ -228,14 +230,23 @@ def _holds_a_share(hit: NodeWithScore, best: NodeWithScore) -> bool:
     return share is None or not top or share >= MIN_SHARE_RATIO * top
 
 
-def _evidence(top: list[NodeWithScore]) -> list[NodeWithScore]:
-    """The sentences that may carry a wanted date or number, best first: the top ones of the best
-    sentence's paragraph. Not every top-k sentence: on the article (one sentence a paragraph) "how many
-    civilians died in Afrin?" would be answered by a close runner-up citing resolution 2254.
+def _answer_types(question: str) -> list[str]:
+    """The answer types the question wants, an amount of money standing for the quantity it is."""
+    kinds = wanted_answer_types(question)
+    return [kind for kind in kinds if not (kind == QUANTITY and MONEY in kinds)]
+
+
+def _evidence(top: list[NodeWithScore], kind: str) -> list[NodeWithScore]:
+    """The sentences that may carry a wanted date, number or amount of money, best first: the top ones
+    of the best sentence's paragraph. Not every top-k sentence: on the article (one sentence a
+    paragraph) "how many civilians died in Afrin?" would be answered by a close runner-up citing
+    resolution 2254. A currency says more than a number: for money, the top ones of the best
+    sentence's document ("How much did the plant cost to build?" ranked the news story's lead, with
+    its 250,000 residents, over the next paragraph's "built at a cost of 2.1 billion Egyptian pounds").
     """
     best = top[0].node.metadata
-    return [hit for hit in top if (hit.node.metadata["document_id"], hit.node.metadata["paragraph_id"])
-            == (best["document_id"], best["paragraph_id"])]
+    key = ("document_id",) if kind == MONEY else ("document_id", "paragraph_id")
+    return [hit for hit in top if all(hit.node.metadata[name] == best[name] for name in key)]
 
 
 def _list_items(question: str, hits: list[NodeWithScore], top: float) -> list[NodeWithScore]:

@@ -237,6 +237,9 @@ def test_an_amount_of_money_is_answered_by_a_sentence_that_names_a_currency():
     draft = answerer.answer("كم تكلفة بناء السد؟", Language.ARABIC, _hits(nodes, [("p2.s1", 0.95), ("p1.s1", 0.80)]))
     assert [c.sentence_id for c in draft.citations] == ["p2.s1"]
     assert not answerer.answer("كم تبلغ قدرة السد؟", Language.ARABIC, power_first[:1]).abstained
+    # The cost is in the next paragraph: a currency in the document's top sentences answers, alone.
+    draft = answerer.answer("كم تكلفة بناء السد؟", Language.ARABIC, power_first)
+    assert [c.sentence_id for c in draft.citations] == ["p2.s1"]
 
 
 def test_a_list_question_that_matches_a_heading_is_answered_by_its_whole_section():
