@@ -50,6 +50,12 @@ quoted only sentences in the question's language (or with renderings in it): on
 benchmarks/dialogues/ (ten documents in both languages), follow-ups whose sentence came first 80 ->
 89 of 125, those answered from another document 25 -> 15; first questions unchanged (74 of 96).
 
+A follow-up with no word of its own ("And how?", "From whom?", "ومتى؟") is ranked by the previous
+turn's words with it: alone, its match is noise that short texts (titles, headings) win, and the
+answerability model reads the same noise (benchmarks/dialogues/bare_followups.jsonl, 30 dialogues
+a second helper wrote: follow-ups right 11 -> 24 of 36, unanswerable ones refused 5 -> 1 of 6, when
+every such follow-up was refused before).
+
 The conversation calls the assistant (``rank`` once per question, then ``ask`` with that ranking),
 never the store.
 """
@@ -160,6 +166,16 @@ def carried_on(turn: Turn, carry: float) -> dict[PassageKey, float]:
     return scores
 
 
+def _with_words(question: str, previous: Turn | None) -> str:
+    """What ``question`` is ranked by: itself, or, when it has no words of its own ("And how?", "From
+    whom?", "ومن أين؟"), the words the previous turn was ranked by with it. Its own match would be
+    noise, which short texts (titles, headings) win, and so would every signal the answerability model
+    reads."""
+    if previous is None or content_terms(question):
+        return question
+    return f"{previous.words} {question}"
+
+
 def cited_across_languages(turn: Turn, question: str) -> bool:
     """Whether ``turn``'s answer quoted a sentence in another language than ``question``'s (with no
     rendering in it). When it did not, a follow-up is ranked without raising matches across languages
@@ -185,6 +201,11 @@ class Turn:
     @property
     def question(self) -> str:
         return self.answer.question
+
+    @property
+    def words(self) -> str:
+        """What this turn was ranked by: its question, with the previous turn's words when it had none."""
+        return self.ranking.question
 
     @property
     def scores(self) -> dict[SentenceKey, float]:
@@ -252,11 +273,12 @@ class Conversation:
         previous = self._turns[-1] if cue else None
         near = history_passages(previous, self.fusion.carry) if previous else ()
         across = previous is None or cited_across_languages(previous, question)
-        ranking = self.assistant.rank(question, mode=options.get("mode"), near=near, across_languages=across)
+        ranking = self.assistant.rank(_with_words(question, previous), mode=options.get("mode"), near=near,
+                                      across_languages=across)
         passages = passage_scores(ranking)
         if previous:
             ranking, passages = fuse(ranking, carried_on(previous, self.fusion.carry), self.fusion)
-            answer = self.assistant.ask(question, ranking=ranking, context=previous.question, **options)
+            answer = self.assistant.ask(question, ranking=ranking, context=previous.words, **options)
             answer = dataclasses.replace(answer, leaned_on=len(self._turns))
         else:
             answer = self.assistant.ask(question, ranking=ranking, **options)

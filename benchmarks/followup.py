@@ -19,6 +19,10 @@
    history weight and the carry-over (``Fusion.carry``; ``CARRY_PASSAGES`` as it stands) are chosen
    on the sum, over the three stores, of follow-ups whose sentence comes first (the gold set's fit
    half, all of these).
+4. Then, with --dialogues-dir, benchmarks/dialogues/bare_followups.jsonl (30 dialogues a second helper
+   wrote over the same documents, each with a follow-up that has no word of its own: "And how?",
+   "From whom?", "ومتى؟"), reported at the chosen constants and never chosen on; ``--bare`` runs it
+   alone at the constants as they stand.
 """
 
 from __future__ import annotations
@@ -78,6 +82,7 @@ def distractor_store(data_dir: Path, benchmarks: Path) -> Assistant:
 
 
 DIALOGUES = ROOT / "benchmarks" / "dialogues"
+BARE = "bare_followups.jsonl"
 
 
 def dialogue_store(data_dir: Path) -> Assistant:
@@ -90,11 +95,11 @@ def dialogue_store(data_dir: Path) -> Assistant:
     return assistant
 
 
-def user_dialogues(assistant: Assistant, fusion: Fusion) -> dict[str, int]:
-    """benchmarks/dialogues/dialogues.jsonl through ``Conversation``: per kind of turn, how many there
-    are and how many went right (see the module doc)."""
+def user_dialogues(assistant: Assistant, fusion: Fusion, name: str = "dialogues.jsonl") -> dict[str, int]:
+    """benchmarks/dialogues/``name`` through ``Conversation``: per kind of turn, how many there are and
+    how many went right (see the module doc)."""
     counts: dict[str, int] = {}
-    for line in (DIALOGUES / "dialogues.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in (DIALOGUES / name).read_text(encoding="utf-8").splitlines():
         conversation = Conversation(assistant, fusion)
         for turn in json.loads(line)["turns"]:
             answer = conversation.ask(turn["question"])
@@ -115,7 +120,12 @@ def main() -> None:
     parser.add_argument("--distractors-dir", type=Path, help="a second data dir: the article among other documents")
     parser.add_argument("--dialogues-dir", type=Path, help="a third data dir: benchmarks/dialogues' documents")
     parser.add_argument("--benchmarks", type=Path, default=Path("/work/shared/benchmarks"))
+    parser.add_argument("--bare", action="store_true",
+                        help=f"only run {BARE} at the constants as they stand (with --dialogues-dir)")
     args = parser.parse_args()
+    if args.bare:
+        print(f"{BARE}: {user_dialogues(dialogue_store(args.dialogues_dir), Fusion(), BARE)}")
+        return
     false_leans(args.benchmarks)
     stores = {"article": build_assistant(load_settings(data_dir=args.data_dir)).warm_up()}
     if args.distractors_dir:
@@ -146,6 +156,8 @@ def main() -> None:
             records = run_dialogues(assistant, dialogues, fusion=Fusion(weight, lean, carry))
             print(f"{name}: lean {lean.value:6s}  fit {summary(records, 'fit')}  "
                   f"held-out {summary(records, 'held-out')}")
+    if users is not None:  # follow-ups with no words of their own ("And how?"): reported, never fitted on
+        print(f"benchmarks/dialogues/bare_followups.jsonl: {user_dialogues(users, Fusion(weight, Lean.CUE, carry), BARE)}")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import assistant_with
 
 from assistant import Conversation
 from assistant.conversation import Fusion, Lean, export_markdown, fuse, leaning_cue, passages_after
@@ -220,3 +221,32 @@ def test_a_follow_up_across_languages_keeps_the_offset(arabic_and_english):
     follow_up = conversation.ask("وكم مساحة التخزين في الخطة المجانية؟")  # Arabic, about the English guide
     assert follow_up.leaned_on == 1
     assert follow_up.citations and follow_up.citations[0].document_id == "tidepool-guide"
+
+
+HARBOUR = """# Annual Report 2025: Port of Velden Harbour Authority
+
+The Port of Velden Harbour Authority manages the commercial port of Velden, on the northern coast.
+
+## Finances
+Revenue rose to 188 million euros. The authority borrowed 75 million euros from the European Investment Bank to deepen the main channel. The loan runs for 20 years at a fixed rate.
+
+## Challenges
+The authority faces three main challenges: silting of the outer channel, a shortage of qualified crane operators, and rising insurance costs.
+"""
+
+
+@pytest.mark.slow
+def test_a_follow_up_with_no_words_of_its_own_is_ranked_with_the_previous_ones(fresh_settings, tmp_path):
+    """"From whom?" after "How much did the authority borrow?" was refused, the report's headings
+    first among what it offered: on its own words alone, short texts win."""
+    assistant = assistant_with(fresh_settings, tmp_path, "harbour.md", HARBOUR)
+    conversation = Conversation(assistant)
+    conversation.ask("How much did the authority borrow?")
+    for follow_up in ("From whom?", "What for?"):  # the second leans on the first's words too
+        answer = conversation.ask(follow_up)
+        assert not answer.abstained and answer.leaned_on
+        assert "European Investment Bank" in answer.citations[0].quote
+    assert conversation.turns[-1].words == "How much did the authority borrow? From whom? What for?"
+    # A follow-up with words of its own is ranked by them.
+    assert conversation.ask("And the revenue?").citations[0].quote.startswith("Revenue rose")
+    assert conversation.turns[-1].words == "And the revenue?"
