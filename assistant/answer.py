@@ -122,7 +122,9 @@ class ExtractiveAnswerer:
 
     def abstain(self, language: Language, hits: list[NodeWithScore]) -> Draft:
         """The documents do not say; the closest sentences come along as ``related`` (no markers)."""
-        related = tuple(self._citation(n, hit) for n, hit in enumerate(hits[:RELATED], start=1))
+        # A heading only names what its section is about ("## Traffic" offered for "What did she do before?").
+        nearby = [hit for hit in hits if role_of(hit.node) != HEADING][:RELATED]
+        related = tuple(self._citation(n, hit) for n, hit in enumerate(nearby, start=1))
         return Draft(ABSTENTION[language], (), abstained=True, related=related)
 
     def _select(self, question: str, several: bool, hits: list[NodeWithScore],

@@ -242,6 +242,16 @@ def test_an_amount_of_money_is_answered_by_a_sentence_that_names_a_currency():
     assert [c.sentence_id for c in draft.citations] == ["p2.s1"]
 
 
+def test_an_abstention_offers_no_heading_as_related():
+    """"What did she do before?" offered "## Traffic" as a nearby sentence: a heading names its section."""
+    answerer, nodes = _answerer_and_nodes("## Traffic\nThe port handled 14.2 million tonnes.\n## People\n"
+                                          "Marta Koenig previously ran the inland waterways office.", "report", "en")
+    _mark_headings(answerer, nodes, "report", "p1", "p3")
+    draft = answerer.abstain(Language.ENGLISH, _hits(nodes, [("p4.s1", 0.9), ("p1.s1", 0.89), ("p3.s1", 0.88),
+                                                            ("p2.s1", 0.80)]))
+    assert [c.sentence_id for c in draft.related] == ["p4.s1", "p2.s1"]
+
+
 def test_a_list_question_that_matches_a_heading_is_answered_by_its_whole_section():
     """"What are the effects of the dam?" matched "## Effects"; the sentences elsewhere that name the
     dam, and the title heading, are no items of it."""
