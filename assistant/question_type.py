@@ -125,13 +125,17 @@ _MONEY_WORDS = (r"cost|costs|price|prices|revenue|revenues|profit|profits|income
                 r"|funding|wages?|money|dollars?|euros?|pounds?")
 _ARABIC_MONEY_WORDS = (r"تكلفه|تكلفة|كلفه|كلفة|تكاليف|سعر|اسعار|أسعار|ثمن|راتب|رواتب|ميزانيه|ميزانية|مبلغ"
                        r"|ايرادات|إيرادات|ارباح|أرباح|تمويل|دولار|دولارا|يورو|جنيه|ريال|دينار|درهم")
+# "What is / was the (total) X", "What was Acme's annual X": a measure asked for by its name.
+_WHAT_IS_THE = (r"\bwhat(?: is|'s| was| were| are) (?:the |its |their |[\w-]+(?: [\w-]+){0,2}'s )?"
+                r"(?:total |annual |average )?")
+_HOW_MUCH_AR = r"(?:كم|بكم|قديش|قدّيش|اديش|أديش)"  # in writing and in speech
 _ASKS = {
     QUANTITY: re.compile(
         r"\bhow (many|much)\b|\bwhat (percentage|share|amount)\b|\bnumber of\b|\bbudget\b"
         # "What was Acme's revenue in the third quarter?", "what is the population of ...": a measure.
-        r"|\bwhat(?: is|'s| was| were| are) (?:the |its |their |[\w-]+(?: [\w-]+){0,2}'s )?(?:total |annual |average )?"
+        rf"|{_WHAT_IS_THE}"
         r"(?:cost|price|revenue|profit|income|population|salary|length|height|distance|capacity|percentage|rate)s?\b"
-        r"|(^|\s)(كم|بكم|قديش|قدّيش|اديش|أديش)\s"
+        rf"|(^|\s){_HOW_MUCH_AR}\s"
         rf"|{_WHAT_IS}(ال)?(عدد|نسبة|نسبه|مبلغ|ميزانية|ميزانيه|مساحة|مساحه|طول|عمر|حجم|سعر|قيمة|قيمه|تعداد|معدل)(?!\w)",
         re.IGNORECASE,
     ),
@@ -139,9 +143,8 @@ _ASKS = {
         rf"\bhow much\b(?! of\b)(?:(?!\btimes?\b)[^?])*\b(?:{_MONEY_WORDS}|charge|charged|paid|spent|earned"
         rf"|worth|sell for|sold for|borrow|borrowed|lend|lent|loan|loaned|pledge|pledged|donate|donated|invest"
         rf"|invested|owe|owed)\b|\bhow expensive\b"
-        rf"|\bwhat(?: is|'s| was| were| are) (?:the |its |their |[\w-]+(?: [\w-]+){{0,2}}'s )?(?:total |annual |average )?"
-        rf"(?:{_MONEY_WORDS})\b"
-        rf"|(?:^|\s)(?:كم|بكم|قديش|قدّيش|اديش|أديش)\s(?!مر[ةه]|مرات)(?:\S+\s){{0,3}}?(?:ال)?(?:{_ARABIC_MONEY_WORDS})(?!\w)"
+        rf"|{_WHAT_IS_THE}(?:{_MONEY_WORDS})\b"
+        rf"|(?:^|\s){_HOW_MUCH_AR}\s(?!مر[ةه]|مرات)(?:\S+\s){{0,3}}?(?:ال)?(?:{_ARABIC_MONEY_WORDS})(?!\w)"
         rf"|{_WHAT_IS}(?:ال)?(?:{_ARABIC_MONEY_WORDS})(?!\w)",
         re.IGNORECASE,
     ),
