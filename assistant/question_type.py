@@ -197,7 +197,10 @@ _HOLDS = {
         # age of 25"): times, though not on the calendar (a "when" question's answer on ARCD and XQuAD-R).
         r"|\b(spring|summer|autumn|winter|decades?|ago|era|reign|\d+0s|(twen|thir|for|fif|six|seven|eigh|nine)ties"
         # A time of day: "by 6 p.m.", "at 18:30", "before noon" ("when must the students be back?").
-        r"|\d{1,2}:\d{2}|\d{1,2}\s*[ap]\.?m\b|o'clock|noon|midnight"
+        r"|\d{1,2}:\d{2}|\d{1,2}\s*[ap]\.?m\b|o'clock|noon|midnight|at night|overnight|in the (morning|afternoon|evening)"
+        # A time said from now or in a period: "at the end of the year", "next month", "last week".
+        r"|(end|start|beginning|middle) of (the |this |next |last )?(year|month|week|quarter)"
+        r"|(next|last|this) (year|month|week|quarter|decade)"
         r"|(at|by|before|after) the age"
         # A span of time from an event: "within two weeks of leaving", "a year later", "after 30 days".
         r"|(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|several)"
@@ -208,7 +211,10 @@ _HOLDS = {
         # Seasons, decades (التسعينيات), "ago" (منذ, خلت), an era or reign, an age ("في سن الخامسة").
         r"|(?:ال)?(?:ربيع|صيف|خريف|شتاء)|\S+ينيات|منذ|خلت|عصر|العصر|عهد|(?:في|قبل|بعد|منذ) سن"
         # A time of day: "قبل الساعة السادسة مساءً", "ظهراً", "منتصف الليل".
-        r"|الساعة|ساعة|صباحا|مساء|مساءا|ظهرا|منتصف الليل|فجرا"
+        r"|الساعة|ساعة|صباحا|مساء|مساءا|ظهرا|منتصف الليل|فجرا|ليلا"
+        # "نهاية العام", "مطلع الشهر المقبل", "العام الماضي".
+        r"|(?:نهاية|بداية|مطلع|منتصف|اواخر|أواخر|اوائل|أوائل) (?:ال)?(?:عام|سنة|شهر|أسبوع|اسبوع|ربع)"
+        r"|(?:العام|الشهر|الأسبوع|الاسبوع|السنة) (?:المقبل|المقبلة|القادم|القادمة|الماضي|الماضية)"
         # A span of time: two of a unit ("خلال أسبوعين"), or a number and a unit ("بعد ثلاثة أيام").
         r"|يومين|يومان|أسبوعين|اسبوعين|أسبوعان|شهرين|شهران|عامين|عامان|سنتين|سنتان|ساعتين"
         r"|(?:\d+|ثلاث|ثلاثة|أربع|أربعة|اربعة|خمس|خمسة|ست|ستة|سبع|سبعة|ثماني|ثمانية|تسع|تسعة|عشر|عشرة)"

@@ -172,6 +172,13 @@ def test_money_is_asked_for_by_name(question, wanted):
     (DATE, "Students must be back by 6 p.m.", True),
     (DATE, "Doors open at 18:30.", True),
     (DATE, "The museum closes at noon on Fridays.", True),
+    # A time said from now, in a period or of the day ("When?" after "Who will succeed the CFO?" was refused).
+    (DATE, "Daniel Reyes will step down at the end of the year.", True),
+    (DATE, "At night, when the solar farm is idle, the plant draws power from the grid.", True),
+    (DATE, "The talks resume next month.", True),
+    (DATE, "ويتنحى المدير المالي في نهاية العام", True),
+    (DATE, "تفتتح المحطة في العام المقبل", True),
+    (DATE, "the end of the war", False),  # an event: not caught, nor is "before World War I"
     (DATE, "Version 5.2 costs $12.50.", False),
     # A currency answers "how much does it cost?"; a number alone does not (gold sentences of ARCD, XQuAD-R).
     (MONEY, "Version 5.2 costs $12.50.", True),
