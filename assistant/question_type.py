@@ -191,7 +191,7 @@ _HOLDS = {
         re.IGNORECASE,
     ),
     DATE: re.compile(
-        rf"\d{{3,4}}|{_ERA_YEAR}|\b(yesterday|today|tomorrow|this year|current year|century|{_MONTHS}|monday|tuesday|wednesday"
+        rf"\d{{3,4}}|{_ERA_YEAR}|\b(yesterday|today|tomorrow|current year|century|{_MONTHS}|monday|tuesday|wednesday"
         r"|thursday|friday|saturday|sunday)\b"
         # Seasons, decades ("the 1990s", "the nineties"), "... ago", an era or reign, an age ("at the
         # age of 25"): times, though not on the calendar (a "when" question's answer on ARCD and XQuAD-R).
