@@ -157,7 +157,8 @@ def main() -> None:
             print(f"{name}: lean {lean.value:6s}  fit {summary(records, 'fit')}  "
                   f"held-out {summary(records, 'held-out')}")
     if users is not None:  # follow-ups with no words of their own ("And how?"): reported, never fitted on
-        print(f"benchmarks/dialogues/bare_followups.jsonl: {user_dialogues(users, Fusion(weight, Lean.CUE, carry), BARE)}")
+        counts = user_dialogues(users, Fusion(weight, Lean.CUE, carry), BARE)
+        print(f"benchmarks/dialogues/{BARE}: {counts}")
 
 
 if __name__ == "__main__":
