@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import hashlib
 import json
+import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -196,16 +199,36 @@ def _read_pdf(path: Path) -> tuple[str, str]:
     from pypdf.errors import PyPdfError
 
     _check_size(path)
-    try:
-        reader = PdfReader(path)
-        pages = [page.extract_text() or "" for page in reader.pages]
-        title = pdf_title(str((reader.metadata or {}).get("/Title") or ""))
-    except (PyPdfError, ValueError, KeyError) as error:
-        raise CorpusError(f"{path}: cannot read this PDF ({error})") from None
+    with _pypdf_warnings() as warnings:
+        try:
+            reader = PdfReader(path)
+            pages = [page.extract_text() or "" for page in reader.pages]
+            title = pdf_title(str((reader.metadata or {}).get("/Title") or ""))
+        except (PyPdfError, ValueError, KeyError) as error:
+            causes = "; ".join(dict.fromkeys([*warnings, str(error)]))
+            raise CorpusError(f"{path}: cannot read this PDF ({causes})") from None
     text = "\n\n".join(_page_lines(page) for page in pages if page.strip())
     if not text:
         raise CorpusError(f"{path}: the PDF has no extractable text (a scan needs OCR first)")
     return text + "\n", title
+
+
+@contextlib.contextmanager
+def _pypdf_warnings() -> Iterator[list[str]]:
+    """pypdf's warnings while reading, kept instead of printed: without a handler of its own, a
+    damaged file printed "EOF marker not found" above our error message; that cause now goes into
+    the message, and the warnings of a file that reads are not shown (pypdf recovers from them)."""
+    kept: list[str] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = lambda record: kept.append(record.getMessage())  # type: ignore[method-assign]
+    logger = logging.getLogger("pypdf")
+    logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        yield kept
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
 
 
 def _page_lines(page: str) -> str:

@@ -108,6 +108,20 @@ STOPWORDS = [
     "ما", "ماذا", "من", "في", "على", "الى", "إلى", "عن", "هل", "هي", "هو", "كيف", "متى", "اين",
     "أين", "لماذا", "التي", "الذي", "ذلك", "هذه", "هذا", "مع", "او", "أو", "ثم", "كم", "وما",
 ]
+# Closed-class words (pronouns, auxiliaries, particles) of both languages. As content terms they
+# counted against the coverage of evidence that names what the question calls "she" or "it" ("When
+# did she die?": half of its terms were missing from "Marie Curie died in 1934.").
+STOPWORDS += [
+    "he", "she", "they", "them", "him", "his", "her", "hers", "their", "theirs", "we", "us", "our",
+    "you", "your", "i", "me", "my", "has", "have", "had", "been", "being", "am", "not", "no", "but",
+    "if", "than", "then", "so", "into", "there", "these", "those", "such", "can", "could", "will",
+    "would", "shall", "should", "may", "might", "must", "also", "any", "some", "each", "many", "much",
+    "هم", "هن", "هما", "نحن", "انا", "أنا", "انت", "أنت", "انه", "أنه", "انها", "أنها", "أن", "ان",
+    "إن", "كان", "كانت", "كانوا", "يكون", "تكون", "قد", "لقد", "تم", "لم", "لن", "لا", "ليس", "الذين",
+    "اللذان", "اللتان", "اللواتي", "تلك", "هؤلاء", "هناك", "هنا", "أي", "اي", "حتى", "منذ", "عند",
+    "لدى", "بين", "حول", "خلال", "لكن", "ولكن", "بل", "أم", "أما", "اما", "إذا", "اذا", "لو", "كما",
+    "حيث", "بينما", "أيضا", "ايضا", "وقد", "وهو", "وهي", "وفي", "وعلى", "وكان", "وكانت",
+]
 # Arabic writes "and" / "so" (و, ف) as part of the next word, and a follow-up question opens with them:
 # "ومتى وقع؟", "فماذا قال؟". Snowball's stemmer strips the clitic, so these came back as content terms
 # ("متي", "ماذ") that no evidence holds, and a follow-up's coverage fell by one term in two. Only the

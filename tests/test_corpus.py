@@ -185,6 +185,16 @@ def test_a_pdf_without_text_is_refused(tmp_path):
         load_file(path)
 
 
+def test_a_damaged_pdf_says_why_in_its_error_and_prints_nothing_else(tmp_path, capfd):
+    """pypdf logs the cause ("EOF marker not found") as a warning of its own, which was printed
+    above our error message; now it is the message's, and stderr holds nothing else."""
+    path = tmp_path / "cut_off.pdf"
+    path.write_bytes(b"%PDF-1.4\ngarbage")
+    with pytest.raises(CorpusError, match="EOF marker not found"):
+        load_file(path)
+    assert capfd.readouterr().err == ""
+
+
 ARTICLE_HEAD = "الكويت - سعد العجيبان: أكد وزراء خارجية التحالف الدولي ضد داعش.\nThe coalition met in Kuwait.\n"
 
 

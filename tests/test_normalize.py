@@ -65,3 +65,12 @@ def test_a_question_word_with_and_or_so_attached_carries_no_content():
     assert not content_terms("ولماذا؟")
     # Only question words: "والي" (a governor) is no "and to".
     assert content_terms("من هو والي المدينة؟") == frozenset({"وال", "مدين"})
+
+
+def test_pronouns_and_auxiliaries_carry_no_content():
+    """"When did she die?" asks what "Marie Curie died in 1934." says: "she" is no term that evidence
+    must hold, nor is "تم" ("was done") in "متى تم افتتاح المتحف؟"."""
+    assert content_terms("When did she die?") == content_terms("When did Curie die?") - content_terms("Curie")
+    assert content_terms("How many have they built?") == content_terms("built")
+    assert content_terms("متى تم افتتاح المتحف؟") == content_terms("افتتاح المتحف")
+    assert content_terms("من هم الذين كانوا هناك؟") == frozenset()
