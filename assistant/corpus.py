@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import logging.handlers
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,6 +18,8 @@ from .segmentation import HEADING, Paragraph, segment
 
 MANIFEST = "manifest.json"
 MAX_DOCUMENT_BYTES = 5_000_000
+# A damaged PDF can make pypdf warn once per object: its error message names the first few.
+PDF_WARNINGS_TOLD = 3
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf")
 
 
@@ -205,7 +208,8 @@ def _read_pdf(path: Path) -> tuple[str, str]:
             pages = [page.extract_text() or "" for page in reader.pages]
             title = pdf_title(str((reader.metadata or {}).get("/Title") or ""))
         except (PyPdfError, ValueError, KeyError) as error:
-            causes = "; ".join(dict.fromkeys([*warnings, str(error)]))
+            told = list(dict.fromkeys(record.getMessage() for record in warnings))[:PDF_WARNINGS_TOLD]
+            causes = "; ".join(dict.fromkeys([*told, str(error)]))
             raise CorpusError(f"{path}: cannot read this PDF ({causes})") from None
     text = "\n\n".join(_page_lines(page) for page in pages if page.strip())
     if not text:
@@ -214,18 +218,17 @@ def _read_pdf(path: Path) -> tuple[str, str]:
 
 
 @contextlib.contextmanager
-def _pypdf_warnings() -> Iterator[list[str]]:
+def _pypdf_warnings() -> Iterator[list[logging.LogRecord]]:
     """pypdf's warnings while reading, kept instead of printed: without a handler of its own, a
     damaged file printed "EOF marker not found" above our error message; that cause now goes into
     the message, and the warnings of a file that reads are not shown (pypdf recovers from them)."""
-    kept: list[str] = []
-    handler = logging.Handler(logging.WARNING)
-    handler.emit = lambda record: kept.append(record.getMessage())  # type: ignore[method-assign]
+    handler = logging.handlers.BufferingHandler(capacity=1000)  # flushing at capacity drops the ones before
+    handler.setLevel(logging.WARNING)
     logger = logging.getLogger("pypdf")
     logger.addHandler(handler)
     propagate, logger.propagate = logger.propagate, False
     try:
-        yield kept
+        yield handler.buffer
     finally:
         logger.removeHandler(handler)
         logger.propagate = propagate
