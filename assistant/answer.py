@@ -19,7 +19,8 @@ from .evidence import across_languages, node_terms
 from .normalize import Language, content_terms
 from .question_type import (MONEY, QUANTITY, announced_count, asks_for_several, holds_answer_type,
                             wanted_answer_types, without_numbers_named_in, without_years)
-from .segmentation import HEADING, is_list_item, paragraph_id, paragraph_number, sentence_id, sentence_number
+from .segmentation import (HEADING, is_list_item, labels_a_list, paragraph_id, paragraph_number, sentence_id,
+                           sentence_number)
 from .store import role_of
 from .types import Citation
 
@@ -164,22 +165,31 @@ class ExtractiveAnswerer:
         "بمشاركة 40 جامعة" for "how many universities ...?") stays, its section's sentences after it.
         For a question that asks for ``several``, every ranked sentence of the section stands for it:
         "What are the effects of the dam?" matched "## Effects", whose section is the answer (not for
-        a document's title line: its section is the whole document).
+        a document's title line: its section is the whole document). For a question that wants one
+        thing, the label line over a list in its own paragraph ("## Keyboard shortcuts") is a heading
+        too, its items its section.
         Also which sentence stands for which heading (it carries the heading's score, as an item
         carries the score of the line that introduced it)."""
         ranked, headed_by = list(hits), {}
         wanted = wanted_answer_types(question)
         for hit in hits:  # the top ones as they stand: a heading left out lets the next one up
-            if role_of(hit.node) != HEADING or hit not in ranked or ranked.index(hit) >= self._top_k:
+            if hit not in ranked or ranked.index(hit) >= self._top_k:
                 continue
-            section = self._section(hit.node)
-            members = [h for h in ranked if _paragraph_key(h) in section]
-            if not members:
-                # Nothing of its section was found: the heading alone says nothing ("## Challenges", a
-                # short English label, came first for an Arabic question about another document; "المادة
-                # (7): التكلفة" answered how much a service cost, which its article does not say).
-                if len(ranked) > 1:
-                    ranked.remove(hit)
+            if role_of(hit.node) == HEADING:
+                section = self._section(hit.node)
+                members = [h for h in ranked if _paragraph_key(h) in section]
+                if not members:
+                    # Nothing of its section was found: the heading alone says nothing ("## Challenges", a
+                    # short English label, came first for an Arabic question about another document; "المادة
+                    # (7): التكلفة" answered how much a service cost, which its article does not say).
+                    if len(ranked) > 1:
+                        ranked.remove(hit)
+                    continue
+            elif not several and self._labels_a_list(hit.node):
+                members = [h for h in ranked if _paragraph_key(h) == _paragraph_key(hit) and h is not hit]
+                if not members:
+                    continue  # its items come with it (``_items_after``)
+            else:
                 continue
             # A year in a heading dates its section ("Harbour Lights Festival 2025") and a number may count
             # its sections ("المادة (7): التكلفة"): neither answers "how much", nor a number the question
@@ -197,6 +207,16 @@ class ExtractiveAnswerer:
             ranked[place:place + 1] = [hit] * answers + [NodeWithScore(node=h.node, score=hit.score) for h in moved]
             headed_by |= {_key(h): _key(hit) for h in standing if _key(h) not in headed_by}
         return ranked, headed_by
+
+    def _labels_a_list(self, node: TextNode) -> bool:
+        """Whether ``node`` is the label line over a list in its own paragraph (segmentation keeps "##
+        Keyboard shortcuts" with its items): for a question that wants one thing it is a heading whose
+        section is its items. "Is there a shortcut to pin a note?" was answered "## Keyboard
+        shortcuts" and every shortcut after it; the item that pins a note is the answer."""
+        meta = node.metadata
+        paragraph = self._paragraphs.get((meta["document_id"], meta["paragraph_id"]))
+        return (sentence_number(meta["sentence_id"]) == 1 and paragraph is not None
+                and labels_a_list(paragraph.get_content()))
 
     def _section(self, heading: TextNode) -> set[tuple[str, str]]:
         """The paragraphs (document id, paragraph id) after ``heading`` up to the next heading."""
@@ -352,9 +372,11 @@ def _reading_order(hits: list[NodeWithScore], *, by_rank: bool = False) -> list[
 
 
 def _continues(before: NodeWithScore, after: NodeWithScore) -> bool:
-    """Whether ``after`` is in ``before``'s paragraph or the next one of its document."""
+    """Whether ``after`` is in ``before``'s paragraph or the next one of its document, and reads on from
+    it: an item of a list does not lean on the item before it, so the better-ranked of two items comes
+    first ("Is there a shortcut to pin a note?": the item that pins, then a runner-up item above it)."""
     b, a = before.node.metadata, after.node.metadata
-    return (b["document_id"] == a["document_id"]
+    return (b["document_id"] == a["document_id"] and not is_list_item(after.node.get_content())
             and paragraph_number(a["paragraph_id"]) - paragraph_number(b["paragraph_id"]) <= 1)
 
 

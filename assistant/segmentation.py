@@ -316,6 +316,17 @@ def _introduces(line: str) -> bool:
         "\n" not in line and len(line.split()) <= LABEL_MAX_WORDS and line[-1] not in _TERMINATORS + _CLOSERS)
 
 
+def labels_a_list(paragraph: str) -> bool:
+    """Whether ``paragraph`` opens with a label over the list it holds: a heading's line ("## Keyboard
+    shortcuts", "سادساً: الموازنة والإنفاق"), kept with its items (see ``_blocks``), which names the
+    list and answers nothing by itself. A line ending with a colon ("The company provides:") is a
+    sentence leading into the list, not a label."""
+    first, _, rest = paragraph.partition("\n")
+    first = first.strip()
+    return (bool(rest) and is_list_item(rest.lstrip("\n")) and _introduces(first)
+            and (bool(_MARKDOWN_HEADING.match(first)) or not first.endswith((":", "："))))
+
+
 def sentences_of(paragraphs: tuple[Paragraph, ...]) -> tuple[Sentence, ...]:
     return tuple(s for p in paragraphs for s in p.sentences)
 

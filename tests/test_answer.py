@@ -292,3 +292,26 @@ def test_a_number_the_question_names_in_a_heading_answers_no_how_many():
     # A quarter the question does not name is still a number the heading holds.
     own = answerer.answer("How many quarters does the report cover?", Language.ENGLISH, hits)
     assert [c.sentence_id for c in own.citations][0] == "p1.s1"
+
+
+def test_a_label_over_a_list_gives_way_to_the_item_asked_about():
+    """"Is there a shortcut to pin a note?" was answered "## Keyboard shortcuts" and every shortcut after
+    it (segmentation keeps the label with its items); a question for the whole list keeps it all."""
+    text = ("## Keyboard shortcuts\n\n- Ctrl+N creates a new note.\n- Ctrl+Shift+F searches all notebooks.\n"
+            "- Ctrl+Alt+P pins the current note to the top of the list.")
+    answerer, nodes = _answerer_and_nodes(text, "guide", "en")
+    assert list(nodes) == ["p1.s1", "p1.s2", "p1.s3", "p1.s4"]  # one paragraph, the label first
+    hits = _hits(nodes, [("p1.s1", 0.90), ("p1.s4", 0.86), ("p1.s2", 0.80), ("p1.s3", 0.79)])
+    one = answerer.answer("Is there a shortcut to pin a note?", Language.ENGLISH, hits)
+    assert [c.sentence_id for c in one.citations] == ["p1.s4"]
+    # A close runner-up item comes after it: items do not read on from one another.
+    hits = _hits(nodes, [("p1.s1", 0.90), ("p1.s4", 0.86), ("p1.s2", 0.85), ("p1.s3", 0.70)])
+    one = answerer.answer("Is there a shortcut to pin a note?", Language.ENGLISH, hits)
+    assert [c.sentence_id for c in one.citations] == ["p1.s4", "p1.s2"]
+    listed = answerer.answer("What are the keyboard shortcuts?", Language.ENGLISH, hits)
+    assert [c.sentence_id for c in listed.citations] == ["p1.s1", "p1.s2", "p1.s3", "p1.s4"]
+    # A sentence leading into its list ("The company provides:") is no label: it stays with its items.
+    answerer, nodes = _answerer_and_nodes("The app offers:\n- dark mode\n- offline notes", "app", "en")
+    hits = _hits(nodes, [("p1.s1", 0.90), ("p1.s3", 0.85), ("p1.s2", 0.80)])
+    draft = answerer.answer("Does the app work offline?", Language.ENGLISH, hits)
+    assert [c.sentence_id for c in draft.citations] == ["p1.s1", "p1.s2", "p1.s3"]

@@ -12,6 +12,7 @@ from assistant.segmentation import (
     HEADING,
     MAX_PARAGRAPH_CHARS,
     MAX_SENTENCE_CHARS,
+    labels_a_list,
     named_cells,
     segment,
     sentences_of,
@@ -304,3 +305,14 @@ def test_a_wrapped_list_item_goes_on_at_its_next_line():
         "- **retrieval.py** ranks passages first and then the sentences inside them, fusing dense and lexical "
         "scores.",
     ]]
+
+
+def test_a_heading_kept_with_its_list_is_told_from_a_sentence_that_leads_into_it():
+    for text in ("## Keyboard shortcuts\n\n- Ctrl+N creates a new note.\n- Ctrl+Alt+P pins a note.",
+                 "سادساً: الموازنة والإنفاق\n1. بلغت الموازنة 312 مليون دينار.\n2. استحوذت مشاريع المياه على 46%."):
+        (paragraph,) = segment(text)
+        assert labels_a_list(paragraph.text), text
+    for text in ("The company provides:\n- a laptop\n- a headset",  # leads into its list
+                 "Opening hours\nThe library opens at nine.",  # no list
+                 "1. Download the installer.\n2. Sign in."):  # a list without a label
+        assert not any(labels_a_list(p.text) for p in segment(text)), text
