@@ -18,7 +18,8 @@
    ``must`` string; ``unanswerable`` follow-ups (the documents do not say) must be refused. The
    history weight and the carry-over (``Fusion.carry``; ``CARRY_PASSAGES`` as it stands) are chosen
    on the sum, over the three stores, of follow-ups whose sentence comes first (the gold set's fit
-   half, all of these).
+   half, all of these). Then, at those, the history's weight for later questions without a cue
+   (``Fusion.unmarked_weight``), on follow-ups and topic changes right less topic changes dragged.
 4. Then, with --dialogues-dir, benchmarks/dialogues/bare_followups.jsonl (30 dialogues a second helper
    wrote over the same documents, each with a follow-up that has no word of its own: "And how?",
    "From whom?", "ومتى؟"), reported at the chosen constants and never chosen on; ``--bare`` runs it
@@ -36,9 +37,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant import Assistant, build_assistant, load_settings  # noqa: E402
-from assistant.conversation import CARRY, HISTORY_WEIGHT, Conversation, Fusion, Lean, leaning_cue  # noqa: E402
+from assistant.conversation import (CARRY, HISTORY_WEIGHT, UNMARKED_WEIGHT, Conversation, Fusion, Lean,  # noqa: E402
+                                    leaning_cue)
 from assistant.corpus import document_id_for  # noqa: E402
-from assistant.evaluation import load_dialogues, run_dialogues  # noqa: E402
+from assistant.evaluation import Dialogue, load_dialogues, run_dialogues  # noqa: E402
 
 
 def squad_questions(path: Path) -> list[str]:
@@ -114,6 +116,25 @@ def user_dialogues(assistant: Assistant, fusion: Fusion, name: str = "dialogues.
     return counts
 
 
+def unmarked_weight(stores: dict[str, Assistant], fit: list[Dialogue], users: Assistant | None, weight: float,
+                    carry: float) -> float:
+    """The history's weight for later questions without a cue, chosen on follow-ups right plus topic
+    changes right, less topic changes dragged, over the fit halves and benchmarks/dialogues/."""
+    results = []
+    for unmarked in (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.5):
+        fusion, total = Fusion(weight, Lean.CUE, carry, unmarked), 0
+        for name, assistant in stores.items():
+            records = [r for r in run_dialogues(assistant, fit, fusion=fusion) if r.dialogue.split == "fit"]
+            total += sum(r.hit for r in records if r.turn.kind != "first") - sum(r.dragged for r in records)
+            print(f"fit  unmarked weight {unmarked:.2f} {name}: {summary(records, 'fit')}")
+        if users is not None:
+            counts = user_dialogues(users, fusion)
+            total += counts["followup right"] + counts["topic_change right"]
+            print(f"     unmarked weight {unmarked:.2f} benchmarks/dialogues: {counts}")
+        results.append((total, unmarked))
+    return max(results, key=lambda r: (r[0], r[1] == UNMARKED_WEIGHT, -r[1]))[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data-dir", type=Path)
@@ -151,13 +172,15 @@ def main() -> None:
     # Ties: the constants as they stand (a change must gain something), then the lighter fusion.
     _, weight, carry = max(results, key=lambda r: (r[0], (r[1], r[2]) == (HISTORY_WEIGHT, CARRY), -r[1], -r[2]))
     print(f"\nchosen on the fit halves: weight {weight}, carry {carry}")
+    unmarked = unmarked_weight(stores, fit, users, weight, carry)
+    print(f"\nchosen on the fit halves: unmarked weight {unmarked}")
     for name, assistant in stores.items():
         for lean in Lean:
-            records = run_dialogues(assistant, dialogues, fusion=Fusion(weight, lean, carry))
+            records = run_dialogues(assistant, dialogues, fusion=Fusion(weight, lean, carry, unmarked))
             print(f"{name}: lean {lean.value:6s}  fit {summary(records, 'fit')}  "
                   f"held-out {summary(records, 'held-out')}")
     if users is not None:  # follow-ups with no words of their own ("And how?"): reported, never fitted on
-        counts = user_dialogues(users, Fusion(weight, Lean.CUE, carry), BARE)
+        counts = user_dialogues(users, Fusion(weight, Lean.CUE, carry, unmarked), BARE)
         print(f"benchmarks/dialogues/{BARE}: {counts}")
 
 

@@ -97,7 +97,7 @@ def test_fusion_enters_at_the_passage_step():
     own = Ranking("and the second one?", (_hit("p9.s1", "p9", 0.80, 0.90), _hit("p2.s2", "p2", 0.78, 0.70),
                                           _hit("p2.s1", "p2", 0.70, 0.70)), 0.5)
     previous = {("doc", "p2"): 0.95, ("doc", "p5"): 0.90}  # the previous turn's passages
-    fused, passages = fuse(own, previous, Fusion(history_weight=1.0))
+    fused, passages = fuse(own, previous, 1.0)
     assert [h.sentence_id for h in fused.hits] == ["p2.s2", "p2.s1", "p9.s1"]  # own match orders inside p2
     assert fused.hits[0].score == pytest.approx(0.5 * 0.78 + 0.5 * (0.70 + 0.95) / 2)
     assert fused.hits[0].passage == 0.70  # the measured signals stay the question's own
@@ -250,3 +250,42 @@ def test_a_follow_up_with_no_words_of_its_own_is_ranked_with_the_previous_ones(f
     # A follow-up with words of its own is ranked by them.
     assert conversation.ask("And the revenue?").citations[0].quote.startswith("Revenue rose")
     assert conversation.turns[-1].words == "And the revenue?"
+
+
+MUSEUM = """# Velden Maritime Museum: visitor guide
+
+The Velden Maritime Museum opens at 10:00 and closes at 18:00, Tuesday to Sunday.
+
+Photography without flash is allowed in every gallery except the map room.
+
+Pushchairs can be left at the cloakroom by the main entrance.
+"""
+
+ZOO = """# Northgate Wildlife Park: visitor guide
+
+Northgate Wildlife Park opens at 9:00 and closes at 17:30 every day of the year.
+
+Photography is allowed everywhere in the park except inside the reptile house.
+
+Dogs are not allowed in the park, except assistance dogs.
+"""
+
+
+@pytest.mark.slow
+def test_a_follow_up_without_a_cue_stays_on_the_conversations_document(fresh_settings, tmp_path):
+    """"Is photography allowed?" names no place: on its own words both guides answer it, and the
+    museum's came first. After a question about the park, the history tips it to the park; a question
+    that names the museum still goes to the museum."""
+    assistant = assistant_with(fresh_settings, tmp_path, "museum.md", MUSEUM)
+    (tmp_path / "zoo.md").write_text(ZOO, encoding="utf-8")
+    assistant.ingest(tmp_path / "zoo.md")
+    assert "map room" in assistant.ask("Is photography allowed?").citations[0].quote
+    conversation = Conversation(assistant)
+    conversation.ask("When does the wildlife park open?")
+    follow_up = conversation.ask("Is photography allowed?")
+    assert "reptile house" in follow_up.citations[0].quote and follow_up.leaned_on == 1
+    change = conversation.ask("When does the maritime museum close?")
+    assert "18:00" in change.citations[0].quote and change.leaned_on is None
+    unmarked_alone = Conversation(assistant, Fusion(unmarked_weight=0.0))
+    unmarked_alone.ask("When does the wildlife park open?")
+    assert "map room" in unmarked_alone.ask("Is photography allowed?").citations[0].quote

@@ -860,7 +860,7 @@ def test_arabic_follow_up_then_a_topic_change(ui):
     assert ui.direction(follow_up) == "rtl" and "عفرين" in follow_up.inner_text()
     assert _panel_sentence_ids(ui)[0] == "p3.s1"
     change = ui.ask(AR_STABILIZATION)
-    assert change.locator(".qa-leaned").count() == 0  # a new topic: the history is not used
+    assert change.locator(".qa-leaned").count() == 0  # a new topic: the history did not decide it
     assert _panel_sentence_ids(ui)[0] == "p19.s1" and "عودة النازحين" in change.inner_text()
     ui.screenshot("follow_up_arabic_then_topic_change")
 
