@@ -327,6 +327,8 @@ class TwoStageRetriever(BaseRetriever):
                 self._passage_before[passage] = last[passage[:2]]
             self._members.setdefault(passage, []).append(key)
             last[passage[:2]] = passage
+        self._section_after = {before: passage for passage, before in self._passage_before.items()
+                               if before in headings and before in self._passage_before}
         # Store record id -> key, and back, for sentences (with their renderings) and passages.
         self._key_of_id = key_of_id
         self._records_of: dict[Key, list[str]] = {}
@@ -446,6 +448,7 @@ class TwoStageRetriever(BaseRetriever):
         pool = set(signals.passage_dense) | signals.passages_across | set(_top(signals.passage_lexical, self._candidates))
         pool |= {self._passage_of[key] for key in signals.sentence_pool if key in self._passage_of}
         pool = (pool | near) & self._members.keys()
+        pool |= self._sections(pool)
         if self._weights.passage_dense:
             self._fill_dense(query, [], [p for p in pool if p not in signals.passage_dense], signals.dense,
                              signals.passage_dense)
@@ -462,8 +465,14 @@ class TwoStageRetriever(BaseRetriever):
         firsts = set(_top(signals.passage_lexical, 1)) if w.passage_lexical and w.passages else set()
         if w.passage_dense and w.passages and signals.passage_dense:
             firsts.add(max(signals.passage_dense, key=signals.passage_dense.get))
-        return best + sorted(((firsts & passage.keys()) | near) - set(best),
+        return best + sorted(((firsts & passage.keys()) | near | self._sections(best)) - set(best),
                              key=lambda p: self._position[self._members[p][0]])
+
+    def _sections(self, passages: Iterable[Key]) -> set[Key]:
+        """The first passage of the section under each heading among ``passages`` (not a document's
+        title line, whose section is all of it): a question that matches "## Core hours" is answered by
+        the paragraph under it, whose words it may not share ("between 10:00 and 15:00")."""
+        return {self._section_after[p] for p in passages if p in self._section_after}
 
     def _fetch(self, query: QueryBundle, chosen: set[Key], named: Mapping[tuple[str, str], list[Key]],
                signals: _Signals) -> Mapping[str, TextNode]:

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from conftest import assistant_with
 
 from assistant import build_assistant, load_settings
 from assistant.retrieval import (
@@ -122,3 +123,43 @@ def test_the_filtered_query_answers_when_the_nearest_records_hold_too_few_senten
     hits = retriever_over_store(assistant, dense_only, candidates=5, searchable=[]).retrieve(QUESTION)
     assert len(hits) == 5 and hits[0].node.metadata["sentence_id"].startswith("p13.")
     assert all(hit.node.metadata["kind"] == "sentence" for hit in hits)
+
+
+HANDBOOK = """# Staff handbook
+
+This handbook explains how the office works and what the company expects of everyone.
+
+## Core hours
+
+Everyone must be reachable for meetings and messages between 10:00 and 15:00 on working days.
+
+## Equipment
+
+The company provides a laptop, a monitor and a headset.
+"""
+
+PROGRAMME = """# Harbour festival programme
+
+The festival returns to the old port for four evenings of music and crafts.
+
+## Day 1
+
+- 17:00 Opening ceremony at the lighthouse stage
+- 18:30 Oud recital by a local musician
+- 21:00 Fireworks over the bay
+"""
+
+
+def test_a_heading_brings_the_paragraph_under_it_into_the_ranking(fresh_settings, tmp_path):
+    """"What are the core hours?" matches the heading "## Core hours", not the paragraph under it,
+    which shares none of its words: with few candidates, the programme's times were ranked and the
+    paragraph was not, and the answer cited the programme."""
+    assistant = assistant_with(fresh_settings, tmp_path, "handbook.md", HANDBOOK)
+    (tmp_path / "programme.md").write_text(PROGRAMME, encoding="utf-8")
+    assistant.ingest(tmp_path / "programme.md")
+    weights = assistant._fusion_weights(RetrievalMode.HYBRID)  # noqa: SLF001
+    hits = retriever_over_store(assistant, replace(weights, passages=1), candidates=2).retrieve("What are the core hours?")
+    ranked = [(hit.node.metadata["document_id"], hit.node.metadata["sentence_id"]) for hit in hits]
+    assert ranked[0] == ("handbook", "p3.s1")  # the heading (p1 is the title line, p2 the lead)
+    assert ("handbook", "p4.s1") in ranked  # the paragraph under it
+    assert ("handbook", "p6.s1") not in ranked  # not the next section's
