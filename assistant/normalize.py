@@ -97,8 +97,12 @@ def answer_language(text: str) -> Language:
     return Language.ENGLISH if latin > arabic else Language.ARABIC
 
 
-# Arabic diacritics and tatweel are not \w; keep them inside tokens so the stemmer can fold them.
-BM25_TOKEN_PATTERN = r"(?u)[\w\u0610-\u061a\u064b-\u065f\u0670\u0640]{2,}"
+# An e-mail address or a web address is one token: split into words, "people-ops@northwind.example"
+# matched every question about people or about Northwind. Arabic diacritics and tatweel are not \w;
+# they stay inside tokens so the stemmer can fold them.
+BM25_TOKEN_PATTERN = (r"(?u)[\w.+-]*\w@\w[\w-]*(?:\.\w[\w-]*)+"
+                      r"|(?:https?://|www\.)[^\s<>\"'()\[\]]*[^\s<>\"'()\[\].,;:!?]"
+                      r"|[\w\u0610-\u061a\u064b-\u065f\u0670\u0640]{2,}")
 STOPWORDS = [
     # English function words and question words.
     "the", "a", "an", "of", "to", "in", "on", "and", "or", "is", "are", "was", "were", "be", "for",

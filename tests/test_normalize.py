@@ -74,3 +74,15 @@ def test_pronouns_and_auxiliaries_carry_no_content():
     assert content_terms("How many have they built?") == content_terms("built")
     assert content_terms("متى تم افتتاح المتحف؟") == content_terms("افتتاح المتحف")
     assert content_terms("من هم الذين كانوا هناك؟") == frozenset()
+
+
+def test_an_email_or_web_address_is_one_term():
+    """Split into words, "people-ops@northwind.example" matched every question about people or about
+    Northwind (a contact line was cited for "What equipment does Northwind give to people working
+    remotely?"); as one term it matches only a question that names the address."""
+    contact = "Questions about this policy should be sent to people-ops@northwind.example."
+    assert not content_terms(contact) & content_terms("What equipment does Northwind give to people?")
+    assert content_terms(contact) & content_terms("Who reads people-ops@northwind.example?")
+    link = content_terms("The handbook is at https://northwind.example/people/handbook, and www.northwind.example.")
+    assert {"peopl", "northwind", "handbook"} & link == {"handbook"}
+    assert content_terms("Is https://northwind.example/people/handbook the address?") <= link | {"address"}

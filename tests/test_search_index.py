@@ -11,7 +11,8 @@ import pytest
 
 from assistant import build_assistant
 from assistant.retrieval import FusionWeights, TwoStageRetriever, build_bm25, passage_nodes
-from assistant.search_index import index_dir, version_hash
+from assistant.normalize import BilingualStemmer
+from assistant.search_index import index_dir, index_texts, tokenize, version_hash
 from assistant.settings import RetrievalMode
 from assistant.types import KIND_PARAGRAPH, KIND_RENDERING, KIND_SENTENCE
 
@@ -113,3 +114,15 @@ def test_a_damaged_index_is_rebuilt(fresh_settings):
     again = build_assistant(fresh_settings).warm_up()
     assert again.retrieve(question) == expected
     assert json.loads((folder / "catalog.json").read_text(encoding="utf-8"))["records"]
+
+
+def test_bm25_does_not_match_the_words_inside_an_address():
+    """The production tokenizer over a real bm25s index: an address is one token, so a question about
+    people at Northwind scores the sentence about them, not the contact line."""
+    texts = ["Questions about this policy should be sent to people-ops@northwind.example.",
+             "Northwind gives people who work remotely a laptop and a monitor."]
+    bm25 = index_texts(texts)
+    docs, scores = bm25.retrieve(tokenize("Which people does Northwind pay?", BilingualStemmer()), k=2)
+    assert docs[0][0] == 1 and scores[0][1] == 0
+    docs, scores = bm25.retrieve(tokenize("Who reads people-ops@northwind.example?", BilingualStemmer()), k=2)
+    assert docs[0][0] == 0 and scores[0][0] > 0
