@@ -332,19 +332,34 @@ class Assistant:
     def ingest_uploads(self, *paths: Path, on_stored: Callable[[IngestResult], None] | None = None,
                        on_progress: Callable[[str, int, int], None] | None = None) -> list[IngestResult]:
         """``ingest`` files whose originals do not last (a browser's uploads are temporary files): each
-        is copied into ``<data_dir>/uploads/`` first and ingested from there, so that a rebuild (after
-        an upgrade that changes the segmentation, say) can read it again. When the ingest fails, no
-        copy is kept; ``remove`` deletes a document's copy with it."""
-        folder = self.settings.uploads_dir / f"{time.time_ns():x}"
+        is copied to ``<data_dir>/uploads/<its name>/`` first and ingested from there, so that a
+        rebuild (after an upgrade that changes the segmentation, say) can read it again, and a file
+        uploaded again under its name replaces its earlier version, as ingesting a path again does.
+        When the ingest fails, the copies of the documents it did not store are removed and the
+        earlier versions' copies put back; ``remove`` deletes a document's copy with it."""
+        paths = tuple(map(Path, paths))
+        names = [path.name for path in paths]
+        if len(set(names)) < len(names):
+            twice = next(name for name in names if names.count(name) > 1)
+            raise CorpusError(f"{twice}: two files of that name in one upload; upload them one at a time")
+        before = self._recorded_origins()
+        copies: list[UploadCopy] = []
         try:
-            copies = []
-            for n, path in enumerate(map(Path, paths)):
-                (folder / str(n)).mkdir(parents=True)  # one folder each: two uploads may share a name
-                copies.append(Path(shutil.copy2(path, folder / str(n) / path.name)))
-            return self.ingest(*copies, on_stored=on_stored, on_progress=on_progress)
+            for path in paths:
+                copies.append(UploadCopy.make(self.settings.uploads_dir, path))
+            results = self.ingest(*(copy.path for copy in copies), on_stored=on_stored, on_progress=on_progress)
         except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
+            stored = set(self._recorded_origins().items()) - set(before.items())  # by this ingest
+            for copy in copies:
+                copy.keep() if str(copy.path.resolve()) in dict(stored) else copy.undo()
             raise
+        for copy in copies:
+            copy.keep()
+        return results
+
+    def _recorded_origins(self) -> dict[str, tuple[str, float]]:
+        """Each file the ledger names: the checksum and time of its last recorded ingest."""
+        return {entry.origin: (entry.checksum, entry.ingested_at) for entry in self._ledger.entries() if entry.origin}
 
     def ingest_documents(self, documents: list[Document],
                          on_stored: Callable[[Document, bool], None] | None = None) -> list[bool]:
@@ -441,8 +456,7 @@ class Assistant:
             entries = [entry for entry in self._ledger.entries() if entry.document_id == document_id]
             self._ledger.forget(document_id)  # else a rebuild would bring it back
             for kept in [Path(entry.origin) for entry in entries]:
-                if kept.parent.parent.parent == self.settings.uploads_dir.resolve():  # ingest_uploads' copy
-                    shutil.rmtree(kept.parent.parent, ignore_errors=True)
+                _remove_upload_copy(self.settings.uploads_dir.resolve(), kept)
             known = bool(entries)
             if removed:
                 self._index = self._build_index()
@@ -468,6 +482,52 @@ def build_assistant(settings: Settings | None = None) -> Assistant:
     from .settings import load_settings
 
     return Assistant(settings or load_settings())
+
+
+@dataclass
+class UploadCopy:
+    """An upload's copy in ``<uploads>/<its name>/``, and the earlier version's while the ingest runs."""
+
+    path: Path
+    earlier: Path | None
+
+    @classmethod
+    def make(cls, uploads: Path, upload: Path) -> UploadCopy:
+        if upload.name in ("", ".", ".."):
+            raise CorpusError(f"{upload}: not a file name")
+        folder = uploads / upload.name
+        earlier = None
+        if folder.exists():
+            earlier = folder.with_name(f"{upload.name}.earlier-{time.time_ns():x}")
+            folder.rename(earlier)
+        folder.mkdir(parents=True)
+        try:
+            return cls(Path(shutil.copy2(upload, folder / upload.name)), earlier)
+        except BaseException:
+            cls(folder / upload.name, earlier).undo()
+            raise
+
+    def keep(self) -> None:
+        if self.earlier is not None:
+            shutil.rmtree(self.earlier, ignore_errors=True)
+
+    def undo(self) -> None:
+        shutil.rmtree(self.path.parent, ignore_errors=True)
+        if self.earlier is not None:
+            self.earlier.rename(self.path.parent)
+
+
+def _remove_upload_copy(uploads: Path, kept: Path) -> None:
+    """Delete ``kept`` if it is an upload's copy: its folder, and the folders above it left empty (an
+    older layout kept a batch's files in ``<uploads>/<batch>/<n>/``)."""
+    if uploads not in kept.parents:
+        return
+    shutil.rmtree(kept.parent, ignore_errors=True)
+    for folder in kept.parent.parents:
+        if folder == uploads:
+            break
+        with contextlib.suppress(OSError):  # not empty: another upload of the same batch
+            folder.rmdir()
 
 
 def _load_documents(paths: tuple[Path, ...]) -> list[Document]:

@@ -372,6 +372,44 @@ def test_uploads_are_kept_for_a_rebuild_and_go_with_their_document(fresh_setting
     assert not any(fresh_settings.uploads_dir.rglob("*.txt"))  # the copy goes with its document
 
 
+def test_an_upload_again_replaces_its_earlier_version_and_removing_one_keeps_the_others(fresh_settings, tmp_path):
+    """Uploads are kept per file name: a file uploaded again under its name replaces its document (it
+    was stored beside it as "notes-2"); removing one of two files uploaded together keeps the other's
+    copy (the whole batch's folder was deleted, and the other document lost at the next rebuild); a
+    failed upload puts the earlier version's copy back."""
+    from assistant import build_assistant
+    from assistant.corpus import CorpusError
+
+    browser = tmp_path / "gradio-tmp"
+    browser.mkdir()
+    notes, wells = browser / "notes.txt", browser / "wells.txt"
+    notes.write_text("The oasis has three wells and a date market.\n", encoding="utf-8")
+    wells.write_text("The northern well is forty metres deep.\n", encoding="utf-8")
+    assistant = build_assistant(fresh_settings)
+    first = assistant.ingest_uploads(notes, wells)
+    notes.write_text("The oasis has five wells and a date market.\n", encoding="utf-8")
+    [again] = assistant.ingest_uploads(notes)
+    assert again.document_id == first[0].document_id and again.changed
+    assert [info.id for info in assistant.documents()].count(again.document_id) == 1
+    assert "five wells" in assistant.ask("How many wells does the oasis have?").citations[0].quote
+
+    empty = browser / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    notes.write_text("The oasis has seven wells.\n", encoding="utf-8")
+    with pytest.raises(CorpusError):
+        assistant.ingest_uploads(notes, empty)
+    kept = fresh_settings.uploads_dir / "notes.txt" / "notes.txt"
+    assert "five wells" in kept.read_text(encoding="utf-8")  # the stored version's copy, back in place
+
+    assert assistant.remove(first[0].document_id)
+    notes.unlink(), wells.unlink()  # the browser's temporary files are gone
+    assistant.rebuild()
+    assert [r.name for r in fresh_settings.uploads_dir.iterdir()] == ["wells.txt"]
+    assert first[1].document_id in [info.id for info in assistant.documents()]
+    with pytest.raises(CorpusError, match="two files of that name"):
+        assistant.ingest_uploads(browser / "empty.txt", tmp_path / "empty.txt")
+
+
 def test_arabic_questions_about_an_english_document_are_answered_with_a_note(fresh_settings, tmp_path):
     """Across languages both ways: an Arabic question matches an English sentence only across languages
     (it was read as a same-language match with no terms in common, and refused)."""

@@ -803,6 +803,42 @@ def test_an_oversized_request_is_refused_before_it_is_read(app_url, chunked):
     assert '"sentence_id": "p14.s1"' in _api_result(app_url, [EN_FINANCE]).replace('":"', '": "')
 
 
+def _multipart(files: dict[str, bytes]) -> tuple[bytes, str]:
+    boundary = "qa-test-boundary"
+    parts = [(f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n'
+              f"Content-Type: text/plain\r\n\r\n").encode() + data + b"\r\n" for name, data in files.items()]
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+@pytest.mark.slow
+def test_an_upload_of_several_files_is_limited_per_file_not_as_one(app_url):
+    """The browser sends every chosen file in one request: two files of 3 MB each (the limit is 5 MB
+    a file, 10 files at once) were refused with 413 as one 6 MB document."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    body, content_type = _multipart({"a.txt": b"a" * 3_000_000, "b.txt": b"b" * 3_000_000})
+    parts = urlsplit(app_url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+    try:
+        connection.request("POST", "/gradio_api/upload", body=body, headers={"Content-Type": content_type})
+        response = connection.getresponse()
+        status, text = response.status, response.read().decode(errors="replace")
+    finally:
+        connection.close()
+    assert status == 200, text
+    assert [Path(path).name for path in json.loads(text)] == ["a.txt", "b.txt"]
+
+
+def test_the_upload_request_limit_follows_the_settings():
+    from assistant import Settings
+
+    [middleware] = launch_options(Settings(upload_max_files=3, upload_max_bytes=1_000_000))["app_kwargs"]["middleware"]
+    assert middleware.kwargs["max_upload_bytes"] == 3 * (1_000_000 + 100_000)
+    [middleware] = launch_options(Settings(upload_max_bytes=50_000_000))["app_kwargs"]["middleware"]
+    assert middleware.kwargs["max_upload_bytes"] == 10 * (5_000_000 + 100_000)  # within the document limit
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("data", "message"),

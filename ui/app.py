@@ -31,10 +31,10 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 
 from assistant import AnswerBackend, Conversation, CorpusError, QuestionError, RetrievalMode, StoreError, load_file
-from assistant.corpus import SUPPORTED_SUFFIXES
+from assistant.corpus import MAX_DOCUMENT_BYTES, SUPPORTED_SUFFIXES
 
 if TYPE_CHECKING:
-    from assistant import Answer, Assistant, Citation, Settings
+    from assistant import Answer, Assistant, Citation, IngestResult, Settings
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,6 @@ CONCURRENCY_LIMIT = 4
 QUEUE_MAX_SIZE = 64
 MAX_TOP_K = 10
 BUSY_TIMEOUT = 300.0  # seconds after which an unfinished turn no longer blocks its tab
-UPLOAD_SUFFIXES = (".txt", ".md", ".pdf")
 
 _ARABIC_LETTER = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 _LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
@@ -117,7 +116,7 @@ CHAT_PLACEHOLDER = (
     '<div lang="ar" dir="rtl">اسأل عن البيان الختامي لاجتماع التحالف، بالعربية أو بالإنجليزية.</div>'
 )
 BUSY_MESSAGE = "Still answering your previous question; send this one when it is done. · ما زلت أجيب عن سؤالك السابق."
-UNEXPECTED_ERROR = "Something went wrong while answering; please try again. (The details are in the server log.)"
+UNEXPECTED_ERROR = "Something went wrong; please try again. (The details are in the server log.)"
 
 
 # -- small HTML helpers ---------------------------------------------------------------------------
@@ -520,6 +519,11 @@ def _document_choices(assistant: Assistant) -> Any:
 FILE_TYPES = f"{', '.join(SUPPORTED_SUFFIXES[:-1])} or {SUPPORTED_SUFFIXES[-1]}"
 
 
+def upload_max_bytes(settings: Settings) -> int:
+    """One uploaded file's limit: the setting's, within the limit every ingest keeps."""
+    return min(settings.upload_max_bytes, MAX_DOCUMENT_BYTES)
+
+
 def check_uploads(paths: Sequence[str], settings: Settings) -> list[Path]:
     """The uploaded files, if every one may be stored; otherwise a CorpusError naming the bad one."""
     if not paths:
@@ -528,13 +532,13 @@ def check_uploads(paths: Sequence[str], settings: Settings) -> list[Path]:
         raise CorpusError(f"{len(paths)} files at once is over the limit of {settings.upload_max_files}")
     files = [Path(path) for path in paths]
     for file in files:
-        if file.suffix.lower() not in UPLOAD_SUFFIXES:
-            raise CorpusError(f"{file.name}: unsupported file type (use {', '.join(UPLOAD_SUFFIXES)})")
+        if file.suffix.lower() not in SUPPORTED_SUFFIXES:
+            raise CorpusError(f"{file.name}: unsupported file type (use {', '.join(SUPPORTED_SUFFIXES)})")
         size = file.stat().st_size if file.is_file() else -1
         if size < 0:
             raise CorpusError(f"{file.name}: the upload did not arrive; try again")
-        if size > settings.upload_max_bytes:
-            raise CorpusError(f"{file.name}: {size:,} bytes is over the limit of {settings.upload_max_bytes:,} bytes")
+        if size > upload_max_bytes(settings):
+            raise CorpusError(f"{file.name}: {size:,} bytes is over the limit of {upload_max_bytes(settings):,} bytes")
         if size == 0:
             raise CorpusError(f"{file.name}: the file is empty")
     return files
@@ -545,6 +549,7 @@ def upload_documents(assistant: Assistant, paths: Sequence[str] | None, progress
     if progress is None:  # not "progress or ...": a gr.Progress with nothing tracked has len() 0
         progress = lambda *args, **kwargs: None  # noqa: E731
     paths = [str(path) for path in (paths or [])]
+    stored: list[IngestResult] = []
     try:
         files = check_uploads(paths, assistant.settings)
         progress(0.0, desc=f"Reading {len(files)} file(s)…")
@@ -557,15 +562,22 @@ def upload_documents(assistant: Assistant, paths: Sequence[str] | None, progress
             progress(min(done[0] / total, 1.0), desc=f"Indexing: {min(done[0], total):,} of {total:,} passages")
 
         with encoding_progress(on_encoded):
-            results = assistant.ingest_uploads(*files)  # kept in the data dir: the browser's files are temporary
+            # Kept in the data dir (the browser's files are temporary); stored in batches, so a failure
+            # halfway may come after some of them are.
+            assistant.ingest_uploads(*files, on_stored=stored.append)
     except (CorpusError, StoreError, OSError) as error:
-        message = _without_paths(str(error), paths)
-        return _status(f"Nothing was stored: {message}", ok=False), render_documents(assistant), gr.skip()
+        failed = _without_paths(str(error), paths)
     except Exception:
         log.exception("upload of %d files failed", len(paths))
-        return _status(UNEXPECTED_ERROR, ok=False), render_documents(assistant), gr.skip()
-    names = ", ".join(f"{r.document_id} ({'added' if r.changed else 'unchanged'})" for r in results)
-    return _status(f"Stored: {names}", ok=True), render_documents(assistant), _document_choices(assistant)
+        failed = UNEXPECTED_ERROR
+    else:
+        return _status(f"Stored: {_stored_names(stored)}", ok=True), render_documents(assistant), _document_choices(assistant)
+    message = f"Stored: {_stored_names(stored)}; then stopped: {failed}" if stored else f"Nothing was stored: {failed}"
+    return _status(message, ok=False), render_documents(assistant), _document_choices(assistant) if stored else gr.skip()
+
+
+def _stored_names(results: Sequence[IngestResult]) -> str:
+    return ", ".join(f"{r.document_id} ({'added' if r.changed else 'unchanged'})" for r in results)
 
 
 def _passages(document: Any) -> int:
@@ -607,6 +619,9 @@ def remove_document(assistant: Assistant, document_id: str | None) -> tuple[str,
         removed = assistant.remove(document_id)
     except (StoreError, CorpusError) as error:
         return _status(_friendly(error), ok=False), render_documents(assistant), gr.skip()
+    except Exception:  # e.g. the sources ledger cannot be written: said in the status line, not lost
+        log.exception("removing %r failed", document_id)
+        return _status(UNEXPECTED_ERROR, ok=False), render_documents(assistant), gr.skip()
     message = f"Removed: {document_id}" if removed else f"No document {document_id!r} is stored."
     return _status(message, ok=removed), render_documents(assistant), _document_choices(assistant)
 
@@ -714,7 +729,7 @@ def create_app(assistant: Assistant) -> gr.Blocks:
                     controls = build_settings_controls(settings)
                 with gr.Accordion("Documents · المستندات", open=False, elem_id="qa-documents"):
                     uploads = gr.File(label=f"Add {FILE_TYPES} files (up to {settings.upload_max_files} at once, "
-                                            f"{settings.upload_max_bytes // 1_000_000} MB each)",
+                                            f"{upload_max_bytes(settings) // 1_000_000} MB each)",
                                       # No file_types: gradio would drop a wrong file with a toast, before
                                       # check_uploads can refuse the whole batch with its own message.
                                       file_count="multiple", type="filepath",
@@ -780,7 +795,8 @@ def create_app(assistant: Assistant) -> gr.Blocks:
         # The chat's own clear (trash) button starts a new conversation: empty the panel too.
         chatbot.clear(clear_fn, [conversation], [sources, conversation, export_md, export_json], queue=False,
                       api_visibility="private")
-        # Uploads store all the files or none; removal is by id. Both share the answering queue.
+        # Uploads store the files (none when one is bad); removal is by id. Both queue in their own group,
+        # one at a time, so that answering goes on meanwhile.
         document_outputs = [status, documents, to_remove]
         add.click(upload_fn, [uploads], document_outputs, api_visibility="private", concurrency_limit=1,
                   concurrency_id="documents", show_progress_on=[documents])
@@ -807,8 +823,9 @@ def _pad_missing_inputs(demo: gr.Blocks) -> None:
     demo.validate_inputs = pad  # type: ignore[method-assign] - per instance; gradio calls it before preprocessing
 
 
-def launch_options() -> dict[str, Any]:
-    """``launch()`` keyword arguments for the look (theme and CSS are launch arguments in gradio 6).
+def launch_options(settings: Settings | None = None) -> dict[str, Any]:
+    """``launch()`` keyword arguments: the look (theme and CSS are launch arguments in gradio 6) and
+    the request size limits, an upload's from ``settings`` (the defaults when None).
 
     Only installed fonts are used (Arabic gets its own stack in style.css): nothing is fetched
     from the internet.
@@ -822,16 +839,21 @@ def launch_options() -> dict[str, Any]:
     )
     from starlette.middleware import Middleware
 
-    from .http_limits import RequestSizeLimit
+    from assistant import Settings
 
+    from .http_limits import RequestSizeLimit, upload_request_bytes
+
+    # The browser sends every file chosen at once in one request.
+    settings = settings or Settings()
+    limit = upload_request_bytes(settings.upload_max_files, upload_max_bytes(settings))
     return {"theme": theme, "css": STYLE_PATH.read_text(encoding="utf-8"), "footer_links": ["api", "settings"],
-            "app_kwargs": {"middleware": [Middleware(RequestSizeLimit)]}}
+            "app_kwargs": {"middleware": [Middleware(RequestSizeLimit, max_upload_bytes=limit)]}}
 
 
 def serve(assistant: Assistant, *, host: str = "127.0.0.1", port: int = 7860, **kwargs: Any):
     """Build the app over ``assistant`` and launch it (blocking unless ``prevent_thread_lock``)."""
     demo = create_app(assistant)
-    return demo, demo.launch(server_name=host, server_port=port, **{**launch_options(), **kwargs})
+    return demo, demo.launch(server_name=host, server_port=port, **{**launch_options(assistant.settings), **kwargs})
 
 
 __all__: Sequence[str] = [

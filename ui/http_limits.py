@@ -3,7 +3,8 @@
 Gradio 6.31 has ``max_file_size`` for uploads, but no limit on other request bodies: a 400 MB
 ``/ask`` call was read, parsed and its question kept in the session's state. Here a body over the
 limit is refused with 413 before the app reads it: at once when ``Content-Length`` says so, else
-as soon as the chunks received pass the limit. Uploads (``/upload``) get the document limit.
+as soon as the chunks received pass the limit. Uploads (``/upload``) get their own limit: as many
+files as one upload may hold, each at the upload size limit (``ui.app.launch_options``).
 """
 
 from __future__ import annotations
@@ -24,8 +25,17 @@ Send = Callable[[Message], Awaitable[None]]
 # A question is at most 2000 characters; a chat turn also carries the conversation so far (the
 # Chatbot's HTML, a few kB an answer), so 1 MB is hundreds of turns.
 MAX_REQUEST_BYTES = 1_000_000
-# An uploaded document: the document limit plus the multipart envelope.
-MAX_UPLOAD_BYTES = MAX_DOCUMENT_BYTES + 100_000
+# The multipart envelope around each uploaded file (its headers and boundary: well under this).
+ENVELOPE_BYTES = 100_000
+
+
+def upload_request_bytes(files: int, file_bytes: int) -> int:
+    """An upload request's limit: ``files`` files of ``file_bytes`` each, in their envelopes."""
+    return files * (file_bytes + ENVELOPE_BYTES)
+
+
+# One uploaded document at the document limit.
+MAX_UPLOAD_BYTES = upload_request_bytes(1, MAX_DOCUMENT_BYTES)
 # A refused body is read and dropped up to this much (memory stays flat: chunk by chunk), so that
 # a client that sends it all before reading the answer gets the 413 rather than a reset connection.
 DRAIN_BYTES = 64_000_000
