@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,12 +128,12 @@ class Answerability:
     def assess(self, question: str, hits: Sequence[NodeWithScore], mode: RetrievalMode,
                context: str = "") -> Evidence:
         """How likely the best candidate answers the question, and every candidate's share;
-        ``context`` is the earlier question a follow-up leans on (its terms count as the question's)."""
+        ``context`` is the earlier question a follow-up leans on (its terms and answer type count as the
+        question's; its language does not)."""
         model = self.models[mode]
         threshold = model.threshold if self._threshold is None else self._threshold
         if not hits:
             return Evidence(0.0, threshold, score_ok=False)
-        asked = f"{context} {question}".strip()
         # A follow-up's shares are computed here (its context's terms count); a question's own, the rerank
         # stage gave, on the scores retrieval gave (computed again from the swapped scores, they put
         # another candidate first for 106 of ARCD-train's 693 questions).
@@ -143,8 +143,8 @@ class Answerability:
         # alone says whether it wants a list, as it does to the answerer.
         several = asks_for_several(question)
         rows = hits if carried is None and not several else hits[:1]  # the first row is the answer's
-        features = candidate_features(asked, rows, self.paragraph_text, hits[:POOL_SIZE])
-        floor = self._floors.get(mode, 0.0) - cross_lingual_allowance(asked, hits[0].node, model)
+        features = candidate_features(question, rows, self.paragraph_text, hits[:POOL_SIZE], context)
+        floor = self._floors.get(mode, 0.0) - cross_lingual_allowance(question, hits[0].node, model)
         if several:
             shares = np.ones(len(hits))
         elif carried is not None:
@@ -185,10 +185,13 @@ def reranked_shares(hits: Sequence[NodeWithScore]) -> np.ndarray | None:
     return np.array([getattr(hit, "share", None) or 0.0 for hit in hits])
 
 
-def candidate_features(question: str, candidates: Sequence[NodeWithScore], paragraph_text,
-                       pool: Sequence[NodeWithScore]) -> np.ndarray:
-    """One row of ``FEATURES`` per candidate (a pure function of the texts and scores)."""
-    wanted = content_terms(question)
+def candidate_features(question: str, candidates: Sequence[NodeWithScore], paragraph_text: Callable[[TextNode], str],
+                       pool: Sequence[NodeWithScore], context: str = "") -> np.ndarray:
+    """One row of ``FEATURES`` per candidate (a pure function of the texts and scores); ``context``:
+    the earlier question a follow-up leans on, whose terms and answer type count as the question's
+    (its language does not: "And if he doesn't reply?" after an Arabic question is English)."""
+    asked = f"{context} {question}".strip()
+    wanted = content_terms(asked)
     # Each node's terms and each paragraph's once: candidates are in the pool, and the sentences of
     # one paragraph share its text (stemming is most of this function's time on the hot path).
     paragraph_terms: dict[str, frozenset[str]] = {}
@@ -205,7 +208,7 @@ def candidate_features(question: str, candidates: Sequence[NodeWithScore], parag
     scores = [float(hit.score or 0.0) for hit in candidates]
     pool_scores = [(hit.node.node_id, float(hit.score or 0.0)) for hit in pool]
     question_latin = detect_script(question).value == "en"
-    wanted_types = wanted_answer_types(question)
+    wanted_types = wanted_answer_types(asked)
     rows = []
     for i, hit in enumerate(candidates):
         node = hit.node

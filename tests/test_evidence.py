@@ -248,6 +248,25 @@ def test_the_score_floor_is_lowered_by_the_fitted_allowance_only_across_language
     assert evidence.score_ok is score_ok
 
 
+def test_a_follow_up_keeps_its_own_language_after_a_question_in_the_other():
+    """"And if he doesn't reply?" after an Arabic question: the two read together are of mixed script,
+    and the English follow-up was judged as an Arabic question, its English evidence as a match across
+    languages under a raised floor, and refused."""
+    fitted = load_models()[RetrievalMode.HYBRID]
+    model = dataclasses.replace(fitted, cross_lingual_allowance=-0.05)  # across languages: the floor is raised
+    answerability = Answerability({}, models={RetrievalMode.HYBRID: model}, score_floors={RetrievalMode.HYBRID: 0.8})
+    hits = [_hit("The manager must reply within ten working days.", 0.82, lang="en")]
+    earlier = "كم يوما لدى المدير للرد على الطلب؟"
+    alone = answerability.assess("And if he doesn't reply?", hits, RetrievalMode.HYBRID)
+    followed = answerability.assess("And if he doesn't reply?", hits, RetrievalMode.HYBRID, context=earlier)
+    assert alone.score_ok and followed.score_ok
+    rows = candidate_features("And if he doesn't reply?", hits, lambda node: "", hits, context=earlier)
+    assert _row(rows[0], "cross_lingual") == 0.0
+    # The earlier question's terms still count as asked.
+    assert _row(rows[0], "question_terms") > _row(candidate_features("And if he doesn't reply?", hits, lambda node: "",
+                                                                     hits)[0], "question_terms")
+
+
 def test_every_mode_has_a_fitted_cross_language_allowance():
     # Signed: retrieval raises similarities across languages (cross_language.py), so the floor for
     # them may be above the floor.
