@@ -165,8 +165,13 @@ _MONTHS = (r"january|february|march|april|may|june|july|august|september|october
 _ARABIC_MONTHS = (r"يناير|فبراير|مارس|أبريل|ابريل|مايو|يونيو|يوليو|أغسطس"
                   r"|اغسطس|سبتمبر|أكتوبر|اكتوبر|نوفمبر|ديسمبر|كانون|شباط|آذار|نيسان|أيار|حزيران|تموز|آب|أيلول|تشرين"
                   r"|محرم|صفر|ربيع|جمادى|رجب|شعبان|رمضان|شوال|ذو القعدة|ذو الحجة")
-# A year of any length with its era ("64 ق.م", "52 هـ", "44 BC"; texts are folded first, so "هـ" is "ه").
-_ERA_YEAR = r"\d+\s*(?:ق\.?\s?م|ق\.?\s?ه|ه)(?!\w)|\d+\s*(?:BCE?|AD|CE)\b"
+# A year of any length with its era ("64 ق.م", "52 هـ", "44 BC", "13000 BP"; texts are folded first, so "هـ" is "ه").
+_ERA_YEAR = r"\d+\s*(?:ق\.?\s?م|ق\.?\s?ه|ه)(?!\w)|\d+\s*(?:BCE?|AD|CE|BP)\b"
+# A number standing alone, as a year does ("in 1956", "1256م"): not part of a model's name ("AquaPure
+# H300", "300MW") nor of a longer number ("1,450 metres", "5.300").
+_BARE_NUMBER = r"(?<![A-Za-z\d.,،٫]){digits}(?!\d|[.,،٫]\d|[A-Za-z])"
+_THREE_OR_FOUR_DIGITS = _BARE_NUMBER.format(digits=r"\d{3,4}")
+_CALENDAR_YEAR = _BARE_NUMBER.format(digits=r"(?:\d{3}|[1١]\d{3}|[2٢][0٠]\d{2})")
 _HOLDS = {
     QUANTITY: re.compile(
         r"\d|%|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty|forty"
@@ -191,7 +196,7 @@ _HOLDS = {
         re.IGNORECASE,
     ),
     DATE: re.compile(
-        rf"\d{{3,4}}|{_ERA_YEAR}|\b(yesterday|today|tomorrow|current year|century|{_MONTHS}|monday|tuesday|wednesday"
+        rf"{_THREE_OR_FOUR_DIGITS}|{_ERA_YEAR}|\b(yesterday|today|tomorrow|current year|century|{_MONTHS}|monday|tuesday|wednesday"
         r"|thursday|friday|saturday|sunday)\b"
         # Seasons, decades ("the 1990s", "the nineties"), "... ago", an era or reign, an age ("at the
         # age of 25"): times, though not on the calendar (a "when" question's answer on ARCD and XQuAD-R).
@@ -222,7 +227,7 @@ _HOLDS = {
         re.IGNORECASE,
     ),
     # A year (not "resolution 2254": a year on the calendar is no later than this century) or a month.
-    CALENDAR_DATE: re.compile(rf"(?<!\d)(?:\d{{3}}|[1١]\d{{3}}|[2٢][0٠]\d{{2}})(?!\d)|{_ERA_YEAR}|\b({_MONTHS})\b"
+    CALENDAR_DATE: re.compile(rf"{_CALENDAR_YEAR}|{_ERA_YEAR}|\b({_MONTHS})\b"
                               rf"|(?<!\w)[وبلف]?(?:{_ARABIC_MONTHS})(?!\w)", re.IGNORECASE),
 }
 

@@ -179,6 +179,14 @@ def test_money_is_asked_for_by_name(question, wanted):
     (DATE, "ويتنحى المدير المالي في نهاية العام", True),
     (DATE, "تفتتح المحطة في العام المقبل", True),
     (DATE, "the end of the war", False),  # an event: not caught, nor is "before World War I"
+    # A year stands alone: "When was Tessaline founded?" was answered by a filter's model name, "When did
+    # the earthquake hit?" by a mountain's height.
+    (DATE, "Replace the cartridge of the AquaPure H300 when its light turns red.", False),
+    (DATE, "تبلغ ارتفاع القمة 1,450 متراً", False),
+    (DATE, "The 300MW plant opened", False),
+    (CALENDAR_DATE, "The AquaPure H300 filter", False),
+    (CALENDAR_DATE, "فيضان سنة 654 هـ (1256م)", True),
+    (DATE, "Rapid warming began about 13000 BP.", True),
     (DATE, "Version 5.2 costs $12.50.", False),
     # A currency answers "how much does it cost?"; a number alone does not (gold sentences of ARCD, XQuAD-R).
     (MONEY, "Version 5.2 costs $12.50.", True),
