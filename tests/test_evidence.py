@@ -19,6 +19,7 @@ from assistant.evidence import (
     POOL_SIZE,
     Answerability,
     LogisticModel,
+    asks_something,
     candidate_features,
     candidate_shares,
     cross_lingual_allowance,
@@ -105,6 +106,19 @@ def test_the_shipped_model_covers_every_mode_and_refuses_other_features(tmp_path
     stale.write_text(json.dumps(raw), encoding="utf-8")
     with pytest.raises(ValueError, match="refit"):
         load_models(stale)
+
+
+@pytest.mark.parametrize(("question", "context", "asks"), [
+    ("What is it?", "", False),
+    ("ما هو؟", "", False),
+    ("Why?", "", False),
+    ("Why?", "Why did the plant close?", True),  # a follow-up names it through its context
+    ("ومتى؟", "من افتتح المتحف؟", True),
+    ("What is Siwa?", "", True),
+    ("2254?", "", True),
+])
+def test_a_question_that_names_nothing_asks_nothing(question, context, asks):
+    assert asks_something(question, context) is asks
 
 
 def test_no_hits_is_no_evidence():
@@ -293,7 +307,7 @@ ARABIC_PARAGRAPHS = [
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("question", ["hello", "thanks!", "ok", "test"])
+@pytest.mark.parametrize("question", ["hello", "thanks!", "ok", "test", "What is it?", "ما هو؟", "How are you?"])
 def test_a_word_that_asks_nothing_is_not_answered_from_a_match_in_the_other_language(fresh_settings, question):
     assistant = build_assistant(dataclasses.replace(fresh_settings, corpus_dir=fresh_settings.data_dir / "none"))
     assistant.ingest_documents([Document(id=f"ar{n}", text=text) for n, text in enumerate(ARABIC_PARAGRAPHS)])
