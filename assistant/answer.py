@@ -82,6 +82,11 @@ class Answerer(Protocol):
     def abstain(self, language: Language, hits: list[NodeWithScore]) -> Draft: ...
 
 
+# A list (or the items a chosen line introduces) is cited up to this many times top_k sentences: a
+# list of up to nine items at the default top_k (3), without a long one flooding the answer.
+LIST_CITATIONS_PER_TOP_K = 3
+
+
 class ExtractiveAnswerer:
     """Quotes the best supporting sentences. Whether to answer at all is the evidence stage's call
     (assistant/evidence.py); this one still abstains when a question that wants a number, money or a date
@@ -153,7 +158,7 @@ class ExtractiveAnswerer:
         selected = _fill_enumeration_gaps(ordered, hits) if several else ordered
         chosen_keys = {_key(hit) for hit in chosen}
         brought = {_key(item): _key(line) for item, line in reversed(introduced) if _key(item) not in chosen_keys}
-        return selected[: self._top_k * 3], brought
+        return selected[: self._top_k * LIST_CITATIONS_PER_TOP_K], brought
 
     def _sections_for_headings(self, question: str, several: bool, hits: list[NodeWithScore]
                                ) -> tuple[list[NodeWithScore], dict[tuple[str, str], tuple[str, str]]]:

@@ -260,7 +260,7 @@ class Assistant:
         a follow-up whose conversation is about documents in its own language."""
         question = self._clean(question)
         index = self._current_index()
-        retriever = index.retrievers[mode or self.settings.retrieval_mode]
+        retriever = index.retrievers[RetrievalMode(mode or self.settings.retrieval_mode)]
         retriever = retriever.near(near) if near else retriever
         retriever = retriever if across_languages else retriever.with_cross_language(None)
         with store_errors(self.settings):

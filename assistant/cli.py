@@ -46,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
 
     ask = commands.add_parser("ask", help="answer a question")
     ask.add_argument("question")
-    ask.add_argument("--top-k", type=int, help="at most this many cited sentences (lists get twice as many)")
+    ask.add_argument("--top-k", type=int, help="at most this many cited sentences (a list, or a line introducing items, up to three times as many)")
     ask.add_argument("--mode", type=RetrievalMode, choices=list(RetrievalMode), help="retrieval mode")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON (see README for the schema)")
     ask.add_argument("--backend", choices=[b.value for b in AnswerBackend],

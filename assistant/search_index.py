@@ -142,9 +142,11 @@ def load_or_build(settings: Settings, store: SentenceStore, version: frozenset[t
             log.warning("rebuilding the search index in %s: %s", folder, error)
             shutil.rmtree(folder, ignore_errors=True)
     index = build(store, name)
-    with contextlib.suppress(OSError):  # a read-only data dir still serves, rebuilding at each start
+    try:
         save(index, folder)
         _remove_others(folder)
+    except OSError as error:  # a read-only data dir still serves, rebuilding at each start
+        log.warning("cannot keep the search index in %s (%s): it is built again at each start", folder, error)
     return index
 
 

@@ -234,8 +234,11 @@ class SentenceStore:
             metadatas = client.get_collection(name).get(include=["metadatas"])["metadatas"]
         except Exception:  # noqa: BLE001 - a missing or unreadable collection is what we are removing
             metadatas = []
-        with contextlib.suppress(Exception):
+        try:
             client.delete_collection(name)
+        except Exception as error:  # noqa: BLE001 - missing is fine; a collection left behind is no drop
+            if _has_collection(client, name):
+                raise StoreError(f"cannot drop the index collection {name!r}: {error}") from error
         self._vector_store = None
         if self._token_states is not None:
             self._token_states.forget()
@@ -552,6 +555,14 @@ def _embed(nodes: list[TextNode], embed_model: BaseEmbedding,
 
 def kind_filter(*kinds: str) -> MetadataFilters:
     return MetadataFilters(filters=[MetadataFilter(key="kind", value=list(kinds), operator=FilterOperator.IN)])
+
+
+def _has_collection(client: Any, name: str) -> bool:
+    try:
+        client.get_collection(name)
+    except Exception:  # noqa: BLE001 - chromadb raises NotFoundError, or ValueError in older releases
+        return False
+    return True
 
 
 def _client(settings: Settings) -> Any:

@@ -88,7 +88,9 @@ HIT_SIGNALS = ("own", "passage", "dense", "lexical", "passage_dense", "passage_l
 @dataclass(frozen=True)
 class Hit:
     """One ranked sentence with the scores the stages after retrieval read (retrieval.RankedSentence
-    as our own type): ``score = (1 - passage_share) * own + passage_share * passage``."""
+    as our own type): ``score = (1 - passage_share) * own + passage_share * passage``, except among
+    the top candidates the rerank stage reorders, which take the scores of the ranks they move to
+    (rerank.py; a conversation's fusion scores them again from ``own`` and ``passage``)."""
 
     document_id: str
     sentence_id: str
