@@ -248,6 +248,10 @@ def test_a_document_made_in_python_gets_the_language_of_its_script():
     assert Document(id="en", text="The solar plant in Tabuk produced 300 megawatts.").language == "en"
     assert Document(id="ar", text="أنتجت محطة تبوك للطاقة الشمسية 300 ميغاواط.").language == "ar"
     assert Document(id="given", text="Mixed نص", language="ar").language == "ar"
+    # Of both scripts, the majority of its letters: an FAQ two thirds English is an English document.
+    faq = "How do I apply? Fill in the form on the portal. كيف أقدم الطلب؟ عبر البوابة."
+    assert Document(id="faq", text=faq).language == "en"
+    assert Document(id="faq-ar", text="كيف أقدم طلب العمل عن بعد؟ عبر بوابة الموظفين. Portal.").language == "ar"
 
 
 def test_the_language_is_part_of_a_documents_version():
