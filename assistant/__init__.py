@@ -21,6 +21,9 @@ _EXPORTS = {
     "QuestionError": "app",
     "build_assistant": "app",
     "Conversation": "conversation",
+    "Fusion": "conversation",
+    "Lean": "conversation",
+    "Turn": "conversation",
     "CorpusError": "corpus",
     "Document": "corpus",
     "load_file": "corpus",
@@ -30,7 +33,9 @@ _EXPORTS = {
     "RetrievalMode": "settings",
     "Settings": "settings",
     "load_settings": "settings",
+    "LedgerError": "ledger",
     "DocumentInfo": "store",
+    "IncompleteVersion": "store",
     "StoreError": "store",
 }
 
@@ -38,10 +43,11 @@ __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
     from .app import Assistant, IngestResult, QuestionError, build_assistant
-    from .conversation import Conversation
+    from .conversation import Conversation, Fusion, Lean, Turn
+    from .ledger import LedgerError
     from .corpus import CorpusError, Document, load_file
     from .settings import AnswerBackend, EmbeddingBackend, EmbeddingPrecision, RetrievalMode, Settings, load_settings
-    from .store import DocumentInfo, StoreError
+    from .store import DocumentInfo, IncompleteVersion, StoreError
     from .types import Answer, Citation, Hit, Ranking
 
 

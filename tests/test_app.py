@@ -419,3 +419,26 @@ def test_arabic_questions_about_an_english_document_are_answered_with_a_note(fre
     assert answer.language == "ar" and not answer.abstained
     assert answer.citations[0].document_id == "briefing" and "300 megawatts" in answer.text
     assert "لا تتوفر ترجمة عربية" in answer.note
+
+
+def test_the_public_api_names_what_its_methods_take_return_and_raise():
+    """Each name in ``assistant.__all__`` resolves (lazily), and the types that public methods take,
+    return or raise are among them, so that a caller needs no private module."""
+    import inspect
+    import typing
+
+    import assistant as api
+    from assistant.app import Assistant
+    from assistant.conversation import Conversation
+
+    exported = {name: getattr(api, name) for name in api.__all__}
+    assert all(value is not None for value in exported.values())
+    for cls in (Assistant, Conversation):
+        for name, method in inspect.getmembers(cls, inspect.isfunction):
+            if name.startswith("_"):
+                continue
+            for hint in typing.get_type_hints(method, localns=exported).values():
+                for part in [hint, *typing.get_args(hint), *(a for h in typing.get_args(hint) for a in typing.get_args(h))]:
+                    if inspect.isclass(part) and part.__module__.startswith("assistant."):
+                        assert part.__name__ in exported, f"{cls.__name__}.{name} uses {part.__name__}, not exported"
+    assert {"LedgerError", "StoreError", "CorpusError", "QuestionError"} <= set(exported)
