@@ -22,7 +22,7 @@ from .question_type import (MONEY, QUANTITY, announced_count, asks_for_several, 
 from .segmentation import (HEADING, is_list_item, labels_a_list, paragraph_id, paragraph_number, sentence_id,
                            sentence_number)
 from .store import role_of
-from .types import Citation
+from .types import Citation, with_rendering
 
 ABSTENTION = {
     Language.ARABIC: "لا تذكر المستندات ذلك: لم أجد فيها ما يجيب عن هذا السؤال.",
@@ -106,11 +106,11 @@ class ExtractiveAnswerer:
         for kind in _answer_types(question):
             # The date or number may be in any sentence of the evidence, not only the best one: cite that one.
             holder = next((hit for hit in _evidence(hits[: self._top_k], kind)
-                           if holds_answer_type(kind, _text(hit.node))), None)
+                           if holds_answer_type(kind, with_rendering(hit.node))), None)
             if holder is None:
                 return self.abstain(language, hits)
             if kind == MONEY and not several:  # a sentence with no currency does not say how much it cost
-                chosen = [hit for hit in chosen if holds_answer_type(kind, _text(hit.node))]
+                chosen = [hit for hit in chosen if holds_answer_type(kind, with_rendering(hit.node))]
             chosen = _reading_order([*chosen, holder], by_rank=not several)
         citations = tuple(self._citation(n, hit) for n, hit in enumerate(chosen, start=1))
         wants_english = language is Language.ENGLISH
@@ -142,7 +142,7 @@ class ExtractiveAnswerer:
         top = hits[0].score or 0.0
         # A runner-up of one word ("Yes.", "No.") says nothing beside the best sentence.
         chosen = hits[:1] + [hit for hit in hits[1: self._top_k] if (hit.score or 0.0) >= top - RUNNER_UP_MARGIN
-                             and len(content_terms(_text(hit.node))) >= MIN_RUNNER_UP_TERMS
+                             and len(content_terms(with_rendering(hit.node))) >= MIN_RUNNER_UP_TERMS
                              and _holds_a_share(hit, hits[0])]
         introduced = _items_after(question, several, chosen, hits)
         heading = headed_by.get(_key(hits[0]))
@@ -199,7 +199,7 @@ class ExtractiveAnswerer:
             # A year in a heading dates its section ("Harbour Lights Festival 2025") and a number may count
             # its sections ("المادة (7): التكلفة"): neither answers "how much", nor a number the question
             # names itself ("Q3" of "How many homes ..., according to its Q3 2024 report?").
-            label = without_numbers_named_in(question, _HEADING_NUMBER.sub("", without_years(_text(hit.node))))
+            label = without_numbers_named_in(question, _HEADING_NUMBER.sub("", without_years(with_rendering(hit.node))))
             answers = any(holds_answer_type(kind, label) for kind in wanted)
             # The section's best, and its close runners-up as the answer's would be ("Library cards are
             # free ..." .892 beside "Bring a photo ID ..." .888).
@@ -314,7 +314,7 @@ def _items_after(question: str, several: bool, chosen: list[NodeWithScore],
         following = _around(hit, by_position, 1)
         items = _list_run(following)
         if not items and several:
-            items = following[: announced_count(question, _text(hit.node))]
+            items = following[: announced_count(question, with_rendering(hit.node))]
         added += [(item, hit) for item in items]
     return added
 
@@ -341,11 +341,6 @@ def _key(hit: NodeWithScore) -> tuple[str, str]:
 
 def _paragraph_key(hit: NodeWithScore) -> tuple[str, str]:
     return hit.node.metadata["document_id"], hit.node.metadata["paragraph_id"]
-
-
-def _text(node: TextNode) -> str:
-    """A sentence with its English rendering, if any."""
-    return f"{node.get_content()} {node.metadata.get('translation', '')}"
 
 
 def _reading_order(hits: list[NodeWithScore], *, by_rank: bool = False) -> list[NodeWithScore]:

@@ -34,6 +34,7 @@ from .question_type import (asks_for_several, holds_answer_type, looks_like_a_qu
                             wanted_answer_types)
 from .segmentation import paragraph_id, paragraph_number
 from .settings import RetrievalMode
+from .types import with_rendering
 
 MODEL_FILE = Path(__file__).with_name("answerability.v3.json")
 # Candidates whose words count as "the pool" the question's terms are looked for in.
@@ -226,8 +227,7 @@ def candidate_features(question: str, candidates: Sequence[NodeWithScore], parag
         gap = scores[i] - max(others) if others else scores[i]  # the margin over the best other candidate
         own, paragraph = terms[node.node_id]
         cross = float(across_languages(question_latin, node))
-        text = f"{node.get_content()} {node.metadata.get('translation', '')}"
-        lacks = any(not holds_answer_type(kind, text) for kind in wanted_types)
+        lacks = any(not holds_answer_type(kind, with_rendering(node)) for kind in wanted_types)
         cover = _coverage(wanted, own)
         rows.append([scores[i], gap, cover, _coverage(wanted, paragraph), cover_pool,
                      math.log1p(len(wanted)), cross, cross * scores[i], cross * cover, float(lacks),
@@ -298,7 +298,7 @@ def across_languages(english_question: bool, node: TextNode) -> bool:
 
 def node_terms(node: TextNode) -> frozenset[str]:
     """The content terms of a sentence with its English rendering, if any."""
-    return content_terms(f"{node.get_content()} {node.metadata.get('translation', '')}")
+    return content_terms(with_rendering(node))
 
 
 def _coverage(wanted: frozenset[str], found: frozenset[str]) -> float:

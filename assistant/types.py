@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from llama_index.core.schema import NodeWithScore
+from llama_index.core.schema import NodeWithScore, TextNode
 
 # Metadata keys every stored node carries (see store.nodes_for_document).
 KIND_SENTENCE = "sentence"
@@ -13,6 +13,12 @@ KIND_PARAGRAPH = "paragraph"
 KIND_RENDERING = "rendering"  # an English rendering of an original sentence
 KIND_DOCUMENT = "document"  # one per document version, written last: marks the version complete
 
+
+
+def with_rendering(node: TextNode) -> str:
+    """A stored sentence with its English rendering, if it has one (the bundled article's sentences
+    do): what the stages that read a sentence's words match against."""
+    return f"{node.get_content()} {node.metadata.get('translation') or ''}"
 
 @dataclass(frozen=True)
 class Citation:

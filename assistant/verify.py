@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .normalize import content_terms, normalize
+from .types import with_rendering
 
 if TYPE_CHECKING:
     from llama_index.core.schema import NodeWithScore
@@ -112,7 +113,7 @@ def verify_answer(
     text: str, sources: Sequence[NodeWithScore], threshold: float = SUPPORT_THRESHOLD
 ) -> Verified:
     """Check ``text`` (the model's answer) against ``sources`` (what it was shown as [1]..[N])."""
-    evidence = [f"{hit.node.get_content()} {hit.node.metadata.get('translation') or ''}" for hit in sources]
+    evidence = [with_rendering(hit.node) for hit in sources]
 
     def supports(claim: str, index: int) -> bool:
         return support(claim, evidence[index]) >= threshold
