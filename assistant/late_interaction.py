@@ -292,9 +292,9 @@ class LateInteraction:
                     for use in group) for hit, group in zip(top, uses)]
         # The scale comes from the top candidates alone: ``also`` does not move the others' scores.
         best, worst = max(late[: self._candidates]), min(late[: self._candidates])
-        rescored = [_moved(hit, weight * (match - best), passage_share, match) for hit, match in zip(top, late)]
+        rescored = [hit.moved(weight * (match - best), passage_share, late=match) for hit, match in zip(top, late)]
         chosen = {hit.node.node_id for hit in top}
-        rescored += [_moved(hit, weight * (worst - best), passage_share, 0.0)
+        rescored += [hit.moved(weight * (worst - best), passage_share, late=0.0)
                      for hit in hits if hit.node.node_id not in chosen]
         return sorted(rescored, key=lambda hit: -(hit.score or 0.0))  # stable: ties keep the ranking's order
 
@@ -312,11 +312,6 @@ def _stacked(states: Mapping[str, np.ndarray], uses: Iterable[Use]) -> np.ndarra
     """The token rows of ``uses``' texts (a sentence and its rendering) in one matrix."""
     rows = [states[use.text] for use in uses if len(states[use.text])]
     return np.vstack(rows) if rows else None
-
-
-def _moved(hit: RankedSentence, delta: float, passage_share: float, late: float) -> RankedSentence:
-    return hit.model_copy(update={"own": hit.own + delta, "score": (hit.score or 0.0) + (1 - passage_share) * delta,
-                                  "late": late})
 
 
 def _key(text: str) -> bytes:

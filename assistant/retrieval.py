@@ -128,6 +128,12 @@ class RankedSentence(NodeWithScore):
     use: float = 0.0  # cos_USE(question, sentence), for the candidates matched across languages (use_encoder.py)
     share: float | None = None  # its share of the answer, when the rerank stage gave one (rerank.py)
 
+    def moved(self, delta: float, passage_share: float, **signals: float) -> RankedSentence:
+        """This hit with ``delta`` more in its own match (and its score by its share of it), and the
+        ``signals`` a re-scoring stage read (``late``, ``use``)."""
+        score = (self.score or 0.0) + (1 - passage_share) * delta
+        return self.model_copy(update={"own": self.own + delta, "score": score, **signals})
+
 
 def build_bm25(nodes: list[TextNode], top_k: int) -> BM25Retriever:
     return BM25Retriever.from_defaults(

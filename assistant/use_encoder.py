@@ -145,7 +145,4 @@ def _uses(node: TextNode) -> list[Use]:
 
 def _moved(hit: RankedSentence, delta: float, use: float, passage_share: float) -> RankedSentence:
     """``hit`` with ``delta`` in its own match and its USE similarity (an answerability signal, evidence.py)."""
-    if not delta and use == hit.use:
-        return hit
-    return hit.model_copy(update={"own": hit.own + delta, "score": (hit.score or 0.0) + (1 - passage_share) * delta,
-                                  "use": use})
+    return hit if not delta and use == hit.use else hit.moved(delta, passage_share, use=use)
