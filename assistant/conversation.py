@@ -138,7 +138,7 @@ _AR_CUES = re.compile(
 def leaning_cue(question: str) -> str:
     """Why ``question`` seems to lean on the conversation ("" when it seems to stand alone)."""
     folded = fold_marks(question)
-    for name, pattern in (("en", _EN_CUES), ("ar", _AR_CUES)):
+    for pattern in (_EN_CUES, _AR_CUES):
         match = pattern.search(folded)
         if match:
             return match.group(0).strip()
