@@ -181,6 +181,12 @@ class ExtractiveAnswerer:
             if hit not in ranked or ranked.index(hit) >= self._top_k:
                 continue
             if role_of(hit.node) == HEADING:
+                if not several and _is_title(hit.node) and _another_heading_of_its_document(hit, ranked[: self._top_k]):
+                    # The title names the whole document; a section heading of it beside names the part
+                    # asked about: "How do I apply for remote work?" matched an FAQ's title first and
+                    # "## How do I apply?" second, and the title gave way to the intro ("It applies to ...").
+                    ranked.remove(hit)
+                    continue
                 section = self._section(hit.node)
                 members = [h for h in ranked if _paragraph_key(h) in section]
                 if not members:
@@ -333,6 +339,17 @@ def _around(hit: NodeWithScore, by_position: Mapping[tuple[str, str], NodeWithSc
 def _list_run(sentences: list[NodeWithScore]) -> list[NodeWithScore]:
     """The items of a list at the start of ``sentences``."""
     return list(itertools.takewhile(lambda h: is_list_item(h.node.get_content()), sentences))
+
+
+def _is_title(node: TextNode) -> bool:
+    """A heading that opens its document: the title line (its section is the whole document)."""
+    return role_of(node) == HEADING and paragraph_number(node.metadata["paragraph_id"]) == 1
+
+
+def _another_heading_of_its_document(title: NodeWithScore, hits: list[NodeWithScore]) -> bool:
+    document = title.node.metadata["document_id"]
+    return any(hit is not title and role_of(hit.node) == HEADING and hit.node.metadata["document_id"] == document
+               for hit in hits)
 
 
 def _key(hit: NodeWithScore) -> tuple[str, str]:

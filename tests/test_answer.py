@@ -166,6 +166,20 @@ def test_a_heading_gives_way_to_its_section_and_its_year_answers_no_how_much():
     assert [c.sentence_id for c in draft.citations] == ["p2.s1"]
 
 
+def test_a_title_gives_way_to_a_section_heading_of_its_document_beside_it():
+    """"How do I apply for remote work?" matched an FAQ's title first and "## How do I apply?" second;
+    the title's section is the whole document, and it gave way to the intro ("It applies to ...")."""
+    answerer, nodes = _answerer_and_nodes("# Remote Work FAQ\nThis FAQ applies to all permanent employees.\n"
+                                          "## How do I apply?\nSubmit the remote work form in the HR portal.", "faq", "en")
+    _mark_headings(answerer, nodes, "faq", "p1", "p3")
+    hits = _hits(nodes, [("p1.s1", 1.00), ("p3.s1", 0.97), ("p2.s1", 0.90), ("p4.s1", 0.88)])
+    draft = answerer.answer("How do I apply for remote work?", Language.ENGLISH, hits)
+    assert [c.sentence_id for c in draft.citations] == ["p4.s1"]
+    # Without a section heading among the best, the title still gives way to its best sentences.
+    alone = answerer.answer("Who does this FAQ apply to?", Language.ENGLISH, _hits(nodes, [("p1.s1", 1.00), ("p2.s1", 0.95)]))
+    assert [c.sentence_id for c in alone.citations] == ["p2.s1"]
+
+
 def test_a_runner_up_the_rerank_stage_gives_next_to_no_share_is_not_cited():
     """Within the margin by retrieval's score, but ten times less likely than the best to hold the
     answer (an Arabic question about an English document had two unrelated Arabic sentences cited
