@@ -426,6 +426,7 @@ def _shown_text(citation: Citation, wants_english: bool) -> str:
     text = citation.translation if wants_english and citation.translation else citation.quote
     text = re.sub(r"(?<=\w)-\n\s*(?=\w)", "-", text)  # "spread-\nout", hyphenated at a line's end
     text = re.sub(r"^#{1,6}\s+", "", text)  # a Markdown heading's marks are not its words
+    text = re.sub(r"^[-*+•]\s+", "", text)  # nor a list item's bullet (a step's number says which step: kept)
     return _MARKER_LIKE.sub("\uff3b\\1\uff3d", " ".join(text.split()))
 
 

@@ -138,6 +138,17 @@ def test_a_heading_is_shown_without_its_markdown_marks():
     assert draft.text == "Opening hours [1]" and draft.citations[0].quote == "## Opening hours"
 
 
+def test_a_list_item_is_shown_without_its_bullet_and_a_step_with_its_number():
+    answerer, nodes = _answerer_and_nodes("The box holds:\n- One filter head\n- Two cartridges\n\n1. Open the valve.",
+                                          "manual", "en")
+    item = [s for s, node in nodes.items() if node.get_content() == "- Two cartridges"][0]
+    draft = answerer.answer("How many cartridges are in the box?", Language.ENGLISH, _hits(nodes, [(item, 0.9)]))
+    assert draft.text == "Two cartridges [1]" and draft.citations[0].quote == "- Two cartridges"
+    step = [s for s, node in nodes.items() if node.get_content() == "1. Open the valve."][0]
+    draft = answerer.answer("What is the first step?", Language.ENGLISH, _hits(nodes, [(step, 0.9)]))
+    assert draft.text.startswith("1. Open the valve.")
+
+
 def test_a_runner_up_without_a_word_of_content_is_not_cited():
     """"And colour?" was answered "Yes. [1] Black-and-white printing costs 10 cents ... [2]"."""
     answerer, nodes = _answerer_and_nodes("Can I print?\nYes. Colour printing costs 50 cents a page.", "faq", "en")
