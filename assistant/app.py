@@ -349,9 +349,12 @@ class Assistant:
                 copies.append(UploadCopy.make(self.settings.uploads_dir, path))
             results = self.ingest(*(copy.path for copy in copies), on_stored=on_stored, on_progress=on_progress)
         except BaseException:
-            stored = set(self._recorded_origins().items()) - set(before.items())  # by this ingest
-            for copy in copies:
-                copy.keep() if str(copy.path.resolve()) in dict(stored) else copy.undo()
+            stored = {origin for origin, version in self._recorded_origins().items() if before.get(origin) != version}
+            for copy in copies:  # a document stored before the failure keeps its copy
+                if str(copy.path.resolve()) in stored:
+                    copy.keep()
+                else:
+                    copy.undo()
             raise
         for copy in copies:
             copy.keep()
