@@ -210,7 +210,7 @@ class ExtractiveAnswerer:
             # The section's best, and its close runners-up as the answer's would be ("Library cards are
             # free ..." .892 beside "Bring a photo ID ..." .888).
             top = members[0].score or 0.0
-            whole = several and paragraph_number(hit.node.metadata["paragraph_id"]) > 1  # a title heads all
+            whole = several and not _is_title(hit.node)  # a title heads all
             standing = members if whole else [h for h in members if (h.score or 0.0) >= top - RUNNER_UP_MARGIN]
             place = ranked.index(hit)
             moved = [h for h in standing if ranked.index(h) > place]
