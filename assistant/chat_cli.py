@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .settings import AnswerBackend, RetrievalMode
 
 if TYPE_CHECKING:
     from .conversation import Conversation
@@ -26,17 +25,6 @@ HELP = ("Ask a question in Arabic or English; follow-ups use the conversation so
         "  /clear         start a new conversation\n"
         "  /export FILE   save the conversation (FILE.md: Markdown, FILE.json: JSON)\n"
         "  /quit          leave (or Ctrl-D)")
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="read questions from stdin, print one JSON answer per line")
-    parser.add_argument("--top-k", type=int, help="at most this many cited sentences")
-    parser.add_argument("--mode", type=RetrievalMode, choices=list(RetrievalMode), help="retrieval mode")
-    parser.add_argument("--backend", choices=[b.value for b in AnswerBackend],
-                        help="who writes the answers (default extractive; ASSISTANT_ANSWER_BACKEND)")
-    parser.add_argument("--base-url", help="LLM server (ASSISTANT_LLM_BASE_URL)")
-    parser.add_argument("--llm-model", help="model name on the server (ASSISTANT_LLM_MODEL)")
-    parser.add_argument("--llm-timeout", type=float, help="seconds to wait for the LLM (ASSISTANT_LLM_TIMEOUT)")
 
 
 def run(assistant: Any, args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:

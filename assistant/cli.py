@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .chat_cli import add_arguments as add_chat_arguments
 from .corpus import SUPPORTED_SUFFIXES
 from .evaluation import add_arguments as add_eval_arguments
 from .settings import AnswerBackend, RetrievalMode
@@ -46,18 +45,13 @@ def _parser() -> argparse.ArgumentParser:
 
     ask = commands.add_parser("ask", help="answer a question")
     ask.add_argument("question")
-    ask.add_argument("--top-k", type=int, help="at most this many cited sentences (a list, or a line introducing items, up to three times as many)")
-    ask.add_argument("--mode", type=RetrievalMode, choices=list(RetrievalMode), help="retrieval mode")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON (see README for the schema)")
-    ask.add_argument("--backend", choices=[b.value for b in AnswerBackend],
-                     help="who writes the answer (default extractive; ASSISTANT_ANSWER_BACKEND)")
-    ask.add_argument("--base-url", help="LLM server, e.g. http://127.0.0.1:8080/v1 (ASSISTANT_LLM_BASE_URL)")
-    ask.add_argument("--llm-model", help="model name on the server, or a .gguf path for llamacpp (ASSISTANT_LLM_MODEL)")
-    ask.add_argument("--llm-timeout", type=float, help="seconds to wait for the LLM (ASSISTANT_LLM_TIMEOUT)")
+    _add_answer_arguments(ask)
     ask.set_defaults(run=_ask)
 
     chat = commands.add_parser("chat", help="a conversation: follow-up questions use the history (/help inside)")
-    add_chat_arguments(chat)
+    chat.add_argument("--json", action="store_true", help="read questions from stdin, print one JSON answer per line")
+    _add_answer_arguments(chat)
     chat.set_defaults(run=_chat)
 
     ingest = commands.add_parser("ingest", help=f"add or update documents ({', '.join(SUPPORTED_SUFFIXES)}; "
@@ -81,6 +75,17 @@ def _parser() -> argparse.ArgumentParser:
     add_eval_arguments(evaluate)
     evaluate.set_defaults(run=_eval)
     return parser
+
+
+def _add_answer_arguments(parser: argparse.ArgumentParser) -> None:
+    """How `ask` and `chat` answer: the ranking and the answer backend."""
+    parser.add_argument("--top-k", type=int, help="at most this many cited sentences (a list, or a line introducing items, up to three times as many)")
+    parser.add_argument("--mode", type=RetrievalMode, choices=list(RetrievalMode), help="retrieval mode")
+    parser.add_argument("--backend", choices=[b.value for b in AnswerBackend],
+                        help="who writes the answer (default extractive; ASSISTANT_ANSWER_BACKEND)")
+    parser.add_argument("--base-url", help="LLM server, e.g. http://127.0.0.1:8080/v1 (ASSISTANT_LLM_BASE_URL)")
+    parser.add_argument("--llm-model", help="model name on the server, or a .gguf path for llamacpp (ASSISTANT_LLM_MODEL)")
+    parser.add_argument("--llm-timeout", type=float, help="seconds to wait for the LLM (ASSISTANT_LLM_TIMEOUT)")
 
 
 def _assistant(args: argparse.Namespace) -> Any:
