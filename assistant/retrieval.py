@@ -631,7 +631,7 @@ class TwoStageRetriever(BaseRetriever):
         cache = self._node_cache
         unfetched = cache.missing(nodes) if cache is not None and missing else []
         if missing:
-            collection = self._vector_store._collection  # noqa: SLF001 - the library exposes no public getter
+            collection = self._vector_store.client  # the Chroma collection
             include = ["embeddings", "documents", "metadatas"] if unfetched else ["embeddings"]
             found = collection.get(ids=sorted(set(missing) | set(unfetched)), include=include)
             if len(self._vectors) + len(missing) > VECTOR_CACHE:
@@ -704,7 +704,7 @@ class TwoStageRetriever(BaseRetriever):
 
     def _nearest(self, embedding: list[float], fetch: int) -> tuple[list[str], list[float]]:
         """The ids and cosine distances of the ``fetch`` records nearest to ``embedding``, of any kind."""
-        collection = self._vector_store._collection  # noqa: SLF001 - the library exposes no public getter
+        collection = self._vector_store.client  # the Chroma collection
         found = collection.query(query_embeddings=[embedding], n_results=fetch, include=["distances"])
         return found["ids"][0], found["distances"][0]
 

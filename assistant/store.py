@@ -246,7 +246,7 @@ class SentenceStore:
 
     @property
     def _collection(self) -> Any:
-        return self.vector_store._collection  # noqa: SLF001 - the library exposes no public getter
+        return self.vector_store.client  # llama-index's name for the Chroma collection it wraps
 
     def count(self) -> int:
         with store_errors(self._settings):

@@ -230,7 +230,7 @@ def ann_recall(assistant: Any, questions: list[str], k: int = 60) -> dict[str, f
     """How many of the exact ``k`` nearest records Chroma's HNSW index returns (k: what retrieval fetches)."""
     import numpy as np
 
-    collection = assistant._store.vector_store._collection  # noqa: SLF001
+    collection = assistant._store.vector_store.client  # noqa: SLF001 - our store's collection
     ids: list[str] = []
     vectors = []
     while page := collection.get(include=["embeddings"], limit=10_000, offset=len(ids)):

@@ -121,7 +121,7 @@ def test_hnsw_search_breadth_is_set_even_on_a_collection_made_with_chroma_defaul
     made = _client(store_settings).create_collection(
         collection_name(store_settings.namespace), metadata=params.as_metadata(), embedding_function=None)
     assert made.configuration_json["hnsw"]["ef_search"] != HNSW_EF_SEARCH  # Chroma's default (100)
-    opened = SentenceStore(store_settings, params).vector_store._collection  # noqa: SLF001
+    opened = SentenceStore(store_settings, params).vector_store.client
     assert opened.configuration_json["hnsw"]["ef_search"] == HNSW_EF_SEARCH
     again = _client(store_settings).get_collection(collection_name(store_settings.namespace))
     assert again.configuration_json["hnsw"]["ef_search"] == HNSW_EF_SEARCH  # persisted, not per process
