@@ -665,151 +665,177 @@ def _prune(folder: Path, keep: int) -> None:
 # -- the app --------------------------------------------------------------------------------------
 
 
+HEADER_HTML = (
+    f'<header class="qa-header"><h1><span lang="en" dir="ltr">{html.escape(TITLE_EN)}</span> '
+    f'<span class="qa-title-ar" lang="ar" dir="rtl">{html.escape(TITLE_AR)}</span></h1>'
+    '<p lang="en" dir="ltr">Answers quote the documents and cite the sentences they rest on; '
+    "click a marker like [1] to see the sentence in its paragraph.</p>"
+    '<p lang="ar" dir="rtl">تقتبس الإجابات من المستندات وتستشهد بالجمل التي تستند إليها؛ '
+    "انقر على علامة مثل [1] لترى الجملة داخل فقرتها.</p></header>"
+)
+
+
 def create_app(assistant: Assistant) -> gr.Blocks:
     """The chat UI over ``assistant`` (warm it up first so no request pays for loading)."""
-    settings = assistant.settings
-
-    exports = tempfile.TemporaryDirectory(prefix="qa-export-")  # removed with the app (held by its handlers)
     # Gradio's copies of uploads and exports: those older than a day are removed every hour.
     with gr.Blocks(title="Cited answers · إجابات موثّقة", analytics_enabled=False,
                    delete_cache=(3600, 86_400)) as demo:
-        gr.HTML(
-            f'<header class="qa-header"><h1><span lang="en" dir="ltr">{html.escape(TITLE_EN)}</span> '
-            f'<span class="qa-title-ar" lang="ar" dir="rtl">{html.escape(TITLE_AR)}</span></h1>'
-            '<p lang="en" dir="ltr">Answers quote the documents and cite the sentences they rest on; '
-            "click a marker like [1] to see the sentence in its paragraph.</p>"
-            '<p lang="ar" dir="rtl">تقتبس الإجابات من المستندات وتستشهد بالجمل التي تستند إليها؛ '
-            "انقر على علامة مثل [1] لترى الجملة داخل فقرتها.</p></header>",
-            elem_id="qa-header",
-        )
-        pending = gr.State("")  # the question being answered (None: refused)
-        conversation = gr.State(None)  # this tab's Conversation, made at its first question
-        busy_since = gr.State(0.0)  # when the turn in progress in this tab started (0: none)
+        gr.HTML(HEADER_HTML, elem_id="qa-header")
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=360):
-                chatbot = gr.Chatbot(
-                    label="Conversation · المحادثة",
-                    show_label=False,  # a floating label would cover the first lines
-                    elem_id="qa-chat",
-                    height=560,
-                    render_markdown=False,  # messages are HTML built (and escaped) here
-                    sanitize_html=True,
-                    allow_tags=False,
-                    latex_delimiters=[],
-                    feedback_options=None,
-                    buttons=["copy", "copy_all"],
-                    placeholder=CHAT_PLACEHOLDER,
-                    group_consecutive_messages=False,
-                )
-                with gr.Row(equal_height=True):
-                    question = gr.Textbox(
-                        elem_id="qa-question",
-                        show_label=False,
-                        placeholder="Ask in Arabic or English…  ·  اسأل بالعربية أو بالإنجليزية…",
-                        lines=1,
-                        max_lines=6,
-                        scale=5,
-                        autofocus=True,
-                    )
-                    send = gr.Button("Ask · اسأل", variant="primary", scale=1, min_width=90, elem_id="qa-send")
-                examples = gr.Examples(
-                    examples=[[q] for q in EXAMPLES],
-                    inputs=[question],
-                    label="Example questions · أسئلة للتجربة",
-                    elem_id="qa-examples",
-                    examples_per_page=len(EXAMPLES),
-                    api_visibility="private",
-                )
-                with gr.Row(elem_id="qa-export"):
-                    export_md = gr.DownloadButton("Export Markdown · تصدير", value=None, interactive=False, size="sm",
-                                                  elem_id="qa-export-md")
-                    export_json = gr.DownloadButton("Export JSON", value=None, interactive=False, size="sm",
-                                                    elem_id="qa-export-json")
+                chat = _chat_panel()
                 with gr.Accordion("Settings · الإعدادات", open=False, elem_id="qa-settings"):
-                    controls = build_settings_controls(settings)
+                    controls = build_settings_controls(assistant.settings)
                 with gr.Accordion("Documents · المستندات", open=False, elem_id="qa-documents"):
-                    uploads = gr.File(label=f"Add {FILE_TYPES} files (up to {settings.upload_max_files} at once, "
-                                            f"{upload_max_bytes(settings) // 1_000_000} MB each)",
-                                      # No file_types: gradio would drop a wrong file with a toast, before
-                                      # check_uploads can refuse the whole batch with its own message.
-                                      file_count="multiple", type="filepath",
-                                      elem_id="qa-upload")
-                    add = gr.Button("Add to the documents · أضف", elem_id="qa-upload-add", variant="primary")
-                    status = gr.HTML("", elem_id="qa-upload-status")
-                    documents = gr.HTML(render_documents(assistant), elem_id="qa-documents-list")
-                    with gr.Row(equal_height=True):
-                        to_remove = gr.Dropdown(choices=_document_choices(assistant)["choices"], value=None,
-                                                label="Remove a document · احذف مستندًا", elem_id="qa-remove-choice",
-                                                scale=3)
-                        remove = gr.Button("Remove · احذف", variant="stop", elem_id="qa-remove", scale=1)
+                    documents = _documents_panel(assistant)
             with gr.Column(scale=1, min_width=320):
                 # Scrolls on its own, so following a marker keeps the chat in view.
                 sources = gr.HTML(EMPTY_SOURCES_HTML, elem_id="qa-sources-panel", label="Sources · المصادر",
                                   padding=True, max_height=900)
-
-        names = list(controls)
-        default_top_k = min(settings.top_k, MAX_TOP_K)
-
-        def respond_fn(question_text: str | None, history: list, current: Conversation | None,
-                       *values: Any) -> tuple[Any, ...]:
-            current = current or Conversation(assistant)
-            turn = answer_turn(current, question_text, history, dict(zip(names, values)))
-            # The export files change with the answer, so a download never lags a turn behind.
-            return (*turn, current, *export_files(current, Path(exports.name)))
-
-        def upload_fn(paths: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str, Any]:
-            return upload_documents(assistant, paths, progress)
-
-        def remove_fn(document_id: str | None) -> tuple[str, str, Any]:
-            return remove_document(assistant, document_id)
-
-        def clear_fn(current: Conversation | None) -> tuple[Any, ...]:
-            if current is not None:
-                current.clear()
-            return (EMPTY_SOURCES_HTML, current, *export_files(current, Path(exports.name)))
-
-        def ask(question: str, top_k: int = default_top_k, mode: str = settings.retrieval_mode.value) -> dict:
-            """Answer a question about the documents in its own language, with cited sentences.
-
-            Args:
-                question: the question, in Arabic or English.
-                top_k: how many of the best-matching sentences the answer draws on (1-10).
-                mode: retrieval mode: hybrid, dense or bm25.
-            """
-            return api_answer(assistant, question, top_k, mode)
-
-        def accept_fn(question_text: str | None, history: list, since: float) -> tuple[Any, Any, str | None, float]:
-            return accept_question(question_text, history, since, max_chars=settings.max_question_chars)
-
-        accept = {"fn": accept_fn, "inputs": [question, chatbot, busy_since],
-                  "outputs": [chatbot, question, pending, busy_since], "api_visibility": "private",
-                  "show_progress": "hidden", "concurrency_limit": None}  # instant: never waits for answers
-        respond = {"fn": respond_fn, "inputs": [pending, chatbot, conversation, *controls.values()],
-                   "outputs": [chatbot, sources, busy_since, conversation, export_md, export_json],
-                   "api_visibility": "private", "concurrency_limit": CONCURRENCY_LIMIT,
-                   "concurrency_id": CONCURRENCY_ID}
-        question.submit(**accept).then(**respond)
-        send.click(**accept).then(**respond)
-        # Clicking an example asks it straight away.
-        examples.load_input_event.then(**accept).then(**respond)
-        # The chat's own clear (trash) button starts a new conversation: empty the panel too.
-        chatbot.clear(clear_fn, [conversation], [sources, conversation, export_md, export_json], queue=False,
-                      api_visibility="private")
-        # Uploads store the files (none when one is bad); removal is by id. Both queue in their own group,
-        # one at a time, so that answering goes on meanwhile.
-        document_outputs = [status, documents, to_remove]
-        add.click(upload_fn, [uploads], document_outputs, api_visibility="private", concurrency_limit=1,
-                  concurrency_id="documents", show_progress_on=[documents])
-        remove.click(remove_fn, [to_remove], document_outputs, api_visibility="private", concurrency_limit=1,
-                     concurrency_id="documents")
+        _answer_questions(assistant, chat, controls, sources)
+        _manage_documents(assistant, documents)
         # Documents added or removed in another tab (or by the CLI) show when the page is opened.
-        demo.load(lambda: (render_documents(assistant), _document_choices(assistant)), None, [documents, to_remove],
-                  api_visibility="private", queue=False)
-        gr.api(ask, api_name="ask", concurrency_limit=CONCURRENCY_LIMIT, concurrency_id=CONCURRENCY_ID)
+        demo.load(lambda: (render_documents(assistant), _document_choices(assistant)), None,
+                  [documents["list"], documents["to_remove"]], api_visibility="private", queue=False)
 
     demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=CONCURRENCY_LIMIT)
     _pad_missing_inputs(demo)
     return demo
+
+
+def _chat_panel() -> dict[str, Any]:
+    """The conversation, the question box, the examples and the export buttons."""
+    chatbot = gr.Chatbot(
+        label="Conversation · المحادثة",
+        show_label=False,  # a floating label would cover the first lines
+        elem_id="qa-chat",
+        height=560,
+        render_markdown=False,  # messages are HTML built (and escaped) here
+        sanitize_html=True,
+        allow_tags=False,
+        latex_delimiters=[],
+        feedback_options=None,
+        buttons=["copy", "copy_all"],
+        placeholder=CHAT_PLACEHOLDER,
+        group_consecutive_messages=False,
+    )
+    with gr.Row(equal_height=True):
+        question = gr.Textbox(
+            elem_id="qa-question",
+            show_label=False,
+            placeholder="Ask in Arabic or English…  ·  اسأل بالعربية أو بالإنجليزية…",
+            lines=1,
+            max_lines=6,
+            scale=5,
+            autofocus=True,
+        )
+        send = gr.Button("Ask · اسأل", variant="primary", scale=1, min_width=90, elem_id="qa-send")
+    examples = gr.Examples(
+        examples=[[q] for q in EXAMPLES],
+        inputs=[question],
+        label="Example questions · أسئلة للتجربة",
+        elem_id="qa-examples",
+        examples_per_page=len(EXAMPLES),
+        api_visibility="private",
+    )
+    with gr.Row(elem_id="qa-export"):
+        export_md = gr.DownloadButton("Export Markdown · تصدير", value=None, interactive=False, size="sm",
+                                      elem_id="qa-export-md")
+        export_json = gr.DownloadButton("Export JSON", value=None, interactive=False, size="sm",
+                                        elem_id="qa-export-json")
+    return {"chatbot": chatbot, "question": question, "send": send, "examples": examples,
+            "export_md": export_md, "export_json": export_json}
+
+
+def _documents_panel(assistant: Assistant) -> dict[str, Any]:
+    """Upload files, the stored documents, and removing one."""
+    settings = assistant.settings
+    uploads = gr.File(label=f"Add {FILE_TYPES} files (up to {settings.upload_max_files} at once, "
+                            f"{upload_max_bytes(settings) // 1_000_000} MB each)",
+                      # No file_types: gradio would drop a wrong file with a toast, before
+                      # check_uploads can refuse the whole batch with its own message.
+                      file_count="multiple", type="filepath",
+                      elem_id="qa-upload")
+    add = gr.Button("Add to the documents · أضف", elem_id="qa-upload-add", variant="primary")
+    status = gr.HTML("", elem_id="qa-upload-status")
+    listed = gr.HTML(render_documents(assistant), elem_id="qa-documents-list")
+    with gr.Row(equal_height=True):
+        to_remove = gr.Dropdown(choices=_document_choices(assistant)["choices"], value=None,
+                                label="Remove a document · احذف مستندًا", elem_id="qa-remove-choice", scale=3)
+        remove = gr.Button("Remove · احذف", variant="stop", elem_id="qa-remove", scale=1)
+    return {"uploads": uploads, "add": add, "status": status, "list": listed, "to_remove": to_remove,
+            "remove": remove}
+
+
+def _answer_questions(assistant: Assistant, chat: dict[str, Any], controls: dict[str, gr.components.Component],
+                      sources: gr.HTML) -> None:
+    """The events of the chat panel, and the ``ask`` API endpoint."""
+    settings = assistant.settings
+    exports = tempfile.TemporaryDirectory(prefix="qa-export-")  # removed with the app (held by its handlers)
+    pending = gr.State("")  # the question being answered (None: refused)
+    conversation = gr.State(None)  # this tab's Conversation, made at its first question
+    busy_since = gr.State(0.0)  # when the turn in progress in this tab started (0: none)
+    names = list(controls)
+    default_top_k = min(settings.top_k, MAX_TOP_K)
+
+    def respond_fn(question_text: str | None, history: list, current: Conversation | None,
+                   *values: Any) -> tuple[Any, ...]:
+        current = current or Conversation(assistant)
+        turn = answer_turn(current, question_text, history, dict(zip(names, values)))
+        # The export files change with the answer, so a download never lags a turn behind.
+        return (*turn, current, *export_files(current, Path(exports.name)))
+
+    def clear_fn(current: Conversation | None) -> tuple[Any, ...]:
+        if current is not None:
+            current.clear()
+        return (EMPTY_SOURCES_HTML, current, *export_files(current, Path(exports.name)))
+
+    def ask(question: str, top_k: int = default_top_k, mode: str = settings.retrieval_mode.value) -> dict:
+        """Answer a question about the documents in its own language, with cited sentences.
+
+        Args:
+            question: the question, in Arabic or English.
+            top_k: how many of the best-matching sentences the answer draws on (1-10).
+            mode: retrieval mode: hybrid, dense or bm25.
+        """
+        return api_answer(assistant, question, top_k, mode)
+
+    def accept_fn(question_text: str | None, history: list, since: float) -> tuple[Any, Any, str | None, float]:
+        return accept_question(question_text, history, since, max_chars=settings.max_question_chars)
+
+    chatbot, question, exported = chat["chatbot"], chat["question"], [chat["export_md"], chat["export_json"]]
+    accept = {"fn": accept_fn, "inputs": [question, chatbot, busy_since],
+              "outputs": [chatbot, question, pending, busy_since], "api_visibility": "private",
+              "show_progress": "hidden", "concurrency_limit": None}  # instant: never waits for answers
+    respond = {"fn": respond_fn, "inputs": [pending, chatbot, conversation, *controls.values()],
+               "outputs": [chatbot, sources, busy_since, conversation, *exported],
+               "api_visibility": "private", "concurrency_limit": CONCURRENCY_LIMIT,
+               "concurrency_id": CONCURRENCY_ID}
+    question.submit(**accept).then(**respond)
+    chat["send"].click(**accept).then(**respond)
+    # Clicking an example asks it straight away.
+    chat["examples"].load_input_event.then(**accept).then(**respond)
+    # The chat's own clear (trash) button starts a new conversation: empty the panel too.
+    chatbot.clear(clear_fn, [conversation], [sources, conversation, *exported], queue=False,
+                  api_visibility="private")
+    gr.api(ask, api_name="ask", concurrency_limit=CONCURRENCY_LIMIT, concurrency_id=CONCURRENCY_ID)
+
+
+def _manage_documents(assistant: Assistant, documents: dict[str, Any]) -> None:
+    """Uploads store the files (none when one is bad); removal is by id. Both queue in their own group,
+    one at a time, so that answering goes on meanwhile."""
+
+    def upload_fn(paths: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str, Any]:
+        return upload_documents(assistant, paths, progress)
+
+    def remove_fn(document_id: str | None) -> tuple[str, str, Any]:
+        return remove_document(assistant, document_id)
+
+    outputs = [documents["status"], documents["list"], documents["to_remove"]]
+    documents["add"].click(upload_fn, [documents["uploads"]], outputs, api_visibility="private", concurrency_limit=1,
+                           concurrency_id="documents", show_progress_on=[documents["list"]])
+    documents["remove"].click(remove_fn, [documents["to_remove"]], outputs, api_visibility="private",
+                              concurrency_limit=1, concurrency_id="documents")
 
 
 def _pad_missing_inputs(demo: gr.Blocks) -> None:
