@@ -30,7 +30,8 @@ from typing import NamedTuple
 #    one); a date opening a sentence ("وفي عام 63 ق.م. ضمّ ...") does not end it.
 # 7: a document's first line may be a longer label (a news headline of up to 16 words is its title).
 # 8: a full stop followed by a lower-case Latin word ends no sentence ("from 5 p.m. to 9 p.m. on weekdays").
-SEGMENTATION_VERSION = 8
+# 9: a full stop inside parentheses that close soon after ends no sentence ("(Mon.–Fri., 8 a.m. to 6 p.m. EST)").
+SEGMENTATION_VERSION = 9
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
 # a table dump, a transcript). e5 reads at most 512 tokens; 1,000 Arabic characters are about 250-350.
@@ -40,6 +41,8 @@ MAX_PARAGRAPH_CHARS = 4000
 # "؛" (the Arabic semicolon) separates clauses as ";" does: on ARCD 10 of 693 answers span one, and it
 # is not a terminator here.
 _TERMINATORS = ".!?؟…"
+# A full stop inside parentheses that close within this many characters does not end the sentence.
+PARENTHESIS_MAX_CHARS = 200
 _CLOSERS = "»\"')]”’›"
 _ARABIC_LETTER = "\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff"
 
@@ -355,7 +358,8 @@ def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     for match in _BOUNDARY.finditer(text, start, end):
         if match.start() < cursor or any(s < match.start() < e - 1 for s, e in code):
             continue
-        if not _is_sentence_end(text, match, max(start, cursor), end, quotes.inside(match.start())):
+        if (not _is_sentence_end(text, match, max(start, cursor), end, quotes.inside(match.start()))
+                or _inside_parentheses(text, match, max(start, cursor), end)):
             continue
         stop = _after_markers(text, match.end(), end)
         spans.extend(_capped(text, *_strip_span(text, cursor, stop), MAX_SENTENCE_CHARS))
@@ -376,6 +380,17 @@ class _QuoteDepth:
         self._guillemets += span.count("«") - span.count("»")
         self._position = max(self._position, position)
         return self._straight % 2 == 1 or self._guillemets > 0
+
+
+def _inside_parentheses(text: str, match: re.Match[str], start: int, end: int) -> bool:
+    """Whether the terminator ``match`` stands inside parentheses opened in its sentence and closed
+    a little later ("(Mon.–Fri., 8 a.m. to 6 p.m. EST) or email ..."): no end. One that closes them
+    ("(see below.)") may end the sentence."""
+    opened = text.rfind("(", start, match.start())
+    if opened < 0 or ")" in text[opened : match.end()]:
+        return False
+    closing = text.find(")", match.end(), min(end, match.end() + PARENTHESIS_MAX_CHARS))
+    return closing >= 0 and "(" not in text[match.end() : closing]
 
 
 def _is_sentence_end(text: str, match: re.Match[str], start: int, end: int, in_quotation: bool) -> bool:

@@ -153,6 +153,12 @@ def test_hand_checked_boundaries(set_name):
         ("Evening hours run from 5 p.m. to 9 p.m. on weekdays. The clinic is closed on Sundays.",
          ["Evening hours run from 5 p.m. to 9 p.m. on weekdays.", "The clinic is closed on Sundays."]),
         ("The meeting starts at 9 a.m. The doors open at 8.", ["The meeting starts at 9 a.m.", "The doors open at 8."]),
+        # Inside parentheses that close soon after, a full stop ends nothing (a user's manual: "call us
+        # (Mon.–Fri., 8 a.m. to 6 p.m. EST) or email ..." was cut after "p.m."); one that closes them may.
+        ("Call +1 800 555 0199 (Mon.–Fri., 8 a.m. to 6 p.m. EST) or email help@example.com. Thanks.",
+         ["Call +1 800 555 0199 (Mon.–Fri., 8 a.m. to 6 p.m. EST) or email help@example.com.", "Thanks."]),
+        ("He left. (See chapter 3.) Then he came back.", ["He left.", "(See chapter 3.)", "Then he came back."]),
+        ("It was open (for a while. Then it closed.", ["It was open (for a while.", "Then it closed."]),
     ],
 )
 def test_real_text_faults(text, sentences):
