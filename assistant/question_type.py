@@ -121,6 +121,20 @@ _WHEN = (rf"^(?:(?!{_OTHER_WH}).)*\bwhen\b(?![^?,.]*[,.]\s*{_OTHER_WH})"
 # What money is called in a question that asks for an amount (never "how many times": "how many times
 # more did the other nations pay for oil?" wants "ten", XQuAD-R; nor "how much of": "How much of the
 # budget was spent?" may want a share).
+# ISO 4217 codes (but those that are also English words: ALL, TOP, CUP, PEN, MOP, BAM, SOS, GEL, MAD),
+# and the abbreviations of Arab currencies, next to a number: "25 JOD", "KES 1,200", "Rs. 500", "5 د.أ".
+# A users' shop notes' "Membership costs 25 JOD per year." held no currency, so the price was refused.
+_ISO_CURRENCIES = (
+    "AED AFN AMD ANG AOA ARS AUD AWG AZN BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD CAD CDF CHF "
+    "CLP CNY COP CRC CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GHS GIP GMD GNF GTQ GYD HKD HNL HTG "
+    "HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MDL "
+    "MGA MKD MMK MNT MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PGK PHP PKR PLN PYG QAR RON "
+    "RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SRD SSP STN SVC SYP SZL THB TJS TMT TND TRY TTD TWD TZS UAH "
+    "UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWL"
+)
+_CURRENCY_ABBREVIATION = (rf"(?-i:{'|'.join(_ISO_CURRENCIES.split())}|Rs\.?)"
+                          r"|(?:د\.أ|د\.ا|د\.ك|د\.ب|د\.إ|د\.ع|د\.ت|د\.ج|د\.ل|ر\.س|ر\.ق|ر\.ع|ج\.م|ل\.ل|ل\.س)\.?")
+_CURRENCY_CODE_AMOUNT = rf"(?<!\w)(?:{_CURRENCY_ABBREVIATION})\s?\d|\d\s?(?:{_CURRENCY_ABBREVIATION})(?!\w)"
 _MONEY_WORDS = (r"cost|costs|price|prices|revenue|revenues|profit|profits|income|salary|salaries|budget|fee|fees"
                 r"|funding|wages?|money|dollars?|euros?|pounds?")
 _ARABIC_MONEY_WORDS = (r"تكلفه|تكلفة|كلفه|كلفة|تكاليف|سعر|اسعار|أسعار|ثمن|راتب|رواتب|ميزانيه|ميزانية|مبلغ"
@@ -188,7 +202,7 @@ _HOLDS = {
     ),
     # A currency, as a sign, a code or a word ("$5 million", "75 million euros", "16 مليون جنيه").
     MONEY: re.compile(
-        r"[$€£¥₹]|\b(?:dollars?|euros?|pounds?|pence|cents?|yen|yuan|renminbi|rupees?|francs?|riyals?|dinars?|dirhams?"
+        rf"{_CURRENCY_CODE_AMOUNT}|[$€£¥₹]|\b(?:dollars?|euros?|pounds?|pence|cents?|yen|yuan|renminbi|rupees?|francs?|riyals?|dinars?|dirhams?"
         r"|liras?|lire|shekels?|rubles?|roubles?|pesos?|USD|EUR|GBP|JPY|CNY|SAR|AED|EGP|KWD|QAR|CHF|INR)\b"
         # Arabic names whole, with a plural, dual or accusative ending ("دولارا", "جنيهات", "ريالين").
         r"|(?<!\w)[وبل]?(?:ال)?(?:دولار|يورو|جنيه|ريال|دينار|دنانير|درهم|دراهم|ليره|ليرة|ليرات|روبيه|روبية|فرنك|شيكل"

@@ -197,6 +197,15 @@ def test_money_is_asked_for_by_name(question, wanted):
     (MONEY, "تبلغ قدرته المخططة 5150 ميغاواط", False),
     (MONEY, "Security Council resolution 2254", False),
     (MONEY, "Dinard is a town in Brittany", False),
+    # Any ISO 4217 code or an Arab currency's abbreviation next to a number (a user's "Membership costs
+    # 25 JOD per year." was refused); not a time zone, a unit or an upper-case word that is also a code.
+    (MONEY, "Membership costs 25 JOD per year.", True),
+    (MONEY, "| Water filter | KES 1,200 |", True),
+    (MONEY, "Tickets: Rs. 500", True),
+    (MONEY, "رسوم الكشك 40 د.أ شهرياً", True),
+    (MONEY, "The call starts at 14:00 UTC", False),
+    (MONEY, "The router works at 5 GHz", False),
+    (MONEY, "The TOP 10 questions", False),
 ])
 def test_holds_answer_type(kind, text, holds):
     assert holds_answer_type(kind, text) is holds
