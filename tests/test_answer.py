@@ -149,6 +149,15 @@ def test_a_list_item_is_shown_without_its_bullet_and_a_step_with_its_number():
     assert draft.text.startswith("1. Open the valve.")
 
 
+def test_inline_markdown_is_shown_as_its_words():
+    """A user's manual was answered "**Important:** Descale ..." and "see [the support site](https://...)"."""
+    text = "**Important:** Descale the *BQ-7* every 2 months, see [the manual](https://bq.example/m.html)."
+    answerer, nodes = _answerer_and_nodes(text, "manual", "en")
+    draft = answerer.answer("How often should I descale it?", Language.ENGLISH, _hits(nodes, [("p1.s1", 0.9)]))
+    assert draft.text == "Important: Descale the BQ-7 every 2 months, see the manual. [1]"
+    assert draft.citations[0].quote == text
+
+
 def test_a_runner_up_without_a_word_of_content_is_not_cited():
     """"And colour?" was answered "Yes. [1] Black-and-white printing costs 10 cents ... [2]"."""
     answerer, nodes = _answerer_and_nodes("Can I print?\nYes. Colour printing costs 50 cents a page.", "faq", "en")
