@@ -419,8 +419,8 @@ def _fill_enumeration_gaps(chosen: list[NodeWithScore], hits: list[NodeWithScore
 # Source text shaped like a citation marker ("... citing [7]"): in the answer it must not pass for one
 # (the UI links "[n]" to source n), so its brackets are shown full-width. ``Citation.quote`` keeps it verbatim.
 _MARKER_LIKE = re.compile(r"\[(\s*\d+\s*)\]")
-# Inline Markdown shown as its words: "**Important:**", "_term_", "`code`", "[the support site](https://...)".
-_MARKDOWN_LINK = re.compile(r"\[([^\[\]\n]+)\]\([^()\s]+\)")
+# Inline Markdown shown as its words: "**Important:**", "_term_", "`code`"; a link as "the site (https://...)".
+_MARKDOWN_LINK = re.compile(r"\[([^\[\]\n]+)\]\(([^()\s]+)\)")
 _MARKDOWN_EMPHASIS = re.compile(r"(?<![\w*_`])(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1(?![\w*_`])")
 
 
@@ -430,7 +430,7 @@ def _shown_text(citation: Citation, wants_english: bool) -> str:
     text = re.sub(r"(?<=\w)-\n\s*(?=\w)", "-", text)  # "spread-\nout", hyphenated at a line's end
     text = re.sub(r"^#{1,6}\s+", "", text)  # a Markdown heading's marks are not its words
     text = re.sub(r"^[-*+•]\s+", "", text)  # nor a list item's bullet (a step's number says which step: kept)
-    text = _MARKDOWN_EMPHASIS.sub(r"\2", _MARKDOWN_LINK.sub(r"\1", text))
+    text = _MARKDOWN_EMPHASIS.sub(r"\2", _MARKDOWN_LINK.sub(r"\1 (\2)", text))
     return _MARKER_LIKE.sub("\uff3b\\1\uff3d", " ".join(text.split()))
 
 

@@ -154,7 +154,7 @@ def test_inline_markdown_is_shown_as_its_words():
     text = "**Important:** Descale the *BQ-7* every 2 months, see [the manual](https://bq.example/m.html)."
     answerer, nodes = _answerer_and_nodes(text, "manual", "en")
     draft = answerer.answer("How often should I descale it?", Language.ENGLISH, _hits(nodes, [("p1.s1", 0.9)]))
-    assert draft.text == "Important: Descale the BQ-7 every 2 months, see the manual. [1]"
+    assert draft.text == "Important: Descale the BQ-7 every 2 months, see the manual (https://bq.example/m.html). [1]"
     assert draft.citations[0].quote == text
 
 
