@@ -30,7 +30,8 @@ from typing import NamedTuple
 #    one); a date opening a sentence ("وفي عام 63 ق.م. ضمّ ...") does not end it.
 # 7: a document's first line may be a longer label (a news headline of up to 16 words is its title).
 # 8: a full stop followed by a lower-case Latin word ends no sentence ("from 5 p.m. to 9 p.m. on weekdays").
-# 9: a full stop inside parentheses that close soon after ends no sentence ("(Mon.–Fri., 8 a.m. to 6 p.m. EST)").
+# 9: a full stop inside parentheses that close soon after ends no sentence ("(Mon.–Fri., 8 a.m. to 6 p.m. EST)");
+#    a paragraph of one question heads the paragraph after it ("Q: Can I use ground coffee?").
 SEGMENTATION_VERSION = 9
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
@@ -95,6 +96,8 @@ LABEL_MAX_WORDS = 8
 # A document's first line may be longer: a news headline ("Egypt opens solar-powered desalination plant
 # on Red Sea coast", 9 words; "اكتشاف نوع جديد من الأوزاغ في جبال ظفار ...", 16) is its title.
 TITLE_MAX_WORDS = 16
+# A paragraph of one question this long at most heads its answer (an FAQ's "Q: ...?").
+QUESTION_LINE_MAX_WORDS = 30
 _MARKDOWN_HEADING = re.compile(r"#{1,6}\s")
 # "place - name": a place of one to three words, a dash, a name ("الكويت - سعد العجيبان:").
 _BYLINE = re.compile(r"\S+(?:\s\S+){0,2}\s[-–—]\s")
@@ -341,6 +344,8 @@ def _role(paragraph: Paragraph, index: int, count: int) -> str:
     text = paragraph.text
     if _MARKDOWN_HEADING.match(text) and "\n" not in text:
         return HEADING
+    if index < count - 1 and _asks(paragraph):
+        return HEADING
     longest = TITLE_MAX_WORDS if index == 0 else LABEL_MAX_WORDS
     if (index == count - 1 or len(text.split()) > longest or text[-1] in _TERMINATORS + _CLOSERS
             or "\n" in text or is_list_item(text) or is_table_row(text)):  # a list, a table, an item: no label
@@ -348,6 +353,14 @@ def _role(paragraph: Paragraph, index: int, count: int) -> str:
     if index == 0 and _BYLINE.match(text) and not re.search(r"\d", text):
         return BYLINE
     return "" if text.endswith(":") else HEADING
+
+
+def _asks(paragraph: Paragraph) -> bool:
+    """A paragraph of one question ("Q: Can I use ground coffee?", "كيف أقدّم الطلب؟") heads the text that
+    answers it, as an FAQ's "## How do I apply?" does: cited alone it answered the question it repeats."""
+    text = paragraph.text.rstrip(_CLOSERS)
+    return (len(paragraph.sentences) == 1 and text[-1:] in "?؟" and "\n" not in text
+            and len(text.split()) <= QUESTION_LINE_MAX_WORDS)
 
 
 def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -264,6 +264,29 @@ def test_a_faq_heading_gives_way_to_the_section_it_heads(fresh_settings, tmp_pat
     assert not any(c.quote.startswith("#") for c in (*bring.citations, *borrow.citations))
 
 
+QA_LINES = """# BQ-7 coffee machine: care guide
+
+Descale the machine every 2 months with the BQ descaling liquid.
+
+Q: How many cups does the water tank hold?
+A: The tank holds 1.8 litres, enough for about 30 cups.
+
+Q: Can I use ground coffee?
+A: Yes. Both beans and ground coffee work.
+"""
+
+
+def test_a_question_line_gives_way_to_its_answer(fresh_settings, tmp_path):
+    """An FAQ written as "Q: ...?" / "A: ..." lines: the Q line repeating the question was cited as its
+    answer ("Can I use ground coffee?"), or cited and refused for holding no number (how many cups)."""
+    assistant = assistant_with(fresh_settings, tmp_path, "guide.md", QA_LINES)
+    cups = assistant.ask("How many cups does the water tank hold?")
+    assert not cups.abstained and cups.citations[0].quote.startswith("A: The tank holds 1.8 litres")
+    ground = assistant.ask("Can I use ground coffee?")
+    assert not ground.abstained and ground.citations[0].paragraph_id == "p6"
+    assert not any(c.quote.startswith("Q:") for c in (*cups.citations, *ground.citations))
+
+
 FESTIVAL = (
     "# Harbour Lights Festival 2025 — مهرجان أضواء الميناء\n\n"
     "The Harbour Lights Festival returns to the Old Port of Doha from 12 to 15 February 2025, with four "

@@ -199,6 +199,13 @@ def test_byline_and_heading_are_labelled(article_text):
     ("He said:\nThe talks ended today.", ["", ""]),  # a colon after the first line introduces, not labels
     # A Markdown heading, whatever it ends with (a FAQ's question headings were cited as answers).
     ("# Library FAQ\n\n## How do I get a card?\n\nBring an ID.", [HEADING, HEADING, ""]),
+    # A paragraph of one question heads its answer, as a Markdown heading does (an FAQ's "Q:" line was
+    # cited for the question it repeats); a question in running text, or closing the text, does not.
+    ("Q: Can I use ground coffee?\nA: Yes. Both work.\nQ: كم كوباً يتسع الخزان؟\nA: ثلاثين.",
+     [HEADING, "", HEADING, ""]),
+    ("# Guide\n\nQ: Can I use ground coffee?\n\nA: Yes. Both work.", [HEADING, HEADING, ""]),
+    ("Why did it fail? Nobody knows.\nThe end.", ["", ""]),
+    ("The talks ended today.\nWhat comes next?", ["", ""]),
     # A title is no byline: its "place" is four words and it names a year.
     ("Harborview Regional Transit Authority — Annual Report 2023\nRidership grew.", [HEADING, ""]),
     # A news headline is the document's title; a line as long further down is running text.
