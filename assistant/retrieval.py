@@ -417,6 +417,10 @@ class TwoStageRetriever(BaseRetriever):
             if key[:2] in self._title or key[:2] in top_documents:
                 named.setdefault(key[:2], []).append(key)
         nodes = self._fetch(query_bundle, chosen, named, signals)
+        items = self._lists_introduced(chosen, nodes)
+        if items:
+            chosen |= items
+            nodes = {**nodes, **self._fetch(query_bundle, items, {}, signals)}
         self._order_by_subject(query_bundle.query_str, named, nodes, signals, passage)
         hits = self._hits(chosen, nodes, signals, passage)
         late = self._late_in_use
@@ -495,6 +499,20 @@ class TwoStageRetriever(BaseRetriever):
             self._fill_dense(query, [k for k in chosen if k not in signals.dense], [], signals.dense,
                              signals.passage_dense, records)
         return self._nodes(records)
+
+    def _lists_introduced(self, chosen: set[Key], nodes: Mapping[str, TextNode]) -> set[Key]:
+        """The sentences not yet ``chosen`` of the passages in which a chosen sentence introduces a list
+        ("Our work is organised into three programmes:" and its bullets): the items seldom share the
+        question's words ("What are the Alliance's programmes?"), and the line alone answers nothing."""
+        introducing = set()
+        for key in chosen:
+            node, p = nodes.get(record_id(*key)), self._passage_of.get(key)
+            members = self._members.get(p, [])
+            # A line ending with a colon before the end of its paragraph (segmentation keeps a list
+            # with the line that introduces it).
+            if node is not None and node.get_content().rstrip().endswith((":", "：")) and members[-1:] != [key]:
+                introducing.add(p)
+        return {key for p in introducing for key in self._members[p] if key not in chosen}
 
     def _order_by_subject(self, question: str, named: Mapping[tuple[str, str], list[Key]],
                           nodes: Mapping[str, TextNode], signals: _Signals, passage: dict[Key, float]) -> None:

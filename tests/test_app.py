@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import QuestionError
+from pathlib import Path
+
+from assistant import QuestionError, build_assistant
 from conftest import assistant_with
+
+# Five documents a helper wrote as a new user would (a biography in Arabic, an NGO's report, a press
+# release, a market's FAQ, a router's manual), for faults found on them.
+USERS_DOCUMENTS = Path(__file__).parent / "data" / "users"
 
 pytestmark = pytest.mark.slow
 
@@ -192,8 +198,6 @@ def test_the_best_ranked_sentence_carries_the_largest_share_of_the_answer(fresh_
     """The citation scores follow the order the answer cites in: with the shares computed a second time
     from the reranked scores, "Who owns the farm?" cited the owners' sentence at .02 of the answer's .46
     and gave .43 to an Arabic sentence about an oasis's people that was not cited."""
-    from assistant import build_assistant
-
     (tmp_path / "farm.md").write_text(
         "# Green Valley Farm\n\nGreen Valley Farm grows apples and pears on forty hectares.\n\n"
         "Its owners, Maria and Tom Keller, bought the land from a dairy farmer. They planted the first apple "
@@ -285,6 +289,19 @@ def test_a_question_line_gives_way_to_its_answer(fresh_settings, tmp_path):
     ground = assistant.ask("Can I use ground coffee?")
     assert not ground.abstained and ground.citations[0].paragraph_id == "p6"
     assert not any(c.quote.startswith("Q:") for c in (*cups.citations, *ground.citations))
+
+
+
+
+def test_a_line_introducing_a_list_brings_its_items(fresh_settings, tmp_path):
+    """"What are the Alliance's programmes?" cited "Our work is organised into three programmes:" and
+    finance sentences, none of the items: they share no word with the question, and their paragraph
+    was not among the best, so they were never ranked."""
+    assistant = build_assistant(fresh_settings)
+    assistant.ingest(*sorted(USERS_DOCUMENTS.iterdir()))  # a helper's five documents, as a new user's store
+    answer = assistant.ask("What are the Alliance's programmes?")
+    quotes = [c.quote for c in answer.citations]
+    assert all(f"- {name}:" in " ".join(quotes) for name in ("Wells for Villages", "Clean Schools", "Water Stewards"))
 
 
 FESTIVAL = (
