@@ -196,15 +196,16 @@ _CALENDAR_YEAR = _BARE_NUMBER.format(digits=r"(?:\d{3}|[1١]\d{3}|[2٢][0٠]\d{2
 _HOLDS = {
     QUANTITY: re.compile(
         r"\d|%|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty|forty"
-        r"|fifty|sixty|seventy|eighty|ninety|half|dozens?|hundreds?|thousands?|millions?|billions?)\b"
+        r"|fifty|sixty|seventy|eighty|ninety|half|dozens?|hundreds?|thousands?|millions?|billions?|(?:twice|thrice)(?! as\b))\b"
         # Arabic number words as whole words (a clitic و/ب/ل and the article allowed): a bare "الف"
         # would match inside "التحالف".
         r"|(?<!\w)[وبل]?(ال)?(واحد|اثنا|اثنان|اثنين|ثلاث|ثلاثة|أربع|أربعة|اربع|اربعة|خمس|خمسة|ست|ستة|سبع"
         r"|سبعة|ثمان|ثماني|ثمانية|تسع|تسعة|عشر|عشرة|عشرات|نصف|مئة|مائة|مئات|ألف|آلاف|الاف|مليون|ملايين"
         r"|مليار|مليارات)(ان|ين|ا|ي|ة)?(?!\w)"  # duals and tens: مليوني، ألفين، ثلاثين
-        # Fractions ("ثلثي سكانها": two thirds of its people). Not "twice" / "مرتين": "twice as salty"
-        # let "How much does desalinated water cost?" through, and no gold sentence needed it.
-        r"|(?<!\w)[وبل]?(ثلث|ثلثا|ثلثي|ربع|أرباع|ارباع)(?!\w)",
+        # Fractions ("ثلثي سكانها": two thirds of its people), and how many times: "twice", "مرتين" (a
+        # user's "كم مرة يمكنني تجديد الاستعارة؟" was refused beside "each item can be renewed twice");
+        # not a ratio ("twice as salty": no amount to answer with).
+        r"|(?<!\w)[وبل]?(ثلث|ثلثا|ثلثي|ربع|أرباع|ارباع|مرتين|مرتان)(?!\w)",
         re.IGNORECASE,
     ),
     # A currency, as a sign, a code or a word ("$5 million", "75 million euros", "16 مليون جنيه").

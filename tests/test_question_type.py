@@ -207,6 +207,9 @@ def test_money_is_asked_for_by_name(question, wanted):
     (MONEY, "Dinard is a town in Brittany", False),
     # Any ISO 4217 code or an Arab currency's abbreviation next to a number (a user's "Membership costs
     # 25 JOD per year." was refused); not a time zone, a unit or an upper-case word that is also a code.
+    # How many times: "twice", "مرتين" (a user's "كم مرة يمكنني تجديد الاستعارة؟" was refused).
+    (QUANTITY, "Each item can be renewed twice online.", True),
+    (QUANTITY, "يمكن تجديد الاستعارة مرتين", True),
     (MONEY, "Membership costs 25 JOD per year.", True),
     (MONEY, "| Water filter | KES 1,200 |", True),
     (MONEY, "Tickets: Rs. 500", True),
