@@ -419,6 +419,8 @@ def _fill_enumeration_gaps(chosen: list[NodeWithScore], hits: list[NodeWithScore
 # Source text shaped like a citation marker ("... citing [7]"): in the answer it must not pass for one
 # (the UI links "[n]" to source n), so its brackets are shown full-width. ``Citation.quote`` keeps it verbatim.
 _MARKER_LIKE = re.compile(r"\[(\s*\d+\s*)\]")
+# The label of an FAQ's question or answer line: "Q:", "A:", "س:", "ج:" (Arabic's question and answer).
+_FAQ_LABEL = re.compile(r"^(?:Q|A|س|ج)\s?[:：]\s*")
 # Inline Markdown shown as its words: "**Important:**", "_term_", "`code`"; a link as "the site (https://...)".
 _MARKDOWN_LINK = re.compile(r"\[([^\[\]\n]+)\]\(([^()\s]+)\)")
 _MARKDOWN_EMPHASIS = re.compile(r"(?<![\w*_`])(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1(?![\w*_`])")
@@ -430,6 +432,7 @@ def _shown_text(citation: Citation, wants_english: bool) -> str:
     text = re.sub(r"(?<=\w)-\n\s*(?=\w)", "-", text)  # "spread-\nout", hyphenated at a line's end
     text = re.sub(r"^#{1,6}\s+", "", text)  # a Markdown heading's marks are not its words
     text = re.sub(r"^[-*+•]\s+", "", text)  # nor a list item's bullet (a step's number says which step: kept)
+    text = _FAQ_LABEL.sub("", text)  # nor an FAQ's "A:" (its "Q:" line heads the answer: segmentation)
     text = _MARKDOWN_EMPHASIS.sub(r"\2", _MARKDOWN_LINK.sub(r"\1 (\2)", text))
     return _MARKER_LIKE.sub("\uff3b\\1\uff3d", " ".join(text.split()))
 

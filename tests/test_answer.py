@@ -158,6 +158,15 @@ def test_inline_markdown_is_shown_as_its_words():
     assert draft.citations[0].quote == text
 
 
+def test_an_faq_answer_line_is_shown_without_its_label():
+    answerer, nodes = _answerer_and_nodes("Q: How big is the tank?\nA: The tank holds 1.8 litres.", "faq", "en")
+    draft = answerer.answer("How big is the tank?", Language.ENGLISH, _hits(nodes, [("p2.s1", 0.9)]))
+    assert draft.text == "The tank holds 1.8 litres. [1]" and draft.citations[0].quote == "A: The tank holds 1.8 litres."
+    answerer, nodes = _answerer_and_nodes("س: ما سعة الخزان؟\nج: يتسع الخزان لـ 1.8 لتر.", "faq", "ar")
+    draft = answerer.answer("ما سعة الخزان؟", Language.ARABIC, _hits(nodes, [("p2.s1", 0.9)]))
+    assert draft.text == "يتسع الخزان لـ 1.8 لتر. [1]"
+
+
 def test_a_runner_up_without_a_word_of_content_is_not_cited():
     """"And colour?" was answered "Yes. [1] Black-and-white printing costs 10 cents ... [2]"."""
     answerer, nodes = _answerer_and_nodes("Can I print?\nYes. Colour printing costs 50 cents a page.", "faq", "en")
