@@ -44,14 +44,8 @@ sys.path[:0] = [str(HERE.parent), str(HERE)]
 import numpy as np
 from open_qa import half_of, load_squad
 
-from assistant.embedding import (
-    E5_PASSAGE_PREFIX,
-    E5_QUERY_PREFIX,
-    OnnxE5Embedding,
-    calibration_texts,
-    provision_onnx,
-    provision_onnx_int8,
-)
+from assistant.embedding import E5_PASSAGE_PREFIX, E5_QUERY_PREFIX, OnnxE5Embedding
+from assistant.onnx_export import calibration_texts, provision_onnx, provision_onnx_int8
 from assistant.provision import provision_e5
 from assistant.segmentation import segment, sentences_of
 from assistant.settings import PROJECT_ROOT

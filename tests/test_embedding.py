@@ -21,14 +21,12 @@ from hypothesis import strategies as st
 from assistant.embedding import (
     E5_PASSAGE_PREFIX,
     E5_QUERY_PREFIX,
-    ONNX_MARKER,
     OnnxE5Embedding,
     embedding_model_id,
     length_batches,
     load_embed_model,
-    provision_onnx,
-    provision_onnx_int8,
 )
+from assistant.onnx_export import ONNX_MARKER, provision_onnx, provision_onnx_int8
 from assistant.provision import provision_e5
 from assistant.settings import PROJECT_ROOT, EmbeddingBackend, EmbeddingPrecision, load_settings
 
