@@ -27,9 +27,9 @@ from assistant import Assistant
 from assistant.answer import ABSTENTION
 from assistant.llm import PROMPT_VERSION, LLMConfigError, describe_failure, load_prompt, make_llm
 from assistant.normalize import Language
-from assistant.settings import AnswerBackend, load_settings
+from assistant.settings import PROJECT_ROOT, AnswerBackend, load_settings
 from assistant.types import Answer
-from assistant.verify import (SUPPORT_THRESHOLD, calibration_scores, marker_groups, says_unanswerable,
+from assistant.verify import (SUPPORT_THRESHOLD, marker_groups, says_unanswerable,
                               split_sentences, strip_markers, verify_answer)
 
 FINANCE_EN = "What does the Counter ISIS Finance Group focus on?"
@@ -233,7 +233,10 @@ def test_markers_sentences_and_abstention_phrases():
 
 
 def test_the_support_threshold_separates_the_gold_pairs():
-    scores = calibration_scores()
+    spec = importlib.util.spec_from_file_location("support_threshold", PROJECT_ROOT / "benchmarks" / "support_threshold.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    scores = script.calibration_scores()
 
     def rate(kind: str) -> float:
         values = [v for language in ("ar", "en") for v in scores[kind][language]]
