@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-
 if TYPE_CHECKING:
     from .conversation import Conversation
     from .types import Answer

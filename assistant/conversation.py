@@ -182,7 +182,7 @@ def carried_on(turn: Turn, carry: float) -> dict[PassageKey, float]:
     A cited passage is what the conversation is about now, whatever the turn's passage step thought:
     "What about dogs?" after a question on stall fees cited the dogs paragraph while its passage
     scores, fused with the fees question, kept the fees paragraph first, and "وماذا عن الكلاب؟" next
-    was refused. Measured (docs/benchmarks.md, "What the previous answer cited"): benchmarks/dialogues
+    was refused. Measured (docs/benchmarks.md, "A third new user's documents"): benchmarks/dialogues
     unanswerable refused 14 -> 15 of 44, bare follow-ups 26 -> 27 of 36, the rest the same (the gold
     set's follow-ups too, with and without 240 other documents)."""
     scores = dict(turn.passages)

@@ -125,12 +125,9 @@ _OTHER_WH = r"\b(?:what|which|who|whom|whose|where|why|how)\b"
 # fix it?" (a user's manual).
 _WHEN = (rf"^(?:(?!{_OTHER_WH}).)*\bwhen\b(?![^?,.]*[,.]\s*{_OTHER_WH})"
          rf"|{_OTHER_WH}\s+(?:and|or)\s+when\b")
-# What money is called in a question that asks for an amount (never "how many times": "how many times
-# more did the other nations pay for oil?" wants "ten", XQuAD-R; nor "how much of": "How much of the
-# budget was spent?" may want a share).
 # ISO 4217 codes (but those that are also English words: ALL, TOP, CUP, PEN, MOP, BAM, SOS, GEL, MAD),
 # and the abbreviations of Arab currencies, next to a number: "25 JOD", "KES 1,200", "Rs. 500", "5 د.أ".
-# A users' shop notes' "Membership costs 25 JOD per year." held no currency, so the price was refused.
+# A user's shop notes said "Membership costs 25 JOD per year.": no currency, so the price was refused.
 _ISO_CURRENCIES = (
     "AED AFN AMD ANG AOA ARS AUD AWG AZN BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD CAD CDF CHF "
     "CLP CNY COP CRC CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GHS GIP GMD GNF GTQ GYD HKD HNL HTG "
@@ -142,6 +139,9 @@ _ISO_CURRENCIES = (
 _CURRENCY_ABBREVIATION = (rf"(?-i:{'|'.join(_ISO_CURRENCIES.split())}|Rs\.?)"
                           r"|(?:د\.أ|د\.ا|د\.ك|د\.ب|د\.إ|د\.ع|د\.ت|د\.ج|د\.ل|ر\.س|ر\.ق|ر\.ع|ج\.م|ل\.ل|ل\.س)\.?")
 _CURRENCY_CODE_AMOUNT = rf"(?<!\w)(?:{_CURRENCY_ABBREVIATION})\s?\d|\d\s?(?:{_CURRENCY_ABBREVIATION})(?!\w)"
+# What money is called in a question that asks for an amount (never "how many times": "how many times
+# more did the other nations pay for oil?" wants "ten", XQuAD-R; nor "how much of": "How much of the
+# budget was spent?" may want a share).
 _MONEY_WORDS = (r"cost|costs|price|prices|revenue|revenues|profit|profits|income|salary|salaries|budget|fee|fees"
                 r"|funding|wages?|money|dollars?|euros?|pounds?")
 _ARABIC_MONEY_WORDS = (r"تكلفه|تكلفة|كلفه|كلفة|تكاليف|سعر|اسعار|أسعار|ثمن|راتب|رواتب|ميزانيه|ميزانية|مبلغ"

@@ -510,7 +510,8 @@ class TwoStageRetriever(BaseRetriever):
             members = self._members.get(p, [])
             # A line ending with a colon before the end of its paragraph (segmentation keeps a list
             # with the line that introduces it).
-            if node is not None and node.get_content().rstrip().endswith((":", "：")) and members[-1:] != [key]:
+            if (p is not None and node is not None and node.get_content().rstrip().endswith((":", "："))
+                    and members[-1:] != [key]):
                 introducing.add(p)
         return {key for p in introducing for key in self._members[p] if key not in chosen}
 
