@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from pathlib import Path
+
+import pytest
 
 from assistant import QuestionError, build_assistant
 from conftest import assistant_with
@@ -291,9 +291,7 @@ def test_a_question_line_gives_way_to_its_answer(fresh_settings, tmp_path):
     assert not any(c.quote.startswith("Q:") for c in (*cups.citations, *ground.citations))
 
 
-
-
-def test_a_line_introducing_a_list_brings_its_items(fresh_settings, tmp_path):
+def test_a_line_introducing_a_list_brings_its_items(fresh_settings):
     """"What are the Alliance's programmes?" cited "Our work is organised into three programmes:" and
     finance sentences, none of the items: they share no word with the question, and their paragraph
     was not among the best, so they were never ranked."""

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from conftest import assistant_with
 
-from assistant import Conversation
+from assistant import Conversation, build_assistant
 from assistant.conversation import Fusion, Lean, export_markdown, fuse, leaning_cue, passages_after
 from assistant.evaluation import load_dialogues, run_dialogues
 from assistant.settings import PROJECT_ROOT
@@ -291,52 +292,12 @@ def test_a_follow_up_without_a_cue_stays_on_the_conversations_document(fresh_set
     assert "map room" in unmarked_alone.ask("Is photography allowed?").citations[0].quote
 
 
-MARKET_FAQ = """# Al-Manara Night Market: Frequently Asked Questions
-
-The Al-Manara Night Market (سوق المنارة الليلي) is a weekly food and crafts market held on the old harbour front of Sidon. It was started in 2017 by the local cooperative Bayt al-Hirfa (بيت الحرفة) with only 15 stalls. Today it hosts more than 120 vendors.
-
-## When is the market open?
-
-The market is open every Friday from 6 p.m. to midnight, between April and October. During the holy month of Ramadan it opens after iftar, at around 8:30 p.m., and stays open until 2 a.m. It is closed in winter because of the strong sea wind.
-
-## Is there an entrance fee?
-
-No. Entry is free for everyone. Some special events, such as the annual Mawwal (موال) singing night in August, require a ticket that costs 5 USD.
-
-## What food can I find there?
-
-Most visitors come for the street food. Popular dishes include:
-
-- Sfouf (صفوف), a turmeric cake made with semolina.
-- Samkeh harra (سمكة حرة), spicy baked fish, a Sidon speciality.
-- Kaak (كعك), a sesame bread ring sold from carts.
-- Fresh juices, especially jallab (جلاب) made with grape molasses and rose water.
-
-All food vendors must hold a hygiene certificate issued by the municipality. The certificate is renewed every six months.
-
-## Who can become a vendor?
-
-Any resident of South Lebanon who makes food or handicrafts can apply. Applications are reviewed by a committee of five members, chaired by Mrs. Nadia Bizri (نادية بزري). Priority is given to women, young people under 30, and families displaced by conflict. The stall fee is 20 USD per night, and first-year vendors pay half.
-
-## How do I get there?
-
-The market is at the end of Riad al-Solh Street, next to the Sea Castle (قلعة البحر). Free parking is available at the municipal car park, about 400 m to the north. Shuttle buses run from Sidon's main bus station every 20 minutes on market nights.
-
-## Is the market accessible for wheelchair users?
-
-Yes. The main path is paved and flat, and there are two accessible toilets near the entrance. Volunteers in green vests can help visitors who need assistance.
-
-## Can I bring my dog?
-
-Dogs are allowed if they are kept on a leash. They are not allowed inside the food court area.
-"""
-
-
-def test_a_follow_up_borrows_what_the_previous_answer_cited(fresh_settings, tmp_path):
+def test_a_follow_up_borrows_what_the_previous_answer_cited(fresh_settings):
     """"What about dogs?" after a question on stall fees cited the dogs paragraph, but its passage
     scores, fused with the fees question, kept the fees paragraph first; "وماذا عن الكلاب؟" next
     borrowed those and was refused, the fees paragraph first among the related sentences."""
-    assistant = assistant_with(fresh_settings, tmp_path, "market.md", MARKET_FAQ)
+    assistant = build_assistant(fresh_settings)
+    assistant.ingest(Path(__file__).parent / "data" / "users" / "souq_faq.md")  # a helper's FAQ, as a user wrote it
     conversation = Conversation(assistant)
     conversation.ask("How much is the stall fee at the night market?")
     dogs = conversation.ask("What about dogs?")
