@@ -35,7 +35,7 @@ from .cross_language import CrossLanguage, other_language
 from .normalize import BM25_TOKEN_PATTERN, BilingualStemmer, text_language
 from .search_index import BM25_STOPWORDS, Key, SearchIndex, gc_paused
 from .settings import RetrievalMode
-from .segmentation import HEADING
+from .segmentation import COLONS, HEADING
 from .subject import ordered_by, what_is_asked
 from .store import NodeCache, kind_filter, node_from_record, record_id, role_of
 from .types import KIND_RENDERING, KIND_SENTENCE
@@ -510,7 +510,7 @@ class TwoStageRetriever(BaseRetriever):
             members = self._members.get(p, [])
             # A line ending with a colon before the end of its paragraph (segmentation keeps a list
             # with the line that introduces it).
-            if (p is not None and node is not None and node.get_content().rstrip().endswith((":", "："))
+            if (p is not None and node is not None and node.get_content().rstrip().endswith(COLONS)
                     and members[-1:] != [key]):
                 introducing.add(p)
         return {key for p in introducing for key in self._members[p] if key not in chosen}

@@ -42,6 +42,8 @@ MAX_PARAGRAPH_CHARS = 4000
 # "؛" (the Arabic semicolon) separates clauses as ";" does: on ARCD 10 of 693 answers span one, and it
 # is not a terminator here.
 _TERMINATORS = ".!?؟…"
+# A line ending with one leads into what follows it ("The company provides:").
+COLONS = (":", "：")
 # A full stop inside parentheses that close within this many characters does not end the sentence.
 PARENTHESIS_MAX_CHARS = 200
 _CLOSERS = "»\"')]”’›"
@@ -283,7 +285,7 @@ def _goes_on(kind: _Line, line: str, last: _Line, before: str, width: int) -> bo
 def _heads(line: str, before: str, width: int) -> bool:
     """In a hard-wrapped text, whether ``line`` is a heading of what follows rather than the end of the
     paragraph before: a label after a line that ended its sentence (or introduced something)."""
-    return _is_label(line, width) and (not _wraps(before, width) or before.endswith((":", "：")))
+    return _is_label(line, width) and (not _wraps(before, width) or before.endswith(COLONS))
 
 
 def _is_label(line: str, width: int) -> bool:
@@ -305,7 +307,7 @@ def _hard_wrapped(text: str, lines: list[_SourceLine], width: int) -> bool:
     followed = [text[a.start:a.end] for a, b in zip(lines, lines[1:])
                 if a.kind in (_Line.TEXT, _Line.ITEM) and b.kind is _Line.TEXT and not b.after_blank
                 and 2 * (a.end - a.start) >= width]
-    wrapping = sum(_wraps(line, width) and not line.endswith((":", "：")) for line in followed)
+    wrapping = sum(_wraps(line, width) and not line.endswith(COLONS) for line in followed)
     return wrapping >= WRAPPED_MIN_LINES and wrapping * 2 >= len(followed)
 
 
@@ -318,7 +320,7 @@ def _line_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def _introduces(line: str) -> bool:
     """A line that leads into a list after it: it ends with a colon, or is as short as a heading."""
-    return line.endswith((":", "：")) or (
+    return line.endswith(COLONS) or (
         "\n" not in line and len(line.split()) <= LABEL_MAX_WORDS and line[-1] not in _TERMINATORS + _CLOSERS)
 
 
@@ -330,7 +332,7 @@ def labels_a_list(paragraph: str) -> bool:
     first, _, rest = paragraph.partition("\n")
     first = first.strip()
     return (bool(rest) and is_list_item(rest.lstrip("\n")) and _introduces(first)
-            and (bool(_MARKDOWN_HEADING.match(first)) or not first.endswith((":", "："))))
+            and (bool(_MARKDOWN_HEADING.match(first)) or not first.endswith(COLONS)))
 
 
 def sentences_of(paragraphs: tuple[Paragraph, ...]) -> tuple[Sentence, ...]:
