@@ -14,11 +14,11 @@ KIND_RENDERING = "rendering"  # an English rendering of an original sentence
 KIND_DOCUMENT = "document"  # one per document version, written last: marks the version complete
 
 
-
 def with_rendering(node: TextNode) -> str:
     """A stored sentence with its English rendering, if it has one (the bundled article's sentences
     do): what the stages that read a sentence's words match against."""
     return f"{node.get_content()} {node.metadata.get('translation') or ''}"
+
 
 @dataclass(frozen=True)
 class Citation:
