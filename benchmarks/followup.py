@@ -116,21 +116,30 @@ def user_dialogues(assistant: Assistant, fusion: Fusion, name: str = "dialogues.
     return counts
 
 
+def fit_total(stores: dict[str, Assistant], fit: list[Dialogue], users: Assistant | None, fusion: Fusion,
+              label: str, kinds: tuple[str, ...]) -> int:
+    """What a grid point scores: turns of ``kinds`` right, less topic changes dragged, over the fit halves
+    of every store, plus ``kinds`` right on benchmarks/dialogues/; each store's summary printed."""
+    total = 0
+    for name, assistant in stores.items():
+        records = [r for r in run_dialogues(assistant, fit, fusion=fusion) if r.dialogue.split == "fit"]
+        total += sum(r.hit for r in records if r.turn.kind in kinds) - sum(r.dragged for r in records)
+        print(f"fit  {label} {name}: {summary(records, 'fit')}")
+    if users is not None:
+        counts = user_dialogues(users, fusion)
+        total += sum(counts[f"{kind} right"] for kind in kinds)
+        print(f"     {label} benchmarks/dialogues: {counts}")
+    return total
+
+
 def unmarked_weight(stores: dict[str, Assistant], fit: list[Dialogue], users: Assistant | None, weight: float,
                     carry: float) -> float:
     """The history's weight for later questions without a cue, chosen on follow-ups right plus topic
     changes right, less topic changes dragged, over the fit halves and benchmarks/dialogues/."""
     results = []
     for unmarked in (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.5):
-        fusion, total = Fusion(weight, Lean.CUE, carry, unmarked), 0
-        for name, assistant in stores.items():
-            records = [r for r in run_dialogues(assistant, fit, fusion=fusion) if r.dialogue.split == "fit"]
-            total += sum(r.hit for r in records if r.turn.kind != "first") - sum(r.dragged for r in records)
-            print(f"fit  unmarked weight {unmarked:.2f} {name}: {summary(records, 'fit')}")
-        if users is not None:
-            counts = user_dialogues(users, fusion)
-            total += counts["followup right"] + counts["topic_change right"]
-            print(f"     unmarked weight {unmarked:.2f} benchmarks/dialogues: {counts}")
+        fusion = Fusion(weight, Lean.CUE, carry, unmarked)
+        total = fit_total(stores, fit, users, fusion, f"unmarked weight {unmarked:.2f}", ("followup", "topic_change"))
         results.append((total, unmarked))
     return max(results, key=lambda r: (r[0], r[1] == UNMARKED_WEIGHT, -r[1]))[1]
 
@@ -158,16 +167,7 @@ def main() -> None:
     for weight in (0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0):
         for carry in (0.0, 0.8, 0.9, 0.95, 1.0):
             fusion = Fusion(weight, Lean.CUE, carry)
-            total = 0
-            for name, assistant in stores.items():
-                records = [r for r in run_dialogues(assistant, fit, fusion=fusion) if r.dialogue.split == "fit"]
-                total += sum(r.hit for r in records if r.turn.kind == "followup")
-                total -= sum(r.dragged for r in records)
-                print(f"fit  weight {weight:.2f} carry {carry:.2f} {name}: {summary(records, 'fit')}")
-            if users is not None:
-                counts = user_dialogues(users, fusion)
-                total += counts["followup right"]
-                print(f"     weight {weight:.2f} carry {carry:.2f} benchmarks/dialogues: {counts}")
+            total = fit_total(stores, fit, users, fusion, f"weight {weight:.2f} carry {carry:.2f}", ("followup",))
             results.append((total, weight, carry))
     # Ties: the constants as they stand (a change must gain something), then the lighter fusion.
     _, weight, carry = max(results, key=lambda r: (r[0], (r[1], r[2]) == (HISTORY_WEIGHT, CARRY), -r[1], -r[2]))
