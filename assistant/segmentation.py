@@ -32,7 +32,11 @@ from typing import NamedTuple
 # 8: a full stop followed by a lower-case Latin word ends no sentence ("from 5 p.m. to 9 p.m. on weekdays").
 # 9: a full stop inside parentheses that close soon after ends no sentence ("(Mon.–Fri., 8 a.m. to 6 p.m. EST)");
 #    a paragraph of one question heads the paragraph after it ("Q: Can I use ground coffee?").
-SEGMENTATION_VERSION = 9
+# 10: a numbered line standing alone before running text is a section's heading ("1. Purpose and scope"),
+#    not a list's item; a label's number at the start of a line ends no sentence ("Step 5. Allow ...",
+#    "## 2. Treasurer's report"); a full stop after a unit in degrees does ("... low of 1 °C. Annual ...");
+#    a run of "name: value" lines is a record's fields, not headings ("**Date:** Tuesday, 11 March 2025").
+SEGMENTATION_VERSION = 10
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
 # a table dump, a transcript). e5 reads at most 512 tokens; 1,000 Arabic characters are about 250-350.
@@ -51,9 +55,10 @@ _ARABIC_LETTER = "\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff"
 
 # A candidate end: a run of terminators (plus closing quotes/brackets) followed by whitespace, the end
 # of the line, a letter glued straight onto the full stop ("ذات الصلة.ودعا") or a footnote marker
-# (".[13]"). A full stop between digits ("2.5") or after a capital initial ("U.S.") is no candidate.
+# (".[13]"). A full stop between digits ("2.5") or after a capital initial ("U.S.") is no candidate; after
+# a unit in degrees ("1 °C.") it is.
 _BOUNDARY = re.compile(
-    rf"(?<!\b[A-Z])[{re.escape(_TERMINATORS)}]+[{re.escape(_CLOSERS)}]*"
+    rf"(?<!(?<!°)\b[A-Z])[{re.escape(_TERMINATORS)}]+[{re.escape(_CLOSERS)}]*"
     rf"(?=\s|$|[{_ARABIC_LETTER}«\"(\[]|(?<=[a-z][.!?])[A-Z])"
 )
 # Footnote and editorial markers after a full stop belong to the sentence they follow: ".[13][14]",
@@ -101,6 +106,9 @@ TITLE_MAX_WORDS = 16
 # A paragraph of one question this long at most heads its answer (an FAQ's "Q: ...?").
 QUESTION_LINE_MAX_WORDS = 30
 _MARKDOWN_HEADING = re.compile(r"#{1,6}\s")
+# A field of a record: a name of up to three words, bold or not, a colon and a value ("**Date:** Tuesday,
+# 11 March 2025", "Time: 18:00", "المكان: قاعة الاجتماعات").
+_FIELD = re.compile(r"(?:\*\*|__)?[^\W\d_][^\W_]*(?:[ \t]+[^\W_]+){0,2}(?:\*\*|__)?[ \t]*[:：](?:\*\*|__)?[ \t]+\S")
 # "place - name": a place of one to three words, a dash, a name ("الكويت - سعد العجيبان:").
 _BYLINE = re.compile(r"\S+(?:\s\S+){0,2}\s[-–—]\s")
 # A text is taken for hard-wrapped only with at least this many lines that stop mid-sentence.
@@ -120,8 +128,14 @@ class Paragraph:
 
 # A list item's line: a bullet ("-", "*", "•") or a number or letter with "." or ")" ("1.", "٢)", "a)").
 _LIST_ITEM = re.compile(r"\s*(?:[-*•·▪–]|\(?(?:\d{1,3}|[٠-٩]{1,3}|[A-Za-z])[.)])\s")
-# An item's number and its full stop, at the start of its line ("1. Use the VPN."): no sentence of its own.
-_ITEM_NUMBER = re.compile(r"\s*\(?(?:\d{1,3}|[٠-٩]{1,3}|[A-Za-z])")
+# An item's number and its full stop, at the start of its line ("1. Use the VPN.", "## 2. Treasurer's
+# report"): no sentence of its own.
+_ITEM_NUMBER = re.compile(r"\s*(?:#{1,6}\s+)?\(?(?:\d{1,3}|[٠-٩]{1,3}|[A-Za-z])")
+# A label's number opening a sentence ("Step 5. Allow the vessels to cool.", "المادة ٥. تصدر الرخصة"):
+# no sentence either (at a sentence's start only: a hard-wrapped line may open with "Interstate 9.").
+_LABEL_NUMBER = re.compile(r"\s*(?:#{1,6}\s+)?[^\W\d_]+\s+\(?(?:\d{1,3}|[٠-٩]{1,3})")
+# A numbered line ("1. Purpose and scope", "٣) الرسوم"); see ``_section_numbers``.
+_NUMBERED_LINE = re.compile(r"\s*\(?(?:\d{1,3}|[٠-٩]{1,3})[.)]\s")
 
 
 def paragraph_id(number: int) -> str:
@@ -181,7 +195,9 @@ def segment(text: str) -> tuple[Paragraph, ...]:
     it (ends with a colon, or is as short as a heading), a table's rows are one, and a hard-wrapped
     text's lines go on their paragraph; each is split into sentences (a table row is one)."""
     paragraphs: list[Paragraph] = []
-    for lines in _blocks(text):
+    lines = _source_lines(text)
+    sections = _section_numbers(text, lines)
+    for lines in _blocks(text, lines, sections):
         (start, _), (_, end) = lines[0], lines[-1]
         spans = [span for line in lines for span in _line_sentences(text, *line)]
         groups = _paragraph_groups(spans)
@@ -195,7 +211,9 @@ def segment(text: str) -> tuple[Paragraph, ...]:
             p_start = start if piece == 0 else spans[0][0]
             p_end = end if piece == len(groups) - 1 else spans[-1][1]
             paragraphs.append(Paragraph(pid, text[p_start:p_end], p_start, p_end, sentences))
-    return tuple(dataclasses.replace(p, role=_role(p, n, len(paragraphs))) for n, p in enumerate(paragraphs))
+    roles = [HEADING if p.start in sections else _role(p, n, len(paragraphs)) for n, p in enumerate(paragraphs)]
+    return tuple(dataclasses.replace(p, role="" if _among_fields(paragraphs, n) else role)
+                 for n, (p, role) in enumerate(zip(paragraphs, roles)))
 
 
 class _Line(enum.Enum):
@@ -234,11 +252,32 @@ def _source_lines(text: str) -> list[_SourceLine]:
     return lines
 
 
-def _blocks(text: str) -> list[list[tuple[int, int]]]:
+def _section_numbers(text: str, lines: list[_SourceLine]) -> frozenset[int]:
+    """Where the lines that number a section start: a numbered line standing alone between blank lines
+    before running text, short and without a terminator ("1. Purpose and scope", then its paragraph),
+    after anything but another numbered line or a line that leads into a list. A procedure's "4. Personal
+    protective equipment" was taken for an item of the chemicals list above it and cited alone as the
+    answer to "What protective equipment do I need?"."""
+    starts = set()
+    for before, line, after in zip([None, *lines], lines, [*lines[1:], None]):
+        label = text[line.start:line.end]
+        if (line.kind is _Line.ITEM and _NUMBERED_LINE.match(label) and _is_short_label(label)
+                and after is not None and after.after_blank and after.kind is _Line.TEXT
+                and (before is None or line.after_blank and not _NUMBERED_LINE.match(text[before.start:before.end])
+                     and not text[before.start:before.end].endswith(COLONS))):
+            starts.add(line.start)
+    return frozenset(starts)
+
+
+def _is_short_label(line: str) -> bool:
+    """As short as a heading, and ending with no terminator or colon."""
+    return len(line.split()) <= LABEL_MAX_WORDS and line.rstrip(_CLOSERS)[-1:] not in (_TERMINATORS + "".join(COLONS))
+
+
+def _blocks(text: str, lines: list[_SourceLine], sections: frozenset[int]) -> list[list[tuple[int, int]]]:
     """The lines of each paragraph of ``text``: each non-blank line alone, but a list's item lines
     together, with the line that introduces them, a table's rows together, and in a hard-wrapped
-    text the lines of a sentence together."""
-    lines = _source_lines(text)
+    text the lines of a sentence together. A line numbering a section (``sections``) stands alone."""
     width = _width(lines)
     wrapped = _hard_wrapped(text, lines, width)
     blocks: list[list[tuple[int, int]]] = []
@@ -249,7 +288,7 @@ def _blocks(text: str) -> list[list[tuple[int, int]]]:
             # One line with the one before, cut into sentences by their punctuation only.
             blocks[-1][-1] = (blocks[-1][-1][0], line.end)
             kind = last
-        elif blocks and ((kind in (_Line.ITEM, _Line.ROW) and kind is last) or (
+        elif blocks and line.start not in sections and ((kind in (_Line.ITEM, _Line.ROW) and kind is last) or (
                 kind is _Line.ITEM and _introduces(text[blocks[-1][0][0]:blocks[-1][-1][1]]))):
             blocks[-1].append((line.start, line.end))
         else:
@@ -357,6 +396,18 @@ def _role(paragraph: Paragraph, index: int, count: int) -> str:
     return "" if text.endswith(":") else HEADING
 
 
+def _among_fields(paragraphs: list[Paragraph], index: int) -> bool:
+    """Whether the paragraph at ``index`` is a field of a record, one line of a run of "name: value" lines
+    ("**Date:** Tuesday, 11 March 2025" / "**Time:** 18:00 – 19:40" / "**Location:** Meeting Room 2"): each
+    states a fact, where one such line alone may name a section ("سادساً: الموازنة والإنفاق"). Taken for
+    headings, a meeting's date was never cited ("When was the meeting held?")."""
+    def field(n: int) -> bool:
+        return 0 <= n < len(paragraphs) and "\n" not in paragraphs[n].text and bool(_FIELD.match(paragraphs[n].text))
+    # A question line heads its answer ("Q: Can I use ground coffee?" over "A: Yes."): see ``_asks``.
+    asks = paragraphs[index].text.rstrip(_CLOSERS)[-1:] in "?؟"
+    return field(index) and not asks and (field(index - 1) or field(index + 1))
+
+
 def _asks(paragraph: Paragraph) -> bool:
     """A paragraph of one question ("Q: Can I use ground coffee?", "كيف أقدّم الطلب؟") heads the text that
     answers it, as an FAQ's "## How do I apply?" does: cited alone it answered the question it repeats."""
@@ -420,8 +471,9 @@ def _is_sentence_end(text: str, match: re.Match[str], start: int, end: int, in_q
     if _LOWERCASE_NEXT.match(text, match.end(), end):
         return False  # "from 5 p.m. to 9 p.m.", "approx. twice": English opens no sentence in lower case
     line_start = text.rfind("\n", start, match.start()) + 1 or start
-    if _ITEM_NUMBER.fullmatch(text, max(start, line_start), match.start()):
-        return False  # "1. Use the company VPN.": the item's number
+    if (_ITEM_NUMBER.fullmatch(text, max(start, line_start), match.start())
+            or _LABEL_NUMBER.fullmatch(text, start, match.start())):
+        return False  # "1. Use the company VPN.", "Step 5. Allow ...": the item's or the label's number
     before = text[max(start, match.start() - 40) : match.start()]
     token = _LAST_TOKEN.search(before).group(1)  # type: ignore[union-attr]
     if _LETTER_ABBREVIATION.fullmatch(token):

@@ -12,6 +12,7 @@ from conftest import assistant_with
 # Five documents a helper wrote as a new user would (a biography in Arabic, an NGO's report, a press
 # release, a market's FAQ, a router's manual), for faults found on them.
 USERS_DOCUMENTS = Path(__file__).parent / "data" / "users"
+MORE_USERS_DOCUMENTS = Path(__file__).parent / "data" / "more_users"  # another helper's, for the tests below
 
 pytestmark = pytest.mark.slow
 
@@ -300,6 +301,18 @@ def test_a_line_introducing_a_list_brings_its_items(fresh_settings):
     answer = assistant.ask("What are the Alliance's programmes?")
     quotes = [c.quote for c in answer.citations]
     assert all(f"- {name}:" in " ".join(quotes) for name in ("Wells for Villages", "Clean Schools", "Water Stewards"))
+
+
+def test_a_procedures_numbered_sections_head_their_paragraphs(fresh_settings):
+    """"4. Personal protective equipment" was taken for an item of the chemicals list above it and cited
+    alone as the answer; "1. Purpose and scope" for an item of the laboratory's name line."""
+    assistant = build_assistant(fresh_settings)
+    assistant.ingest(MORE_USERS_DOCUMENTS / "lab_safety_acid_digestion.txt")
+    equipment = assistant.ask("What protective equipment do I need for acid digestion?")
+    assert equipment.citations[0].quote.startswith("Wear a flame-resistant lab coat")
+    manager = assistant.ask("Who is the laboratory manager of Room B214?")
+    assert "Dr. Priya Raman" in manager.citations[0].quote
+    assert not any(c.quote[:2] in {f"{n}." for n in range(1, 10)} for c in (*equipment.citations, *manager.citations))
 
 
 FESTIVAL = (

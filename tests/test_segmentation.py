@@ -159,6 +159,17 @@ def test_hand_checked_boundaries(set_name):
          ["Call +1 800 555 0199 (Mon.–Fri., 8 a.m. to 6 p.m. EST) or email help@example.com.", "Thanks."]),
         ("He left. (See chapter 3.) Then he came back.", ["He left.", "(See chapter 3.)", "Then he came back."]),
         ("It was open (for a while. Then it closed.", ["It was open (for a while.", "Then it closed."]),
+        # A label's number opening a sentence ends none: a user's procedure was cut into "Step 5." and
+        # "Allow the vessels ...", and "Step 5." ranked second for "What is step 5?".
+        ("Step 5. Allow the vessels to cool. Opening a hot vessel is unsafe.",
+         ["Step 5. Allow the vessels to cool.", "Opening a hot vessel is unsafe."]),
+        ("المادة ٥. تصدر الرخصة لمدة سنة. وتجدد سنويا.", ["المادة ٥. تصدر الرخصة لمدة سنة.", "وتجدد سنويا."]),
+        ("## 2. Treasurer's report", ["## 2. Treasurer's report"]),
+        # Inside a sentence a number before a full stop may end it.
+        ("He scored 2. Then he left.", ["He scored 2.", "Then he left."]),
+        # A full stop after a unit in degrees ends the sentence (a capital initial does not: "J. K.").
+        ("The average low is 1 °C. Annual rainfall is 870 mm.", ["The average low is 1 °C.", "Annual rainfall is 870 mm."]),
+        ("It was written by J. K. Rowling. Then filmed.", ["It was written by J. K. Rowling.", "Then filmed."]),
     ],
 )
 def test_real_text_faults(text, sentences):
@@ -212,6 +223,12 @@ def test_byline_and_heading_are_labelled(article_text):
     ("Egypt opens solar-powered desalination plant on Red Sea coast\nCAIRO — Egypt on Sunday opened a plant.\n"
      "and the new plant on the coast will now serve the town\nIt cost $68 million.",
      [HEADING, "", "", ""]),
+    # A run of "name: value" lines is a record's fields, each a fact (a meeting's date was taken for a
+    # heading and never cited); one such line alone may name its section.
+    ("# Minutes\n\n**Date:** Tuesday, 11 March 2025\n**Time:** 18:00 – 19:40\n\n## Attendees\n\nAll came.",
+     [HEADING, "", "", HEADING, ""]),
+    ("From: Ann\nTo: Bob\nThe budget is fine.", ["", "", ""]),
+    ("سادساً: الموازنة والإنفاق\nتبلغ الموازنة 5 ملايين.", [HEADING, ""]),
 ])
 def test_label_lines(text, roles):
     assert [p.role for p in segment(text)] == roles
@@ -260,6 +277,50 @@ def test_a_list_is_one_paragraph_with_the_line_that_introduces_it():
 ])
 def test_list_lines(text, sentences):
     assert [[s.text for s in p.sentences] for p in segment(text)] == sentences
+
+
+PROCEDURE = """Acid digestion of soil samples
+Environmental Chemistry Laboratory, Room B214
+
+1. Responsibilities
+
+The laboratory manager, Dr. Priya Raman, approves new users.
+
+2. Chemicals used
+
+- Nitric acid, 65-70%: corrosive.
+- Sodium bicarbonate: neutralises spills.
+
+3. Personal protective equipment
+
+Wear goggles and a face shield when pouring acids.
+"""
+
+
+def test_a_numbered_line_standing_alone_before_running_text_heads_a_section():
+    """A user's procedure numbered its sections: "1. Responsibilities" was joined to the line above it
+    as a list's item, "3. Personal protective equipment" to the chemicals list, and each was cited alone
+    as the answer ("What protective equipment do I need?" got "3. Personal protective equipment")."""
+    paragraphs = segment(PROCEDURE)
+    assert [[s.text for s in p.sentences] for p in paragraphs] == [
+        ["Acid digestion of soil samples"], ["Environmental Chemistry Laboratory, Room B214"],
+        ["1. Responsibilities"], ["The laboratory manager, Dr. Priya Raman, approves new users."],
+        ["2. Chemicals used", "- Nitric acid, 65-70%: corrosive.", "- Sodium bicarbonate: neutralises spills."],
+        ["3. Personal protective equipment"], ["Wear goggles and a face shield when pouring acids."],
+    ]
+    assert [p.role for p in paragraphs] == [HEADING, HEADING, HEADING, "", "", HEADING, ""]
+
+
+@pytest.mark.parametrize(("text", "sentences"), [
+    # A loose list (items between blank lines) stays items, its last one too.
+    ("1. Download the app\n\n2. Open it\n\nYou are done.", [["1. Download the app", "2. Open it"], ["You are done."]]),
+    # A numbered line after a line leading into a list is its item.
+    ("Steps:\n\n1. Download the app\n\nThen open it.", [["Steps:", "1. Download the app"], ["Then open it."]]),
+])
+def test_a_numbered_line_in_a_list_heads_nothing(text, sentences):
+    paragraphs = segment(text)
+    assert [[s.text for s in p.sentences] for p in paragraphs] == sentences
+    assert HEADING not in [p.role for p in paragraphs[1:]]
 
 
 def test_a_table_is_one_paragraph_with_a_sentence_per_row():
