@@ -233,6 +233,13 @@ class Assistant:
             else:
                 yield step
         assert draft is not None
+        if not draft.abstained and not evidence.supports(_with_probabilities(draft.citations, hits, evidence,
+                                                                             draft.introduced_by)):
+            # The answer passed over the candidates the evidence rests on (a heading over no section is
+            # dropped): the ranking is judged again from the first sentence it cites.
+            hits = hits[_first_cited(hits, draft):]
+            evidence = index.answerability.assess(query, hits, mode, context=fold_marks(context))
+            draft = draft if evidence.answerable else answerer.abstain(language, hits)
         done = time.perf_counter()
         yield Answer(
             question=question,
@@ -568,6 +575,13 @@ def _with_probabilities(citations: tuple[Citation, ...], hits: list[NodeWithScor
         return max(probability.get(key, 0.0), probability.get(line, 0.0) if line else 0.0)
 
     return tuple(dataclasses.replace(c, score=round(score((c.document_id, c.sentence_id)), 4)) for c in citations)
+
+
+def _first_cited(hits: list[NodeWithScore], draft: Draft) -> int:
+    """The rank of the best-ranked sentence ``draft`` cites (past the last when it cites none of them)."""
+    cited = {(c.document_id, c.sentence_id) for c in draft.citations}
+    return next((n for n, hit in enumerate(hits)
+                 if (hit.node.metadata["document_id"], hit.node.metadata["sentence_id"]) in cited), len(hits))
 
 
 def _hit(hit: NodeWithScore) -> Hit:

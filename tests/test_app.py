@@ -303,6 +303,18 @@ def test_a_line_introducing_a_list_brings_its_items(fresh_settings):
     assert all(f"- {name}:" in " ".join(quotes) for name in ("Wells for Villages", "Clean Schools", "Water Stewards"))
 
 
+def test_an_answer_resting_on_none_of_the_evidence_is_refused(fresh_settings):
+    """A school trip's letterhead ("مدرسة الأفق النموذجية – المرحلة المتوسطة") made the question about the
+    school's head answerable; the answer stage dropped the letterhead (a heading over no section) and
+    quoted another document's minutes, each citation with a share of 0.0000."""
+    assistant = build_assistant(fresh_settings)
+    assistant.ingest(MORE_USERS_DOCUMENTS / "rihla_madrasiya.md", MORE_USERS_DOCUMENTS / "minutes_library_committee.md")
+    answer = assistant.ask("ما هو اسم مدير مدرسة الأفق النموذجية؟")
+    assert answer.abstained and not answer.citations and answer.related
+    trip = assistant.ask("متى يتجمع الطلاب في ساحة المدرسة؟")
+    assert not trip.abstained and trip.citations[0].document_id == "rihla_madrasiya"
+
+
 def test_a_procedures_numbered_sections_head_their_paragraphs(fresh_settings):
     """"4. Personal protective equipment" was taken for an item of the chemicals list above it and cited
     alone as the answer; "1. Purpose and scope" for an item of the laboratory's name line."""

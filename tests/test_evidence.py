@@ -15,9 +15,11 @@ from assistant import RetrievalMode, build_assistant
 from assistant.corpus import Document
 from assistant.evidence import (
     FEATURES,
+    MIN_CITED_SHARE,
     MODEL_FILE,
     POOL_SIZE,
     Answerability,
+    Evidence,
     LogisticModel,
     asks_something,
     candidate_features,
@@ -27,6 +29,7 @@ from assistant.evidence import (
     load_share_models,
 )
 from assistant.retrieval import RankedSentence
+from assistant.types import Citation
 
 
 def _hit(text: str, score: float, lang: str = "ar", translation: str = "", paragraph: str = "p1") -> NodeWithScore:
@@ -313,3 +316,16 @@ def test_a_word_that_asks_nothing_is_not_answered_from_a_match_in_the_other_lang
     assistant.ingest_documents([Document(id=f"ar{n}", text=text) for n, text in enumerate(ARABIC_PARAGRAPHS)])
     answer = assistant.ask(question)
     assert answer.abstained, (answer.probability, answer.text)
+
+
+def _cited(*scores: float) -> list[Citation]:
+    return [Citation(n, f"p{n}.s1", f"p{n}", "doc", "A sentence.", 0, 11, score) for n, score in enumerate(scores, 1)]
+
+
+def test_an_answer_is_supported_when_its_citations_carry_enough_of_the_probability():
+    evidence = Evidence(probability=0.7, threshold=0.05)
+    assert evidence.supports(_cited(0.5, 0.1))
+    assert evidence.supports(_cited(0.004, 0.004))  # 0.008 of 0.7: over MIN_CITED_SHARE
+    assert not evidence.supports(_cited(0.0, 0.0, 0.0))  # another document's sentences, none of its weight
+    assert not evidence.supports([])
+    assert MIN_CITED_SHARE * 0.7 > 0.0
