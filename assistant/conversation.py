@@ -269,10 +269,16 @@ def fuse(own: Ranking, previous: Mapping[PassageKey, float],
     Each passage: (own + weight * previous) / (1 + weight); each sentence: its own match and that,
     mixed with the retriever's passage share. Means keep the scale of retrieval scores, so the
     abstention floor still applies; a passage only the history knows carries on, weighed down.
+    A passage one side did not rank scores as that side's lowest, not 0: it is below what that side
+    reached, not absent. With 0, the previous turn's silence on a passage outweighed the question's
+    own match (0.4 of it at weight 1.5): "وماذا عن X؟" about a paragraph the previous question never
+    reached lost to the previous answer's paragraph (benchmarks/dialogues follow-ups right 106 -> 107
+    of 125; the gold set's the same).
     """
     share = own.passage_share
     mine = passage_scores(own)
-    passages = {key: (mine.get(key, 0.0) + weight * previous.get(key, 0.0)) / (1 + weight)
+    mine_floor, previous_floor = min(mine.values(), default=0.0), min(previous.values(), default=0.0)
+    passages = {key: (mine.get(key, mine_floor) + weight * previous.get(key, previous_floor)) / (1 + weight)
                 for key in mine.keys() | previous.keys()}
     hits = [dataclasses.replace(hit, score=(1 - share) * hit.own + share * passages[hit.passage_ref])
             for hit in own.hits]

@@ -97,12 +97,15 @@ def _hit(sentence_id, paragraph_id, own, passage, share=0.5):
 def test_fusion_enters_at_the_passage_step():
     own = Ranking("and the second one?", (_hit("p9.s1", "p9", 0.80, 0.90), _hit("p2.s2", "p2", 0.78, 0.70),
                                           _hit("p2.s1", "p2", 0.70, 0.70)), 0.5)
-    previous = {("doc", "p2"): 0.95, ("doc", "p5"): 0.90}  # the previous turn's passages
+    previous = {("doc", "p2"): 0.95, ("doc", "p5"): 0.90, ("doc", "p7"): 0.60}  # the previous turn's passages
     fused, passages = fuse(own, previous, 1.0)
-    assert [h.sentence_id for h in fused.hits] == ["p2.s2", "p2.s1", "p9.s1"]  # own match orders inside p2
+    assert [h.sentence_id for h in fused.hits] == ["p2.s2", "p9.s1", "p2.s1"]  # own match orders inside p2
     assert fused.hits[0].score == pytest.approx(0.5 * 0.78 + 0.5 * (0.70 + 0.95) / 2)
     assert fused.hits[0].passage == 0.70  # the measured signals stay the question's own
-    assert passages == pytest.approx({("doc", "p9"): 0.45, ("doc", "p2"): 0.825, ("doc", "p5"): 0.45})
+    # A passage one side did not rank counts as that side's lowest (p9: the previous turn's 0.60; p5 and
+    # p7: the question's own 0.70), not as 0: p9 was 0.45 and fell below every passage the history knew.
+    assert passages == pytest.approx({("doc", "p9"): 0.75, ("doc", "p2"): 0.825, ("doc", "p5"): 0.80,
+                                      ("doc", "p7"): 0.65})
 
 
 def test_an_off_topic_question_is_not_dragged_back(assistant):
