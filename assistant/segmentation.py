@@ -34,8 +34,7 @@ from typing import NamedTuple
 #    a paragraph of one question heads the paragraph after it ("Q: Can I use ground coffee?").
 # 10: a numbered line standing alone before running text is a section's heading ("1. Purpose and scope"),
 #    not a list's item; a label's number at the start of a line ends no sentence ("Step 5. Allow ...",
-#    "## 2. Treasurer's report"); a full stop after a unit in degrees does ("... low of 1 °C. Annual ...");
-#    a run of "name: value" lines is a record's fields, not headings ("**Date:** Tuesday, 11 March 2025").
+#    "## 2. Treasurer's report"); a full stop after a unit in degrees does ("... low of 1 °C. Annual ...").
 SEGMENTATION_VERSION = 10
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
@@ -106,9 +105,6 @@ TITLE_MAX_WORDS = 16
 # A paragraph of one question this long at most heads its answer (an FAQ's "Q: ...?").
 QUESTION_LINE_MAX_WORDS = 30
 _MARKDOWN_HEADING = re.compile(r"#{1,6}\s")
-# A field of a record: a name of up to three words, bold or not, a colon and a value ("**Date:** Tuesday,
-# 11 March 2025", "Time: 18:00", "المكان: قاعة الاجتماعات").
-_FIELD = re.compile(r"(?:\*\*|__)?[^\W\d_][^\W_]*(?:[ \t]+[^\W_]+){0,2}(?:\*\*|__)?[ \t]*[:：](?:\*\*|__)?[ \t]+\S")
 # "place - name": a place of one to three words, a dash, a name ("الكويت - سعد العجيبان:").
 _BYLINE = re.compile(r"\S+(?:\s\S+){0,2}\s[-–—]\s")
 # A text is taken for hard-wrapped only with at least this many lines that stop mid-sentence.
@@ -132,8 +128,11 @@ _LIST_ITEM = re.compile(r"\s*(?:[-*•·▪–]|\(?(?:\d{1,3}|[٠-٩]{1,3}|[A-Za
 # report"): no sentence of its own.
 _ITEM_NUMBER = re.compile(r"\s*(?:#{1,6}\s+)?\(?(?:\d{1,3}|[٠-٩]{1,3}|[A-Za-z])")
 # A label's number opening a sentence ("Step 5. Allow the vessels to cool.", "المادة ٥. تصدر الرخصة"):
-# no sentence either (at a sentence's start only: a hard-wrapped line may open with "Interstate 9.").
-_LABEL_NUMBER = re.compile(r"\s*(?:#{1,6}\s+)?[^\W\d_]+\s+\(?(?:\d{1,3}|[٠-٩]{1,3})")
+# no sentence either. Only the words that number a text's parts: "Serves 10. Prep time 20 minutes." is
+# two sentences; and at a sentence's start only (a hard-wrapped line may open with "Interstate 9.").
+_LABEL_NUMBER = re.compile(
+    r"\s*(?:#{1,6}\s+)?(?:step|article|section|chapter|part|clause|rule|stage|phase|appendix|annex|item"
+    r"|(?:ال)?(?:مادة|بند|خطوة|فصل|باب|قسم|مرحلة|جزء))\s+\(?(?:\d{1,3}|[٠-٩]{1,3})", re.IGNORECASE)
 # A numbered line ("1. Purpose and scope", "٣) الرسوم"); see ``_section_numbers``.
 _NUMBERED_LINE = re.compile(r"\s*\(?(?:\d{1,3}|[٠-٩]{1,3})[.)]\s")
 
@@ -211,9 +210,8 @@ def segment(text: str) -> tuple[Paragraph, ...]:
             p_start = start if piece == 0 else spans[0][0]
             p_end = end if piece == len(groups) - 1 else spans[-1][1]
             paragraphs.append(Paragraph(pid, text[p_start:p_end], p_start, p_end, sentences))
-    roles = [HEADING if p.start in sections else _role(p, n, len(paragraphs)) for n, p in enumerate(paragraphs)]
-    return tuple(dataclasses.replace(p, role="" if _among_fields(paragraphs, n) else role)
-                 for n, (p, role) in enumerate(zip(paragraphs, roles)))
+    return tuple(dataclasses.replace(p, role=HEADING if p.start in sections else _role(p, n, len(paragraphs)))
+                 for n, p in enumerate(paragraphs))
 
 
 class _Line(enum.Enum):
@@ -394,18 +392,6 @@ def _role(paragraph: Paragraph, index: int, count: int) -> str:
     if index == 0 and _BYLINE.match(text) and not re.search(r"\d", text):
         return BYLINE
     return "" if text.endswith(":") else HEADING
-
-
-def _among_fields(paragraphs: list[Paragraph], index: int) -> bool:
-    """Whether the paragraph at ``index`` is a field of a record, one line of a run of "name: value" lines
-    ("**Date:** Tuesday, 11 March 2025" / "**Time:** 18:00 – 19:40" / "**Location:** Meeting Room 2"): each
-    states a fact, where one such line alone may name a section ("سادساً: الموازنة والإنفاق"). Taken for
-    headings, a meeting's date was never cited ("When was the meeting held?")."""
-    def field(n: int) -> bool:
-        return 0 <= n < len(paragraphs) and "\n" not in paragraphs[n].text and bool(_FIELD.match(paragraphs[n].text))
-    # A question line heads its answer ("Q: Can I use ground coffee?" over "A: Yes."): see ``_asks``.
-    asks = paragraphs[index].text.rstrip(_CLOSERS)[-1:] in "?؟"
-    return field(index) and not asks and (field(index - 1) or field(index + 1))
 
 
 def _asks(paragraph: Paragraph) -> bool:
