@@ -233,19 +233,20 @@ class Assistant:
             else:
                 yield step
         assert draft is not None
-        if not draft.abstained and not evidence.supports(_with_probabilities(draft.citations, hits, evidence,
-                                                                             draft.introduced_by)):
+        citations = _with_probabilities(draft.citations, hits, evidence, draft.introduced_by)
+        if not draft.abstained and not evidence.supports(citations):
             # The answer passed over the candidates the evidence rests on (a heading over no section is
             # dropped): the ranking is judged again from the first sentence it cites.
             hits = hits[_first_cited(hits, draft):]
             evidence = index.answerability.assess(query, hits, mode, context=fold_marks(context))
             draft = draft if evidence.answerable else answerer.abstain(language, hits)
+            citations = _with_probabilities(draft.citations, hits, evidence, draft.introduced_by)
         done = time.perf_counter()
         yield Answer(
             question=question,
             text=draft.text,
             language=language.value,
-            citations=_with_probabilities(draft.citations, hits, evidence, draft.introduced_by),
+            citations=citations,
             abstained=draft.abstained,
             timings_ms={"retrieve": _ms(started, retrieved), "answer": _ms(retrieved, done),
                         "total": _ms(started, done)},

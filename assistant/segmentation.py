@@ -194,9 +194,9 @@ def segment(text: str) -> tuple[Paragraph, ...]:
     it (ends with a colon, or is as short as a heading), a table's rows are one, and a hard-wrapped
     text's lines go on their paragraph; each is split into sentences (a table row is one)."""
     paragraphs: list[Paragraph] = []
-    lines = _source_lines(text)
-    sections = _section_numbers(text, lines)
-    for lines in _blocks(text, lines, sections):
+    source = _source_lines(text)
+    sections = _section_numbers(text, source)
+    for lines in _blocks(text, source, sections):
         (start, _), (_, end) = lines[0], lines[-1]
         spans = [span for line in lines for span in _line_sentences(text, *line)]
         groups = _paragraph_groups(spans)
