@@ -328,4 +328,4 @@ def test_an_answer_is_supported_when_its_citations_carry_enough_of_the_probabili
     assert evidence.supports(_cited(0.004, 0.004))  # 0.008 of 0.7: over MIN_CITED_SHARE
     assert not evidence.supports(_cited(0.0, 0.0, 0.0))  # another document's sentences, none of its weight
     assert not evidence.supports([])
-    assert MIN_CITED_SHARE * 0.7 > 0.0
+    assert evidence.supports(_cited(MIN_CITED_SHARE * 0.7)) and not evidence.supports(_cited(MIN_CITED_SHARE * 0.69))
