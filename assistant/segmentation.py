@@ -259,10 +259,11 @@ def _section_numbers(text: str, lines: list[_SourceLine]) -> frozenset[int]:
     starts = set()
     for before, line, after in zip([None, *lines], lines, [*lines[1:], None]):
         label = text[line.start:line.end]
+        previous = text[before.start:before.end] if before else ""
         if (line.kind is _Line.ITEM and _NUMBERED_LINE.match(label) and _is_short_label(label)
                 and after is not None and after.after_blank and after.kind is _Line.TEXT
-                and (before is None or line.after_blank and not _NUMBERED_LINE.match(text[before.start:before.end])
-                     and not text[before.start:before.end].endswith(COLONS))):
+                and (before is None or line.after_blank and not _NUMBERED_LINE.match(previous)
+                     and not previous.endswith(COLONS))):
             starts.add(line.start)
     return frozenset(starts)
 
