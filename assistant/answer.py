@@ -22,7 +22,7 @@ from .question_type import (MONEY, QUANTITY, announced_count, asks_for_several, 
 from .segmentation import (HEADING, is_list_item, labels_a_list, paragraph_id, paragraph_number, sentence_id,
                            sentence_number)
 from .store import role_of
-from .types import Citation, with_rendering
+from .types import Citation, sentence_ref, with_rendering
 
 ABSTENTION = {
     Language.ARABIC: "لا تذكر المستندات ذلك: لم أجد فيها ما يجيب عن هذا السؤال.",
@@ -145,9 +145,9 @@ class ExtractiveAnswerer:
                              and len(content_terms(with_rendering(hit.node))) >= MIN_RUNNER_UP_TERMS
                              and _holds_a_share(hit, hits[0])]
         introduced = _items_after(question, several, chosen, hits)
-        heading = headed_by.get(_key(hits[0]))
+        heading = headed_by.get(sentence_ref(hits[0]))
         if several and heading:  # the section stands for its heading, all of it
-            chosen += [hit for hit in hits if headed_by.get(_key(hit)) == heading and hit not in chosen]
+            chosen += [hit for hit in hits if headed_by.get(sentence_ref(hit)) == heading and hit not in chosen]
         elif several and not introduced:  # a list the best sentences introduce is the list
             chosen += _list_items(question, hits, top)
         ordered = _reading_order(chosen + [item for item, _ in introduced], by_rank=not several)
@@ -156,8 +156,9 @@ class ExtractiveAnswerer:
         # the authority's task and its director). ARCD report half: citations per answer 1.91 -> 1.84,
         # the answer in some citation .863 either way; gold set unchanged.
         selected = _fill_enumeration_gaps(ordered, hits) if several else ordered
-        chosen_keys = {_key(hit) for hit in chosen}
-        brought = {_key(item): _key(line) for item, line in reversed(introduced) if _key(item) not in chosen_keys}
+        chosen_keys = {sentence_ref(hit) for hit in chosen}
+        brought = {sentence_ref(item): sentence_ref(line) for item, line in reversed(introduced)
+                   if sentence_ref(item) not in chosen_keys}
         return selected[: self._top_k * LIST_CITATIONS_PER_TOP_K], brought
 
     def _sections_for_headings(self, question: str, several: bool, hits: list[NodeWithScore]
@@ -216,7 +217,7 @@ class ExtractiveAnswerer:
             moved = [h for h in standing if ranked.index(h) > place]
             ranked = [h for h in ranked if h not in moved]
             ranked[place:place + 1] = [hit] * answers + [NodeWithScore(node=h.node, score=hit.score) for h in moved]
-            headed_by |= {_key(h): _key(hit) for h in standing if _key(h) not in headed_by}
+            headed_by |= {sentence_ref(h): sentence_ref(hit) for h in standing if sentence_ref(h) not in headed_by}
         return ranked, headed_by
 
     def _labels_a_list(self, node: TextNode) -> bool:
@@ -309,7 +310,7 @@ def _items_after(question: str, several: bool, chosen: list[NodeWithScore],
     For a question that asks for ``several``, a chosen item of a list brings the other items ("What
     are the steps to install it?" was answered with step 1 alone). Each item comes paired with the
     sentence that brought it."""
-    by_position = {_key(h): h for h in hits}
+    by_position = {sentence_ref(h): h for h in hits}
     added: list[tuple[NodeWithScore, NodeWithScore]] = []
     for hit in chosen:
         if is_list_item(hit.node.get_content()):
@@ -350,10 +351,6 @@ def _another_heading_of_its_document(title: NodeWithScore, hits: list[NodeWithSc
     document = title.node.metadata["document_id"]
     return any(hit is not title and role_of(hit.node) == HEADING and hit.node.metadata["document_id"] == document
                for hit in hits)
-
-
-def _key(hit: NodeWithScore) -> tuple[str, str]:
-    return hit.node.metadata["document_id"], hit.node.metadata["sentence_id"]
 
 
 def _paragraph_key(hit: NodeWithScore) -> tuple[str, str]:
@@ -403,7 +400,7 @@ def _fill_enumeration_gaps(chosen: list[NodeWithScore], hits: list[NodeWithScore
     An enumeration often names its items only in some sentences ("the first pillar ...", "it also
     called for ...", "another pillar ..."): the middle one is an item too.
     """
-    by_position = {(h.node.metadata["document_id"], h.node.metadata["sentence_id"]): h for h in hits}
+    by_position = {sentence_ref(h): h for h in hits}
     added = []
     for before, after in zip(chosen, chosen[1:]):
         b, a = before.node.metadata, after.node.metadata

@@ -32,7 +32,7 @@ from .search_index import SearchIndex, load_or_build
 from .settings import AnswerBackend, RetrievalMode, Settings
 from .store import DocumentInfo, IncompleteVersion, IndexParams, SentenceStore, StoreError, store_errors, writing
 from .store import LazyNodes, NodeCache
-from .types import HIT_SIGNALS, Answer, Citation, Hit, Ranking
+from .types import HIT_SIGNALS, Answer, Citation, Hit, Ranking, sentence_ref
 from .use_encoder import UseEncoder, UseRescorer
 
 if TYPE_CHECKING:
@@ -568,7 +568,7 @@ def _with_probabilities(citations: tuple[Citation, ...], hits: list[NodeWithScor
     (an item of a list, a section's sentence standing for its heading) shares that line's: it is part
     of the same answer (alone an item matched the question little, 0.00-0.02 beside its line's 0.81 on
     a Markdown list)."""
-    probability = {_sentence_ref(h): p for h, p in zip(hits, evidence.citation_probabilities)}
+    probability = {sentence_ref(h): p for h, p in zip(hits, evidence.citation_probabilities)}
 
     def score(key: tuple[str, str]) -> float:
         line = (introduced_by or {}).get(key)
@@ -580,12 +580,7 @@ def _with_probabilities(citations: tuple[Citation, ...], hits: list[NodeWithScor
 def _first_cited(hits: list[NodeWithScore], draft: Draft) -> int:
     """The rank of the best-ranked sentence ``draft`` cites (past the last when it cites none of them)."""
     cited = {(c.document_id, c.sentence_id) for c in draft.citations}
-    return next((n for n, hit in enumerate(hits) if _sentence_ref(hit) in cited), len(hits))
-
-
-def _sentence_ref(hit: NodeWithScore) -> tuple[str, str]:
-    """(document_id, sentence_id) of a ranked sentence, as a Citation names it."""
-    return hit.node.metadata["document_id"], hit.node.metadata["sentence_id"]
+    return next((n for n, hit in enumerate(hits) if sentence_ref(hit) in cited), len(hits))
 
 
 def _hit(hit: NodeWithScore) -> Hit:

@@ -20,6 +20,11 @@ def with_rendering(node: TextNode) -> str:
     return f"{node.get_content()} {node.metadata.get('translation') or ''}"
 
 
+def sentence_ref(hit: NodeWithScore) -> tuple[str, str]:
+    """(document_id, sentence_id) of a ranked sentence, as a Citation names it."""
+    return hit.node.metadata["document_id"], hit.node.metadata["sentence_id"]
+
+
 @dataclass(frozen=True)
 class Citation:
     n: int
