@@ -141,10 +141,14 @@ _CURRENCY_ABBREVIATION = (rf"(?-i:{'|'.join(_ISO_CURRENCIES.split())}|Rs\.?)"
 _CURRENCY_CODE_AMOUNT = rf"(?<!\w)(?:{_CURRENCY_ABBREVIATION})\s?\d|\d\s?(?:{_CURRENCY_ABBREVIATION})(?!\w)"
 # What money is called in a question that asks for an amount (never "how many times": "how many times
 # more did the other nations pay for oil?" wants "ten", XQuAD-R; nor "how much of": "How much of the
-# budget was spent?" may want a share).
+# budget was spent?" may want a share; nor "by how much": "By how much did food prices rise?" wants
+# the change, "4.3%").
 _MONEY_WORDS = (r"cost|costs|price|prices|revenue|revenues|profit|profits|income|salary|salaries|budget|fee|fees"
                 r"|funding|wages?|money|dollars?|euros?|pounds?")
-_ARABIC_MONEY_WORDS = (r"تكلفه|تكلفة|كلفه|كلفة|تكاليف|سعر|اسعار|أسعار|ثمن|راتب|رواتب|ميزانيه|ميزانية|مبلغ"
+# "سعر الفائدة" and "سعر الصرف" are rates (interest, exchange), answered by a percentage or a ratio as
+# "interest rate" is: a user's "إلى كم خفض البنك المركزي سعر الفائدة الرئيسي؟" was refused beside "إلى 5.25%".
+_ARABIC_MONEY_WORDS = (r"تكلفه|تكلفة|كلفه|كلفة|تكاليف|سعر(?!\s+ال(?:فائد[ةه]|صرف)(?!\w))|اسعار|أسعار|ثمن|راتب|رواتب"
+                       r"|ميزانيه|ميزانية|مبلغ"
                        r"|ايرادات|إيرادات|ارباح|أرباح|تمويل|دولار|دولارا|يورو|جنيه|ريال|دينار|درهم")
 # "What is / was the (total) X", "What was Acme's annual X": a measure asked for by its name.
 _WHAT_IS_THE = (r"\bwhat(?: is|'s| was| were| are) (?:the |its |their |[\w-]+(?: [\w-]+){0,2}'s )?"
@@ -161,7 +165,7 @@ _ASKS = {
         re.IGNORECASE,
     ),
     MONEY: re.compile(
-        rf"\bhow much\b(?! of\b)(?:(?!\btimes?\b)[^?])*\b(?:{_MONEY_WORDS}|charge|charged|paid|spent|earned"
+        rf"(?<!\bby )\bhow much\b(?! of\b)(?:(?!\btimes?\b)[^?])*\b(?:{_MONEY_WORDS}|charge|charged|paid|spent|earned"
         rf"|worth|sell for|sold for|borrow|borrowed|lend|lent|loan|loaned|pledge|pledged|donate|donated|invest"
         rf"|invested|owe|owed)\b|\bhow expensive\b"
         rf"|{_WHAT_IS_THE}(?:{_MONEY_WORDS})\b"

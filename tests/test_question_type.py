@@ -130,6 +130,11 @@ def test_when_asks_for_a_time_only_as_the_questions_own_wh_word(question, wanted
     ("How much of the budget was spent?", (QUANTITY,)),
     ("بكم يقدر عدد سكان العراق؟", (QUANTITY,)),
     ("How much water does the dam hold?", (QUANTITY,)),
+    # A change and a rate: a percentage answers them.
+    ("By how much did food prices rise?", (QUANTITY,)),
+    ("إلى كم خفض البنك المركزي سعر الفائدة الرئيسي؟", (QUANTITY,)),
+    ("ما سعر الصرف الرسمي للدينار؟", (QUANTITY,)),
+    ("ما سعر الفائده على القروض؟", (QUANTITY,)),
     ("Why did the cost rise?", ()),
 ])
 def test_money_is_asked_for_by_name(question, wanted):
