@@ -17,8 +17,8 @@ from llama_index.core.schema import NodeWithScore, TextNode
 
 from .evidence import across_languages, node_terms
 from .normalize import Language, content_terms
-from .question_type import (MONEY, QUANTITY, announced_count, asks_for_several, holds_answer_type,
-                            wanted_answer_types, without_numbers_named_in, without_years)
+from .question_type import (MONEY, QUANTITY, announced_count, asks_for_several, gives_answer_type,
+                            wanted_answer_types, without_years)
 from .segmentation import (HEADING, is_list_item, labels_a_list, paragraph_id, paragraph_number, sentence_id,
                            sentence_number)
 from .store import role_of
@@ -106,11 +106,11 @@ class ExtractiveAnswerer:
         for kind in _answer_types(question):
             # The date or number may be in any sentence of the evidence, not only the best one: cite that one.
             holder = next((hit for hit in _evidence(hits[: self._top_k], kind)
-                           if holds_answer_type(kind, with_rendering(hit.node))), None)
+                           if gives_answer_type(kind, question, with_rendering(hit.node))), None)
             if holder is None:
                 return self.abstain(language, hits)
             if kind == MONEY and not several:  # a sentence with no currency does not say how much it cost
-                chosen = [hit for hit in chosen if holds_answer_type(kind, with_rendering(hit.node))]
+                chosen = [hit for hit in chosen if gives_answer_type(kind, question, with_rendering(hit.node))]
             chosen = _reading_order([*chosen, holder], by_rank=not several)
         citations = tuple(self._citation(n, hit) for n, hit in enumerate(chosen, start=1))
         wants_english = language is Language.ENGLISH
@@ -206,8 +206,8 @@ class ExtractiveAnswerer:
             # A year in a heading dates its section ("Harbour Lights Festival 2025") and a number may count
             # its sections ("المادة (7): التكلفة"): neither answers "how much", nor a number the question
             # names itself ("Q3" of "How many homes ..., according to its Q3 2024 report?").
-            label = without_numbers_named_in(question, _HEADING_NUMBER.sub("", without_years(with_rendering(hit.node))))
-            answers = any(holds_answer_type(kind, label) for kind in wanted)
+            label = _HEADING_NUMBER.sub("", without_years(with_rendering(hit.node)))
+            answers = any(gives_answer_type(kind, question, label) for kind in wanted)
             # The section's best, and its close runners-up as the answer's would be ("Library cards are
             # free ..." .892 beside "Bring a photo ID ..." .888).
             top = members[0].score or 0.0

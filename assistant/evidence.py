@@ -30,7 +30,7 @@ import numpy as np
 from llama_index.core.schema import NodeWithScore, TextNode
 
 from .normalize import content_terms, detect_script
-from .question_type import (asks_for_several, holds_answer_type, looks_like_a_question, named_years,
+from .question_type import (asks_for_several, gives_answer_type, looks_like_a_question, named_years,
                             wanted_answer_types)
 from .segmentation import paragraph_id, paragraph_number
 from .settings import RetrievalMode
@@ -242,7 +242,7 @@ def candidate_features(question: str, candidates: Sequence[NodeWithScore], parag
         gap = scores[i] - max(others) if others else scores[i]  # the margin over the best other candidate
         own, paragraph = terms[node.node_id]
         cross = float(across_languages(question_latin, node))
-        lacks = any(not holds_answer_type(kind, with_rendering(node)) for kind in wanted_types)
+        lacks = any(not gives_answer_type(kind, asked, with_rendering(node)) for kind in wanted_types)
         cover = _coverage(wanted, own)
         rows.append([scores[i], gap, cover, _coverage(wanted, paragraph), cover_pool,
                      math.log1p(len(wanted)), cross, cross * scores[i], cross * cover, float(lacks),

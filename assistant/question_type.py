@@ -293,6 +293,13 @@ def without_numbers_named_in(question: str, text: str) -> str:
     return _WITH_DIGITS.sub(lambda word: " " if word[0].casefold() in named else word[0], text.translate(_DIGITS))
 
 
+def gives_answer_type(kind: str, question: str, text: str) -> bool:
+    """Whether ``text`` holds a ``kind`` (a number, an amount, a date) that ``question`` does not name
+    itself: "How many people died in the fire of 1702?" is not answered by "The fire of 1702 destroyed
+    the harbour." (a user's town history: answered, as its only number was the question's year)."""
+    return holds_answer_type(kind, without_numbers_named_in(question, text))
+
+
 # What a question looks like: a question mark, an English wh-word, auxiliary, imperative or "and"
 # opening it ("is...", "list...", "and in Syria"), an Arabic one opening with "و", or an Arabic
 # question word or imperative anywhere ("ما", "هل", "اذكر", dialect "وش", "شو", "قديش"...).

@@ -285,6 +285,19 @@ def test_an_amount_of_money_is_answered_by_a_sentence_that_names_a_currency():
     assert [c.sentence_id for c in draft.citations] == ["p2.s1"]
 
 
+def test_a_number_the_question_names_answers_no_how_many():
+    """"How many people died in the fire of 1702?" was answered by the town history's "The fire of 1702
+    destroyed the harbour.": its only number was the question's year."""
+    answerer, nodes = _answerer_and_nodes("The fire of 1702 destroyed the harbour.\nThe fire of 1702 killed 40 people.",
+                                          "town", "en")
+    question = "How many people died in the fire of 1702?"
+    assert answerer.answer(question, Language.ENGLISH, _hits(nodes, [("p1.s1", 0.95)])).abstained
+    draft = answerer.answer(question, Language.ENGLISH, _hits(nodes, [("p2.s1", 0.95), ("p1.s1", 0.94)]))
+    assert "p2.s1" in [c.sentence_id for c in draft.citations]
+    assert not answerer.answer("When was the harbour destroyed?", Language.ENGLISH,
+                               _hits(nodes, [("p1.s1", 0.95)])).abstained
+
+
 def test_an_abstention_offers_no_heading_as_related():
     """"What did she do before?" offered "## Traffic" as a nearby sentence: a heading names its section."""
     answerer, nodes = _answerer_and_nodes("## Traffic\nThe port handled 14.2 million tonnes.\n## People\n"

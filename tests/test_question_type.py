@@ -10,6 +10,7 @@ from assistant.question_type import (
     QUANTITY,
     asks_for_several,
     announced_count,
+    gives_answer_type,
     named_years,
     holds_answer_type,
     looks_like_a_question,
@@ -280,3 +281,14 @@ def test_named_years(text, years):
 ])
 def test_numbers_the_question_names_are_left_out(question, text, left):
     assert " ".join(without_numbers_named_in(question, text).split()) == " ".join(left.split())
+
+
+@pytest.mark.parametrize(("kind", "question", "text", "gives"), [
+    (QUANTITY, "How many people died in the fire of 1702?", "The fire of 1702 destroyed the harbour.", False),
+    (QUANTITY, "How many people died in the fire of 1702?", "The fire of 1702 killed 40 people.", True),
+    (QUANTITY, "كم عدد سكان جرش عام ١٩٥٠؟", "بلغ عدد سكان جرش عام 1950 نحو 3 آلاف", True),
+    (QUANTITY, "كم عدد سكان جرش عام ١٩٥٠؟", "كانت جرش عام 1950 بلدة صغيرة", False),
+    (DATE, "When was the harbour destroyed?", "The fire of 1702 destroyed the harbour.", True),
+])
+def test_a_number_the_question_names_gives_no_answer(kind, question, text, gives):
+    assert gives_answer_type(kind, question, text) is gives
