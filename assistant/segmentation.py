@@ -35,7 +35,9 @@ from typing import NamedTuple
 # 10: a numbered line standing alone before running text is a section's heading ("1. Purpose and scope"),
 #    not a list's item; a label's number at the start of a line ends no sentence ("Step 5. Allow ...",
 #    "## 2. Treasurer's report"); a full stop after a unit in degrees does ("... low of 1 °C. Annual ...").
-SEGMENTATION_VERSION = 10
+# 11: a label is read without its closing brackets and bold marks ("البند السادس: التزامات الطرف الأول
+#    (المؤجر)", "**Why is there water left in the tub?**"); one letter before a number abbreviates ("ط. 2").
+SEGMENTATION_VERSION = 11
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
 # a table dump, a transcript). e5 reads at most 512 tokens; 1,000 Arabic characters are about 250-350.
@@ -75,6 +77,7 @@ _LETTER_ABBREVIATION = re.compile(rf"[(«\"]?(?:[{_ARABIC_LETTER}]ـ?\.)*[{_ARAB
 _FRONTED_DATE = re.compile(
     r"\s*(?:[وف]?(?:في|منذ|حوالي|نحو|قبل|بعد|حتى)\s+)?(?:عام|سنة|العام|السنة|عامي)?\s*[\d٠-٩][\d٠-٩,.،]*\s+\S{1,4}")
 _NUMBER_BEFORE = re.compile(r"\d[\d,.،٫]*\s+(?:\S{1,3}\s+)?\S{0,6}$")  # "651 م", "52 ق هـ"
+_NUMBER_NEXT = re.compile(r"[ \t]*[\d٠-٩]")
 # Latin abbreviations that do not end a sentence, and Latin initials spelt in Arabic ("جون سي. ميسنجر").
 _LATIN_ABBREVIATION = re.compile(
     r"(?:[a-z]|pp|vols?|nos?|eds?|ca|cf|fig|figs|ch|chap|approx|al|e\.g|i\.e|op|cit|ibid|viz|vs"
@@ -270,7 +273,16 @@ def _section_numbers(text: str, lines: list[_SourceLine]) -> frozenset[int]:
 
 def _is_short_label(line: str) -> bool:
     """As short as a heading, and ending with no terminator or colon."""
-    return len(line.split()) <= LABEL_MAX_WORDS and line.rstrip(_CLOSERS)[-1:] not in (_TERMINATORS + "".join(COLONS))
+    return len(line.split()) <= LABEL_MAX_WORDS and _last_mark(line) not in (_TERMINATORS + "".join(COLONS))
+
+
+def _last_mark(line: str) -> str:
+    """The last character of ``line`` before closing quotes and brackets and Markdown's bold or italic
+    marks: what says whether it ends a sentence. A lease's "البند السادس: التزامات الطرف الأول (المؤجر)"
+    ends with a bracket and was neither a heading nor the label over its list of obligations (its
+    clauses "البند الثاني: ..." were headings); an FAQ's "**Why is there water left in the tub?**"
+    was no question line."""
+    return line.rstrip(_CLOSERS + "*")[-1:]
 
 
 def _blocks(text: str, lines: list[_SourceLine], sections: frozenset[int]) -> list[list[tuple[int, int]]]:
@@ -358,8 +370,8 @@ def _line_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def _introduces(line: str) -> bool:
     """A line that leads into a list after it: it ends with a colon, or is as short as a heading."""
-    return line.endswith(COLONS) or (
-        "\n" not in line and len(line.split()) <= LABEL_MAX_WORDS and line[-1] not in _TERMINATORS + _CLOSERS)
+    return _last_mark(line) in COLONS or (
+        "\n" not in line and len(line.split()) <= LABEL_MAX_WORDS and _last_mark(line) not in _TERMINATORS)
 
 
 def labels_a_list(paragraph: str) -> bool:
@@ -370,7 +382,7 @@ def labels_a_list(paragraph: str) -> bool:
     first, _, rest = paragraph.partition("\n")
     first = first.strip()
     return (bool(rest) and is_list_item(rest.lstrip("\n")) and _introduces(first)
-            and (bool(_MARKDOWN_HEADING.match(first)) or not first.endswith(COLONS)))
+            and (bool(_MARKDOWN_HEADING.match(first)) or _last_mark(first) not in COLONS))
 
 
 def sentences_of(paragraphs: tuple[Paragraph, ...]) -> tuple[Sentence, ...]:
@@ -387,19 +399,19 @@ def _role(paragraph: Paragraph, index: int, count: int) -> str:
     if index < count - 1 and _asks(paragraph):
         return HEADING
     longest = TITLE_MAX_WORDS if index == 0 else LABEL_MAX_WORDS
-    if (index == count - 1 or len(text.split()) > longest or text[-1] in _TERMINATORS + _CLOSERS
+    if (index == count - 1 or len(text.split()) > longest or _last_mark(text) in _TERMINATORS
             or "\n" in text or is_list_item(text) or is_table_row(text)):  # a list, a table, an item: no label
         return ""
     if index == 0 and _BYLINE.match(text) and not re.search(r"\d", text):
         return BYLINE
-    return "" if text.endswith(":") else HEADING
+    return "" if _last_mark(text) in COLONS else HEADING
 
 
 def _asks(paragraph: Paragraph) -> bool:
     """A paragraph of one question ("Q: Can I use ground coffee?", "كيف أقدّم الطلب؟") heads the text that
     answers it, as an FAQ's "## How do I apply?" does: cited alone it answered the question it repeats."""
-    text = paragraph.text.rstrip(_CLOSERS)
-    return (len(paragraph.sentences) == 1 and text[-1:] in "?؟" and "\n" not in text
+    text = paragraph.text
+    return (len(paragraph.sentences) == 1 and _last_mark(text) in ("?", "؟") and "\n" not in text
             and len(text.split()) <= QUESTION_LINE_MAX_WORDS)
 
 
@@ -465,9 +477,11 @@ def _is_sentence_end(text: str, match: re.Match[str], start: int, end: int, in_q
     token = _LAST_TOKEN.search(before).group(1)  # type: ignore[union-attr]
     if _LETTER_ABBREVIATION.fullmatch(token):
         # "ق.م" glued, or an initial ("م. ثيو كيرني"); after a number it is an era ("سنة 651 م. وخلال"),
-        # unless the date opens the sentence ("وفي عام 63 ق.م. ضمّ القائد ...").
+        # unless the date opens the sentence ("وفي عام 63 ق.م. ضمّ القائد ...") or a number follows: an
+        # edition, a page, a volume ("(1973 م)، ط. 2 عام 1980 م.", "ص. 45").
         return (not (following and _LETTER.match(following)) and bool(_NUMBER_BEFORE.search(before))
-                and not _FRONTED_DATE.fullmatch(text, start, match.start()))
+                and not _FRONTED_DATE.fullmatch(text, start, match.start())
+                and not _NUMBER_NEXT.match(text, match.end(), end))
     if _LATIN_ABBREVIATION.fullmatch(token.lstrip("(")):
         return False
     return not (_SPELT_INITIAL.fullmatch(token) and not _NUMBER_BEFORE.search(before))

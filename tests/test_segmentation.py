@@ -172,6 +172,9 @@ def test_hand_checked_boundaries(set_name):
         # A full stop after a unit in degrees ends the sentence (a capital initial does not: "J. K.").
         ("The average low is 1 °C. Annual rainfall is 870 mm.", ["The average low is 1 °C.", "Annual rainfall is 870 mm."]),
         ("It was written by J. K. Rowling. Then filmed.", ["It was written by J. K. Rowling.", "Then filmed."]),
+        # One letter before a number abbreviates an edition, a page, a volume: a user's biography was
+        # cut into "... (1973 م)، ط." and "2 عام 1980 م.".
+        ("صدر كتابه (1973 م)، ط. 2 عام 1980 م. ثم ترجم.", ["صدر كتابه (1973 م)، ط. 2 عام 1980 م.", "ثم ترجم."]),
     ],
 )
 def test_real_text_faults(text, sentences):
@@ -218,6 +221,14 @@ def test_byline_and_heading_are_labelled(article_text):
      [HEADING, "", HEADING, ""]),
     ("# Guide\n\nQ: Can I use ground coffee?\n\nA: Yes. Both work.", [HEADING, HEADING, ""]),
     ("Why did it fail? Nobody knows.\nThe end.", ["", ""]),
+    # A label's closing bracket or bold marks do not make it a statement: a lease's "البند السادس:
+    # التزامات الطرف الأول (المؤجر)" had no role beside its clauses' headings, an FAQ's bold question
+    # line was cited as the answer to itself.
+    ("البند الخامس: الصيانة\nيتحمل المؤجر الصيانة.\nالبند السادس: التزامات الطرف الأول (المؤجر)\nيلتزم المؤجر بالتسليم.",
+     [HEADING, "", HEADING, ""]),
+    ("# Dishwasher FAQ\n**Why is there water left in the bottom of the tub after a program?**\nA little water is normal.",
+     [HEADING, HEADING, ""]),
+    ("**Symptoms:**\nHeavy sweating and a fast pulse.", ["", ""]),
     ("The talks ended today.\nWhat comes next?", ["", ""]),
     # A title is no byline: its "place" is four words and it names a year.
     ("Harborview Regional Transit Authority — Annual Report 2023\nRidership grew.", [HEADING, ""]),
@@ -379,7 +390,8 @@ def test_a_wrapped_list_item_goes_on_at_its_next_line():
 
 def test_a_heading_kept_with_its_list_is_told_from_a_sentence_that_leads_into_it():
     for text in ("## Keyboard shortcuts\n\n- Ctrl+N creates a new note.\n- Ctrl+Alt+P pins a note.",
-                 "سادساً: الموازنة والإنفاق\n1. بلغت الموازنة 312 مليون دينار.\n2. استحوذت مشاريع المياه على 46%."):
+                 "سادساً: الموازنة والإنفاق\n1. بلغت الموازنة 312 مليون دينار.\n2. استحوذت مشاريع المياه على 46%.",
+                 "البند السادس: التزامات الطرف الأول (المؤجر)\n1. تسليم الشقة صالحة للاستعمال.\n2. صيانة المصعد."):
         (paragraph,) = segment(text)
         assert labels_a_list(paragraph.text), text
     for text in ("The company provides:\n- a laptop\n- a headset",  # leads into its list
