@@ -19,8 +19,8 @@ from .evidence import across_languages, node_terms
 from .normalize import Language, content_terms
 from .question_type import (MONEY, QUANTITY, announced_count, asks_for_several, gives_answer_type,
                             wanted_answer_types, without_years)
-from .segmentation import (HEADING, is_list_item, labels_a_list, paragraph_id, paragraph_number, sentence_id,
-                           sentence_number)
+from .segmentation import (HEADING, is_list_item, labels_a_list, opens_with_a_heading, paragraph_id,
+                           paragraph_number, sentence_id, sentence_number)
 from .store import role_of
 from .types import Citation, sentence_ref, with_rendering
 
@@ -231,7 +231,10 @@ class ExtractiveAnswerer:
                 and labels_a_list(paragraph.get_content()))
 
     def _section(self, heading: TextNode) -> set[tuple[str, str]]:
-        """The paragraphs (document id, paragraph id) after ``heading`` up to the next heading."""
+        """The paragraphs (document id, paragraph id) after ``heading`` up to the next heading, or the next
+        Markdown heading kept with its list: a health advisory's "## What to do if someone shows signs of
+        heat stroke" ran on over "## How to stay safe" and its steps, which answered "What should I do if
+        someone has heat stroke?"."""
         document, number = heading.metadata["document_id"], paragraph_number(heading.metadata["paragraph_id"])
         following = [(document, paragraph_id(n)) for n in range(number + 1, number + 1 + MAX_SECTION)]
         prefetch = getattr(self._paragraphs, "prefetch", None)
@@ -240,7 +243,7 @@ class ExtractiveAnswerer:
         section = set()
         for key in following:
             paragraph = self._paragraphs.get(key)
-            if paragraph is None or role_of(paragraph) == HEADING:
+            if paragraph is None or role_of(paragraph) == HEADING or opens_with_a_heading(paragraph.get_content()):
                 break
             section.add(key)
         return section

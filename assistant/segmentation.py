@@ -374,6 +374,12 @@ def _introduces(line: str) -> bool:
         "\n" not in line and len(line.split()) <= LABEL_MAX_WORDS and _last_mark(line) not in _TERMINATORS)
 
 
+def opens_with_a_heading(paragraph: str) -> bool:
+    """Whether ``paragraph`` opens with a Markdown heading line, alone or over the list kept with it
+    ("## How to stay safe" and its steps): a section ends before it."""
+    return bool(_MARKDOWN_HEADING.match(paragraph))
+
+
 def labels_a_list(paragraph: str) -> bool:
     """Whether ``paragraph`` opens with a label over the list it holds: a heading's line ("## Keyboard
     shortcuts", "سادساً: الموازنة والإنفاق"), kept with its items (see ``_blocks``), which names the

@@ -298,6 +298,18 @@ def test_a_number_the_question_names_answers_no_how_many():
                                _hits(nodes, [("p1.s1", 0.95)])).abstained
 
 
+def test_a_section_ends_at_a_markdown_heading_kept_with_its_list():
+    """A health advisory's "## What to do if someone shows signs of heat stroke" ran on over "## How to
+    stay safe" (kept with its steps, so no heading paragraph), whose step answered the heat-stroke question."""
+    answerer, nodes = _answerer_and_nodes(
+        "## What to do if someone shows signs of heat stroke\n\n1. Call 911 immediately.\n2. Move the person "
+        "to a cooler place.\n\n## How to stay safe\n\n1. Drink water regularly.\n2. Avoid alcohol.", "advisory", "en")
+    _mark_headings(answerer, nodes, "advisory", "p1")
+    hits = _hits(nodes, [("p1.s1", 0.95), ("p3.s2", 0.90), ("p2.s1", 0.80)])
+    draft = answerer.answer("What should I do if someone has heat stroke?", Language.ENGLISH, hits)
+    assert [c.paragraph_id for c in draft.citations] == ["p2"]
+
+
 def test_an_abstention_offers_no_heading_as_related():
     """"What did she do before?" offered "## Traffic" as a nearby sentence: a heading names its section."""
     answerer, nodes = _answerer_and_nodes("## Traffic\nThe port handled 14.2 million tonnes.\n## People\n"
