@@ -36,7 +36,8 @@ from typing import NamedTuple
 #    not a list's item; a label's number at the start of a line ends no sentence ("Step 5. Allow ...",
 #    "## 2. Treasurer's report"); a full stop after a unit in degrees does ("... low of 1 °C. Annual ...").
 # 11: a label is read without its closing brackets and bold marks ("البند السادس: التزامات الطرف الأول
-#    (المؤجر)", "**Why is there water left in the tub?**"); one letter before a number abbreviates ("ط. 2").
+#    (المؤجر)", "**Why is there water left in the tub?**"); one letter before a number abbreviates ("ط. 2");
+#    a form's blank field ("Signature: ________") is no sentence.
 SEGMENTATION_VERSION = 11
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
@@ -436,7 +437,8 @@ def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
         spans.extend(_capped(text, *_strip_span(text, cursor, stop), MAX_SENTENCE_CHARS))
         cursor = stop
     spans.extend(_capped(text, *_strip_span(text, cursor, end), MAX_SENTENCE_CHARS))
-    return _attach_markers(text, [(s, e) for s, e in spans if e > s and _has_word(text[s:e])])
+    return _attach_markers(text, [(s, e) for s, e in spans
+                                  if e > s and _has_word(text[s:e]) and not _BLANK_FIELD.fullmatch(text, s, e)])
 
 
 class _QuoteDepth:
@@ -531,6 +533,13 @@ def _paragraph_groups(spans: list[tuple[int, int]]) -> list[list[tuple[int, int]
         else:
             groups.append([span])
     return groups
+
+
+# A form's field left blank: a short label, a colon, and only dots or underscores to write on
+# ("الطرف الأول (المؤجر): ..............", "Signature: ________"). It says nothing, and a lease's blank
+# signature line was the answer to "من هو المؤجر؟" over the clause that names him.
+# An ellipsis ("Note: ...") is no blank: the run is five or more.
+_BLANK_FIELD = re.compile(r"[^\n:：]{1,60}[:：][ \t]*(?:(?:[._ـ][ \t]*){5,}|(?:…[ \t]*){2,})")
 
 
 def _has_word(fragment: str) -> bool:

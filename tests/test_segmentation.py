@@ -80,6 +80,14 @@ def test_blank_lines_and_punctuation_only_fragments_are_skipped():
     assert [p.id for p in paragraphs] == ["p1", "p2"]
 
 
+def test_a_forms_blank_field_is_no_sentence():
+    """A lease's blank signature line "الطرف الأول (المؤجر): .............." answered "من هو المؤجر؟"
+    over the clause that names him; an ellipsis after a colon is no blank."""
+    text = ("حُرر هذا العقد من نسختين.\n\nالطرف الأول (المؤجر): ..............   الطرف الثاني (المستأجر): ..............\n"
+            "Signature: ________\nقال: ... ثم سكت.")
+    assert [s.text for s in sentences_of(segment(text))] == ["حُرر هذا العقد من نسختين.", "قال: ...", "ثم سكت."]
+
+
 @given(st.text(alphabet=st.sampled_from(list("ab ج د.؟!؛«»():-*•|#`\n\t0123456789%")), max_size=300))
 def test_offsets_always_map_back(text):
     for paragraph in segment(text):
