@@ -35,8 +35,9 @@ from typing import NamedTuple
 # 10: a numbered line standing alone before running text is a section's heading ("1. Purpose and scope"),
 #    not a list's item; a label's number at the start of a line ends no sentence ("Step 5. Allow ...",
 #    "## 2. Treasurer's report"); a full stop after a unit in degrees does ("... low of 1 °C. Annual ...").
-# 11: a label is read without its closing brackets and bold marks ("البند السادس: التزامات الطرف الأول
-#    (المؤجر)", "**Why is there water left in the tub?**"); one letter before a number abbreviates ("ط. 2");
+# 11: a line over a list, a question line and a numbered heading are read without their closing brackets and
+#    bold marks ("البند السادس: التزامات الطرف الأول (المؤجر)", "**Why is there water left in the tub?**");
+#    a bold line with a full stop is no label; one letter before a number abbreviates ("ط. 2");
 #    a form's blank field ("Signature: ________") is no sentence.
 SEGMENTATION_VERSION = 11
 
@@ -280,9 +281,8 @@ def _is_short_label(line: str) -> bool:
 def _last_mark(line: str) -> str:
     """The last character of ``line`` before closing quotes and brackets and Markdown's bold or italic
     marks: what says whether it ends a sentence. A lease's "البند السادس: التزامات الطرف الأول (المؤجر)"
-    ends with a bracket and was neither a heading nor the label over its list of obligations (its
-    clauses "البند الثاني: ..." were headings); an FAQ's "**Why is there water left in the tub?**"
-    was no question line."""
+    ends with a bracket and was not the label over its list of obligations; an FAQ's "**Why is there
+    water left in the tub?**" was no question line."""
     return line.rstrip(_CLOSERS + "*")[-1:]
 
 
@@ -406,7 +406,10 @@ def _role(paragraph: Paragraph, index: int, count: int) -> str:
     if index < count - 1 and _asks(paragraph):
         return HEADING
     longest = TITLE_MAX_WORDS if index == 0 else LABEL_MAX_WORDS
+    # A closing bracket ends a field's value ("Customer helpline: 0300 123 4400 (24 hours)"), a statement;
+    # the same line over a list is the list's label (``_introduces``).
     if (index == count - 1 or len(text.split()) > longest or _last_mark(text) in _TERMINATORS
+            or text.rstrip("*")[-1:] in _CLOSERS
             or "\n" in text or is_list_item(text) or is_table_row(text)):  # a list, a table, an item: no label
         return ""
     if index == 0 and _BYLINE.match(text) and not re.search(r"\d", text):
