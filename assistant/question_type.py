@@ -145,9 +145,12 @@ _CURRENCY_CODE_AMOUNT = rf"(?<!\w)(?:{_CURRENCY_ABBREVIATION})\s?\d|\d\s?(?:{_CU
 # the change, "4.3%").
 _MONEY_WORDS = (r"cost|costs|price|prices|revenue|revenues|profit|profits|income|salary|salaries|budget|fee|fees"
                 r"|funding|wages?|money|dollars?|euros?|pounds?")
-# "سعر الفائدة" and "سعر الصرف" are rates (interest, exchange), answered by a percentage or a ratio as
-# "interest rate" is: a user's "إلى كم خفض البنك المركزي سعر الفائدة الرئيسي؟" was refused beside "إلى 5.25%".
-_ARABIC_MONEY_WORDS = (r"تكلفه|تكلفة|كلفه|كلفة|تكاليف|سعر(?!\s+ال(?:فائد[ةه]|صرف)(?!\w))|اسعار|أسعار|ثمن|راتب|رواتب"
+# "سعر الفائدة", "سعر الصرف", "سعر عائد الإيداع", "سعر الخصم" are rates (interest, exchange, deposit,
+# discount), answered by a percentage or a ratio as "interest rate" is: a user's "إلى كم خفض البنك المركزي
+# سعر الفائدة الرئيسي؟" was refused beside "إلى 5.25%".
+# How much a price rose or fell ("بكم ارتفعت أسعار الغذاء؟") is a change, as "by how much" is in English.
+_ARABIC_CHANGE = r"(?:[وف]?(?:ارتفع|انخفض|هبط|زاد|ازداد|تراجع|نما|قفز|صعد|ارتفاع|انخفاض|زياد|تراجع)\w*)"
+_ARABIC_MONEY_WORDS = (r"تكلفه|تكلفة|كلفه|كلفة|تكاليف|سعر(?!\s+(?:ال)?(?:فائد[ةه]|صرف|عائد|خصم)(?!\w))|اسعار|أسعار|ثمن|راتب|رواتب"
                        r"|ميزانيه|ميزانية|مبلغ"
                        r"|ايرادات|إيرادات|ارباح|أرباح|تمويل|دولار|دولارا|يورو|جنيه|ريال|دينار|درهم")
 # "What is / was the (total) X", "What was Acme's annual X": a measure asked for by its name.
@@ -169,7 +172,8 @@ _ASKS = {
         rf"|worth|sell for|sold for|borrow|borrowed|lend|lent|loan|loaned|pledge|pledged|donate|donated|invest"
         rf"|invested|owe|owed)\b|\bhow expensive\b"
         rf"|{_WHAT_IS_THE}(?:{_MONEY_WORDS})\b"
-        rf"|(?:^|\s){_HOW_MUCH_AR}\s(?!مر[ةه]|مرات)(?:\S+\s){{0,3}}?(?:ال)?(?:{_ARABIC_MONEY_WORDS})(?!\w)"
+        rf"|(?:^|\s){_HOW_MUCH_AR}\s(?!مر[ةه]|مرات)(?!(?:\S+\s){{0,2}}{_ARABIC_CHANGE}\s)"
+        rf"(?:\S+\s){{0,3}}?(?:ال)?(?:{_ARABIC_MONEY_WORDS})(?!\w)"
         rf"|{_WHAT_IS}(?:ال)?(?:{_ARABIC_MONEY_WORDS})(?!\w)",
         re.IGNORECASE,
     ),

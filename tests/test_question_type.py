@@ -136,6 +136,11 @@ def test_when_asks_for_a_time_only_as_the_questions_own_wh_word(question, wanted
     ("إلى كم خفض البنك المركزي سعر الفائدة الرئيسي؟", (QUANTITY,)),
     ("ما سعر الصرف الرسمي للدينار؟", (QUANTITY,)),
     ("ما سعر الفائده على القروض؟", (QUANTITY,)),
+    ("إلى كم خفض البنك المركزي سعر عائد الإيداع لليلة واحدة؟", (QUANTITY,)),
+    ("بكم ارتفعت أسعار الطعام والمشروبات على أساس شهري؟", (QUANTITY,)),
+    ("كم انخفضت أسعار الخضروات؟", (QUANTITY,)),
+    ("كم ثمن اللوحة التي بيعت في المزاد؟", (QUANTITY, MONEY)),
+    ("كم سعر النفط اليوم؟", (QUANTITY, MONEY)),
     ("Why did the cost rise?", ()),
 ])
 def test_money_is_asked_for_by_name(question, wanted):
