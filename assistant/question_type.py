@@ -149,9 +149,9 @@ _MONEY_WORDS = (r"cost|costs|price|prices|revenue|revenues|profit|profits|income
 # discount), answered by a percentage or a ratio as "interest rate" is: a user's "إلى كم خفض البنك المركزي
 # سعر الفائدة الرئيسي؟" was refused beside "إلى 5.25%".
 # How much a price rose or fell ("بكم ارتفعت أسعار الغذاء؟") is a change, as "by how much" is in English.
-_ARABIC_CHANGE = r"(?:[وف]?(?:ارتفع|انخفض|هبط|زاد|ازداد|تراجع|نما|قفز|صعد|ارتفاع|انخفاض|زياد|تراجع)\w*)"
-_ARABIC_MONEY_WORDS = (r"تكلفه|تكلفة|كلفه|كلفة|تكاليف|سعر(?!\s+(?:ال)?(?:فائد[ةه]|صرف|عائد|خصم)(?!\w))|اسعار|أسعار|ثمن|راتب|رواتب"
-                       r"|ميزانيه|ميزانية|مبلغ"
+_ARABIC_CHANGE = r"(?:[وف]?(?:ارتفع|انخفض|هبط|زاد|ازداد|تراجع|نما|قفز|صعد|ارتفاع|انخفاض|زياد)\w*)"
+_ARABIC_MONEY_WORDS = (r"تكلفه|تكلفة|كلفه|كلفة|تكاليف|سعر(?!\s+(?:ال)?(?:فائد[ةه]|صرف|عائد|خصم)(?!\w))|اسعار|أسعار"
+                       r"|ثمن|راتب|رواتب|ميزانيه|ميزانية|مبلغ"
                        r"|ايرادات|إيرادات|ارباح|أرباح|تمويل|دولار|دولارا|يورو|جنيه|ريال|دينار|درهم")
 # "What is / was the (total) X", "What was Acme's annual X": a measure asked for by its name.
 _WHAT_IS_THE = (r"\bwhat(?: is|'s| was| were| are) (?:the |its |their |[\w-]+(?: [\w-]+){0,2}'s )?"
