@@ -8,7 +8,7 @@ Labels: tests/data/question_labels.json (ids only). Detectors: ``asks_for_severa
 for comparison, the list pattern it replaced (``LEGACY_LIST`` below, as it was in assistant/answer.py).
 
 The gate (assistant/answer.py): a question that asks for a quantity or a date is refused when no
-sentence it would cite holds one (``holds_answer_type``). Its misses on answerable questions are
+sentence it would cite holds one that the question does not name itself (``gives_answer_type``). Its misses on answerable questions are
 counted on each question's gold sentences (cut by our segmenter, found as the open-QA benchmark
 finds them) in ARCD-train and XQuAD-R (Arabic and English): gold sentences without the type are a
 question the gate refuses even when retrieval finds the right sentence. ``--show`` lists them.
@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.question_type import asks_for_several, holds_answer_type, wanted_answer_types  # noqa: E402
+from assistant.question_type import asks_for_several, gives_answer_type, wanted_answer_types  # noqa: E402
 from assistant.segmentation import segment, sentences_of  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -101,7 +101,7 @@ def gate_misses(path: Path, show: bool = False) -> dict[str, dict[str, int]]:
                 for kind in wanted_answer_types(qa["question"]):
                     row = counts.setdefault(kind, {"asked": 0, "lacking": 0})
                     row["asked"] += 1
-                    if not any(holds_answer_type(kind, text) for text in gold):
+                    if not any(gives_answer_type(kind, qa["question"], text) for text in gold):
                         row["lacking"] += 1
                         if show:
                             print(f"  {path.name} {kind}: {qa['question']} => {answers[0][0]}")
