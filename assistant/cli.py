@@ -80,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
 def _add_answer_arguments(parser: argparse.ArgumentParser) -> None:
     """How `ask` and `chat` answer: the ranking and the answer backend."""
     parser.add_argument("--top-k", type=int, help="at most this many cited sentences (a list, or a line introducing items, up to three times as many)")
-    parser.add_argument("--mode", type=RetrievalMode, choices=list(RetrievalMode), help="retrieval mode")
+    parser.add_argument("--mode", type=RetrievalMode, choices=[mode.value for mode in RetrievalMode], help="retrieval mode")
     parser.add_argument("--backend", choices=[b.value for b in AnswerBackend],
                         help="who writes the answer (default extractive; ASSISTANT_ANSWER_BACKEND)")
     parser.add_argument("--base-url", help="LLM server, e.g. http://127.0.0.1:8080/v1 (ASSISTANT_LLM_BASE_URL)")

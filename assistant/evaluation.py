@@ -623,7 +623,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``assistant eval`` options (the subcommand itself is declared in cli.py)."""
     parser.add_argument("--gold", type=Path, help="gold Q&A JSONL (default: <corpus_dir>/gold_qa.jsonl)")
     parser.add_argument("--out", type=Path, default=Path("runs"), help="runs are written to OUT/<timestamp>/")
-    parser.add_argument("--mode", type=RetrievalMode, choices=list(RetrievalMode),
+    parser.add_argument("--mode", type=RetrievalMode, choices=[mode.value for mode in RetrievalMode],
                         metavar="{" + ",".join(m.value for m in RetrievalMode) + "}", help="retrieval mode")
     parser.add_argument("--top-k", type=int, help="at most this many cited sentences")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")

@@ -41,6 +41,14 @@ def test_ask_human_output(cli_settings):
     assert "[1]" in result.stdout and "p14.s1" in result.stdout
 
 
+def test_help_names_the_retrieval_modes_as_a_user_types_them(cli_settings):
+    help_text = _run(cli_settings, "ask", "--help").stdout
+    assert "{hybrid,dense,bm25}" in help_text and "RetrievalMode." not in help_text
+    result = _run(cli_settings, "ask", "--json", "--mode", "dense", "What does the Counter ISIS Finance Group focus on?")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["citations"][0]["sentence_id"] == "p14.s1"
+
+
 def test_ingest_docs_remove(cli_settings, tmp_path):
     path = tmp_path / "extra.md"
     path.write_text("# Note\nThe coalition met in Kuwait on a Tuesday.\n", encoding="utf-8")
