@@ -200,7 +200,16 @@ def test_money_is_asked_for_by_name(question, wanted):
     (DATE, "the end of the war", False),  # an event: not caught, nor is "before World War I"
     # A year stands alone: "When was Tessaline founded?" was answered by a filter's model name, "When did
     # the earthquake hit?" by a mountain's height.
-    (DATE, "Replace the cartridge of the AquaPure H300 when its light turns red.", False),
+    (DATE, "Replace the cartridge of the AquaPure H300 at once.", False),
+    # A condition answers "when" too: "When does immunodeficiency occur?" -> "when the immune system is
+    # less active" (XQuAD-R); a leaflet's "متى يجب إيقاف الدواء فوراً؟" was refused beside its answer.
+    (DATE, "Replace the cartridge when its light turns red.", True),
+    (DATE, "Stop taking the tablets if a rash appears.", True),
+    (DATE, "أوقف استعمال الدواء فوراً واتصل بالطبيب إذا ظهر احمرار في الجلد", True),
+    (DATE, "تزيد مخاطر الإصابة به كلما تقدم الإنسان في العمر", True),
+    (DATE, "في حالة تناول جرعة زائدة توجه إلى قسم الطوارئ", True),
+    (CALENDAR_DATE, "Stop taking the tablets if a rash appears.", False),  # "what year" wants a year
+    (DATE, "Elsewhere the rule is different.", False),  # "if" and "when" as words, not inside others
     (DATE, "تبلغ ارتفاع القمة 1,450 متراً", False),
     (DATE, "The 300MW plant opened", False),
     (CALENDAR_DATE, "The AquaPure H300 filter", False),
