@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -20,7 +20,7 @@ from .normalize import Language, content_terms
 from .question_type import (MONEY, QUANTITY, announced_count, asks_for_several, gives_answer_type,
                             wanted_answer_types, without_years)
 from .segmentation import (HEADING, is_list_item, labels_a_list, opens_with_a_heading, paragraph_id,
-                           paragraph_number, sentence_id, sentence_number)
+                           paragraph_number, sentence_id, sentence_number, table_header)
 from .store import role_of
 from .types import Citation, sentence_ref, with_rendering
 
@@ -100,6 +100,7 @@ class ExtractiveAnswerer:
         if not hits:
             return self.abstain(language, hits)
         several = asks_for_several(question)
+        hits = self._without_table_headers(hits)
         hits, headed_by = self._sections_for_headings(question, several, hits)
         chosen, introduced_by = self._select(question, several, hits, headed_by)
         introduced_by = headed_by | introduced_by
@@ -194,7 +195,7 @@ class ExtractiveAnswerer:
                     # Nothing of its section was found: the heading alone says nothing ("## Challenges", a
                     # short English label, came first for an Arabic question about another document; "المادة
                     # (7): التكلفة" answered how much a service cost, which its article does not say).
-                    if len(ranked) > 1:
+                    if len(ranked) > 1 and not _names_its_field(question, hit.node):
                         ranked.remove(hit)
                     continue
             elif not several and self._labels_a_list(hit.node):
@@ -225,10 +226,22 @@ class ExtractiveAnswerer:
         Keyboard shortcuts" with its items): for a question that wants one thing it is a heading whose
         section is its items. "Is there a shortcut to pin a note?" was answered "## Keyboard
         shortcuts" and every shortcut after it; the item that pins a note is the answer."""
+        return self._opens_its_paragraph(node, labels_a_list)
+
+    def _without_table_headers(self, hits: list[NodeWithScore]) -> list[NodeWithScore]:
+        """The ranking without tables' header rows, which name columns and answer nothing: "| Action |
+        Owner | Due date |" was the answer to "What is the date of the meeting?" (a user's minutes), and
+        "| Nutrient | Amount |" opened the answer to "How many calories are in a slice?" (its rows name
+        their cells for the ranking, ``segmentation.named_cells``). Kept when nothing else is ranked."""
+        def is_header(node: TextNode) -> bool:
+            return self._opens_its_paragraph(node, lambda text: table_header(text) == node.get_content().strip())
+        return [hit for hit in hits if not is_header(hit.node)] or hits
+
+    def _opens_its_paragraph(self, node: TextNode, test: Callable[[str], bool]) -> bool:
+        """Whether ``node`` is the first sentence of its paragraph and the paragraph's text passes ``test``."""
         meta = node.metadata
         paragraph = self._paragraphs.get((meta["document_id"], meta["paragraph_id"]))
-        return (sentence_number(meta["sentence_id"]) == 1 and paragraph is not None
-                and labels_a_list(paragraph.get_content()))
+        return sentence_number(meta["sentence_id"]) == 1 and paragraph is not None and test(paragraph.get_content())
 
     def _section(self, heading: TextNode) -> set[tuple[str, str]]:
         """The paragraphs (document id, paragraph id) after ``heading`` up to the next heading, or the next
@@ -258,6 +271,20 @@ class ExtractiveAnswerer:
 
 # A numbered heading's number: "المادة (7):", "Article 7:", "3.", "(iv)" (one word at most before it).
 _HEADING_NUMBER = re.compile(r"^[#\s]*(?:\S+\s+)?(?:\((?:\d+|[ivxlc]+)\)|\d+(?:\.\d+)*\s*[:.)\-–—])", re.IGNORECASE)
+
+
+# A field's line: a short label, a colon, its value ("Prep time: 20 minutes", "Date: Tuesday 11 March").
+_FIELD = re.compile(r"^[#*\s]*(?P<label>[^:：\n]{1,40})[:：]\s*(?P<value>\S.*)$")
+
+
+def _names_its_field(question: str, heading: TextNode) -> bool:
+    """Whether ``heading`` is a field ("label: value") whose label the question names: short and with no
+    full stop, segmentation takes it for a heading, but it says its value. "What is the prep time?"
+    ranked a recipe's "Prep time: 20 minutes" first, and a heading with no section was left out: the
+    answer quoted another document. Only when the question names the label: a memo's "To: All staff,
+    Leeds office" as a statement outranked the answer to "Where is the Leeds office moving to?"."""
+    field = _FIELD.match(heading.get_content())
+    return bool(field and content_terms(field["label"]) & content_terms(question))
 
 
 def _holds_a_share(hit: NodeWithScore, best: NodeWithScore) -> bool:

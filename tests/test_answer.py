@@ -383,3 +383,41 @@ def test_a_label_over_a_list_gives_way_to_the_item_asked_about():
     hits = _hits(nodes, [("p1.s1", 0.90), ("p1.s3", 0.85), ("p1.s2", 0.80)])
     draft = answerer.answer("Does the app work offline?", Language.ENGLISH, hits)
     assert [c.sentence_id for c in draft.citations] == ["p1.s1", "p1.s2", "p1.s3"]
+
+
+def test_a_table_header_row_is_not_cited_its_rows_are():
+    """"| Nutrient | Amount |" opened the answer to "How many calories are in a slice?" (a user's recipe),
+    and "| Action | Owner | Due date |" answered "What is the date of the meeting?"."""
+    answerer, nodes = _answerer_and_nodes("## Nutrition (per slice)\n| Nutrient | Amount |\n|---|---|\n"
+                                          "| Energy | 310 kcal |\n| Fat | 15 g |\n## Storage\nKeep it in a tin.",
+                                          "recipe", "en")
+    _mark_headings(answerer, nodes, "recipe", "p1", "p3")
+    in_its_section = _hits(nodes, [("p1.s1", 0.89), ("p2.s2", 0.85), ("p2.s1", 0.84), ("p2.s3", 0.84)])
+    draft = answerer.answer("How many calories are in a slice?", Language.ENGLISH, in_its_section)
+    assert [c.sentence_id for c in draft.citations][0] == "p2.s2" and "p2.s1" not in [c.sentence_id for c in draft.citations]
+    first = _hits(nodes, [("p2.s1", 0.90), ("p4.s1", 0.80)])
+    assert [c.sentence_id for c in answerer.answer("What is the date?", Language.ENGLISH, first).citations] == ["p4.s1"]
+
+
+def test_a_field_line_is_cited_when_the_question_names_its_label():
+    """"Prep time: 20 minutes" is short and has no full stop, so it is a heading; with no section it was
+    left out and "What is the prep time?" was answered from another document. A field the question
+    does not name stays out: a memo's "To: All staff, Leeds office" is no answer to where it moves."""
+    answerer, nodes = _answerer_and_nodes("# Lemon Loaf\n\nPrep time: 20 minutes\n\nServes: 10 slices\n\n## Method\n\n"
+                                          "Heat the oven to 180 °C.\n\nTo: All staff, Leeds office\n\nSubject: Move\n\n"
+                                          "The Leeds office moves to Park Row in May.", "recipe", "en")
+    _mark_headings(answerer, nodes, "recipe", "p1", "p2", "p3", "p4", "p6", "p7")
+    ranked = _hits(nodes, [("p2.s1", 0.90), ("p5.s1", 0.80)])
+    assert [c.sentence_id for c in answerer.answer("What is the prep time?", Language.ENGLISH, ranked).citations] == ["p2.s1"]
+    serves = _hits(nodes, [("p3.s1", 0.90), ("p5.s1", 0.80)])
+    assert [c.sentence_id for c in answerer.answer("How many people does it serve?", Language.ENGLISH, serves).citations] == ["p3.s1"]
+    memo = _hits(nodes, [("p6.s1", 0.90), ("p8.s1", 0.85)])
+    assert [c.sentence_id for c in answerer.answer("Where is the Leeds office moving to?", Language.ENGLISH, memo).citations] == ["p8.s1"]
+
+
+def test_a_condition_answers_when():
+    """A leaflet's "متى يجب إيقاف الدواء فوراً؟" was refused for holding no date beside its answer."""
+    answerer, nodes = _answerer_and_nodes("أوقف استعمال الدواء فوراً واتصل بالطبيب إذا ظهر احمرار في الجلد.\n"
+                                          "يحفظ الدواء في درجة حرارة الغرفة.", "leaflet")
+    draft = answerer.answer("متى يجب إيقاف الدواء فوراً؟", Language.ARABIC, _hits(nodes, [("p1.s1", 0.9), ("p2.s1", 0.8)]))
+    assert not draft.abstained and draft.citations[0].sentence_id == "p1.s1"
