@@ -39,7 +39,8 @@ from typing import NamedTuple
 #    bold marks ("البند السادس: التزامات الطرف الأول (المؤجر)", "**Why is there water left in the tub?**");
 #    a bold line with a full stop is no label; one letter before a number abbreviates ("ط. 2");
 #    a form's blank field ("Signature: ________") is no sentence.
-SEGMENTATION_VERSION = 11
+# 12: a full stop inside a quotation in guillemets or curly quotes that closes soon after ends no sentence.
+SEGMENTATION_VERSION = 12
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
 # a table dump, a transcript). e5 reads at most 512 tokens; 1,000 Arabic characters are about 250-350.
@@ -53,6 +54,11 @@ _TERMINATORS = ".!?؟…"
 COLONS = (":", "：")
 # A full stop inside parentheses that close within this many characters does not end the sentence.
 PARENTHESIS_MAX_CHARS = 200
+# Nor one inside a quotation in guillemets or curly quotes that closes within this many: a coach's
+# «... بعد الاستراحة. التبديلات غيرت شكل الفريق، وأنا فخور بردة الفعل» was cut in two, the second
+# half cited without who said it.
+QUOTATION_MAX_CHARS = 300
+_PAIRS = (("(", ")", PARENTHESIS_MAX_CHARS), ("«", "»", QUOTATION_MAX_CHARS), ("“", "”", QUOTATION_MAX_CHARS))
 _CLOSERS = "»\"')]”’›"
 _ARABIC_LETTER = "\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff"
 
@@ -434,7 +440,7 @@ def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
         if match.start() < cursor or any(s < match.start() < e - 1 for s, e in code):
             continue
         if (not _is_sentence_end(text, match, max(start, cursor), end, quotes.inside(match.start()))
-                or _inside_parentheses(text, match, max(start, cursor), end)):
+                or any(_inside_pair(text, match, max(start, cursor), end, *pair) for pair in _PAIRS)):
             continue
         stop = _after_markers(text, match.end(), end)
         spans.extend(_capped(text, *_strip_span(text, cursor, stop), MAX_SENTENCE_CHARS))
@@ -458,15 +464,16 @@ class _QuoteDepth:
         return self._straight % 2 == 1 or self._guillemets > 0
 
 
-def _inside_parentheses(text: str, match: re.Match[str], start: int, end: int) -> bool:
-    """Whether the terminator ``match`` stands inside parentheses opened in its sentence and closed
-    a little later ("(Mon.–Fri., 8 a.m. to 6 p.m. EST) or email ..."): no end. One that closes them
-    ("(see below.)") may end the sentence."""
-    opened = text.rfind("(", start, match.start())
-    if opened < 0 or ")" in text[opened : match.end()]:
+def _inside_pair(text: str, match: re.Match[str], start: int, end: int, opener: str, closer: str,
+                 limit: int) -> bool:
+    """Whether the terminator ``match`` stands inside parentheses (or quotation marks) opened in its
+    sentence and closed within ``limit`` characters ("(Mon.–Fri., 8 a.m. to 6 p.m. EST) or email
+    ..."): no end. One that closes them ("(see below.)", "... بردة الفعل».") may end the sentence."""
+    opened = text.rfind(opener, start, match.start())
+    if opened < 0 or closer in text[opened : match.end()]:
         return False
-    closing = text.find(")", match.end(), min(end, match.end() + PARENTHESIS_MAX_CHARS))
-    return closing >= 0 and "(" not in text[match.end() : closing]
+    closing = text.find(closer, match.end(), min(end, match.end() + limit))
+    return closing >= 0 and opener not in text[match.end() : closing]
 
 
 def _is_sentence_end(text: str, match: re.Match[str], start: int, end: int, in_quotation: bool) -> bool:

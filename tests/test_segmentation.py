@@ -183,6 +183,13 @@ def test_hand_checked_boundaries(set_name):
         # One letter before a number abbreviates an edition, a page, a volume: a user's biography was
         # cut into "... (1973 م)، ط." and "2 عام 1980 م.".
         ("صدر كتابه (1973 م)، ط. 2 عام 1980 م. ثم ترجم.", ["صدر كتابه (1973 م)، ط. 2 عام 1980 م.", "ثم ترجم."]),
+        # Nor inside a quotation that closes soon after: a match report's coach was cut in two, the second
+        # half ("التبديلات غيرت شكل الفريق ...»") cited without who said it.
+        ("وقال المدرب: «لم نكن في مستوانا. التبديلات غيرت شكل الفريق». ثم غادر.",
+         ["وقال المدرب: «لم نكن في مستوانا. التبديلات غيرت شكل الفريق».", "ثم غادر."]),
+        ("The coach said: “We were slow. The changes helped.” Then he left.",
+         ["The coach said: “We were slow. The changes helped.”", "Then he left."]),
+        ("«لم نكن في مستوانا. ثم تحسن الأداء كثيرا.", ["«لم نكن في مستوانا.", "ثم تحسن الأداء كثيرا."]),  # never closed
     ],
 )
 def test_real_text_faults(text, sentences):
