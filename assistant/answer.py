@@ -19,8 +19,8 @@ from .evidence import across_languages, node_terms
 from .normalize import Language, content_terms
 from .question_type import (MONEY, QUANTITY, announced_count, asks_for_several, gives_answer_type,
                             wanted_answer_types, without_years)
-from .segmentation import (HEADING, is_list_item, labels_a_list, opens_with_a_heading, paragraph_id,
-                           paragraph_number, sentence_id, sentence_number, table_header)
+from .segmentation import (HEADING, is_list_item, is_table_row, labels_a_list, named_cells, opens_with_a_heading,
+                           paragraph_id, paragraph_number, sentence_id, sentence_number, table_header)
 from .store import role_of
 from .types import Citation, sentence_ref, with_rendering
 
@@ -454,8 +454,13 @@ _MARKDOWN_EMPHASIS = re.compile(r"(?<![\w*_`])(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)
 
 
 def _shown_text(citation: Citation, wants_english: bool) -> str:
-    """The sentence as the answer says it: on one line (a hard-wrapped source's quote keeps its breaks)."""
+    """The sentence as the answer says it: on one line (a hard-wrapped source's quote keeps its breaks),
+    a table's row with its cells named by the header ("Passport: Regular; Validity: 10 years; Fee: 600
+    SAR", not "| Regular | 10 years | 600 SAR |", which says nothing of what each cell is)."""
     text = citation.translation if wants_english and citation.translation else citation.quote
+    header = table_header(citation.paragraph) if is_table_row(text) else ""
+    if header and text.strip() != header:
+        text = named_cells(header, text)
     text = re.sub(r"(?<=\w)-\n\s*(?=\w)", "-", text)  # "spread-\nout", hyphenated at a line's end
     text = re.sub(r"^#{1,6}\s+", "", text)  # a Markdown heading's marks are not its words
     text = re.sub(r"^[-*+•]\s+", "", text)  # nor a list item's bullet (a step's number says which step: kept)

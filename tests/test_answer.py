@@ -421,3 +421,12 @@ def test_a_condition_answers_when():
                                           "يحفظ الدواء في درجة حرارة الغرفة.", "leaflet")
     draft = answerer.answer("متى يجب إيقاف الدواء فوراً؟", Language.ARABIC, _hits(nodes, [("p1.s1", 0.9), ("p2.s1", 0.8)]))
     assert not draft.abstained and draft.citations[0].sentence_id == "p1.s1"
+
+
+def test_a_table_row_is_said_with_its_cells_named_and_quoted_as_written():
+    """"| جواز عادي | 10 سنوات | 600 ريال |" said nothing of what each cell is (a user's passport FAQ)."""
+    answerer, nodes = _answerer_and_nodes("| Passport | Validity | Fee |\n|---|---|---|\n| Regular | 10 years | 600 SAR |\n"
+                                          "| Child | 5 years | 150 SAR |", "faq", "en")
+    draft = answerer.answer("How much does a regular passport cost?", Language.ENGLISH, _hits(nodes, [("p1.s2", 0.9)]))
+    assert draft.text == "Passport: Regular; Validity: 10 years; Fee: 600 SAR [1]"
+    assert draft.citations[0].quote == "| Regular | 10 years | 600 SAR |"
