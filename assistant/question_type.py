@@ -142,7 +142,8 @@ _CURRENCY_CODE_AMOUNT = rf"(?<!\w)(?:{_CURRENCY_ABBREVIATION})\s?\d|\d\s?(?:{_CU
 # What money is called in a question that asks for an amount (never "how many times": "how many times
 # more did the other nations pay for oil?" wants "ten", XQuAD-R; nor "how much of": "How much of the
 # budget was spent?" may want a share; nor "by how much": "By how much did food prices rise?" wants
-# the change, "4.3%").
+# the change, "4.3%", nor "how much more/less": "How much more is the heating contract expected to
+# cost?" was refused beside "about 18% more than last year", a user's minutes).
 _MONEY_WORDS = (r"cost|costs|price|prices|revenue|revenues|profit|profits|income|salary|salaries|budget|fee|fees"
                 r"|funding|wages?|money|dollars?|euros?|pounds?")
 # "سعر الفائدة", "سعر الصرف", "سعر عائد الإيداع", "سعر الخصم" are rates (interest, exchange, deposit,
@@ -168,7 +169,7 @@ _ASKS = {
         re.IGNORECASE,
     ),
     MONEY: re.compile(
-        rf"(?<!\bby )\bhow much\b(?! of\b)(?:(?!\btimes?\b)[^?])*\b(?:{_MONEY_WORDS}|charge|charged|paid|spent|earned"
+        rf"(?<!\bby )\bhow much\b(?! (?:of|more|less|higher|lower)\b)(?:(?!\btimes?\b)[^?])*\b(?:{_MONEY_WORDS}|charge|charged|paid|spent|earned"
         rf"|worth|sell for|sold for|borrow|borrowed|lend|lent|loan|loaned|pledge|pledged|donate|donated|invest"
         rf"|invested|owe|owed)\b|\bhow expensive\b"
         rf"|{_WHAT_IS_THE}(?:{_MONEY_WORDS})\b"

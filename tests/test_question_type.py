@@ -133,6 +133,8 @@ def test_when_asks_for_a_time_only_as_the_questions_own_wh_word(question, wanted
     ("How much water does the dam hold?", (QUANTITY,)),
     # A change and a rate: a percentage answers them.
     ("By how much did food prices rise?", (QUANTITY,)),
+    ("How much more is the heating contract expected to cost?", (QUANTITY,)),
+    ("How much less did the new roof cost than the old one?", (QUANTITY,)),
     ("إلى كم خفض البنك المركزي سعر الفائدة الرئيسي؟", (QUANTITY,)),
     ("ما سعر الصرف الرسمي للدينار؟", (QUANTITY,)),
     ("ما سعر الفائده على القروض؟", (QUANTITY,)),
