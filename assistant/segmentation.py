@@ -39,7 +39,8 @@ from typing import NamedTuple
 #    bold marks ("البند السادس: التزامات الطرف الأول (المؤجر)", "**Why is there water left in the tub?**");
 #    a bold line with a full stop is no label; one letter before a number abbreviates ("ط. 2");
 #    a form's blank field ("Signature: ________") is no sentence.
-# 12: a full stop inside a quotation in guillemets or curly quotes that closes soon after ends no sentence.
+# 12: a full stop inside a quotation in guillemets or curly quotes that closes soon after ends no sentence;
+#     a numbered blank line ("1. …………") is no sentence.
 SEGMENTATION_VERSION = 12
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
@@ -549,7 +550,8 @@ def _paragraph_groups(spans: list[tuple[int, int]]) -> list[list[tuple[int, int]
 # ("الطرف الأول (المؤجر): ..............", "Signature: ________"). It says nothing, and a lease's blank
 # signature line was the answer to "من هو المؤجر؟" over the clause that names him.
 # An ellipsis ("Note: ...") is no blank: the run is five or more.
-_BLANK_FIELD = re.compile(r"[^\n:：]{1,60}[:：][ \t]*(?:(?:[._ـ][ \t]*){5,}|(?:…[ \t]*){2,})")
+# So is a numbered blank line under a label ("الشهود:" then "1. …………"): it answered who the witnesses were.
+_BLANK_FIELD = re.compile(r"(?:[^\n:：]{1,60}[:：]|\(?(?:\d{1,3}|[٠-٩]{1,3})[.)])[ \t]*(?:(?:[._ـ][ \t]*){5,}|(?:…[ \t]*){2,})")
 
 
 def _has_word(fragment: str) -> bool:

@@ -86,6 +86,9 @@ def test_a_forms_blank_field_is_no_sentence():
     text = ("حُرر هذا العقد من نسختين.\n\nالطرف الأول (المؤجر): ..............   الطرف الثاني (المستأجر): ..............\n"
             "Signature: ________\nقال: ... ثم سكت.")
     assert [s.text for s in sentences_of(segment(text))] == ["حُرر هذا العقد من نسختين.", "قال: ...", "ثم سكت."]
+    # Numbered blank lines under a label answered "who were the witnesses?"; a numbered item is kept.
+    witnesses = "الشهود:\n1. …………\n2. …………\nالمرفقات:\n1. صورة الهوية."
+    assert [s.text for s in sentences_of(segment(witnesses))] == ["الشهود:", "المرفقات:", "1. صورة الهوية."]
 
 
 @given(st.text(alphabet=st.sampled_from(list("ab ج د.؟!؛«»():-*•|#`\n\t0123456789%")), max_size=300))
