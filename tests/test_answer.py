@@ -411,6 +411,14 @@ def test_a_field_line_is_cited_when_the_question_names_its_label():
     assert [c.sentence_id for c in answerer.answer("What is the prep time?", Language.ENGLISH, ranked).citations] == ["p2.s1"]
     serves = _hits(nodes, [("p3.s1", 0.90), ("p5.s1", 0.80)])
     assert [c.sentence_id for c in answerer.answer("How many people does it serve?", Language.ENGLISH, serves).citations] == ["p3.s1"]
+    # With a paragraph under it, it is still no heading of that paragraph (a hotel's check-out time).
+    heated = _hits(nodes, [("p4.s1", 0.92), ("p5.s1", 0.85)])
+    assert answerer.answer("What is the method?", Language.ENGLISH, heated).citations[0].sentence_id == "p5.s1"
+    hotel, lines = _answerer_and_nodes("Check-out time: until 12:00 noon\n\nLate check-out can be requested at the desk.",
+                                       "hotel", "en")
+    _mark_headings(hotel, lines, "hotel", "p1")
+    ranked = _hits(lines, [("p1.s1", 0.90), ("p2.s1", 0.88)])
+    assert hotel.answer("What is the check-out time?", Language.ENGLISH, ranked).citations[0].sentence_id == "p1.s1"
     memo = _hits(nodes, [("p6.s1", 0.90), ("p8.s1", 0.85)])
     assert [c.sentence_id for c in answerer.answer("Where is the Leeds office moving to?", Language.ENGLISH, memo).citations] == ["p8.s1"]
 
