@@ -158,6 +158,10 @@ _ARABIC_MONEY_WORDS = (r"تكلفه|تكلفة|كلفه|كلفة|تكاليف|س
 _WHAT_IS_THE = (r"\bwhat(?: is|'s| was| were| are) (?:the |its |their |[\w-]+(?: [\w-]+){0,2}'s )?"
                 r"(?:total |annual |average )?")
 _HOW_MUCH_AR = r"(?:كم|بكم|قديش|قدّيش|اديش|أديش)"  # in writing and in speech
+# "كم يوماً": how long, whatever money the rest names ("خلال كم يوم يعاد المبلغ المسترد؟" was refused
+# beside "خلال 10 أيام عمل" for want of a currency; a user's hotel terms).
+_TIME_UNITS = (r"(?:يوم|يوما|يوماً|أيام|ايام|ساعة|ساعه|ساعات|دقيقة|دقيقه|دقائق|أسبوع|اسبوع|أسبوعا|اسبوعا|أسابيع"
+               r"|اسابيع|شهر|شهرا|شهراً|أشهر|اشهر|سنة|سنه|سنوات|عام|عاما|عاماً|أعوام|اعوام)")
 _ASKS = {
     QUANTITY: re.compile(
         r"\bhow (many|much)\b|\bwhat (percentage|share|amount)\b|\bnumber of\b|\bbudget\b"
@@ -173,7 +177,7 @@ _ASKS = {
         rf"|worth|sell for|sold for|borrow|borrowed|lend|lent|loan|loaned|pledge|pledged|donate|donated|invest"
         rf"|invested|owe|owed)\b|\bhow expensive\b"
         rf"|{_WHAT_IS_THE}(?:{_MONEY_WORDS})\b"
-        rf"|(?:^|\s){_HOW_MUCH_AR}\s(?!مر[ةه]|مرات)(?!(?:\S+\s){{0,2}}{_ARABIC_CHANGE}\s)"
+        rf"|(?:^|\s){_HOW_MUCH_AR}\s(?!مر[ةه]|مرات|{_TIME_UNITS}(?!\w))(?!(?:\S+\s){{0,2}}{_ARABIC_CHANGE}\s)"
         rf"(?:\S+\s){{0,3}}?(?:ال)?(?:{_ARABIC_MONEY_WORDS})(?!\w)"
         rf"|{_WHAT_IS}(?:ال)?(?:{_ARABIC_MONEY_WORDS})(?!\w)",
         re.IGNORECASE,
