@@ -40,7 +40,7 @@ from typing import NamedTuple
 #    a bold line with a full stop is no label; one letter before a number abbreviates ("ط. 2");
 #    a form's blank field ("Signature: ________") is no sentence.
 # 12: a full stop inside a quotation in guillemets or curly quotes that closes soon after ends no sentence;
-#     a numbered blank line ("1. …………") is no sentence.
+#     a numbered blank line ("1. …………") is no sentence; a one-word reply ("Yes.") joins the sentence after it.
 SEGMENTATION_VERSION = 12
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
@@ -447,8 +447,8 @@ def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
         spans.extend(_capped(text, *_strip_span(text, cursor, stop), MAX_SENTENCE_CHARS))
         cursor = stop
     spans.extend(_capped(text, *_strip_span(text, cursor, end), MAX_SENTENCE_CHARS))
-    return _attach_markers(text, [(s, e) for s, e in spans
-                                  if e > s and _has_word(text[s:e]) and not _BLANK_FIELD.fullmatch(text, s, e)])
+    return _joined_replies(text, _attach_markers(text, [(s, e) for s, e in spans if e > s and _has_word(text[s:e])
+                                                        and not _BLANK_FIELD.fullmatch(text, s, e)]))
 
 
 class _QuoteDepth:
@@ -504,6 +504,23 @@ def _is_sentence_end(text: str, match: re.Match[str], start: int, end: int, in_q
     if _LATIN_ABBREVIATION.fullmatch(token.lstrip("(")):
         return False
     return not (_SPELT_INITIAL.fullmatch(token) and not _NUMBER_BEFORE.search(before))
+
+
+# A reply of one word ("Yes.", "A: No.", "نعم.") says nothing alone: an FAQ's "Yes." from another answer
+# was the answer to "Is there a web version of PocketLedger?".
+_REPLY = re.compile(r"(?:(?:Q|A|س|ج)\s?[:：]\s*)?(?:yes|no|yeah|sure|correct|absolutely|نعم|لا|كلا|أجل|اجل|بلى)[.!؟?]+",
+                    re.IGNORECASE)
+
+
+def _joined_replies(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A one-word reply joins the sentence after it on its line ("Yes. Both beans and ground coffee work.")."""
+    joined: list[tuple[int, int]] = []
+    for s, e in spans:
+        if joined and _REPLY.fullmatch(text, *joined[-1]) and "\n" not in text[joined[-1][1]:s]:
+            joined[-1] = (joined[-1][0], e)
+        else:
+            joined.append((s, e))
+    return joined
 
 
 def _after_markers(text: str, position: int, end: int) -> int:

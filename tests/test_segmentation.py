@@ -193,6 +193,13 @@ def test_hand_checked_boundaries(set_name):
         ("The coach said: “We were slow. The changes helped.” Then he left.",
          ["The coach said: “We were slow. The changes helped.”", "Then he left."]),
         ("«لم نكن في مستوانا. ثم تحسن الأداء كثيرا.", ["«لم نكن في مستوانا.", "ثم تحسن الأداء كثيرا."]),  # never closed
+        # A one-word reply joins what follows it on its line: an FAQ's "Yes." from another answer was
+        # the answer to "Is there a web version?".
+        ("A: Yes. Both beans and ground coffee work.", ["A: Yes. Both beans and ground coffee work."]),
+        ("ج: لا. لا تقبل المراكز الدفع النقدي. ويمكن الدفع بالبطاقة.",
+         ["ج: لا. لا تقبل المراكز الدفع النقدي.", "ويمكن الدفع بالبطاقة."]),
+        ("Can I print?\nYes.\nIt costs 10 cents.", ["Can I print?", "Yes.", "It costs 10 cents."]),  # its own line
+        ("He said yes. Then he left.", ["He said yes.", "Then he left."]),  # a sentence that ends with the word
     ],
 )
 def test_real_text_faults(text, sentences):
