@@ -203,16 +203,7 @@ def test_money_is_asked_for_by_name(question, wanted):
     (DATE, "the end of the war", False),  # an event: not caught, nor is "before World War I"
     # A year stands alone: "When was Tessaline founded?" was answered by a filter's model name, "When did
     # the earthquake hit?" by a mountain's height.
-    (DATE, "Replace the cartridge of the AquaPure H300 at once.", False),
-    # A condition answers "when" too: "When does immunodeficiency occur?" -> "when the immune system is
-    # less active" (XQuAD-R); a leaflet's "متى يجب إيقاف الدواء فوراً؟" was refused beside its answer.
-    (DATE, "Replace the cartridge when its light turns red.", True),
-    (DATE, "Stop taking the tablets if a rash appears.", True),
-    (DATE, "أوقف استعمال الدواء فوراً واتصل بالطبيب إذا ظهر احمرار في الجلد", True),
-    (DATE, "تزيد مخاطر الإصابة به كلما تقدم الإنسان في العمر", True),
-    (DATE, "في حالة تناول جرعة زائدة توجه إلى قسم الطوارئ", True),
-    (CALENDAR_DATE, "Stop taking the tablets if a rash appears.", False),  # "what year" wants a year
-    (DATE, "Elsewhere the rule is different.", False),  # "if" and "when" as words, not inside others
+    (DATE, "Replace the cartridge of the AquaPure H300 when its light turns red.", False),
     (DATE, "تبلغ ارتفاع القمة 1,450 متراً", False),
     (DATE, "The 300MW plant opened", False),
     (CALENDAR_DATE, "The AquaPure H300 filter", False),
@@ -309,3 +300,18 @@ def test_numbers_the_question_names_are_left_out(question, text, left):
 ])
 def test_a_number_the_question_names_gives_no_answer(kind, question, text, gives):
     assert gives_answer_type(kind, question, text) is gives
+
+
+@pytest.mark.parametrize(("question", "text", "gives"), [
+    # "When should ...?" asks for a condition as often as a time: a leaflet's question was refused beside
+    # "... إذا ظهر احمرار في الجلد".
+    ("متى يجب إيقاف الدواء فوراً؟", "أوقف استعمال الدواء فوراً واتصل بالطبيب إذا ظهر احمرار في الجلد", True),
+    ("When should I stop taking the tablets?", "Stop taking the tablets if a rash appears.", True),
+    ("When should I replace the cartridge?", "Replace the cartridge when its light turns red.", True),
+    ("When should I replace the cartridge?", "The cartridge filters lead and chlorine.", False),
+    # Any other "when" wants a time: "When is the final exam?" was answered by an attendance rule's "إذا".
+    ("When is the final exam?", "يُحرم الطالب من دخول الاختبار النهائي إذا تجاوزت نسبة غيابه 25%", False),
+    ("متى يبدأ الاختبار النهائي؟", "يُحرم الطالب من دخول الاختبار النهائي إذا تجاوزت نسبة غيابه", False),
+])
+def test_a_condition_answers_when_should(question, text, gives):
+    assert gives_answer_type(DATE, question, text) is gives
