@@ -306,8 +306,8 @@ def without_numbers_named_in(question: str, text: str) -> str:
 # answers it ("أوقف استعمال الدواء فوراً ... إذا ظهر احمرار": a leaflet's "متى يجب إيقاف الدواء فوراً؟"
 # was refused for holding no date). Only after such a modal: counted for every "when" question, a
 # blind trial's "When is the final exam?" was answered by "يُحرم الطالب من دخول الاختبار النهائي إذا
-# ..." (refused before), and the constructed unanswerable pairs lost a little abstention recall
-# (ARCD .406 -> .400, XQuAD-R English .377 -> .374) for 5 of XQuAD-R's answers given as a condition.
+# ..." (refused before), and ARCD-train's constructed unanswerable questions lost abstention recall
+# (.406 -> .400, benchmarks/answerability.py), for 5 of XQuAD-R's answers given as a condition.
 _CONDITIONAL_WHEN = re.compile(
     r"\bwhen (?:should|must|can|could|may|might|do I|do we|do you|does one|would I|will I|is it (?:safe|necessary))\b"
     r"|(?:^|\s)[وف]?متى (?:يجب|ينبغي|يمكن|يمكنني|يلزم|يحق|يجوز|علي|علينا|عليك|أستطيع|استطيع|يستطيع|نستطيع|أحتاج|احتاج)(?!\w)",
