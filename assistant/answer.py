@@ -182,9 +182,9 @@ class ExtractiveAnswerer:
         for hit in hits:  # the top ones as they stand: a heading left out lets the next one up
             if hit not in ranked or ranked.index(hit) >= self._top_k:
                 continue
-            if role_of(hit.node) == HEADING and _names_its_field(question, hit.node):
-                continue  # a field the question asks about says its value: cited as a sentence is
             if role_of(hit.node) == HEADING:
+                if _names_its_field(question, hit.node):
+                    continue  # a field the question asks about says its value: cited as a sentence is
                 if not several and _is_title(hit.node) and _another_heading_of_its_document(hit, ranked[: self._top_k]):
                     # The title names the whole document; a section heading of it beside names the part
                     # asked about: "How do I apply for remote work?" matched an FAQ's title first and
@@ -236,7 +236,9 @@ class ExtractiveAnswerer:
         "| Nutrient | Amount |" opened the answer to "How many calories are in a slice?" (its rows name
         their cells for the ranking, ``segmentation.named_cells``). Kept when nothing else is ranked."""
         def is_header(node: TextNode) -> bool:
-            return self._opens_its_paragraph(node, lambda text: table_header(text) == node.get_content().strip())
+            # A row's text first: its paragraph may be a fetch from the store, and most hits are no row.
+            return is_table_row(node.get_content()) and self._opens_its_paragraph(
+                node, lambda text: table_header(text) == node.get_content().strip())
         return [hit for hit in hits if not is_header(hit.node)] or hits
 
     def _opens_its_paragraph(self, node: TextNode, test: Callable[[str], bool]) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -514,12 +515,19 @@ _REPLY = re.compile(r"(?:(?:Q|A|س|ج)\s?[:：]\s*)?(?:yes|no|yeah|sure|correct|
 
 def _joined_replies(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """A one-word reply joins the sentence after it on its line ("Yes. Both beans and ground coffee work.")."""
+    return _joined(spans, lambda before, span: bool(_REPLY.fullmatch(text, *before))
+                   and "\n" not in text[before[1]:span[0]])
+
+
+def _joined(spans: list[tuple[int, int]],
+            joins: Callable[[tuple[int, int], tuple[int, int]], bool]) -> list[tuple[int, int]]:
+    """``spans`` with each one that ``joins`` the span before it (as joined so far) made one with it."""
     joined: list[tuple[int, int]] = []
-    for s, e in spans:
-        if joined and _REPLY.fullmatch(text, *joined[-1]) and "\n" not in text[joined[-1][1]:s]:
-            joined[-1] = (joined[-1][0], e)
+    for span in spans:
+        if joined and joins(joined[-1], span):
+            joined[-1] = (joined[-1][0], span[1])
         else:
-            joined.append((s, e))
+            joined.append(span)
     return joined
 
 
@@ -530,13 +538,7 @@ def _after_markers(text: str, position: int, end: int) -> int:
 
 def _attach_markers(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """A fragment of markers alone ("[2][3]") is no sentence: it joins the sentence before it."""
-    joined: list[tuple[int, int]] = []
-    for s, e in spans:
-        if joined and _ONLY_MARKERS.fullmatch(text, s, e):
-            joined[-1] = (joined[-1][0], e)
-        else:
-            joined.append((s, e))
-    return joined
+    return _joined(spans, lambda before, span: bool(_ONLY_MARKERS.fullmatch(text, *span)))
 
 
 def _capped(text: str, start: int, end: int, cap: int) -> list[tuple[int, int]]:
