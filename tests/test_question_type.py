@@ -111,6 +111,12 @@ def test_wanted_answer_types():
     # Nor a "when" in a sentence that states the problem before the question (a user's manual).
     ("Nothing comes out of the group head when I brew. How do I fix it?", ()),
     ("When the light blinks. When should I descale?", (DATE,)),
+    # A question opening with an auxiliary asks yes or no; its "when" opens a clause (a user's release
+    # notes), unless it asks whether one knows when.
+    ("Does tessellate serve reload automatically when the input file changes?", ()),
+    ("Is it safe to drive when I am tired?", ()),
+    ("Do you know when the office opens?", (DATE,)),
+    ("Can you tell me when the office opens?", (DATE,)),
 ])
 def test_when_asks_for_a_time_only_as_the_questions_own_wh_word(question, wanted):
     assert wanted_answer_types(question) == wanted
@@ -173,6 +179,15 @@ def test_money_is_asked_for_by_name(question, wanted):
     (DATE, "Employees must return all equipment within two weeks of leaving.", True),
     (DATE, "يجب إعادة المعدات خلال أسبوعين من ترك العمل", True),
     (DATE, "وصلت النتائج بعد ثلاثة أيام", True),
+    # Tens take a singular unit (a user's regulation: "متى يبدأ العمل باللائحة؟" was refused).
+    (DATE, "ويُعمل بها بعد ستين يوماً من تاريخ نشرها", True),
+    (DATE, "يجب تقديم الاعتراض خلال ثلاثين يوماً", True),
+    (DATE, "تستغرق الرحلة عشرين دقيقة", True),
+    # A time named by an event (a user's travel policy: "When does cancellation cover start?").
+    (DATE, "Cancellation cover starts on the date you buy the policy.", True),
+    (DATE, "The refund is paid immediately.", True),
+    (DATE, "يسري القرار اعتباراً من تاريخ نشره", True),
+    (DATE, "أهم حدث في تاريخ البطولة", False),  # "in the history of", not a date
     (DATE, "the parties and cities of the coast", False),
     (DATE, "the weeks and months of the campaign", False),  # no span without a number
     (DATE, "عقد الاجتماع في الكويت", False),  # "was held", not "decade"
