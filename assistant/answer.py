@@ -182,35 +182,18 @@ class ExtractiveAnswerer:
         for hit in hits:  # the top ones as they stand: a heading left out lets the next one up
             if hit not in ranked or ranked.index(hit) >= self._top_k:
                 continue
-            if role_of(hit.node) == HEADING:
-                if _names_its_field(question, hit.node):
-                    continue  # a field the question asks about says its value: cited as a sentence is
-                if not several and _is_title(hit.node) and _another_heading_of_its_document(hit, ranked[: self._top_k]):
-                    # The title names the whole document; a section heading of it beside names the part
-                    # asked about: "How do I apply for remote work?" matched an FAQ's title first and
-                    # "## How do I apply?" second, and the title gave way to the intro ("It applies to ...").
-                    ranked.remove(hit)
-                    continue
-                section = self._section(hit.node)
-                members = [h for h in ranked if _paragraph_key(h) in section]
-                if not members:
-                    # Nothing of its section was found: the heading alone says nothing ("## Challenges", a
-                    # short English label, came first for an Arabic question about another document; "المادة
-                    # (7): التكلفة" answered how much a service cost, which its article does not say).
-                    if len(ranked) > 1:
-                        ranked.remove(hit)
-                    continue
-            elif not several and self._labels_a_list(hit.node):
-                members = [h for h in ranked if _paragraph_key(h) == _paragraph_key(hit) and h is not hit]
-                if not members:
-                    continue  # its items come with it (``_items_after``)
-            else:
+            members = self._standing_for(question, several, hit, ranked)
+            if members is None:
                 continue
-            # A year in a heading dates its section ("Harbour Lights Festival 2025") and a number may count
-            # its sections ("المادة (7): التكلفة"): neither answers "how much", nor a number the question
-            # names itself ("Q3" of "How many homes ..., according to its Q3 2024 report?").
-            label = _HEADING_NUMBER.sub("", without_years(with_rendering(hit.node)))
-            answers = any(gives_answer_type(kind, question, label) for kind in wanted)
+            answers = any(gives_answer_type(kind, question, _heading_label(hit.node, kind)) for kind in wanted)
+            if not members:
+                # Nothing of its section was found: the heading alone says nothing ("## Challenges", a
+                # short English label, came first for an Arabic question about another document; "المادة
+                # (7): التكلفة" answered how much a service cost, which its article does not say), unless
+                # it holds what is asked ("## 2.7.1 — 2024-12-02" for "when was 2.7.1 released?").
+                if not answers and len(ranked) > 1:
+                    ranked.remove(hit)
+                continue
             # The section's best, and its close runners-up as the answer's would be ("Library cards are
             # free ..." .892 beside "Bring a photo ID ..." .888).
             top = members[0].score or 0.0
@@ -222,6 +205,26 @@ class ExtractiveAnswerer:
             ranked[place:place + 1] = [hit] * answers + [NodeWithScore(node=h.node, score=hit.score) for h in moved]
             headed_by |= {sentence_ref(h): sentence_ref(hit) for h in standing if sentence_ref(h) not in headed_by}
         return ranked, headed_by
+
+    def _standing_for(self, question: str, several: bool, hit: NodeWithScore,
+                      ranked: list[NodeWithScore]) -> list[NodeWithScore] | None:
+        """The ranked sentences of the section ``hit`` heads (of the list it labels), best first; [] when
+        none was ranked (it says nothing alone); None when it is no heading to give way (a sentence, a
+        field the question names, a list label whose items come with it)."""
+        if role_of(hit.node) == HEADING:
+            if _names_its_field(question, hit.node):
+                return None  # a field the question asks about says its value: cited as a sentence is
+            if not several and _is_title(hit.node) and _another_heading_of_its_document(hit, ranked[: self._top_k]):
+                # The title names the whole document; a section heading of it beside names the part
+                # asked about: "How do I apply for remote work?" matched an FAQ's title first and
+                # "## How do I apply?" second, and the title gave way to the intro ("It applies to ...").
+                return []
+            section = self._section(hit.node)
+            return [h for h in ranked if _paragraph_key(h) in section]
+        if not several and self._labels_a_list(hit.node):
+            members = [h for h in ranked if _paragraph_key(h) == _paragraph_key(hit) and h is not hit]
+            return members or None  # without them, its items come with it (``_items_after``)
+        return None
 
     def _labels_a_list(self, node: TextNode) -> bool:
         """Whether ``node`` is the label line over a list in its own paragraph (segmentation keeps "##
@@ -274,6 +277,16 @@ class ExtractiveAnswerer:
 
 
 # A numbered heading's number: "المادة (7):", "Article 7:", "3.", "(iv)" (one word at most before it).
+def _heading_label(node: TextNode, kind: str) -> str:
+    """What a heading says as an answer of ``kind``. A number may count its sections ("المادة (7):
+    التكلفة", "## 3.0.0 — 2025-03-11"), and a year dates its section ("Harbour Lights Festival 2025"):
+    neither answers "how much", nor does a title's year answer "when" (it names the edition the whole
+    document is about), but a section heading's date does ("When was version 3.0.0 released?" gave way
+    to the release's list of changes, a user's release notes)."""
+    label = _HEADING_NUMBER.sub("", with_rendering(node))
+    return label if kind not in (QUANTITY, MONEY) and not _is_title(node) else without_years(label)
+
+
 _HEADING_NUMBER = re.compile(r"^[#\s]*(?:\S+\s+)?(?:\((?:\d+|[ivxlc]+)\)|\d+(?:\.\d+)*\s*[:.)\-–—])", re.IGNORECASE)
 
 

@@ -195,6 +195,21 @@ def test_a_heading_gives_way_to_its_section_and_its_year_answers_no_how_much():
     assert [c.sentence_id for c in draft.citations] == ["p2.s1"]
 
 
+def test_a_section_headings_date_answers_when_though_nothing_of_its_section_was_found():
+    """"When was version 2.7.1 released?": "## 2.7.1 — 2024-12-02" ranked first and its list of fixes
+    not at all; the heading was left out for saying nothing alone (a user's release notes). A title's
+    year still answers no "when" (it names the edition the document is about)."""
+    answerer, nodes = _answerer_and_nodes("# Tessellate 2025\nTessellate renders map tiles.\n## 2.7.1 — 2024-12-02\n"
+                                          "### Fixed\nReading large files is faster.\nThe next release is planned.",
+                                          "notes", "en")
+    _mark_headings(answerer, nodes, "notes", "p1", "p3", "p4")
+    hits = _hits(nodes, [("p3.s1", 0.95), ("p6.s1", 0.80)])
+    draft = answerer.answer("When was version 2.7.1 released?", Language.ENGLISH, hits)
+    assert [c.sentence_id for c in draft.citations][:1] == ["p3.s1"] and not draft.abstained
+    title = answerer.answer("When was Tessellate released?", Language.ENGLISH, _hits(nodes, [("p1.s1", 0.95), ("p2.s1", 0.90)]))
+    assert title.abstained
+
+
 def test_a_title_gives_way_to_a_section_heading_of_its_document_beside_it():
     """"How do I apply for remote work?" matched an FAQ's title first and "## How do I apply?" second;
     the title's section is the whole document, and it gave way to the intro ("It applies to ...")."""
