@@ -73,7 +73,8 @@ def _command(conversation: Conversation, line: str, as_json: bool, stdout: TextI
         answer = _answer_number(conversation, argument)
         if as_json:
             print(json.dumps({"command": "sources", "turn": conversation.answers.index(answer) + 1,
-                              "citations": [c.to_dict() for c in answer.citations]}, ensure_ascii=False), file=stdout)
+                              "citations": [c.to_dict() for c in answer.citations],
+                              "related": [c.to_dict() for c in answer.related]}, ensure_ascii=False), file=stdout)
         else:
             print(_sources_text(answer), file=stdout)
     elif name == "/export":
@@ -121,11 +122,14 @@ def _show(answer: Answer, as_json: bool, stdout: TextIO) -> None:
 
 
 def _sources_text(answer: Answer) -> str:
-    if not answer.citations:
+    """The answer's sources with their quotes; after an abstention, the related sentences (a user
+    checking for themselves got "no sources" where ``ask`` had shown them)."""
+    if not answer.citations and not answer.related:
         return "(no sources: the documents do not say)"
-    lines = []
-    for c in answer.citations:
-        lines.append(f"[{c.n}] {c.document_id} {c.sentence_id} (paragraph {c.paragraph_id}, probability {c.score:.2f})\n"
+    lines = [] if answer.citations else ["(the documents do not say; related sentences, not an answer:)"]
+    for c in answer.citations or answer.related:
+        marker = f"[{c.n}] " if answer.citations else "- "
+        lines.append(f"{marker}{c.document_id} {c.sentence_id} (paragraph {c.paragraph_id}, probability {c.score:.2f})\n"
                      f"    {c.quote}")
         if c.translation and answer.language == "en":
             lines.append(f"    = {c.translation}")

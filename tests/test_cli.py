@@ -113,7 +113,7 @@ def test_chat_json_lines_follow_the_conversation(cli_settings, tmp_path):
     first, follow_up, sources, exported, cleared, alone, unknown, arabic = lines
     assert first["leaned_on"] is None and first["citations"][0]["sentence_id"] == "p19.s1"
     assert follow_up["leaned_on"] == 1 and "p21.s1" in [c["sentence_id"] for c in follow_up["citations"]]
-    assert sources == {"command": "sources", "turn": 1, "citations": first["citations"]}
+    assert sources == {"command": "sources", "turn": 1, "citations": first["citations"], "related": []}
     assert exported["turns"] == 2 and cleared == {"command": "clear"}
     assert alone["leaned_on"] is None  # the history was cleared
     assert "unknown command" in unknown["error"]
@@ -122,6 +122,18 @@ def test_chat_json_lines_follow_the_conversation(cli_settings, tmp_path):
     assert [t["question"] for t in saved["turns"]] == ["What does the Stabilization Working Group do?",
                                                        "What will it do in Syria?"]
     assert saved["turns"][1]["citations"][0]["document"].startswith("البيان الختامي")
+
+
+def test_chat_sources_after_an_abstention_are_the_related_sentences(cli_settings):
+    """A user checking a refusal got "[]" from /sources where the answer had offered related sentences."""
+    question = "What is the boiling point of water on Mars?"
+    result = _chat(cli_settings, [question, "/sources"], "--json")
+    assert result.returncode == 0, result.stderr
+    answer, sources = [json.loads(line) for line in result.stdout.splitlines()]
+    assert answer["abstained"] and answer["related"]
+    assert sources["citations"] == [] and sources["related"] == answer["related"]
+    text = _chat(cli_settings, [question, "/sources"]).stdout
+    assert "related sentences, not an answer" in text and answer["related"][0]["quote"][:40] in text
 
 
 def test_chat_for_people_prints_answers_sources_and_markdown_export(cli_settings, tmp_path):
