@@ -210,6 +210,16 @@ def test_a_section_headings_date_answers_when_though_nothing_of_its_section_was_
     assert title.abstained
 
 
+def test_an_abstention_for_want_of_a_date_says_so():
+    """"When does cover start?" was refused with "Related: ... probability 0.98" under it, which read
+    as a contradiction: the note says what the closest sentences lack."""
+    answerer, nodes = _answerer_and_nodes("Cover applies to every trip abroad.\nClaims are made online.", "policy", "en")
+    draft = answerer.answer("When does cover start?", Language.ENGLISH, _hits(nodes, [("p1.s1", 0.9), ("p2.s1", 0.8)]))
+    assert draft.abstained and draft.note == "The question asks for a date or a time, which none of the closest sentences gives."
+    arabic = answerer.answer("كم عدد المطالبات؟", Language.ARABIC, _hits(nodes, [("p2.s1", 0.9)]))
+    assert arabic.abstained and "رقماً" in arabic.note
+
+
 def test_a_title_gives_way_to_a_section_heading_of_its_document_beside_it():
     """"How do I apply for remote work?" matched an FAQ's title first and "## How do I apply?" second;
     the title's section is the whole document, and it gave way to the intro ("It applies to ...")."""
@@ -240,6 +250,28 @@ def test_a_runner_up_the_rerank_stage_gives_next_to_no_share_is_not_cited():
 
     assert cited([0.95, 0.002]) == ["p1.s2"]
     assert cited([0.6, 0.3]) == ["p1.s2", "p2.s1"]
+
+
+def test_a_runner_up_of_another_document_in_the_other_language_needs_half_the_best_share():
+    """"متى يبدأ التنبيه البرتقالي؟" cited a job posting's "Interviews will take place ..." at a fifth of
+    the bulletin's share, and the follow-up was then ranked among the posting's sentences."""
+    from assistant.retrieval import RankedSentence
+
+    answerer, nodes = _answerer_and_nodes("يسري التنبيه من الساعة 18:00 يوم الأحد.\nتهب رياح قوية على الشمال.",
+                                          "bulletin", "ar")
+    posting, others = _answerer_and_nodes("Interviews take place in the weeks of 24 February.", "posting", "en")
+    answerer._paragraphs.update(posting._paragraphs)  # noqa: SLF001 - one store holds both
+    english = others["p1.s1"].model_copy(update={"id_": "posting-p1.s1"})  # store ids name the document
+    question = "متى يبدأ التنبيه؟"
+
+    def cited(runner_up: TextNode, share: float) -> list[str]:
+        hits = [RankedSentence(node=nodes["p1.s1"], score=0.90, share=0.09),
+                RankedSentence(node=runner_up, score=0.89, share=share)]
+        return [c.document_id for c in answerer.answer(question, Language.ARABIC, hits).citations]
+
+    assert cited(english, 0.02) == ["bulletin"]
+    assert cited(english, 0.06) == ["bulletin", "posting"]
+    assert cited(nodes["p2.s1"], 0.02) == ["bulletin", "bulletin"]  # its own document: a tenth is enough
 
 
 def test_a_heading_whose_section_was_not_found_gives_way_to_the_next_sentence():
