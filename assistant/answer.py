@@ -64,12 +64,14 @@ MAX_SECTION = 20
 # Why the answer stage abstained though the evidence was judged likely to answer: what the question
 # asks for is in none of the sentences it would cite ("When does cover start?" refused, then "Related:
 # ... probability 0.98" read as a contradiction to a user).
+# Only the best passage's top sentences are looked through (``_evidence``), so the note says that much:
+# a related sentence further down may hold one (a blind trial's "When are fees collected?").
 _ASKED_EN = {QUANTITY: "a number", MONEY: "an amount of money", DATE: "a date or a time", CALENDAR_DATE: "a date"}
-_ASKED_AR = {QUANTITY: "رقماً", MONEY: "مبلغاً من المال", DATE: "تاريخاً أو وقتاً", CALENDAR_DATE: "تاريخاً"}
+_ASKED_AR = {QUANTITY: "رقم", MONEY: "مبلغ من المال", DATE: "تاريخ أو وقت", CALENDAR_DATE: "تاريخ"}
 MISSING_TYPE_NOTE = {
-    Language.ENGLISH: {kind: f"The question asks for {what}, which none of the closest sentences gives."
+    Language.ENGLISH: {kind: f"The question asks for {what}, which the best-matching passage does not give."
                        for kind, what in _ASKED_EN.items()},
-    Language.ARABIC: {kind: f"يسأل السؤال عن {what}، ولا تذكره أي من الجمل الأقرب."
+    Language.ARABIC: {kind: f"يسأل السؤال عن {what}، ولا يذكره المقطع الأقرب إليه."
                       for kind, what in _ASKED_AR.items()},
 }
 NO_RENDERING_NOTE = {
