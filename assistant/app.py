@@ -155,7 +155,9 @@ class Assistant:
         across_use = self.settings.across_use_weight
         if across_use is None or not weights.uses_dense:
             return weights
-        return dataclasses.replace(weights, across_use=across_use)
+        # At 0 USE is off: nor does it weigh the languages against each other.
+        return dataclasses.replace(weights, across_use=across_use,
+                                   between_languages=weights.between_languages if across_use else 0.0)
 
     def _current_index(self) -> _Index:
         """The in-memory index, rebuilt when the store changed under it (another process ingested)."""

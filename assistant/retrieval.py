@@ -74,6 +74,8 @@ class FusionWeights:
     passages: int = 5  # the best passages whose every sentence is ranked
     late: float = 0.0  # late interaction's weight in own (a weight of 1 is 0.5 of the final score)
     across_use: float = 0.0  # USE's weight in own, for matches across languages (use_encoder.py)
+    # USE's weight between the languages, when the top candidates hold both (use_encoder.py, ``between``)
+    between_languages: float = 0.0
 
     @classmethod
     def for_mode(cls, mode: RetrievalMode) -> FusionWeights:
@@ -93,7 +95,7 @@ class FusionWeights:
         # the gold set 0.2-0.5 (offline, 384 dimensions: 0.2 -> .887, 0.5 -> .873, 0.75 -> .866).
         return {
             RetrievalMode.HYBRID: cls(dense=1.0, lexical=0.15, passage_dense=1.0, passage_lexical=0.3,
-                                      passage_share=0.5, late=1.0, across_use=0.1),
+                                      passage_share=0.5, late=1.0, across_use=0.1, between_languages=0.2),
             RetrievalMode.DENSE: cls(dense=1.0, lexical=0.0, passage_dense=1.0, passage_lexical=0.0,
                                      passage_share=0.5, late=1.0, across_use=0.1),
             RetrievalMode.BM25: cls(dense=0.0, lexical=1.0, passage_dense=0.0, passage_lexical=1.0,
@@ -432,6 +434,9 @@ class TwoStageRetriever(BaseRetriever):
             language = text_language(query_bundle.query_str)
             hits = self._use.rerank(query_bundle.query_str, hits, w.across_use, w.passage_share,
                                     lambda hit: self._rescored_across(hit, language))
+            hits = self._use.between(query_bundle.query_str, hits, w.between_languages, w.passage_share,
+                                     lambda hit: self._rescored_across(hit, language),
+                                     lambda hit: self._rescored_within(hit, language))
         return self._reranker.rerank(query_bundle.query_str, hits) if self._reranker is not None else hits
 
     def _signals(self, query: QueryBundle) -> _Signals:
@@ -746,6 +751,12 @@ class TwoStageRetriever(BaseRetriever):
         and no heading. A heading names what follows it, and an FAQ's question line, restating an
         Arabic question's words in English, took first place over the line that answers it."""
         return self._raised(hit.node.node_id, language) and role_of(hit.node) != HEADING
+
+    def _rescored_within(self, hit: RankedSentence, language: str | None) -> bool:
+        """Whether ``hit`` is matched in the question's language and no heading (use_encoder.py's
+        ``between`` weighs the matches across languages against these)."""
+        return (self._cross is not None and not self._raised(hit.node.node_id, language)
+                and role_of(hit.node) != HEADING)
 
     def _hubs_known(self, records: Iterable[str], language: str | None) -> None:
         """The stored vectors of those ``records`` whose match the offset raises, in the cache, for their
