@@ -84,6 +84,30 @@ def test_the_candidates_across_languages_carry_their_use_similarity(tmp_path, en
     assert by_id["p9.s1"].use == 0.0
 
 
+def test_between_languages_use_weighs_the_matches_across_against_the_best_within(tmp_path, encoder):
+    """An English question over an English guide and an Arabic story: e5 puts the guide's sentence on
+    the oasis's desert first, the Arabic sentence with the population second. Each match across
+    languages moves by how much nearer USE puts it to the question than the best match within the
+    question's language, less the gap that language is worth (``LANGUAGE_GAP``): the answer comes
+    first. With nothing within the question's language among the top ones, or at weight 0, nothing
+    moves."""
+    rescorer = UseRescorer(encoder, TokenStates(tmp_path / "states.sqlite3"))
+    desert = "The oasis lies in the Western Desert."
+    guide = _hit("p9.s1", desert, 0.900, document="guide")
+    arabic = [_hit("p1.s1", POPULATION, 0.899), _hit("p3.s1", TEMPLE, 0.880)]
+    across = lambda hit: hit.node.metadata["document_id"] == "siwa"  # noqa: E731
+    within = lambda hit: not across(hit)  # noqa: E731
+    moved = rescorer.between(QUESTION, [guide, *arabic], 0.2, 0.5, across, within)
+    q, d, *others = encoder.encode([QUESTION, desert, POPULATION, TEMPLE])
+    bar = float(q @ d) - use_encoder.LANGUAGE_GAP
+    assert moved[0].node.metadata["sentence_id"] == "p1.s1"
+    expected = {hit.node.node_id: hit.score + 0.5 * 0.2 * (float(q @ other) - bar) for hit, other in zip(arabic, others)}
+    expected[guide.node.node_id] = guide.score
+    assert {hit.node.node_id: hit.score for hit in moved} == pytest.approx(expected, abs=2e-3)
+    assert rescorer.between(QUESTION, arabic, 0.2, 0.5, across, within) == arabic
+    assert rescorer.between(QUESTION, [guide, *arabic], 0.0, 0.5, across, within) == [guide, *arabic]
+
+
 def test_vectors_are_kept_and_go_with_their_document(tmp_path, encoder):
     states = TokenStates(tmp_path / "states.sqlite3", store="test")
     rescorer = UseRescorer(encoder, states)
@@ -96,7 +120,7 @@ def test_vectors_are_kept_and_go_with_their_document(tmp_path, encoder):
     assert set(states.get_many(keys)) == set(keys)
     encoder.encoded.clear()
     again = rescorer.rerank(QUESTION, hits, weight=1.0, passage_share=0.5, across=across)
-    assert encoder.encoded == [QUESTION]  # the sentences' vectors were read, not computed
+    assert encoder.encoded == []  # the sentences' vectors were read, not computed (nor the same question's)
     assert [hit.score for hit in again] == pytest.approx([hit.score for hit in first], abs=1e-3)  # int8 kept
     states.forget("siwa")
     assert states.get_many(keys) == {}
@@ -112,7 +136,7 @@ def test_vectors_of_other_weights_are_not_read(tmp_path, encoder, monkeypatch):
     try:
         encoder.encoded.clear()
         rescorer.rerank(QUESTION, hits, weight=1.0, passage_share=0.5, across=lambda hit: True)
-        assert sorted(encoder.encoded) == sorted([QUESTION, POPULATION, CROPS])
+        assert sorted(encoder.encoded) == sorted([POPULATION, CROPS])  # the question's vector is the same
     finally:
         key_prefix.cache_clear()
 
