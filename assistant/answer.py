@@ -298,6 +298,9 @@ class ExtractiveAnswerer:
 
 
 # A numbered heading's number: "المادة (7):", "Article 7:", "3.", "(iv)" (one word at most before it).
+_HEADING_NUMBER = re.compile(r"^[#\s]*(?:\S+\s+)?(?:\((?:\d+|[ivxlc]+)\)|\d+(?:\.\d+)*\s*[:.)\-–—])", re.IGNORECASE)
+
+
 def _heading_label(node: TextNode, kind: str) -> str:
     """What a heading says as an answer of ``kind``. A number may count its sections ("المادة (7):
     التكلفة", "## 3.0.0 — 2025-03-11"), and a year dates its section ("Harbour Lights Festival 2025"):
@@ -306,9 +309,6 @@ def _heading_label(node: TextNode, kind: str) -> str:
     to the release's list of changes, a user's release notes)."""
     label = _HEADING_NUMBER.sub("", with_rendering(node))
     return label if kind not in (QUANTITY, MONEY) and not _is_title(node) else without_years(label)
-
-
-_HEADING_NUMBER = re.compile(r"^[#\s]*(?:\S+\s+)?(?:\((?:\d+|[ivxlc]+)\)|\d+(?:\.\d+)*\s*[:.)\-–—])", re.IGNORECASE)
 
 
 # A field's line: a short label, a colon, its value ("Prep time: 20 minutes", "Date: Tuesday 11 March").

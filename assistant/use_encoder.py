@@ -123,10 +123,7 @@ class UseRescorer:
         top = [hit for hit in hits[: self._candidates] if across(hit)]
         if len(top) < 2:
             return hits
-        question = self._question(query)
-        uses = [_uses(hit.node) for hit in top]
-        vectors = self.vectors_of([use for group in uses for use in group])
-        similarity = [max(float(vectors[use.text] @ question) for use in group) for group in uses]
+        similarity = self._similarities(query, top)
         best, worst = max(similarity), min(similarity)
         gaps = [weight * (match - best) for match in similarity]  # on the own match's scale
         # Then all are raised alike, so that the best of them takes the best score they had before: USE
@@ -153,14 +150,18 @@ class UseRescorer:
         theirs, ours = [hit for hit in top if across(hit)], [hit for hit in top if within(hit)]
         if not weight or not theirs or not ours:
             return hits
-        question = self._question(query)
-        uses = {id(hit): _uses(hit.node) for hit in theirs + ours}
-        vectors = self.vectors_of([use for group in uses.values() for use in group])
-        similarity = {key: max(float(vectors[use.text] @ question) for use in group) for key, group in uses.items()}
-        bar = max(similarity[id(hit)] for hit in ours) - LANGUAGE_GAP
-        moved = {id(hit): weight * (similarity[id(hit)] - bar) for hit in theirs}
+        similarity = self._similarities(query, theirs + ours)
+        bar = max(similarity[len(theirs):]) - LANGUAGE_GAP
+        moved = {id(hit): weight * (match - bar) for hit, match in zip(theirs, similarity)}
         rescored = [hit.moved(moved[id(hit)], passage_share) if id(hit) in moved else hit for hit in hits]
         return sorted(rescored, key=lambda hit: -(hit.score or 0.0))  # stable: ties keep the ranking's order
+
+    def _similarities(self, query: str, hits: list[RankedSentence]) -> list[float]:
+        """Each hit's USE cosine to the question: the best of its text's and its rendering's."""
+        question = self._question(query)
+        uses = [_uses(hit.node) for hit in hits]
+        vectors = self.vectors_of([use for group in uses for use in group])
+        return [max(float(vectors[use.text] @ question) for use in group) for group in uses]
 
     def _question(self, query: str) -> np.ndarray:
         """The question's USE vector (the last one kept: ``rerank`` and ``between`` read the same)."""
