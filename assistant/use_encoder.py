@@ -150,9 +150,11 @@ class UseRescorer:
         theirs, ours = [hit for hit in top if across(hit)], [hit for hit in top if within(hit)]
         if not weight or not theirs or not ours:
             return hits
-        similarity = self._similarities(query, theirs + ours)
-        bar = max(similarity[len(theirs):]) - LANGUAGE_GAP
-        moved = {id(hit): weight * (match - bar) for hit, match in zip(theirs, similarity)}
+        # ``rerank`` has just read the vectors of most of ``theirs`` (their ``use``; 0: not computed).
+        fresh = iter(self._similarities(query, [hit for hit in theirs if not hit.use] + ours))
+        across_similarity = [hit.use or next(fresh) for hit in theirs]
+        bar = max(fresh) - LANGUAGE_GAP  # what is left: ``ours``
+        moved = {id(hit): weight * (match - bar) for hit, match in zip(theirs, across_similarity)}
         rescored = [hit.moved(moved[id(hit)], passage_share) if id(hit) in moved else hit for hit in hits]
         return sorted(rescored, key=lambda hit: -(hit.score or 0.0))  # stable: ties keep the ranking's order
 
