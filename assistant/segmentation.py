@@ -42,7 +42,11 @@ from typing import NamedTuple
 #    a form's blank field ("Signature: ________") is no sentence.
 # 12: a full stop inside a quotation in guillemets or curly quotes that closes soon after ends no sentence;
 #     a numbered blank line ("1. …………") is no sentence; a one-word reply ("Yes.") joins the sentence after it.
-SEGMENTATION_VERSION = 12
+# 13: in a text of hard-wrapped lines, a record's line ("Weight: 201 g", "09:00 - 09:30 | Room 1.04 |
+#     Workshop") after another record's goes on no line: a spec sheet's fields and an agenda's rows were
+#     glued into one sentence, and such lines no longer count as wrapping; a line of cells between bars
+#     is one sentence, as a table row is.
+SEGMENTATION_VERSION = 13
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
 # a table dump, a transcript). e5 reads at most 512 tokens; 1,000 Arabic characters are about 250-350.
@@ -337,8 +341,29 @@ def _goes_on(kind: _Line, line: str, last: _Line, before: str, width: int) -> bo
     if last is not _Line.TEXT:
         return False
     if kind is _Line.TEXT:
-        return not _is_label(before, width) and not _heads(line, before, width)
+        return not _is_label(before, width) and not _heads(line, before, width) and not _records(before, line)
     return kind is _Line.ITEM and _wraps(before, width) and not _introduces(before)
+
+
+# A record's line: a field ("Battery: 5000 mAh", "الوزن: 201 غرام": a short label with a letter, a colon,
+# its value), or cells between bars ("09:00 - 09:30 | Tejo Auditorium | Welcome address").
+_FIELD_LINE = re.compile(r"[*_]*(?=[^:：\n]*[^\W\d_])[^:：\n.!?؟]{1,40}[:：][*_]*[ \t]+\S")
+_CELLS_LINE = re.compile(r"[^|\n]*\S[ \t]+\|[ \t]+\S[^|\n]*\|[ \t]+\S")
+FIELD_LABEL_MAX_WORDS = 5
+
+
+def _is_record(line: str) -> bool:
+    """A field's line or a line of cells between bars (``_FIELD_LINE``, ``_CELLS_LINE``)."""
+    field = _FIELD_LINE.match(line)
+    if field:
+        return len(re.split(r"[:：]", line, maxsplit=1)[0].split()) <= FIELD_LABEL_MAX_WORDS
+    return bool(_CELLS_LINE.match(line))
+
+
+def _records(before: str, line: str) -> bool:
+    """Two records' lines in a row, each a line of its own: running text wrapped at a width seldom opens
+    two lines running with a label and a colon, or with cells between bars."""
+    return _is_record(before) and _is_record(line)
 
 
 def _heads(line: str, before: str, width: int) -> bool:
@@ -365,14 +390,17 @@ def _hard_wrapped(text: str, lines: list[_SourceLine], width: int) -> bool:
     nearly every line with a full stop; a few lines say too little to tell (a byline and one line)."""
     followed = [text[a.start:a.end] for a, b in zip(lines, lines[1:])
                 if a.kind in (_Line.TEXT, _Line.ITEM) and b.kind is _Line.TEXT and not b.after_blank
-                and 2 * (a.end - a.start) >= width]
+                and 2 * (a.end - a.start) >= width and not _records(text[a.start:a.end], text[b.start:b.end])]
     wrapping = sum(_wraps(line, width) and not line.endswith(COLONS) for line in followed)
     return wrapping >= WRAPPED_MIN_LINES and wrapping * 2 >= len(followed)
 
 
 def _line_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The sentences of one line: a table row is one (its separator row, "| --- |", none)."""
-    if not is_table_row(text[start:end]):
+    """The sentences of one line: a table row is one (its separator row, "| --- |", none), and so is a
+    line of cells between bars ("13:30 - 15:00 | Tejo Auditorium | Panel: Who owns street data? Moderated
+    by Sofia Costa": the moderator's name was a sentence of its own)."""
+    line = text[start:end]
+    if not is_table_row(line) and not ("\n" not in line and _CELLS_LINE.match(line)):
         return _sentence_spans(text, start, end)
     return [(start, end)] if _has_word(text[start:end]) else []
 

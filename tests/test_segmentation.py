@@ -384,6 +384,34 @@ def test_hard_wrapped_text_gives_the_sentences_of_its_paragraphs(set_name):
     assert len(segment(wrapped)) == len(segment("\n".join(texts)))  # the same paragraphs (long ones cut alike)
 
 
+def test_records_lines_in_a_wrapped_text_stay_lines_of_their_own():
+    """A spec sheet's fields and an agenda's rows end with no full stop, as wrapped lines do: they were
+    glued into one sentence ("What is the battery capacity?" quoted four fields). Two record lines in a
+    row stay apart; the wrapped prose around them still joins; a row of cells is one sentence."""
+    text = ("The Nova X5 is the maker's first phone with a titanium frame, and it is sold in three colours\n"
+            "from the first of September in all of its usual shops and online.\n\n"
+            "Screen: 6.7 inch AMOLED panel with a 120 Hz refresh rate\n"
+            "Battery: 5000 mAh with 67 W wired charging support\n"
+            "الوزن: 201 غرام مع الغطاء الخلفي المصنوع من الزجاج المقوى\n\n"
+            "09:00 - 09:30 | Tejo Auditorium | Welcome address by Ana Ferreira\n"
+            "13:30 - 15:00 | Tejo Auditorium | Panel: Who owns street data? Moderated by Sofia Costa\n\n"
+            "Workshops have thirty seats each and must be booked in advance through the app, which\n"
+            "opens a week before the summit and closes when the seats are gone, so book early if\n"
+            "you can.\n")
+    sentences = [" ".join(s.text.split()) for p in segment(text) for s in p.sentences]
+    assert sentences == [
+        "The Nova X5 is the maker's first phone with a titanium frame, and it is sold in three colours from the "
+        "first of September in all of its usual shops and online.",
+        "Screen: 6.7 inch AMOLED panel with a 120 Hz refresh rate",
+        "Battery: 5000 mAh with 67 W wired charging support",
+        "الوزن: 201 غرام مع الغطاء الخلفي المصنوع من الزجاج المقوى",
+        "09:00 - 09:30 | Tejo Auditorium | Welcome address by Ana Ferreira",
+        "13:30 - 15:00 | Tejo Auditorium | Panel: Who owns street data? Moderated by Sofia Costa",
+        "Workshops have thirty seats each and must be booked in advance through the app, which opens a week "
+        "before the summit and closes when the seats are gone, so book early if you can.",
+    ]
+
+
 def test_one_paragraph_per_line_is_not_taken_for_wrapping(article_text):
     """The article ends nearly every line with a full stop: each line stays a paragraph."""
     assert len(segment(article_text)) == len([line for line in article_text.splitlines() if line.strip()])
