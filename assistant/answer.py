@@ -16,7 +16,7 @@ from typing import Protocol
 from llama_index.core.schema import NodeWithScore, TextNode
 
 from .evidence import across_languages, node_terms
-from .normalize import Language, content_terms
+from .normalize import Language, content_terms, forms_of_one_word
 from .question_type import (CALENDAR_DATE, DATE, MONEY, QUANTITY, announced_count, asks_for_several, gives_answer_type,
                             wanted_answer_types, without_years)
 from .segmentation import (HEADING, is_list_item, is_table_row, labels_a_list, named_cells, opens_with_a_heading,
@@ -321,11 +321,16 @@ def _names_its_field(question: str, heading: TextNode) -> bool:
     ranked a recipe's "Prep time: 20 minutes" first, and a heading with no section was left out (the
     answer quoted another document); a hotel's "وقت تسجيل المغادرة: حتى الساعة 12:00 ظهراً" gave way to
     the paragraph under it. Only when the question names the label: a memo's "To: All staff, Leeds
-    office" as a statement outranked the answer to "Where is the Leeds office moving to?". (Most of the
+    office" as a statement outranked the answer to "Where is the Leeds office moving to?". Named in
+    another form counts ("Is the phone waterproof?" names "Water resistance: IP68", "كم يزن الهاتف؟"
+    names "الوزن: 201 غرام": ``forms_of_one_word``; they gave way to the next field). (Most of the
     question's words in the label, or the number or date it wants in the value, lost two questions of a
     blind trial that name the course around a syllabus's field, "ما هو المتطلب السابق لهذا المقرر؟".)"""
     field = _FIELD.match(heading.get_content())
-    return bool(field and content_terms(field["label"]) & content_terms(question))
+    if not field:
+        return False
+    asked = content_terms(question)
+    return any(forms_of_one_word(label, term) for label in content_terms(field["label"]) for term in asked)
 
 
 def _holds_a_share(hit: NodeWithScore, best: NodeWithScore) -> bool:

@@ -180,6 +180,28 @@ def content_terms(text: str) -> frozenset[str]:
     return frozenset(_stemmer()(words))
 
 
+# What an Arabic word's forms add around its letters: the long vowels and glides ("يزن" and "وزن",
+# "اطلق" and "اطلاق", as stems of "يزن" / "الوزن" and "أطلق" / "الإطلاق").
+_WEAK_LETTERS = str.maketrans("", "", "اوي")
+# A stem that opens another is the same word when it is at least this long ("weigh" / "weight", "water" /
+# "waterproof"); shorter ones open too many others ("part" / "party").
+OPENING_MIN_CHARS = 5
+
+
+def forms_of_one_word(first: str, second: str) -> bool:
+    """Whether two stems (``content_terms``) are forms of one word that stemming keeps apart: equal, one
+    opening the other, or Arabic with the same letters once the long vowels and glides are gone."""
+    if first == second:
+        return True
+    shorter, longer = sorted((first, second), key=len)
+    if len(shorter) >= OPENING_MIN_CHARS and longer.startswith(shorter):
+        return True
+    if detect_script(first) is not Script.ARABIC or detect_script(second) is not Script.ARABIC:
+        return False
+    letters = first.translate(_WEAK_LETTERS)
+    return len(letters) >= 2 and letters == second.translate(_WEAK_LETTERS)
+
+
 @functools.lru_cache(maxsize=WORD_CACHE)
 def _is_stopword(word: str) -> bool:
     return normalize(word) in _STOPWORDS

@@ -470,6 +470,22 @@ def test_a_field_line_is_cited_when_the_question_names_its_label():
     assert [c.sentence_id for c in answerer.answer("Where is the Leeds office moving to?", Language.ENGLISH, memo).citations] == ["p8.s1"]
 
 
+def test_a_field_named_in_another_form_of_its_label_is_cited():
+    """A spec sheet's "الوزن: 201 غرام" ranked first for "كم يزن الهاتف؟" and gave way to the next field,
+    the price: the question names the label as a verb, which stems apart from the noun."""
+    answerer, nodes = _answerer_and_nodes("# هاتف نوفا إكس 5\n\nالوزن: 201 غرام\n\nتاريخ الإطلاق: 15 سبتمبر 2023\n\n"
+                                          "السعر: 2899 ريالا", "phone", "ar")
+    _mark_headings(answerer, nodes, "phone", "p1", "p2", "p3")
+    weighed = _hits(nodes, [("p2.s1", 0.90), ("p4.s1", 0.85)])
+    assert [c.sentence_id for c in answerer.answer("كم يزن الهاتف؟", Language.ARABIC, weighed).citations] == ["p2.s1"]
+    launched = _hits(nodes, [("p3.s1", 0.90), ("p4.s1", 0.85)])
+    assert [c.sentence_id for c in answerer.answer("متى أطلق الهاتف؟", Language.ARABIC, launched).citations] == ["p3.s1"]
+    english, lines = _answerer_and_nodes("# Nova X5\n\nWeight: 201 g\n\nColours: black and olive green", "phone", "en")
+    _mark_headings(english, lines, "phone", "p1", "p2")
+    ranked = _hits(lines, [("p2.s1", 0.90), ("p3.s1", 0.85)])
+    assert [c.sentence_id for c in english.answer("How much does it weigh?", Language.ENGLISH, ranked).citations] == ["p2.s1"]
+
+
 def test_a_condition_answers_when():
     """A leaflet's "متى يجب إيقاف الدواء فوراً؟" was refused for holding no date beside its answer."""
     answerer, nodes = _answerer_and_nodes("أوقف استعمال الدواء فوراً واتصل بالطبيب إذا ظهر احمرار في الجلد.\n"

@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.normalize import (Language, Script, answer_language, content_terms, detect_script, normalize,
+from assistant.normalize import (Language, Script, answer_language, content_terms, detect_script, forms_of_one_word, normalize,
                                  text_language, tokens)
 
 
@@ -86,3 +86,22 @@ def test_an_email_or_web_address_is_one_term():
     link = content_terms("The handbook is at https://northwind.example/people/handbook, and www.northwind.example.")
     assert {"peopl", "northwind", "handbook"} & link == {"handbook"}
     assert content_terms("Is https://northwind.example/people/handbook the address?") <= link | {"address"}
+
+
+def test_forms_of_one_word():
+    """Stems a question and a label keep apart: a verb and its noun in Arabic, an English word and the
+    longer one it opens. Short openings and other words stay apart."""
+    stem = lambda word: next(iter(content_terms(word)))  # noqa: E731
+    assert forms_of_one_word(stem("يزن"), stem("الوزن"))
+    assert forms_of_one_word(stem("أطلق"), stem("الإطلاق"))
+    assert forms_of_one_word(stem("weigh"), stem("weight"))
+    assert forms_of_one_word(stem("waterproof"), stem("water"))
+    assert not forms_of_one_word(stem("part"), stem("party"))
+    assert not forms_of_one_word(stem("السعر"), stem("الوزن"))
+    assert not forms_of_one_word(stem("weight"), stem("wait"))
+    assert not forms_of_one_word("وزن", "weight")
+
+
+@given(st.text(max_size=12), st.text(max_size=12))
+def test_forms_of_one_word_is_symmetric(first, second):
+    assert forms_of_one_word(first, second) == forms_of_one_word(second, first)
