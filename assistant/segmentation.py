@@ -45,7 +45,8 @@ from typing import NamedTuple
 # 13: in a text of hard-wrapped lines, a record's line ("Weight: 201 g", "09:00 - 09:30 | Room 1.04 |
 #     Workshop") after another record's goes on no line: a spec sheet's fields and an agenda's rows were
 #     glued into one sentence, and such lines no longer count as wrapping; a line of cells between bars
-#     is one sentence, as a table row is.
+#     is one sentence, as a table row is; a question turn of several sentences ("Q: Maren, welcome to the
+#     show. How did you end up studying glaciers?") heads its answer, as a one-sentence question does.
 SEGMENTATION_VERSION = 13
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
@@ -453,12 +454,18 @@ def _role(paragraph: Paragraph, index: int, count: int) -> str:
     return "" if _last_mark(text) in COLONS else HEADING
 
 
+# An interviewer's or an FAQ's turn: "Q: Maren, welcome to the show. How did you end up studying glaciers?"
+_QUESTION_TURN = re.compile(r"[*_]*(?:Q|Question|س|سؤال)[*_]*\s*[:：]", re.IGNORECASE)
+
+
 def _asks(paragraph: Paragraph) -> bool:
-    """A paragraph of one question ("Q: Can I use ground coffee?", "كيف أقدّم الطلب؟") heads the text that
-    answers it, as an FAQ's "## How do I apply?" does: cited alone it answered the question it repeats."""
+    """A paragraph of one question ("Q: Can I use ground coffee?", "كيف أقدّم الطلب؟"), or a question turn
+    that ends with one ("Q: Maren, welcome to the show. How did you end up studying glaciers?"), heads the
+    text that answers it, as an FAQ's "## How do I apply?" does: cited alone it answered the question it
+    repeats (the interviewer's question was cited for "What did she study before glaciers?")."""
     text = paragraph.text
-    return (len(paragraph.sentences) == 1 and _last_mark(text) in ("?", "؟") and "\n" not in text
-            and len(text.split()) <= QUESTION_LINE_MAX_WORDS)
+    return (_last_mark(text) in ("?", "؟") and "\n" not in text and len(text.split()) <= QUESTION_LINE_MAX_WORDS
+            and (len(paragraph.sentences) == 1 or bool(_QUESTION_TURN.match(text))))
 
 
 def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:

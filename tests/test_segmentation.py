@@ -246,6 +246,10 @@ def test_byline_and_heading_are_labelled(article_text):
      [HEADING, "", HEADING, ""]),
     ("# Guide\n\nQ: Can I use ground coffee?\n\nA: Yes. Both work.", [HEADING, HEADING, ""]),
     ("Why did it fail? Nobody knows.\nThe end.", ["", ""]),
+    # An interviewer's turn of several sentences heads its answer too (it was cited for the question it asks).
+    ("Q: Maren, welcome to the show. How did you end up studying glaciers?\nA: I grew up in Lagos.\n"
+     "س: شكراً لحضورك. ما الذي يميز هذا الموسم؟\nج: الأمطار.", [HEADING, "", HEADING, ""]),
+    ("Thanks for coming. How did it start?\nIt started in May.", ["", ""]),  # no turn: a question in running text
     # Bold marks do not hide a question or a full stop: an FAQ's bold question line was cited as the
     # answer to itself. A closing bracket ends a field's value, a statement (the helpline's number was
     # no longer cited when it was taken for a heading).
