@@ -171,11 +171,15 @@ _TIME_UNITS = (r"(?:يوم|يوما|يوماً|أيام|ايام|ساعة|ساع
 _ASKS = {
     QUANTITY: re.compile(
         r"\bhow (many|much)\b|\bwhat (percentage|share|amount)\b|\bnumber of\b|\bbudget\b"
+        # An age, a length, a duration, a number that names something ("How old is Dr. Oyelaran?", "How long
+        # does the episode last?", "What is the registration number?" were answered from a sentence with none).
+        r"|\bhow (old|far|tall|heavy)\b"
+        rf"|{_WHAT_IS_THE}(?:[\w-]+ ){{0,2}}number\b(?! of\b)"
         # "What was Acme's revenue in the third quarter?", "what is the population of ...": a measure.
         rf"|{_WHAT_IS_THE}"
         r"(?:cost|price|revenue|profit|income|population|salary|length|height|distance|capacity|percentage|rate)s?\b"
         rf"|(^|\s){_HOW_MUCH_AR}\s"
-        rf"|{_WHAT_IS}(ال)?(عدد|نسبة|نسبه|مبلغ|ميزانية|ميزانيه|مساحة|مساحه|طول|عمر|حجم|سعر|قيمة|قيمه|تعداد|معدل)(?!\w)",
+        rf"|{_WHAT_IS}(ال)?(عدد|نسبة|نسبه|مبلغ|ميزانية|ميزانيه|مساحة|مساحه|طول|عمر|حجم|سعر|قيمة|قيمه|تعداد|معدل|رقم)(?!\w)",
         re.IGNORECASE,
     ),
     MONEY: re.compile(
@@ -189,8 +193,8 @@ _ASKS = {
         re.IGNORECASE,
     ),
     DATE: re.compile(
-        rf"{_WHEN}|\bwhat (date|year|day|month)\b|\bwhich (date|year|day|month)\b"
-        r"|متى|امتى|إمتى|(^|\s)[وبفل]?(أي|اي|أى|اى) (عام|سنة|سنه|يوم|شهر|تاريخ|قرن)(?!\w)"
+        rf"{_WHEN}|\bwhat (date|year|day|month|time)\b|\bwhich (date|year|day|month)\b"
+        r"|متى|امتى|إمتى|(^|\s)[وبفل]?(أي|اي|أى|اى) (عام|سنة|سنه|يوم|شهر|تاريخ|قرن|ساعة|ساعه)(?!\w)"
         rf"|{_WHAT_IS}(تاريخ|موعد)(?!\w)",
         re.IGNORECASE,
     ),

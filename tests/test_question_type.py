@@ -92,6 +92,16 @@ def test_wanted_answer_types():
     assert wanted_answer_types("What was Acme Water's revenue in the third quarter?") == (QUANTITY, MONEY)
     assert wanted_answer_types("What is the population of Jerash?") == (QUANTITY,)
     assert wanted_answer_types("What are the values of the company?") == ()
+    # An age, a distance, a number that names something, a time of day (a new user's unanswerable "How old
+    # is Dr. Oyelaran?" was answered from a sentence with no number). "How long" is none: its answers are
+    # as often words ("several years", "until the end of the current Parliament", XQuAD-R).
+    assert wanted_answer_types("How old is Dr. Oyelaran?") == (QUANTITY,)
+    assert wanted_answer_types("How far is Jacksonville from Miami?") == (QUANTITY,)
+    assert wanted_answer_types("What is the company's registration number?") == (QUANTITY,)
+    assert wanted_answer_types("ما رقم هاتف مسؤول حماية البيانات؟") == (QUANTITY,)
+    assert wanted_answer_types("What time does the dinner start?") == (DATE,)
+    assert wanted_answer_types("في أي ساعة تبدأ الزيارة؟") == (DATE,)
+    assert wanted_answer_types("How long would this coalition last?") == ()
 
 
 @pytest.mark.parametrize(("question", "wanted"), [
@@ -100,7 +110,7 @@ def test_wanted_answer_types():
     ("Since when has the group existed?", (DATE,)),
     ("How and when did the plague enter Europe?", (DATE,)),
     # After another wh-word "when" opens a clause: an age, a time span, a person, an event (XQuAD-R)
-    ("How old was Peyton Manning when he played in Super Bowl 50?", ()),
+    ("How old was Peyton Manning when he played in Super Bowl 50?", (QUANTITY,)),  # an age, no date
     ("How many seconds were left in the game when the Broncos intercepted the pass?", (QUANTITY,)),
     ("Who was the leader when the Franks entered the Euphrates valley?", ()),
     ("What happens when the immune system is less active than normal?", ()),
