@@ -477,9 +477,11 @@ def _reading_order(hits: list[NodeWithScore], *, by_rank: bool = False) -> list[
 def _continues(before: NodeWithScore, after: NodeWithScore) -> bool:
     """Whether ``after`` is in ``before``'s paragraph or the next one of its document, and reads on from
     it: an item of a list does not lean on the item before it, so the better-ranked of two items comes
-    first ("Is there a shortcut to pin a note?": the item that pins, then a runner-up item above it)."""
+    first ("Is there a shortcut to pin a note?": the item that pins, then a runner-up item above it), nor
+    does a table's row ("Which party won 6 seats?" opened with the 14 seats' row, the answer third)."""
     b, a = before.node.metadata, after.node.metadata
-    return (b["document_id"] == a["document_id"] and not is_list_item(after.node.get_content())
+    text = after.node.get_content()
+    return (b["document_id"] == a["document_id"] and not is_list_item(text) and not is_table_row(text)
             and paragraph_number(a["paragraph_id"]) - paragraph_number(b["paragraph_id"]) <= 1)
 
 

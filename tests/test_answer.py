@@ -486,6 +486,18 @@ def test_a_field_named_in_another_form_of_its_label_is_cited():
     assert [c.sentence_id for c in english.answer("How much does it weigh?", Language.ENGLISH, ranked).citations] == ["p2.s1"]
 
 
+def test_a_tables_best_row_is_cited_first():
+    """Rows do not read on from one another: "Which party won 6 seats?" opened with the 14 seats' row and
+    cited the answer third, in the table's order (a new user's election results)."""
+    text = ("# Election results\n\n| Party | Seats | Votes |\n|---|---|---|\n| Renewal Party | 14 | 31,250 |\n"
+            "| Civic Alliance | 9 | 20,480 |\n| Loyalty Movement | 6 | 13,900 |")
+    answerer, nodes = _answerer_and_nodes(text, "results", "en")
+    _mark_headings(answerer, nodes, "results", "p1")
+    hits = _hits(nodes, [("p2.s4", 0.90), ("p2.s2", 0.89), ("p2.s3", 0.885)])
+    answer = answerer.answer("Which party won 6 seats?", Language.ENGLISH, hits)
+    assert [c.sentence_id for c in answer.citations][0] == "p2.s4"
+
+
 def test_a_condition_answers_when():
     """A leaflet's "متى يجب إيقاف الدواء فوراً؟" was refused for holding no date beside its answer."""
     answerer, nodes = _answerer_and_nodes("أوقف استعمال الدواء فوراً واتصل بالطبيب إذا ظهر احمرار في الجلد.\n"
