@@ -150,8 +150,10 @@ class ExtractiveAnswerer:
 
     def abstain(self, language: Language, hits: list[NodeWithScore]) -> Draft:
         """The documents do not say; the closest sentences come along as ``related`` (no markers)."""
-        # A heading only names what its section is about ("## Traffic" offered for "What did she do before?").
-        nearby = [hit for hit in hits if role_of(hit.node) != HEADING][:RELATED]
+        # A heading only names what its section is about ("## Traffic" offered for "What did she do before?");
+        # a field's line says its value ("Water resistance: IP68" ranked first for "Is the phone waterproof?"
+        # and the spec sheet's colours were offered instead).
+        nearby = [hit for hit in hits if role_of(hit.node) != HEADING or _is_field(hit.node)][:RELATED]
         related = tuple(self._citation(n, hit) for n, hit in enumerate(nearby, start=1))
         return Draft(ABSTENTION[language], (), abstained=True, related=related)
 
@@ -313,6 +315,12 @@ def _heading_label(node: TextNode, kind: str) -> str:
 
 # A field's line: a short label, a colon, its value ("Prep time: 20 minutes", "Date: Tuesday 11 March").
 _FIELD = re.compile(r"^[#*\s]*(?P<label>[^:：\n]{1,40})[:：]\s*(?P<value>\S.*)$")
+
+
+def _is_field(node: TextNode) -> bool:
+    """Whether ``node`` is a field's line ("Weight: 201 g"), not a Markdown heading ("## Contact: HR")."""
+    text = node.get_content()
+    return not text.startswith("#") and bool(_FIELD.match(text))
 
 
 def _names_its_field(question: str, heading: TextNode) -> bool:

@@ -365,6 +365,12 @@ def test_an_abstention_offers_no_heading_as_related():
     draft = answerer.abstain(Language.ENGLISH, _hits(nodes, [("p4.s1", 0.9), ("p1.s1", 0.89), ("p3.s1", 0.88),
                                                             ("p2.s1", 0.80)]))
     assert [c.sentence_id for c in draft.related] == ["p4.s1", "p2.s1"]
+    # A field's line says its value: it is offered ("Is the phone waterproof?", a user's spec sheet).
+    answerer, nodes = _answerer_and_nodes("# Nova X5\n\nWater resistance: IP68\n\nColours: black and olive green",
+                                          "phone", "en")
+    _mark_headings(answerer, nodes, "phone", "p1", "p2")
+    draft = answerer.abstain(Language.ENGLISH, _hits(nodes, [("p2.s1", 0.81), ("p1.s1", 0.80), ("p3.s1", 0.78)]))
+    assert [c.sentence_id for c in draft.related] == ["p2.s1", "p3.s1"]
 
 
 def test_a_list_question_that_matches_a_heading_is_answered_by_its_whole_section():
