@@ -160,10 +160,16 @@ class BilingualStemmer:
             return self._english.stemWord(bare.casefold())
         # Snowball's Arabic stemmer knows ta marbuta and hamza forms, so it runs before folding;
         # it leaves the alef of the feminine plural (مجموعات -> مجموعا), which is dropped here.
-        stem = self._arabic.stemWord(bare)
+        stem = self._arabic.stemWord(_without_conjunction(bare))
         if bare.endswith("ات") and stem.endswith("ا") and len(stem) > 3:
             stem = stem[:-1]
         return normalize(stem)
+
+
+def _without_conjunction(word: str) -> str:
+    """An Arabic word without "and" / "so" (و, ف) written onto its article: Snowball strips the article
+    only when the word opens with it, so "والوصيف" stayed whole beside "الوصيف" -> "وصيف"."""
+    return word[1:] if word[:3] in ("وال", "فال") and len(word) > 5 else word
 
 
 _STOPWORDS = frozenset(STOPWORDS) | frozenset(normalize(word) for word in STOPWORDS)

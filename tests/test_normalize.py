@@ -105,3 +105,11 @@ def test_forms_of_one_word():
 @given(st.text(max_size=12), st.text(max_size=12))
 def test_forms_of_one_word_is_symmetric(first, second):
     assert forms_of_one_word(first, second) == forms_of_one_word(second, first)
+
+
+def test_and_written_onto_the_article_is_no_part_of_the_term():
+    """Snowball strips the article only when a word opens with it: "والوصيف" stayed whole beside "الوصيف",
+    so "كم الفارق بين المتصدر والوصيف؟" matched no term of a standings report (a new user's)."""
+    for joined, alone in [("والوصيف", "الوصيف"), ("والتحويل", "التحويل"), ("فالمريض", "المريض"), ("والرسوم", "الرسوم")]:
+        assert content_terms(joined) == content_terms(alone)
+    assert content_terms("والي") != content_terms("الي")  # a governor, not "and" + a short word
