@@ -171,8 +171,9 @@ _TIME_UNITS = (r"(?:يوم|يوما|يوماً|أيام|ايام|ساعة|ساع
 _ASKS = {
     QUANTITY: re.compile(
         r"\bhow (many|much)\b|\bwhat (percentage|share|amount)\b|\bnumber of\b|\bbudget\b"
-        # An age, a length, a duration, a number that names something ("How old is Dr. Oyelaran?", "How long
-        # does the episode last?", "What is the registration number?" were answered from a sentence with none).
+        # An age, a distance, a height, a weight, a number that names something ("How old is Dr. Oyelaran?",
+        # "What is the registration number?" were answered from a sentence with none). Not "how long": its
+        # answers are as often words ("several years", "until the end of the current Parliament", XQuAD-R).
         r"|\bhow (old|far|tall|heavy)\b"
         rf"|{_WHAT_IS_THE}(?:[\w-]+ ){{0,2}}number\b(?! of\b)"
         # "What was Acme's revenue in the third quarter?", "what is the population of ...": a measure.
