@@ -348,7 +348,7 @@ def _goes_on(kind: _Line, line: str, last: _Line, before: str, width: int) -> bo
 
 # A record's line: a field ("Battery: 5000 mAh", "الوزن: 201 غرام": a short label with a letter, a colon,
 # its value), or cells between bars ("09:00 - 09:30 | Tejo Auditorium | Welcome address").
-_FIELD_LINE = re.compile(r"[*_]*(?=[^:：\n]*[^\W\d_])[^:：\n.!?؟]{1,40}[:：][*_]*[ \t]+\S")
+_FIELD_LINE = re.compile(r"(?P<label>[*_]*(?=[^:：\n]*[^\W\d_])[^:：\n.!?؟]{1,40})[:：][*_]*[ \t]+\S")
 _CELLS_LINE = re.compile(r"[^|\n]*\S[ \t]+\|[ \t]+\S[^|\n]*\|[ \t]+\S")
 FIELD_LABEL_MAX_WORDS = 5
 
@@ -357,7 +357,7 @@ def _is_record(line: str) -> bool:
     """A field's line or a line of cells between bars (``_FIELD_LINE``, ``_CELLS_LINE``)."""
     field = _FIELD_LINE.match(line)
     if field:
-        return len(re.split(r"[:：]", line, maxsplit=1)[0].split()) <= FIELD_LABEL_MAX_WORDS
+        return len(field["label"].split()) <= FIELD_LABEL_MAX_WORDS
     return bool(_CELLS_LINE.match(line))
 
 
@@ -403,7 +403,7 @@ def _line_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     line = text[start:end]
     if not is_table_row(line) and not ("\n" not in line and _CELLS_LINE.match(line)):
         return _sentence_spans(text, start, end)
-    return [(start, end)] if _has_word(text[start:end]) else []
+    return [(start, end)] if _has_word(line) else []
 
 
 def _introduces(line: str) -> bool:
