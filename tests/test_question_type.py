@@ -59,6 +59,7 @@ def test_questions_that_ask_for_several_items(question):
     "Which programme trains local technicians?",
     "Which nation contains the majority of the amazon forest?",
     "Which tributary gives the Tigris the most water?",
+    "هل يتوفر واي فاي مجاني في المطعم؟",  # a yes/no question: "فاي" is no "ف" + "اي" (and which)
 ])
 def test_questions_that_ask_for_one_thing(question):
     assert not asks_for_several(question)
