@@ -59,6 +59,9 @@ MIN_SHARE_RATIO_ELSEWHERE = 0.5
 LIST_SCORE_MARGIN = 0.2
 # The most items a sentence brings after it (a list it introduces, or the count it announces).
 MAX_ITEMS = 10
+# A list item this short (its number aside) is a step's title ("5. Sign in."), and what follows it in its
+# line says how (``_is_a_steps_title``).
+STEP_TITLE_MAX_WORDS = 5
 # How many paragraphs after a heading are looked through for its section's end (the next heading).
 MAX_SECTION = 20
 # Why the answer stage abstained though the evidence was judged likely to answer: what the question
@@ -399,22 +402,32 @@ def _items_after(question: str, several: bool, chosen: list[NodeWithScore],
     technologies are used. Thermal plants ... Reverse osmosis plants ..."). An enumeration's items
     seldom repeat the question's words, and the line that introduces them answers nothing alone.
     For a question that asks for ``several``, a chosen item of a list brings the other items ("What
-    are the steps to install it?" was answered with step 1 alone). Each item comes paired with the
-    sentence that brought it."""
+    are the steps to install it?" was answered with step 1 alone); a step's title brings what its line
+    says next (``_is_a_steps_title``). Each item comes paired with the sentence that brought it."""
     by_position = {sentence_ref(h): h for h in hits}
     added: list[tuple[NodeWithScore, NodeWithScore]] = []
     for hit in chosen:
-        if is_list_item(hit.node.get_content()):
-            if several:
-                items = [*_list_run(_around(hit, by_position, -1)), *_list_run(_around(hit, by_position, 1))]
-                added += [(item, hit) for item in items]
-            continue  # an item of a list does not introduce what follows it
+        text = hit.node.get_content()
         following = _around(hit, by_position, 1)
+        if is_list_item(text):
+            if several:
+                items = [*_list_run(_around(hit, by_position, -1)), *_list_run(following)]
+                added += [(item, hit) for item in items]
+            elif _is_a_steps_title(text) and following and not is_list_item(following[0].node.get_content()):
+                added.append((following[0], hit))
+            continue  # an item of a list does not introduce the list that follows it
         items = _list_run(following)
         if not items and several:
             items = following[: announced_count(question, with_rendering(hit.node))]
         added += [(item, hit) for item in items]
     return added
+
+
+def _is_a_steps_title(sentence: str) -> bool:
+    """Whether ``sentence`` is a step's short title ("2. Verify the download."), what its line says next
+    the step itself ("Each package is published with a SHA-256 checksum."): cited alone, the title
+    answered "How do I check that the download is not corrupted?" with the step's name."""
+    return is_list_item(sentence) and len(sentence.split()) <= STEP_TITLE_MAX_WORDS + 1
 
 
 def _around(hit: NodeWithScore, by_position: Mapping[tuple[str, str], NodeWithScore],

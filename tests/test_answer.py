@@ -185,6 +185,20 @@ def test_a_step_of_a_list_brings_its_list_when_several_are_asked_for():
     assert [c.sentence_id for c in one.citations] == ["p2.s2"]
 
 
+def test_a_steps_title_brings_what_its_line_says_next():
+    """"How do I check that the download is not corrupted?" was answered with the step's name alone."""
+    answerer, nodes = _answerer_and_nodes("## Installation\n1. Download the package from the admin console.\n"
+                                          "2. Verify the download. Each package is published with a checksum.\n"
+                                          "3. Sign in.\n4. Start the service.", "guide", "en")
+    hits = _hits(nodes, [("p1.s3", 0.90), ("p1.s2", 0.80), ("p1.s5", 0.79), ("p1.s4", 0.70), ("p1.s6", 0.69)])
+    answer = answerer.answer("How do I check that the download is not corrupted?", Language.ENGLISH, hits)
+    assert [c.sentence_id for c in answer.citations] == ["p1.s3", "p1.s4"]
+    # A title followed by the next step brings nothing.
+    hits = _hits(nodes, [("p1.s5", 0.90), ("p1.s2", 0.80), ("p1.s3", 0.79), ("p1.s4", 0.70), ("p1.s6", 0.69)])
+    answer = answerer.answer("How do I sign in?", Language.ENGLISH, hits)
+    assert [c.sentence_id for c in answer.citations] == ["p1.s5"]
+
+
 def test_a_heading_gives_way_to_its_section_and_its_year_answers_no_how_much():
     """A title's year ("Festival 2025") held the heading in place for "how much?", beside the price."""
     answerer, nodes = _answerer_and_nodes("# Harbour Festival 2025\nConcert tickets cost 50 riyals for adults.\n"
