@@ -122,8 +122,8 @@ class ExtractiveAnswerer:
     def answer(self, question: str, language: Language, hits: list[NodeWithScore]) -> Draft:
         if not hits:
             return self.abstain(language, hits)
-        several = asks_for_several(question)
         hits = self._without_table_headers(hits)
+        several = asks_for_several(question) and not _names_whole_label(question, hits[0].node)
         hits, headed_by = self._sections_for_headings(question, several, hits)
         chosen, introduced_by = self._select(question, several, hits, headed_by)
         introduced_by = headed_by | introduced_by
@@ -342,6 +342,17 @@ def _names_its_field(question: str, heading: TextNode) -> bool:
         return False
     asked = content_terms(question)
     return any(forms_of_one_word(label, term) for label in content_terms(field["label"]) for term in asked)
+
+
+def _names_whole_label(question: str, best: TextNode) -> bool:
+    """Whether ``best`` is a field whose every label word the question names: then the field is what
+    it asks for, whatever its words ("What are the annual property taxes?", "ما هي الأطباق النباتية؟"
+    over "- الأطباق النباتية: الحمص والمتبل ..." were answered with every line of their lists, the
+    field among them). Not one word of the label: "What are the property details?" asks for the list."""
+    field = _FIELD.match(best.get_content())
+    label = content_terms(field["label"]) if field else frozenset()
+    asked = content_terms(question)
+    return bool(label) and all(any(forms_of_one_word(word, term) for term in asked) for word in label)
 
 
 def _holds_a_share(hit: NodeWithScore, best: NodeWithScore) -> bool:

@@ -405,6 +405,19 @@ def test_a_list_question_that_matches_a_heading_is_answered_by_its_whole_section
 
 
 
+def test_a_list_question_that_names_a_field_is_answered_by_the_field():
+    """"What are the annual property taxes?" was answered with every line of a listing's details."""
+    answerer, nodes = _answerer_and_nodes("## Property details\n- Bedrooms: 4\n- Lot size: 0.42 acres\n"
+                                          "- Annual property taxes: $11,240 (2023)\n- Year built: 2006", "listing", "en")
+    _mark_headings(answerer, nodes, "listing", "p1")
+    hits = _hits(nodes, [("p1.s4", 0.90), ("p1.s2", 0.85), ("p1.s3", 0.85), ("p1.s5", 0.84), ("p1.s1", 0.80)])
+    draft = answerer.answer("What are the annual property taxes?", Language.ENGLISH, hits)
+    assert [c.sentence_id for c in draft.citations] == ["p1.s4"]
+    # A list question that names no field is still answered by the list.
+    draft = answerer.answer("What are the property details?", Language.ENGLISH, hits)
+    assert len(draft.citations) == 4
+
+
 def test_a_list_question_that_matches_a_documents_title_is_not_answered_by_the_whole_document():
     answerer, nodes = _answerer_and_nodes(
         "# The High Dam\nThe dam ended the annual flood. Its turbines produce 2.1 gigawatts.\n"
