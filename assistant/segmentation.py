@@ -47,7 +47,9 @@ from typing import NamedTuple
 #     glued into one sentence, and such lines no longer count as wrapping; a line of cells between bars
 #     is one sentence, as a table row is; a question turn of several sentences ("Q: Maren, welcome to the
 #     show. How did you end up studying glaciers?") heads its answer, as a one-sentence question does.
-SEGMENTATION_VERSION = 13
+# 14: a line of code, or a line that the line before announces with a colon ("run:" over a command), is no
+#     label: neither a heading nor the line that introduces the list after it.
+SEGMENTATION_VERSION = 14
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
 # a table dump, a transcript). e5 reads at most 512 tokens; 1,000 Arabic characters are about 250-350.
@@ -214,7 +216,8 @@ def segment(text: str) -> tuple[Paragraph, ...]:
     paragraphs: list[Paragraph] = []
     source = _source_lines(text)
     sections = _section_numbers(text, source)
-    for lines in _blocks(text, source, sections):
+    blocks, plain = _blocks(text, source, sections)
+    for lines in blocks:
         (start, _), (_, end) = lines[0], lines[-1]
         spans = [span for line in lines for span in _line_sentences(text, *line)]
         groups = _paragraph_groups(spans)
@@ -228,7 +231,7 @@ def segment(text: str) -> tuple[Paragraph, ...]:
             p_start = start if piece == 0 else spans[0][0]
             p_end = end if piece == len(groups) - 1 else spans[-1][1]
             paragraphs.append(Paragraph(pid, text[p_start:p_end], p_start, p_end, sentences))
-    return tuple(dataclasses.replace(p, role=HEADING if p.start in sections else _role(p, n, len(paragraphs)))
+    return tuple(dataclasses.replace(p, role=HEADING if p.start in sections else _role(p, n, len(paragraphs), p.start in plain))
                  for n, p in enumerate(paragraphs))
 
 
@@ -299,14 +302,18 @@ def _last_mark(line: str) -> str:
     return line.rstrip(_CLOSERS + "*")[-1:]
 
 
-def _blocks(text: str, lines: list[_SourceLine], sections: frozenset[int]) -> list[list[tuple[int, int]]]:
+def _blocks(text: str, lines: list[_SourceLine], sections: frozenset[int]
+            ) -> tuple[list[list[tuple[int, int]]], frozenset[int]]:
     """The lines of each paragraph of ``text``: each non-blank line alone, but a list's item lines
     together, with the line that introduces them, a table's rows together, and in a hard-wrapped
-    text the lines of a sentence together. A line numbering a section (``sections``) stands alone."""
+    text the lines of a sentence together. A line numbering a section (``sections``) stands alone.
+    Also where the paragraphs start that are no label (``_announced``)."""
     width = _width(lines)
     wrapped = _hard_wrapped(text, lines, width)
     blocks: list[list[tuple[int, int]]] = []
+    plain: set[int] = set()
     last, last_text = _Line.CODE, ""  # what the line before was taken for, and its text
+    said = ""  # the last line with a word
     for line in lines:
         kind, line_text = line.kind, text[line.start:line.end]
         if wrapped and not line.after_blank and _goes_on(kind, line_text, last, last_text, width):
@@ -314,12 +321,25 @@ def _blocks(text: str, lines: list[_SourceLine], sections: frozenset[int]) -> li
             blocks[-1][-1] = (blocks[-1][-1][0], line.end)
             kind = last
         elif blocks and line.start not in sections and ((kind in (_Line.ITEM, _Line.ROW) and kind is last) or (
-                kind is _Line.ITEM and _introduces(text[blocks[-1][0][0]:blocks[-1][-1][1]]))):
+                kind is _Line.ITEM and blocks[-1][0][0] not in plain
+                and _introduces(text[blocks[-1][0][0]:blocks[-1][-1][1]]))):
             blocks[-1].append((line.start, line.end))
         else:
             blocks.append([(line.start, line.end)])
+            if _announced(kind, said):
+                plain.add(line.start)
         last, last_text = kind, line_text
-    return blocks
+        said = line_text if _has_word(line_text) else said
+    return blocks, frozenset(plain)
+
+
+def _announced(kind: _Line, before: str) -> bool:
+    """Whether a line (of ``kind``, after the line ``before``) says what it says, no label of what
+    follows: a line of code, or a text line that the line before announced ("To install it on Ubuntu,
+    run:" over "sudo apt install ./agent.deb", "Opening hours:" over "Mon-Fri 9:00-17:00"). Short and
+    without a full stop, an install guide's commands were headings, and each took the next step's list
+    for its own."""
+    return kind is _Line.CODE or (kind is _Line.TEXT and _last_mark(before) in COLONS)
 
 
 def _wraps(line: str, width: int) -> bool:
@@ -433,15 +453,17 @@ def sentences_of(paragraphs: tuple[Paragraph, ...]) -> tuple[Sentence, ...]:
     return tuple(s for p in paragraphs for s in p.sentences)
 
 
-def _role(paragraph: Paragraph, index: int, count: int) -> str:
+def _role(paragraph: Paragraph, index: int, count: int, announced: bool = False) -> str:
     """A short line without a full stop before running text is a label: the first one a byline when it
-    reads "place - name", any other a heading unless it ends with a colon (it introduces what follows).
-    A Markdown heading line is a heading whatever it ends with."""
+    reads "place - name", any other a heading unless it ends with a colon (it introduces what follows)
+    or is ``announced`` (``_announced``). A Markdown heading line is a heading whatever it ends with."""
     text = paragraph.text
     if _MARKDOWN_HEADING.match(text) and "\n" not in text:
         return HEADING
     if index < count - 1 and _asks(paragraph):
         return HEADING
+    if announced:
+        return ""
     longest = TITLE_MAX_WORDS if index == 0 else LABEL_MAX_WORDS
     # A closing bracket ends a field's value ("Customer helpline: 0300 123 4400 (24 hours)"), a statement;
     # the same line over a list is the list's label (``_introduces``).

@@ -347,6 +347,19 @@ def test_a_numbered_line_standing_alone_before_running_text_heads_a_section():
     assert [p.role for p in paragraphs] == [HEADING, HEADING, HEADING, "", "", HEADING, ""]
 
 
+def test_a_command_announced_by_a_colon_is_no_label():
+    """An install guide's commands, short and without a full stop, were headings, and each took the next
+    step for its own list's label ("sudo dnf install ..." and "4. Run the wizard." one paragraph)."""
+    text = ("1. Install the package. On RHEL, run:\n\n   sudo dnf install ./agent.rpm\n\n2. Run the wizard.\n\n"
+            "Opening hours:\n\nMon-Fri 9:00-17:00\n\n```\nagent-cli status\n```\n\n3. Sign in.")
+    paragraphs = segment(text)
+    assert [[s.text for s in p.sentences] for p in paragraphs] == [
+        ["1. Install the package.", "On RHEL, run:"], ["sudo dnf install ./agent.rpm"], ["2. Run the wizard."],
+        ["Opening hours:"], ["Mon-Fri 9:00-17:00"], ["agent-cli status"], ["3. Sign in."],
+    ]
+    assert [p.role for p in paragraphs] == ["", "", "", "", "", "", ""]
+
+
 @pytest.mark.parametrize(("text", "sentences"), [
     # A loose list (items between blank lines) stays items, its last one too.
     ("1. Download the app\n\n2. Open it\n\nYou are done.", [["1. Download the app", "2. Open it"], ["You are done."]]),
