@@ -19,7 +19,7 @@ from .evidence import across_languages, node_terms
 from .normalize import Language, content_terms, forms_of_one_word
 from .question_type import (CALENDAR_DATE, DATE, MONEY, QUANTITY, announced_count, asks_for_several, gives_answer_type,
                             wanted_answer_types, without_years)
-from .segmentation import (HEADING, is_list_item, is_table_row, labels_a_list, named_cells, opens_with_a_heading,
+from .segmentation import (COLONS, HEADING, is_list_item, is_table_row, labels_a_list, named_cells, opens_with_a_heading,
                            paragraph_id, paragraph_number, sentence_id, sentence_number, table_header)
 from .store import role_of
 from .types import Citation, sentence_ref, with_rendering
@@ -414,12 +414,18 @@ def _items_after(question: str, several: bool, chosen: list[NodeWithScore],
     seldom repeat the question's words, and the line that introduces them answers nothing alone.
     For a question that asks for ``several``, a chosen item of a list brings the other items ("What
     are the steps to install it?" was answered with step 1 alone); a step's title brings what its line
-    says next (``_is_a_steps_title``). Each item comes paired with the sentence that brought it."""
+    says next (``_is_a_steps_title``), and a line ending with a colon at the end of its paragraph the
+    line under it ("6. Start the service and enable it at boot:" answered "How do I make it start at
+    boot?" without the command). Each item comes paired with the sentence that brought it."""
     by_position = {sentence_ref(h): h for h in hits}
     added: list[tuple[NodeWithScore, NodeWithScore]] = []
     for hit in chosen:
         text = hit.node.get_content()
         following = _around(hit, by_position, 1)
+        under = by_position.get(_first_of_next_paragraph(hit)) if not following and text.rstrip().endswith(COLONS) else None
+        if under is not None and role_of(under.node) != HEADING:
+            added.append((under, hit))
+            continue
         if is_list_item(text):
             if several:
                 items = [*_list_run(_around(hit, by_position, -1)), *_list_run(following)]
@@ -432,6 +438,11 @@ def _items_after(question: str, several: bool, chosen: list[NodeWithScore],
             items = following[: announced_count(question, with_rendering(hit.node))]
         added += [(item, hit) for item in items]
     return added
+
+
+def _first_of_next_paragraph(hit: NodeWithScore) -> tuple[str, str]:
+    meta = hit.node.metadata
+    return meta["document_id"], sentence_id(paragraph_id(paragraph_number(meta["paragraph_id"]) + 1), 1)
 
 
 def _is_a_steps_title(sentence: str) -> bool:

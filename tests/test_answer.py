@@ -199,6 +199,16 @@ def test_a_steps_title_brings_what_its_line_says_next():
     assert [c.sentence_id for c in answer.citations] == ["p1.s5"]
 
 
+def test_a_line_ending_with_a_colon_brings_the_line_under_it():
+    """"6. Start the service and enable it at boot:" answered "How do I make it start at boot?" alone,
+    the command on the line under it left out."""
+    answerer, nodes = _answerer_and_nodes("1. Start the service and enable it at boot:\n\n"
+                                          "   sudo systemctl enable --now agent\n\n2. Check that it runs.", "guide", "en")
+    hits = _hits(nodes, [("p1.s1", 0.90), ("p3.s1", 0.80), ("p2.s1", 0.60)])
+    answer = answerer.answer("How do I make the service start at boot?", Language.ENGLISH, hits)
+    assert [c.sentence_id for c in answer.citations] == ["p1.s1", "p2.s1"]
+
+
 def test_a_heading_gives_way_to_its_section_and_its_year_answers_no_how_much():
     """A title's year ("Festival 2025") held the heading in place for "how much?", beside the price."""
     answerer, nodes = _answerer_and_nodes("# Harbour Festival 2025\nConcert tickets cost 50 riyals for adults.\n"

@@ -303,6 +303,34 @@ def test_a_line_introducing_a_list_brings_its_items(fresh_settings):
     assert all(f"- {name}:" in " ".join(quotes) for name in ("Wells for Villages", "Clean Schools", "Water Stewards"))
 
 
+INSTALL_STEPS = """# Installing the Tidewater agent
+
+1. Download the package from the admin console.
+2. Install it. On Ubuntu, run:
+
+   sudo apt install ./tidewater-agent.deb
+
+3. Start the service and enable it at boot:
+
+   sudo systemctl enable --now tidewater-agent
+
+4. Check that the agent is running:
+
+   tidewater-cli status
+"""
+
+
+def test_a_step_ending_with_a_colon_brings_the_command_under_it(fresh_settings, tmp_path):
+    """"How do I make the service start automatically at boot?" cited the step "6. Start the service and
+    enable it at boot:" without the command under it, a paragraph of its own (and, short and without a
+    full stop, a heading that took the next step for its list)."""
+    assistant = assistant_with(fresh_settings, tmp_path, "install.md", INSTALL_STEPS)
+    answer = assistant.ask("How do I make the service start automatically at boot?")
+    assert not answer.abstained
+    assert [c.quote for c in answer.citations[:2]] == ["3. Start the service and enable it at boot:",
+                                                      "sudo systemctl enable --now tidewater-agent"]
+
+
 def test_an_answer_resting_on_none_of_the_evidence_is_refused(fresh_settings):
     """A school trip's letterhead ("مدرسة الأفق النموذجية – المرحلة المتوسطة") made the question about the
     school's head answerable; the answer stage dropped the letterhead (a heading over no section) and
