@@ -422,7 +422,9 @@ def _items_after(question: str, several: bool, chosen: list[NodeWithScore],
     for hit in chosen:
         text = hit.node.get_content()
         following = _around(hit, by_position, 1)
-        under = by_position.get(_first_of_next_paragraph(hit)) if not following and text.rstrip().endswith(COLONS) else None
+        # Not a label's colon: a byline's ("الكويت - سعد العجيبان:") leads into the whole report.
+        announces = not following and not role_of(hit.node) and text.rstrip().endswith(COLONS)
+        under = by_position.get(_first_of_next_paragraph(hit)) if announces else None
         if under is not None and role_of(under.node) != HEADING:
             added.append((under, hit))
             continue
