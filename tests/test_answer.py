@@ -2,7 +2,7 @@ from llama_index.core.schema import NodeWithScore, TextNode
 
 from assistant.answer import ExtractiveAnswerer
 from assistant.normalize import Language
-from assistant.segmentation import HEADING, segment
+from assistant.segmentation import BYLINE, HEADING, segment
 from assistant.store import ROLE_GLOSS
 
 DOCUMENT = (
@@ -207,6 +207,11 @@ def test_a_line_ending_with_a_colon_brings_the_line_under_it():
     hits = _hits(nodes, [("p1.s1", 0.90), ("p3.s1", 0.80), ("p2.s1", 0.60)])
     answer = answerer.answer("How do I make the service start at boot?", Language.ENGLISH, hits)
     assert [c.sentence_id for c in answer.citations] == ["p1.s1", "p2.s1"]
+    # A byline's colon leads into the whole report: the dateline question cited the first sentence too.
+    news, lines = _answerer_and_nodes("الكويت - سعد العجيبان:\nأكد وزير الخارجية أن العملية حرفت مسار الحرب.", "news", "ar")
+    lines["p1.s1"] = lines["p1.s1"].model_copy(update={"metadata": {**lines["p1.s1"].metadata, "role": ROLE_GLOSS[BYLINE]}})
+    byline = news.answer("ما مدينة الخبر؟", Language.ARABIC, _hits(lines, [("p1.s1", 0.90), ("p2.s1", 0.80)]))
+    assert [c.sentence_id for c in byline.citations] == ["p1.s1"]
 
 
 def test_a_heading_gives_way_to_its_section_and_its_year_answers_no_how_much():
