@@ -337,11 +337,7 @@ def _names_its_field(question: str, heading: TextNode) -> bool:
     names "الوزن: 201 غرام": ``forms_of_one_word``; they gave way to the next field). (Most of the
     question's words in the label, or the number or date it wants in the value, lost two questions of a
     blind trial that name the course around a syllabus's field, "ما هو المتطلب السابق لهذا المقرر؟".)"""
-    field = _FIELD.match(heading.get_content())
-    if not field:
-        return False
-    asked = content_terms(question)
-    return any(forms_of_one_word(label, term) for label in content_terms(field["label"]) for term in asked)
+    return bool(_label_words(question, heading)[1])
 
 
 def _names_whole_label(question: str, best: TextNode) -> bool:
@@ -349,10 +345,19 @@ def _names_whole_label(question: str, best: TextNode) -> bool:
     it asks for, whatever its words ("What are the annual property taxes?", "ما هي الأطباق النباتية؟"
     over "- الأطباق النباتية: الحمص والمتبل ..." were answered with every line of their lists, the
     field among them). Not one word of the label: "What are the property details?" asks for the list."""
-    field = _FIELD.match(best.get_content())
-    label = content_terms(field["label"]) if field else frozenset()
+    label, named = _label_words(question, best)
+    return bool(label) and named == label
+
+
+def _label_words(question: str, node: TextNode) -> tuple[frozenset[str], frozenset[str]]:
+    """The content words of ``node``'s label when it is a field's line, and those of them the question
+    names in some form (``forms_of_one_word``); both empty for any other line."""
+    field = _FIELD.match(node.get_content())
+    if not field:
+        return frozenset(), frozenset()
     asked = content_terms(question)
-    return bool(label) and all(any(forms_of_one_word(word, term) for term in asked) for word in label)
+    label = content_terms(field["label"])
+    return label, frozenset(word for word in label if any(forms_of_one_word(word, term) for term in asked))
 
 
 def _holds_a_share(hit: NodeWithScore, best: NodeWithScore) -> bool:

@@ -32,14 +32,14 @@ _ENGLISH_SEVERAL = re.compile(
     rf"|\bwhat (?:kinds?|types?|sorts?) of (?:\w+ )?{_PLURAL}(?! of)|\bwhat (?:\w+ )?{_PLURAL} {_VERB}\b",
     re.IGNORECASE,
 )
-# Arabic, on normalised text (أ/إ/آ -> ا, ة -> ه, ى/ئ -> ي, no diacritics): an imperative ("اذكر"),
-# "who are" ("من هم"), or an interrogative ("ما هي", "اي", "ما") whose noun is plural: a sound
-# feminine plural (-ات), a common broken-plural pattern (افعال, فواعل/فعائل, فعول, افعله) or a
-# short broken plural from a small general list; "كل/جميع" (all) before the noun counts too.
 # A yes/no question ("هل ...") asks for no list, whatever words it holds: in "هل يتوفر واي فاي مجاني؟" "فاي"
 # read as "ف" + "اي" (and which) over a plural-looking "مجاني". None of the 23 of ARCD-train, XQuAD-R and
 # the gold set asks for several.
 _ARABIC_YES_NO = re.compile(r"\s*و?هل\s")
+# Arabic, on normalised text (أ/إ/آ -> ا, ة -> ه, ى/ئ -> ي, no diacritics): an imperative ("اذكر"),
+# "who are" ("من هم"), or an interrogative ("ما هي", "اي", "ما") whose noun is plural: a sound
+# feminine plural (-ات), a common broken-plural pattern (افعال, فواعل/فعائل, فعول, افعله) or a
+# short broken plural from a small general list; "كل/جميع" (all) before the noun counts too.
 _ARABIC_IMPERATIVE = re.compile(r"^(?:اذكر|اذكري|اذكروا|عدد|سم|عد)\s")
 _ARABIC_WHO_ARE = re.compile(r"(?:^|\s)(?:من|ما) (?:هم|هن)(?:\s|$)")
 _ARABIC_INTERROGATIVE = re.compile(
