@@ -157,14 +157,16 @@ _CURRENCY_CODE_AMOUNT = rf"(?<!\w)(?:{_CURRENCY_ABBREVIATION})\s?\d|\d\s?(?:{_CU
 # the change, "4.3%", nor "how much more/less": "How much more is the heating contract expected to
 # cost?" was refused beside "about 18% more than last year", a user's minutes).
 _MONEY_WORDS = (r"cost|costs|price|prices|revenue|revenues|profit|profits|income|salary|salaries|budget|fee|fees"
-                r"|funding|wages?|money|dollars?|euros?|pounds?")
+                r"|fines?|penalty|penalties|funding|wages?|money|dollars?|euros?|pounds?")
+# A fine or a fee is an amount too: "ما غرامة تجاوز الإشارة الحمراء؟" cited a traffic-fines table's
+# note on paying early, which names no amount, before the line "1000 درهم و12 نقاط" (a user's table).
 # "سعر الفائدة", "سعر الصرف", "سعر عائد الإيداع", "سعر الخصم" are rates (interest, exchange, deposit,
 # discount), answered by a percentage or a ratio as "interest rate" is: a user's "إلى كم خفض البنك المركزي
 # سعر الفائدة الرئيسي؟" was refused beside "إلى 5.25%".
 # How much a price rose or fell ("بكم ارتفعت أسعار الغذاء؟") is a change, as "by how much" is in English.
 _ARABIC_CHANGE = r"(?:[وف]?(?:ارتفع|انخفض|هبط|زاد|ازداد|تراجع|نما|قفز|صعد|ارتفاع|انخفاض|زياد)\w*)"
 _ARABIC_MONEY_WORDS = (r"تكلفه|تكلفة|كلفه|كلفة|تكاليف|سعر(?!\s+(?:ال)?(?:فائد[ةه]|صرف|عائد|خصم)(?!\w))|اسعار|أسعار"
-                       r"|ثمن|راتب|رواتب|ميزانيه|ميزانية|مبلغ"
+                       r"|ثمن|راتب|رواتب|ميزانيه|ميزانية|مبلغ|غرامة|غرامه|غرامات|رسوم(?!\s+(?:ال)?متحرك)"
                        r"|ايرادات|إيرادات|ارباح|أرباح|تمويل|دولار|دولارا|يورو|جنيه|ريال|دينار|درهم")
 # "What is / was the (total) X", "What was Acme's annual X": a measure asked for by its name.
 _WHAT_IS_THE = (r"\bwhat(?: is|'s| was| were| are) (?:the |its |their |[\w-]+(?: [\w-]+){0,2}'s )?"
@@ -226,7 +228,7 @@ _CALENDAR_YEAR = _BARE_NUMBER.format(digits=r"(?:\d{3}|[1١]\d{3}|[2٢][0٠]\d{2
 _HOLDS = {
     QUANTITY: re.compile(
         r"\d|%|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty|forty"
-        r"|fifty|sixty|seventy|eighty|ninety|half|dozens?|hundreds?|thousands?|millions?|billions?|(?:twice|thrice)(?! as\b))\b"
+        r"|fifty|sixty|seventy|eighty|ninety|half|dozens?|hundreds?|thousands?|millions?|billions?|(?:twice|thrice)(?! as\b(?! well\b)))\b"
         # Arabic number words as whole words (a clitic و/ب/ل and the article allowed): a bare "الف"
         # would match inside "التحالف".
         r"|(?<!\w)[وبل]?(ال)?(واحد|اثنا|اثنان|اثنين|ثلاث|ثلاثة|أربع|أربعة|اربع|اربعة|خمس|خمسة|ست|ستة|سبع"
@@ -235,7 +237,7 @@ _HOLDS = {
         # Fractions ("ثلثي سكانها": two thirds of its people), and how many times: "twice", "مرتين" (a
         # user's "كم مرة يمكنني تجديد الاستعارة؟" was refused beside "each item can be renewed twice");
         # not a ratio ("twice as salty": no amount to answer with).
-        r"|(?<!\w)[وبل]?(ثلث|ثلثا|ثلثي|ربع|أرباع|ارباع|مرتين|مرتان)(?!\w)",
+        r"|(?<!\w)[وبل]?(ال)?(ثلث|ثلثا|ثلثي|ثلثين|ربع|أرباع|ارباع|مرتين|مرتان)(?!\w)",
         re.IGNORECASE,
     ),
     # A currency, as a sign, a code or a word ("$5 million", "75 million euros", "16 مليون جنيه").
@@ -321,6 +323,28 @@ def without_years(text: str) -> str:
 _WITH_DIGITS = re.compile(r"\w*\d\w*")
 
 
+# A phone number: international ("+44 7700 900123"), a trunk prefix ("0113 496 0000") or North
+# American ("(555) 123-4567", "555-123-4567"). "When was Daniel Okafor born?" was answered, a user's CV
+# naming no birth date, from its contact line: 7700 read as a year.
+_PHONE_NUMBER = re.compile(r"\+\d[\d ().-]{6,}\d|(?<![\w.,])0\d{2,4}[ .-]\d{3,4}[ .-]?\d{3,4}(?![\w.,]\d)"
+                           r"|\(\d{3}\) ?\d{3}-\d{4}\b|(?<![\w-])\d{3}-\d{3}-\d{4}\b")
+# A year said as one: after a word that names it so ("عام 1998", "in 1998", "since 2004") or with its
+# era ("1205 هـ", "44 BC"). "كم عدد زوار المتحف سنوياً؟" was answered by a timeline's "عام 1998: رُمّمت
+# القلعة وحُوّلت إلى متحف" (a user's city history). Of the 340 ARCD-train and XQuAD-R questions that ask
+# for a count, the sentence that answers them keeps one for every question.
+_YEAR_SAID = re.compile(r"(?:(?<!\w)[وبلف]?(?:عام|سنة|سنه|العام|السنة|منذ)\s+|\b(?:in|since|until|during|year|early|late|mid-?)\s+)"
+                        rf"(?:1\d{{3}}|20\d{{2}})(?![\d,.،٫]\d)(?:\s*م(?!\w))?|{_ERA_YEAR}", re.IGNORECASE)
+# A question about years, ages or a time ("How many years did he rule?", "كم عاماً"), whose answer may be
+# a year ("from 1990 to 2000").
+_ABOUT_YEARS = re.compile(r"\b(?:years?|old|age|when)\b|(?<!\w)[وبلف]?(?:ال)?(?:سنة|سنه|سنوات|سنين|عام|عاما|عاماً|أعوام|اعوام"
+                          r"|عمر|متى)(?!\w)", re.IGNORECASE)
+
+
+def without_years_said(text: str) -> str:
+    """``text`` without the years it says are years (``_YEAR_SAID``)."""
+    return _YEAR_SAID.sub(" ", fold_marks(text).translate(_DIGITS))
+
+
 def without_numbers_named_in(question: str, text: str) -> str:
     """``text`` without the words holding digits that ``question`` names too ("Q3" of "according to
     its Q3 2024 report"): what a question says is not its answer."""
@@ -345,9 +369,13 @@ _CONDITION = re.compile(r"\b(?:when|whenever|if|as soon as|in case|unless)\b"
 def gives_answer_type(kind: str, question: str, text: str) -> bool:
     """Whether ``text`` holds a ``kind`` (a number, an amount, a date) that ``question`` does not name
     itself: "How many people died in the fire of 1702?" is not answered by "The fire of 1702 destroyed
-    the harbour." (a user's town history: answered, as its only number was the question's year). For a
-    "when should ...?" question a condition is a date's equal (``_CONDITIONAL_WHEN``)."""
-    text = without_numbers_named_in(question, text)
+    the harbour." (a user's town history: answered, as its only number was the question's year). A
+    phone number is neither a date nor a count, and a year said as one ("in 1998", "عام 1998") is no
+    count unless the question is about years (``without_years_said``). For a "when should ...?"
+    question a condition is a date's equal (``_CONDITIONAL_WHEN``)."""
+    text = _PHONE_NUMBER.sub(" ", without_numbers_named_in(question, text))
+    if kind == QUANTITY and not _ABOUT_YEARS.search(question):
+        text = without_years_said(text)
     return holds_answer_type(kind, text) or (
         kind == DATE and bool(_CONDITIONAL_WHEN.search(question)) and bool(_CONDITION.search(fold_marks(text))))
 
