@@ -74,3 +74,31 @@ def test_a_question_is_answerable_when_its_answering_sentence_is_stored_verbatim
     # only when that paragraph is stored.
     assert all(answerable[f"common-{n}"] for n in range(8))
     assert {n for n in range(8) if answerable[f"own-{n}"]} == stored
+
+
+def test_a_paragraph_without_one_of_its_answering_sentences_makes_its_questions_unanswerable(answerability):
+    paragraphs = []
+    for n in range(12):
+        context = (f"Town {n} has a stone bridge built by mason number {n}. The bridge opened in {1800 + n}. "
+                   f"Its market sells wool.")
+        paragraphs.append({"context": context, "qas": [
+            {"id": f"mason-{n}", "question": f"Who built the bridge of town {n}?",
+             "answers": [{"text": f"mason number {n}", "answer_start": context.index("mason")}]},
+            {"id": f"opened-{n}", "question": f"When did the bridge of town {n} open?",
+             "answers": [{"text": str(1800 + n), "answer_start": context.index(str(1800 + n))}]},
+            # Its answer is said again in the next sentence: without its own, it is not asked.
+            {"id": f"bridge-{n}", "question": f"What does town {n} have?",
+             "answers": [{"text": "bridge", "answer_start": context.index("bridge")}]},
+        ]})
+    data = {"data": [{"title": "Towns", "paragraphs": paragraphs}]}
+    half, _ = answerability._half_store("towns", data, {"towns": data})
+    documents, questions = answerability._ablated_store("towns", data, {"towns-ablated": data})
+    # The paragraphs the half store leaves out, each with one sentence fewer.
+    assert {d.id.removesuffix("-ablated") for d in documents}.isdisjoint(d.id for d in half) and documents
+    asked = {q.id.split(":")[1]: q.answerable for q in questions}
+    for document in documents:
+        n = int(document.id.split("-")[2])
+        assert document.text.count(".") == 2 and "market sells wool" in document.text
+        kept_mason = "mason" in document.text
+        assert asked[f"mason-{n}"] is kept_mason and asked[f"opened-{n}"] is not kept_mason
+        assert asked.get(f"bridge-{n}") is (True if kept_mason else None)
