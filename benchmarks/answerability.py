@@ -104,12 +104,8 @@ def _half_store(name: str, data: dict, question_sources: dict[str, dict]) -> tup
     documents, stored, stored_sentences, answering = [], set(), set(), {}
     for a, article in enumerate(data["data"]):
         for p, paragraph in enumerate(article["paragraphs"]):
-            text = paragraph["context"].strip()
-            sentences = sentences_of(segment(text))
-            lead = len(paragraph["context"]) - len(paragraph["context"].lstrip())  # what strip() took off the front
-            for qa in paragraph["qas"]:  # each question's sentence: the one holding its answer's start
-                start = qa["answers"][0]["answer_start"] - lead
-                answering[qa["id"]] = next((s.text for s in sentences if s.start <= start < s.end), None)
+            text, sentences, holding = _answering_sentences(paragraph)
+            answering |= {qa_id: None if n is None else sentences[n].text for qa_id, n in holding.items()}
             doc_id = f"{name}-{a:03d}-{p:02d}"
             if _hash_bit(f"p:{doc_id}"):
                 stored.add((a, p))
@@ -125,6 +121,17 @@ def _half_store(name: str, data: dict, question_sources: dict[str, dict]) -> tup
     return documents, questions
 
 
+def _answering_sentences(paragraph: dict) -> tuple[str, tuple, dict[str, int | None]]:
+    """A SQuAD paragraph's text (stripped), its sentences, and each question's sentence: the index of
+    the one holding its answer's start (None when none does)."""
+    text = paragraph["context"].strip()
+    sentences = sentences_of(segment(text))
+    lead = len(paragraph["context"]) - len(paragraph["context"].lstrip())  # what strip() took off the front
+    return text, sentences, {qa["id"]: next((n for n, s in enumerate(sentences)
+                                             if s.start <= qa["answers"][0]["answer_start"] - lead < s.end), None)
+                             for qa in paragraph["qas"]}
+
+
 def _ablated_store(name: str, data: dict, question_sources: dict[str, dict]) -> tuple[list[Document], list[Question]]:
     """The paragraphs ``_half_store(name, ...)`` leaves out, each without one of the sentences that
     answer its questions (chosen by a stable hash; a paragraph of one sentence is left out), and the
@@ -134,14 +141,9 @@ def _ablated_store(name: str, data: dict, question_sources: dict[str, dict]) -> 
     for a, article in enumerate(data["data"]):
         for p, paragraph in enumerate(article["paragraphs"]):
             doc_id = f"{name}-{a:03d}-{p:02d}"
-            text = paragraph["context"].strip()
-            sentences = sentences_of(segment(text))
+            text, sentences, answering = _answering_sentences(paragraph)
             if _hash_bit(f"p:{doc_id}") or len(sentences) < 2:
                 continue
-            lead = len(paragraph["context"]) - len(paragraph["context"].lstrip())
-            answering = {qa["id"]: next((n for n, s in enumerate(sentences)
-                                         if s.start <= qa["answers"][0]["answer_start"] - lead < s.end), None)
-                         for qa in paragraph["qas"]}
             candidates = sorted({n for n in answering.values() if n is not None})
             if not candidates:
                 continue
