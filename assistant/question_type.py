@@ -306,7 +306,8 @@ def holds_answer_type(kind: str, text: str) -> bool:
 
 # A year on the calendar, in Western or Arabic-Indic digits ("in 2021", "عام ١٩٥٠"), not part of a
 # longer number ("resolution 2254" is past this century, "12,500" has a separator) nor a decade ("the 1700s").
-_YEAR = re.compile(r"(?<![\d,.،٫])(?:1\d{3}|20\d{2})(?![\d,.،٫]\d)(?!s\b)")
+_YEAR_DIGITS = r"(?:1\d{3}|20\d{2})(?![\d,.،٫]\d)"
+_YEAR = re.compile(rf"(?<![\d,.،٫]){_YEAR_DIGITS}(?!s\b)")
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
 
 
@@ -333,7 +334,7 @@ _PHONE_NUMBER = re.compile(r"\+\d[\d ().-]{6,}\d|(?<![\w.,])0\d{2,4}[ .-]\d{3,4}
 # القلعة وحُوّلت إلى متحف" (a user's city history). Of the 340 ARCD-train and XQuAD-R questions that ask
 # for a count, the sentence that answers them keeps one for every question.
 _YEAR_SAID = re.compile(r"(?:(?<!\w)[وبلف]?(?:عام|سنة|سنه|العام|السنة|منذ)\s+|\b(?:in|since|until|during|year|early|late|mid-?)\s+)"
-                        rf"(?:1\d{{3}}|20\d{{2}})(?![\d,.،٫]\d)(?:\s*م(?!\w))?|{_ERA_YEAR}", re.IGNORECASE)
+                        rf"{_YEAR_DIGITS}(?:\s*م(?!\w))?|{_ERA_YEAR}", re.IGNORECASE)
 # A question about years, ages or a time ("How many years did he rule?", "كم عاماً"), whose answer may be
 # a year ("from 1990 to 2000").
 _ABOUT_YEARS = re.compile(r"\b(?:years?|old|age|when)\b|(?<!\w)[وبلف]?(?:ال)?(?:سنة|سنه|سنوات|سنين|عام|عاما|عاماً|أعوام|اعوام"
