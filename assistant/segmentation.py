@@ -49,7 +49,8 @@ from typing import NamedTuple
 #     show. How did you end up studying glaciers?") heads its answer, as a one-sentence question does.
 # 14: a line of code, or a line that the line before announces with a colon ("run:" over a command), is no
 #     label: neither a heading nor the line that introduces the list after it.
-SEGMENTATION_VERSION = 14
+# 15: a line lettered in abjad order ("أ.", "ب)", "هـ-") is a list item.
+SEGMENTATION_VERSION = 15
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
 # a table dump, a transcript). e5 reads at most 512 tokens; 1,000 Arabic characters are about 250-350.
@@ -142,8 +143,12 @@ class Paragraph:
     role: str = ""
 
 
-# A list item's line: a bullet ("-", "*", "•") or a number or letter with "." or ")" ("1.", "٢)", "a)").
-_LIST_ITEM = re.compile(r"\s*(?:[-*•·▪–]|\(?(?:\d{1,3}|[٠-٩]{1,3}|[A-Za-z])[.)])\s")
+# A list item's line: a bullet ("-", "*", "•"), a number or letter with "." or ")" ("1.", "٢)", "a)"), or
+# one of the first ten letters of the Arabic alphabet in its abjad order, as Arabic laws and forms
+# letter their items, with "." or ")" or a dash ("أ. حمل الترخيص", "ب) ...", "هـ- ..."): a regulation's
+# five obligations were five paragraphs, apart from the line "يلتزم البائع المتجول بما يلي:" above them.
+_ABJAD_LETTER = r"[أاإبجدوزحطي]|هـ?"
+_LIST_ITEM = re.compile(rf"\s*(?:[-*•·▪–]|\(?(?:\d{{1,3}}|[٠-٩]{{1,3}}|[A-Za-z])[.)]|\(?(?:{_ABJAD_LETTER})\s?[.)\-–])\s")
 # An item's number and its full stop, at the start of its line ("1. Use the VPN.", "## 2. Treasurer's
 # report"): no sentence of its own.
 _ITEM_NUMBER = re.compile(r"\s*(?:#{1,6}\s+)?\(?(?:\d{1,3}|[٠-٩]{1,3}|[A-Za-z])")

@@ -307,6 +307,13 @@ def test_a_list_is_one_paragraph_with_the_line_that_introduces_it():
     # Numbered lines, Arabic too: the number stays with its item.
     ("الشروط:\n١. أن يكون المتقدم بالغا.\n٢. أن يقدم طلبا مكتوبا.",
      [["الشروط:", "١. أن يكون المتقدم بالغا.", "٢. أن يقدم طلبا مكتوبا."]]),
+    # Items lettered in abjad order, as an Arabic regulation letters them ("هـ" with its tatweel).
+    ("يلتزم البائع بما يلي:\nأ. حمل الترخيص.\nب. المحافظة على النظافة.\nهـ. الالتزام بالأسعار.",
+     [["يلتزم البائع بما يلي:", "أ. حمل الترخيص.", "ب. المحافظة على النظافة.", "هـ. الالتزام بالأسعار."]]),
+    ("الشروط:\nأ) أن يكون بالغا\nب- أن يقدم طلبا", [["الشروط:", "أ) أن يكون بالغا", "ب- أن يقدم طلبا"]]),
+    # A line that opens with a word, not a letter standing alone, is no item.
+    ("الشروط:\nأ. حمل الترخيص.\nوقال المدير إن الشروط واضحة.",
+     [["الشروط:", "أ. حمل الترخيص."], ["وقال المدير إن الشروط واضحة."]]),
     # A hyphen inside running text is no item; a number ending a line's sentence is no item's number.
     ("الكويت - سعد العجيبان:\nقال الوزير إن المحادثات انتهت.", [["الكويت - سعد العجيبان:"], ["قال الوزير إن المحادثات انتهت."]]),
     ("The group was founded in 2014. It trains police.", [["The group was founded in 2014.", "It trains police."]]),
