@@ -26,6 +26,7 @@ from .evidence import Answerability, Evidence, load_share_models
 from .late_interaction import LateInteraction, TokenEncoder, TokenStates
 from .ledger import SourcesLedger, assign_ids, origins
 from .normalize import answer_language, fold_marks, normalize
+from .question_type import without_preamble
 from .rerank import ShareReranker
 from .retrieval import FusionWeights, RankedSentence, TwoStageRetriever
 from .search_index import SearchIndex, load_or_build
@@ -213,7 +214,7 @@ class Assistant:
         index = self._current_index()
         language = answer_language(question)
         mode = RetrievalMode(mode or self.settings.retrieval_mode)
-        query = fold_marks(question)  # vowelled or Persian-spelled, it is matched as the corpus is written
+        query = _query(question)
         if ranking is not None:  # e.g. a conversation's: retrieved once, then fused with the history
             hits = _nodes(index, ranking)
         else:
@@ -275,7 +276,7 @@ class Assistant:
         retriever = retriever if across_languages else retriever.with_cross_language(None)
         with store_errors(self.settings):
             started = time.perf_counter()
-            hits = retriever.retrieve(fold_marks(question)) if index.has_sentences else []
+            hits = retriever.retrieve(_query(question)) if index.has_sentences else []
         return Ranking(question, tuple(_hit(h) for h in hits), retriever.weights.passage_share,
                        retrieve_ms=_ms(started, time.perf_counter()))
 
@@ -590,6 +591,12 @@ def _hit(hit: NodeWithScore) -> Hit:
     signals = {name: float(getattr(hit, name, 0.0)) for name in HIT_SIGNALS}
     return Hit(meta["document_id"], meta["sentence_id"], meta["paragraph_id"], float(hit.score or 0.0), **signals,
                share=getattr(hit, "share", None))
+
+
+def _query(question: str) -> str:
+    """What a question is matched and judged by: vowelled or Persian-spelled, as the corpus is written,
+    and without a preamble that announces it ("Another question: ..."), whose words name nothing."""
+    return fold_marks(without_preamble(question))
 
 
 def _nodes(index: _Index, ranking: Ranking) -> list[NodeWithScore]:

@@ -89,6 +89,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .normalize import content_terms, fold_marks, text_language
+from .question_type import announces_new_topic
 from .segmentation import paragraph_id, paragraph_number
 from .types import Ranking
 
@@ -309,8 +310,9 @@ class Conversation:
     def ask(self, question: str, **options: Any) -> Answer:
         """Answer ``question`` in the light of the earlier turns; the answer says which it leaned on."""
         options = {**self.ask_options, **options}
-        cue = self._cue(question)
-        previous = self._turns[-1] if self._turns else None
+        # "Another question: ..." says the topic changes: asked as if it were the first.
+        previous = self._turns[-1] if self._turns and not announces_new_topic(question) else None
+        cue = self._cue(question) if previous else ""
         leaning = previous if cue else None  # a question with a cue is ranked with what it leans on
         weight = self._history_weight(cue) if previous else 0.0
         borrowed = previous if weight else None  # what the ranking borrows from, lightly without a cue

@@ -135,6 +135,15 @@ def test_answering_from_a_ranking_is_answering_the_question(assistant):
     assert from_ranking.timings_ms["retrieve"] >= ranking.retrieve_ms > 0  # its retrieval is counted
 
 
+@pytest.mark.parametrize("preamble", ["Another question: ", "By the way, ", "سؤال آخر: "])
+def test_a_preamble_that_announces_a_question_is_not_matched(assistant, preamble):
+    question = "What does the Counter ISIS Finance Group focus on?"
+    announced, plain = assistant.ask(preamble + question), assistant.ask(question)
+    assert assistant.retrieve(preamble + question) == assistant.retrieve(question)
+    assert (announced.citations, announced.probability) == (plain.citations, plain.probability)
+    assert announced.question == preamble.strip() + " " + question  # the answer keeps what was asked
+
+
 def test_a_ranking_near_passages_ranks_their_sentences_too(assistant):
     question = "What does the Counter ISIS Finance Group focus on?"
     alone = {hit.ref: hit for hit in assistant.rank(question).hits}

@@ -121,6 +121,14 @@ def test_never_leaning_answers_as_if_each_question_were_the_first(assistant):
     assert conversation.ask("What will it do in Syria?").leaned_on is None
 
 
+def test_a_question_announced_as_another_changes_the_topic(assistant):
+    conversation = Conversation(assistant)
+    conversation.ask("What does the Stabilization Working Group do?")
+    answer = conversation.ask("Another question: what will it do in Syria?")  # "it" alone would lean
+    assert answer.leaned_on is None and conversation.turns[-1].cue == ""
+    assert conversation.turns[-1].ranking.hits == assistant.rank("what will it do in Syria?").hits
+
+
 def test_clear_starts_over(assistant):
     conversation = Conversation(assistant)
     conversation.ask("What does the Stabilization Working Group do?")

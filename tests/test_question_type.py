@@ -8,6 +8,7 @@ from assistant.question_type import (
     DATE,
     MONEY,
     QUANTITY,
+    announces_new_topic,
     asks_for_several,
     announced_count,
     gives_answer_type,
@@ -16,6 +17,7 @@ from assistant.question_type import (
     looks_like_a_question,
     wanted_answer_types,
     without_numbers_named_in,
+    without_preamble,
 )
 
 LABELS = Path(__file__).parent / "data" / "question_labels.json"
@@ -279,11 +281,37 @@ def test_looks_like_a_question(text, asks):
     assert looks_like_a_question(text) is asks
 
 
-def test_every_gold_and_follow_up_question_looks_like_one():
+@pytest.mark.parametrize(("question", "rest"), [
+    ("Different question: how much does the library charge for colour printing?",
+     "how much does the library charge for colour printing?"),
+    ("سؤال آخر: من مؤلفة رواية ملح الغياب؟", "من مؤلفة رواية ملح الغياب؟"),
+    ("By the way, when does the museum open?", "when does the museum open?"),
+    ("بالمناسبة، متى يفتح المتحف؟", "متى يفتح المتحف؟"),
+    ("Another question -- who signed it?", "who signed it?"),
+    # Not a preamble: a question about a question, a label the documents may hold, a preamble alone.
+    ("What is another question on the form?", "What is another question on the form?"),
+    ("Titanium: who discovered it?", "Titanium: who discovered it?"),
+    ("Another question:", "Another question:"),
+])
+def test_a_preamble_that_announces_a_question_is_left_out(question, rest):
+    assert without_preamble(question) == rest
+    assert announces_new_topic(question) is (rest != question)
+
+
+def gold_and_follow_up_questions() -> list[str]:
     questions = [json.loads(line)["question"] for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
     followups = GOLD.with_name("followup_qa.jsonl").read_text(encoding="utf-8").splitlines()
     questions += [turn["question"] for line in followups if line.strip() for turn in json.loads(line)["turns"]]
-    assert len(questions) == 277 and all(looks_like_a_question(q) for q in questions)
+    assert len(questions) == 277
+    return questions
+
+
+def test_no_gold_or_follow_up_question_opens_with_a_preamble():
+    assert not any(announces_new_topic(q) for q in gold_and_follow_up_questions())
+
+
+def test_every_gold_and_follow_up_question_looks_like_one():
+    assert all(looks_like_a_question(q) for q in gold_and_follow_up_questions())
 
 
 @pytest.mark.parametrize(("question", "sentence", "count"), [
