@@ -163,7 +163,25 @@ class BilingualStemmer:
         stem = self._arabic.stemWord(_without_conjunction(bare))
         if bare.endswith("ات") and stem.endswith("ا") and len(stem) > 3:
             stem = stem[:-1]
-        return normalize(stem)
+        return _without_long_vowels(normalize(stem))
+
+
+# An Arabic stem keeps at least this many letters once its long vowels are gone ("سوري" stays whole).
+MIN_FOLDED_STEM = 3
+
+
+def _without_long_vowels(stem: str) -> str:
+    """An Arabic stem without the long vowels and glides after its first letter (``_WEAK_LETTERS``), so
+    that the forms of one word share one term: a broken plural and its singular ("رسوم" / "رسم",
+    "مدن" / "مدينة", "كتب" / "كتاب"), a noun and its verb. Light stemming leaves them apart: ARCD's
+    "الى كم منطقة تقسم محافظات اليابان؟" found "منطقة" nowhere in "... إلى ثماني مناطق" and cited "تتألف
+    اليابان من 47 محافظة." The first letter is kept: a root's first letter is as often one of them.
+    Measured (docs/benchmarks.md, "Long
+    vowels out of Arabic stems"): ARCD-train report half, answer in top citation .786 -> .792, r@1
+    .759 -> .765; fit half .726 -> .737; XQuAD-R AR->AR R@1 (BM25) .689 -> .692, hybrid .776 -> .778;
+    one gold question of 170 lost ("توجد" now joins "تواجده" in another sentence)."""
+    folded = stem[:1] + stem[1:].translate(_WEAK_LETTERS)
+    return folded if len(folded) >= MIN_FOLDED_STEM else stem
 
 
 def _without_conjunction(word: str) -> str:
