@@ -176,10 +176,10 @@ def _without_long_vowels(stem: str) -> str:
     "مدن" / "مدينة", "كتب" / "كتاب"), a noun and its verb. Light stemming leaves them apart: ARCD's
     "الى كم منطقة تقسم محافظات اليابان؟" found "منطقة" nowhere in "... إلى ثماني مناطق" and cited "تتألف
     اليابان من 47 محافظة." The first letter is kept: a root's first letter is as often one of them.
-    Measured (docs/benchmarks.md, "Long
-    vowels out of Arabic stems"): ARCD-train report half, answer in top citation .786 -> .792, r@1
-    .759 -> .765; fit half .726 -> .737; XQuAD-R AR->AR R@1 (BM25) .689 -> .692, hybrid .776 -> .778;
-    one gold question of 170 lost ("توجد" now joins "تواجده" in another sentence)."""
+    Measured (docs/benchmarks.md, "An eleventh new user's documents"): ARCD-train report half, answer
+    in top citation .786 -> .792, r@1 .759 -> .765; fit half .726 -> .737; XQuAD-R AR->AR R@1 (BM25)
+    .689 -> .692, hybrid .776 -> .778; one gold question of 170 lost ("توجد" now joins "تواجده" in
+    another sentence)."""
     folded = stem[:1] + stem[1:].translate(_WEAK_LETTERS)
     return folded if len(folded) >= MIN_FOLDED_STEM else stem
 

@@ -411,8 +411,8 @@ def looks_like_a_question(question: str) -> bool:
 # A preamble that announces a new question ("Different question: how much ...?", "سؤال آخر: من مؤلفة
 # ...؟", "By the way, ..."): its words name nothing the documents hold. Ranked with the question, they
 # matched an FAQ's question lines ("سؤال" against "### How long can I borrow items?"); in a
-# conversation, they say the topic changes. None of the 3,073 questions of ARCD-train and XQuAD-R, nor
-# of the gold sets, opens with one.
+# conversation, they say the topic changes. None of the 3,701 questions of ARCD-train, XQuAD-R, the gold
+# sets and benchmarks/dialogues opens with one.
 _NEW_QUESTION = re.compile(
     r"^\s*(?:(?:an?other|different|new|quick|one more|one last|last|separate|unrelated|next)\s+"
     r"(?:question|thing|topic|one)|(?:changing|change of|new) (?:the )?(?:subject|topic)|by the way|btw"
@@ -429,4 +429,5 @@ def without_preamble(question: str) -> str:
 
 
 def announces_new_topic(question: str) -> bool:
+    """Whether ``question`` opens with a preamble that announces a new question: a change of topic."""
     return without_preamble(question) != question

@@ -145,8 +145,10 @@ class Paragraph:
 
 # A list item's line: a bullet ("-", "*", "•"), a number or letter with "." or ")" ("1.", "٢)", "a)"), or
 # one of the first ten letters of the Arabic alphabet in its abjad order, as Arabic laws and forms
-# letter their items, with "." or ")" or a dash ("أ. حمل الترخيص", "ب) ...", "هـ- ..."): a regulation's
-# five obligations were five paragraphs, apart from the line "يلتزم البائع المتجول بما يلي:" above them.
+# letter their items, with "." or ")" or a dash ("أ. حمل الترخيص", "ب) ...", "هـ- ..."; alef in any of its
+# forms): a regulation's five obligations were five paragraphs, apart from the line "يلتزم البائع المتجول
+# بما يلي:" above them. A name after "د." (Dr.) opens such a line too: under a line that introduces a
+# list, or after a list's items, it is taken for an item; elsewhere it stands as its own paragraph, as before.
 _ABJAD_LETTER = r"[أاإبجدوزحطي]|هـ?"
 _LIST_ITEM = re.compile(rf"\s*(?:[-*•·▪–]|\(?(?:\d{{1,3}}|[٠-٩]{{1,3}}|[A-Za-z])[.)]|\(?(?:{_ABJAD_LETTER})\s?[.)\-–])\s")
 # An item's number and its full stop, at the start of its line ("1. Use the VPN.", "## 2. Treasurer's
