@@ -332,7 +332,8 @@ class Conversation:
         return answer
 
     def _cue(self, question: str) -> str:
-        if not self._turns or self.fusion.lean is Lean.NEVER:
+        """Why ``question``, asked after an earlier turn, leans on it ("" when it does not)."""
+        if self.fusion.lean is Lean.NEVER:
             return ""
         return leaning_cue(question) or ("always" if self.fusion.lean is Lean.ALWAYS else "")
 
