@@ -50,7 +50,8 @@ from typing import NamedTuple
 # 14: a line of code, or a line that the line before announces with a colon ("run:" over a command), is no
 #     label: neither a heading nor the line that introduces the list after it.
 # 15: a line lettered in abjad order ("أ.", "ب)", "هـ-") is a list item.
-SEGMENTATION_VERSION = 15
+# 16: a footnote marker after an era's full stop ("ق.م.[8]") ends the sentence, with or without a number before.
+SEGMENTATION_VERSION = 16
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
 # a table dump, a transcript). e5 reads at most 512 tokens; 1,000 Arabic characters are about 250-350.
@@ -563,7 +564,10 @@ def _is_sentence_end(text: str, match: re.Match[str], start: int, end: int, in_q
         # "ق.م" glued, or an initial ("م. ثيو كيرني"); after a number it is an era ("سنة 651 م. وخلال"),
         # unless the date opens the sentence ("وفي عام 63 ق.م. ضمّ القائد ...") or a number follows: an
         # edition, a page, a volume ("(1973 م)، ط. 2 عام 1980 م.", "ص. 45").
-        return (not (following and _LETTER.match(following)) and bool(_NUMBER_BEFORE.search(before))
+        # A footnote marker after the full stop ("في القرن الأول ق.م.[8] ثم ...") is put where a sentence
+        # ends, whether a number comes before the era or not.
+        ends_here = bool(_NUMBER_BEFORE.search(before)) or bool(_MARKERS.match(text, match.end(), end))
+        return (not (following and _LETTER.match(following)) and ends_here
                 and not _FRONTED_DATE.fullmatch(text, start, match.start())
                 and not _NUMBER_NEXT.match(text, match.end(), end))
     if _LATIN_ABBREVIATION.fullmatch(token.lstrip("(")):
