@@ -260,6 +260,10 @@ _HOLDS = {
         # A time said from now or in a period: "at the end of the year", "next month", "last week".
         r"|(end|start|beginning|middle) of (the |this |next |last )?(year|month|week|quarter)"
         r"|(next|last|this) (year|month|week|quarter|decade)"
+        # A time that recurs: "at the end of each quarter", "every Monday", "monthly" (a user's bank terms:
+        # "When is profit added?" was refused beside "at the end of each quarter").
+        r"|(each|every) (day|week|month|quarter|year|morning|evening|night|hour)"
+        r"|daily|weekly|fortnightly|monthly|quarterly|annually|yearly"
         r"|(at|by|before|after) the age"
         # A time named by an event: "starts on the date you buy the policy", "from the day of arrival",
         # "immediately" (a user's "When does cancellation cover start?" was refused beside the first).
@@ -277,6 +281,9 @@ _HOLDS = {
         r"|الساعة|ساعة|صباحا|مساء|مساءا|ظهرا|منتصف الليل|فجرا|ليلا"
         # "نهاية العام", "مطلع الشهر المقبل", "العام الماضي".
         r"|(?:نهاية|بداية|مطلع|منتصف|اواخر|أواخر|اوائل|أوائل) (?:ال)?(?:عام|سنة|شهر|أسبوع|اسبوع|ربع)"
+        # A time that recurs: "في نهاية كل ربع سنة", "كل يوم", "شهرياً".
+        r"|كل (?:يوم|أسبوع|اسبوع|شهر|ربع|عام|سنة|ساعة|صباح|مساء|ليلة)"
+        r"|يوميا|أسبوعيا|اسبوعيا|شهريا|سنويا|فصليا"
         # "اعتباراً من تاريخ ...", "حتى تاريخ انتهاء ...", "فوراً" (a bare "من تاريخ" may be "of the history").
         r"|(?:منذ|حتى|بعد|قبل|اعتبارا من|ابتداء من|بدءا من) تاريخ|فورا"
         r"|(?:العام|الشهر|الأسبوع|الاسبوع|السنة) (?:المقبل|المقبلة|القادم|القادمة|الماضي|الماضية)"

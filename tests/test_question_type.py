@@ -235,6 +235,13 @@ def test_money_is_asked_for_by_name(question, wanted):
     (DATE, "ويتنحى المدير المالي في نهاية العام", True),
     (DATE, "تفتتح المحطة في العام المقبل", True),
     (DATE, "the end of the war", False),  # an event: not caught, nor is "before World War I"
+    # A time that recurs answers "when" (a user's "متى تُضاف الأرباح إلى حساب التوفير؟" was refused).
+    (DATE, "تُضاف الأرباح إلى الحساب في نهاية كل ربع سنة.", True),
+    (DATE, "تصدر النشرة شهرياً.", True),
+    (DATE, "Profit is added at the end of each quarter.", True),
+    (DATE, "The committee meets monthly.", True),
+    (DATE, "Each member pays a fee.", False),
+    (DATE, "لكل عضو صوت واحد.", False),
     # A year stands alone: "When was Tessaline founded?" was answered by a filter's model name, "When did
     # the earthquake hit?" by a mountain's height.
     (DATE, "Replace the cartridge of the AquaPure H300 when its light turns red.", False),
