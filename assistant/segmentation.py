@@ -302,6 +302,11 @@ def _is_short_label(line: str) -> bool:
     return len(line.split()) <= LABEL_MAX_WORDS and _last_mark(line) not in (_TERMINATORS + "".join(COLONS))
 
 
+def is_question(sentence: str) -> bool:
+    """Whether ``sentence`` asks rather than tells: it ends with a question mark."""
+    return _last_mark(sentence.rstrip()) in ("?", "؟")
+
+
 def _last_mark(line: str) -> str:
     """The last character of ``line`` before closing quotes and brackets and Markdown's bold or italic
     marks: what says whether it ends a sentence. A lease's "البند السادس: التزامات الطرف الأول (المؤجر)"

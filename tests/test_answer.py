@@ -494,6 +494,26 @@ def test_a_table_header_row_is_not_cited_its_rows_are():
     assert [c.sentence_id for c in answerer.answer("What is the date?", Language.ENGLISH, first).citations] == ["p4.s1"]
 
 
+def test_a_sentence_that_asks_is_not_cited():
+    """A forum moderator's "- Is link aggregation turned on in the NAS network settings?" was the answer
+    to "Was link aggregation enabled on the NAS?", over the reply "Link aggregation is off."; an FAQ's
+    question heading still gives way to the answer under it."""
+    answerer, nodes = _answerer_and_nodes("Two questions:\n- Is EEE enabled on the switch port?\n"
+                                          "- Is link aggregation turned on in the NAS network settings?\n\n"
+                                          "Yes, EEE was on. Link aggregation is off.", "forum", "en")
+    hits = _hits(nodes, [("p1.s3", 0.90), ("p2.s2", 0.85), ("p1.s1", 0.60)])
+    draft = answerer.answer("Was link aggregation enabled on the NAS?", Language.ENGLISH, hits)
+    assert [c.sentence_id for c in draft.citations][0] == "p2.s2"
+    assert "p1.s3" not in [c.sentence_id for c in draft.citations]
+    # Nothing else ranked: the question is cited rather than nothing.
+    alone = answerer.answer("Was link aggregation enabled?", Language.ENGLISH, _hits(nodes, [("p1.s3", 0.90)]))
+    assert [c.sentence_id for c in alone.citations] == ["p1.s3"]
+    faq, lines = _answerer_and_nodes("How do I reset it?\n\nHold the button for ten seconds.", "faq", "en")
+    _mark_headings(faq, lines, "faq", "p1")
+    ranked = _hits(lines, [("p1.s1", 0.90), ("p2.s1", 0.80)])
+    assert [c.sentence_id for c in faq.answer("How do I reset the router?", Language.ENGLISH, ranked).citations] == ["p2.s1"]
+
+
 def test_a_field_line_is_cited_when_the_question_names_its_label():
     """"Prep time: 20 minutes" is short and has no full stop, so it is a heading; with no section it was
     left out and "What is the prep time?" was answered from another document. A field the question
