@@ -95,6 +95,9 @@ def test_wanted_answer_types():
     assert wanted_answer_types("What was Acme Water's revenue in the third quarter?") == (QUANTITY, MONEY)
     assert wanted_answer_types("What is the population of Jerash?") == (QUANTITY,)
     assert wanted_answer_types("What are the values of the company?") == ()
+    # "What fee ...?" asks for an amount as "what is the fee?" does (a user's ticket rules).
+    assert wanted_answer_types("What fee is deducted when refunding a Single ticket?") == (MONEY,)
+    assert wanted_answer_types("What was the outcome of the refund?") == ()
     # An age, a distance, a number that names something, a time of day (a new user's unanswerable "How old
     # is Dr. Oyelaran?" was answered from a sentence with no number). "How long" is none: its answers are
     # as often words ("several years", "until the end of the current Parliament", XQuAD-R).
