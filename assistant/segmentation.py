@@ -499,7 +499,7 @@ def _asks(paragraph: Paragraph) -> bool:
     text that answers it, as an FAQ's "## How do I apply?" does: cited alone it answered the question it
     repeats (the interviewer's question was cited for "What did she study before glaciers?")."""
     text = paragraph.text
-    return (_last_mark(text) in ("?", "؟") and "\n" not in text and len(text.split()) <= QUESTION_LINE_MAX_WORDS
+    return (is_question(text) and "\n" not in text and len(text.split()) <= QUESTION_LINE_MAX_WORDS
             and (len(paragraph.sentences) == 1 or bool(_QUESTION_TURN.match(text))))
 
 
