@@ -299,6 +299,8 @@ class ExtractiveAnswerer:
         section = set()
         for key in following:
             paragraph = self._paragraphs.get(key)
+            if paragraph is not None and role_of(paragraph) == HEADING and _is_field(paragraph):
+                continue  # "**Views:** 4,812" under a forum thread's title starts no section of its own
             if paragraph is None or role_of(paragraph) == HEADING or opens_with_a_heading(paragraph.get_content()):
                 break
             section.add(key)

@@ -494,6 +494,19 @@ def test_a_table_header_row_is_not_cited_its_rows_are():
     assert [c.sentence_id for c in answerer.answer("What is the date?", Language.ENGLISH, first).citations] == ["p4.s1"]
 
 
+def test_a_field_line_under_a_heading_does_not_end_its_section():
+    """A forum thread's "**Views:** 4,812" under its title ended the title's section, so "At what time
+    does the NAS drop off the network?" matched the title and was answered by the breadcrumb line
+    between them; the opening post after the field is the title's section too."""
+    answerer, nodes = _answerer_and_nodes("# NAS drops off the network every night\n\nForum: Storage\n\n"
+                                          "Views: 4,812\n\nEvery night it disappears from the network.\n\n"
+                                          "## Replies\n\nCheck the scheduler.", "forum", "en")
+    _mark_headings(answerer, nodes, "forum", "p1", "p3", "p5")
+    hits = _hits(nodes, [("p1.s1", 0.90), ("p2.s1", 0.70), ("p4.s1", 0.69), ("p6.s1", 0.60)])
+    cited = [c.sentence_id for c in answerer.answer("Why does the NAS drop off?", Language.ENGLISH, hits).citations]
+    assert "p4.s1" in cited and "p6.s1" not in cited
+
+
 def test_a_sentence_that_asks_is_not_cited():
     """A forum moderator's "- Is link aggregation turned on in the NAS network settings?" was the answer
     to "Was link aggregation enabled on the NAS?", over the reply "Link aggregation is off."; an FAQ's
