@@ -287,10 +287,10 @@ class ExtractiveAnswerer:
         return sentence_number(meta["sentence_id"]) == 1 and paragraph is not None and test(paragraph.get_content())
 
     def _section(self, heading: TextNode) -> set[tuple[str, str]]:
-        """The paragraphs (document id, paragraph id) after ``heading`` up to the next heading, or the next
-        Markdown heading kept with its list: a health advisory's "## What to do if someone shows signs of
-        heat stroke" ran on over "## How to stay safe" and its steps, which answered "What should I do if
-        someone has heat stroke?"."""
+        """The paragraphs (document id, paragraph id) after ``heading`` up to the next heading (a field's
+        line is none: it is passed over), or the next Markdown heading kept with its list: a health
+        advisory's "## What to do if someone shows signs of heat stroke" ran on over "## How to stay safe"
+        and its steps, which answered "What should I do if someone has heat stroke?"."""
         document, number = heading.metadata["document_id"], paragraph_number(heading.metadata["paragraph_id"])
         following = [(document, paragraph_id(n)) for n in range(number + 1, number + 1 + MAX_SECTION)]
         prefetch = getattr(self._paragraphs, "prefetch", None)
