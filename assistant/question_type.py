@@ -220,6 +220,7 @@ _ASKS = {
     ),
 }
 _MONTHS = (r"january|february|march|april|may|june|july|august|september|october|november|december")
+_CLOCK_HOURS = r"(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|noon|midnight|\d{1,2})"
 _ARABIC_MONTHS = (r"يناير|فبراير|مارس|أبريل|ابريل|مايو|يونيو|يوليو|أغسطس"
                   r"|اغسطس|سبتمبر|أكتوبر|اكتوبر|نوفمبر|ديسمبر|كانون|شباط|آذار|نيسان|أيار|حزيران|تموز|آب|أيلول|تشرين"
                   r"|محرم|صفر|ربيع|جمادى|رجب|شعبان|رمضان|شوال|ذو القعدة|ذو الحجة")
@@ -262,6 +263,10 @@ _HOLDS = {
         r"|\b(spring|summer|autumn|winter|decades?|ago|era|reign|\d+0s|(twen|thir|for|fif|six|seven|eigh|nine)ties"
         # A time of day: "by 6 p.m.", "at 18:30", "before noon" ("when must the students be back?").
         r"|\d{1,2}:\d{2}|\d{1,2}\s*[ap]\.?m\b|o'clock|noon|midnight|at night|overnight|in the (morning|afternoon|evening)"
+        # The hour in words, and the day's turns: "at a little past eleven", "half past four", "a quarter
+        # to six", "at sunset" (a user's story: "When did the clockwork stop?" was refused beside "At a
+        # little past eleven, the clockwork stopped.").
+        rf"|(past|(half|quarter|five|ten|twenty) to) {_CLOCK_HOURS}|sunrise|sunset|dawn|dusk|daybreak|nightfall|midday"
         # A time said from now or in a period: "at the end of the year", "next month", "last week".
         r"|(end|start|beginning|middle) of (the |this |next |last )?(year|month|week|quarter)"
         r"|(next|last|this) (year|month|week|quarter|decade)"
@@ -284,6 +289,8 @@ _HOLDS = {
         r"|(?:ال)?(?:ربيع|صيف|خريف|شتاء)|\S+ينيات|منذ|خلت|عصر|العصر|عهد|(?:في|قبل|بعد|منذ) سن"
         # A time of day: "قبل الساعة السادسة مساءً", "ظهراً", "منتصف الليل".
         r"|الساعة|ساعة|صباحا|مساء|مساءا|ظهرا|منتصف الليل|فجرا|ليلا"
+        # The hour and a half or a quarter ("الرابعة والنصف", "السادسة إلا ربعاً"), the day's turns.
+        r"|والنصف|والربع|والثلث|[إا]لا ربعا|[إا]لا ثلثا|الغروب|غروب الشمس|الشروق|شروق الشمس|الفجر|الظهر"
         # "نهاية العام", "مطلع الشهر المقبل", "العام الماضي".
         r"|(?:نهاية|بداية|مطلع|منتصف|اواخر|أواخر|اوائل|أوائل) (?:ال)?(?:عام|سنة|شهر|أسبوع|اسبوع|ربع)"
         # A time that recurs: "في نهاية كل ربع سنة", "كل يوم", "شهرياً".

@@ -51,7 +51,9 @@ from typing import NamedTuple
 #     label: neither a heading nor the line that introduces the list after it.
 # 15: a line lettered in abjad order ("أ.", "ب)", "هـ-") is a list item.
 # 16: a footnote marker after an era's full stop ("ق.م.[8]") ends the sentence, with or without a number before.
-SEGMENTATION_VERSION = 16
+# 17: a full stop before the close of an emphasis ("bore away safely.* It was") ends the sentence; a quoted
+#     list item's number ("> 1. Renew ...") is no sentence of its own.
+SEGMENTATION_VERSION = 17
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
 # a table dump, a transcript). e5 reads at most 512 tokens; 1,000 Arabic characters are about 250-350.
@@ -71,6 +73,9 @@ PARENTHESIS_MAX_CHARS = 200
 QUOTATION_MAX_CHARS = 300
 _PAIRS = (("(", ")", PARENTHESIS_MAX_CHARS), ("«", "»", QUOTATION_MAX_CHARS), ("“", "”", QUOTATION_MAX_CHARS))
 _CLOSERS = "»\"')]”’›"
+# Markdown's italics closing after a sentence's terminator: "*... bore away safely.* It was ...". Not bold:
+# "**Step 1.** Open the lid." is a run-in label and its sentence.
+_EMPHASIS = "*_"
 _ARABIC_LETTER = "\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff"
 
 # A candidate end: a run of terminators (plus closing quotes/brackets) followed by whitespace, the end
@@ -78,7 +83,7 @@ _ARABIC_LETTER = "\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff"
 # (".[13]"). A full stop between digits ("2.5") or after a capital initial ("U.S.") is no candidate; after
 # a unit in degrees ("1 °C.") it is.
 _BOUNDARY = re.compile(
-    rf"(?<!(?<!°)\b[A-Z])[{re.escape(_TERMINATORS)}]+[{re.escape(_CLOSERS)}]*"
+    rf"(?<!(?<!°)\b[A-Z])[{re.escape(_TERMINATORS)}]+[{re.escape(_CLOSERS)}]*(?:[{_EMPHASIS}](?![{_EMPHASIS}]))?"
     rf"(?=\s|$|[{_ARABIC_LETTER}«\"(\[]|(?<=[a-z][.!?])[A-Z])"
 )
 # Footnote and editorial markers after a full stop belong to the sentence they follow: ".[13][14]",
@@ -153,8 +158,8 @@ class Paragraph:
 _ABJAD_LETTER = r"[أاإبجدوزحطي]|هـ?"
 _LIST_ITEM = re.compile(rf"\s*(?:[-*•·▪–]|\(?(?:\d{{1,3}}|[٠-٩]{{1,3}}|[A-Za-z])[.)]|\(?(?:{_ABJAD_LETTER})\s?[.)\-–])\s")
 # An item's number and its full stop, at the start of its line ("1. Use the VPN.", "## 2. Treasurer's
-# report"): no sentence of its own.
-_ITEM_NUMBER = re.compile(r"\s*(?:#{1,6}\s+)?\(?(?:\d{1,3}|[٠-٩]{1,3}|[A-Za-z])")
+# report", an e-mail's quoted "> 1. Renew the lease"): no sentence of its own.
+_ITEM_NUMBER = re.compile(r"\s*(?:>\s*)*(?:#{1,6}\s+)?\(?(?:\d{1,3}|[٠-٩]{1,3}|[A-Za-z])")
 # A label's number opening a sentence ("Step 5. Allow the vessels to cool.", "المادة ٥. تصدر الرخصة"):
 # no sentence either. Only the words that number a text's parts: "Serves 10. Prep time 20 minutes." is
 # two sentences; and at a sentence's start only (a hard-wrapped line may open with "Interstate 9.").

@@ -244,6 +244,15 @@ def test_money_is_asked_for_by_name(question, wanted):
     (DATE, "Profit is added at the end of each quarter.", True),
     (DATE, "The committee meets monthly.", True),
     (DATE, "Each member pays a fee.", False),
+    # The hour in words, and the day's turns (a user's story: "When did the clockwork stop?" was refused).
+    (DATE, "At a little past eleven, the clockwork stopped.", True),
+    (DATE, "The cable was freed at half past four.", True),
+    (DATE, "The gates close at a quarter to six.", True),
+    (DATE, "He lit the lamp at sunset.", True),
+    (DATE, "يُغلق الباب في الرابعة والنصف.", True),
+    (DATE, "تبدأ الجولة بعد صلاة الفجر.", True),
+    (DATE, "The team grew to two hundred.", False),
+    (DATE, "He walked past the old mill.", False),
     (DATE, "لكل عضو صوت واحد.", False),
     # A year stands alone: "When was Tessaline founded?" was answered by a filter's model name, "When did
     # the earthquake hit?" by a mountain's height.

@@ -154,6 +154,15 @@ def test_hand_checked_boundaries(set_name):
         # After an era with no number before it, a footnote marker still says the sentence ended there.
         ("بدأ الضعف في القرن الأول ق.م.[8] ثم تعرضت العاصمة لزلزال.",
          ["بدأ الضعف في القرن الأول ق.م.[8]", "ثم تعرضت العاصمة لزلزال."]),
+        # A full stop before the close of an emphasis ends the sentence (a user's story glued a logbook's
+        # italic entry to the sentence after it).
+        ("*Steamer sighted 2 a.m., bore away safely.* It was the first time.",
+         ["*Steamer sighted 2 a.m., bore away safely.*", "It was the first time."]),
+        ("**Note.** Bring your card. _Closed on Fridays._ Open daily.",
+         ["**Note.** Bring your card.", "_Closed on Fridays._", "Open daily."]),
+        # A quoted list item's number is no sentence of its own (a user's e-mail: "> 1." and its text apart).
+        ("> 1. Renew at Wellington Place.", ["> 1. Renew at Wellington Place."]),
+        ("> > 2. Move to Aire Street.", ["> > 2. Move to Aire Street."]),
         ('قال: "سيرتفع ... بالتأكيد" ثم سكت.', ['قال: "سيرتفع ... بالتأكيد" ثم سكت.']),
         ("See Smith, I, 1993, p. 12 and vol. 2 of it. Then stop.",
          ["See Smith, I, 1993, p. 12 and vol. 2 of it.", "Then stop."]),
