@@ -53,7 +53,9 @@ from typing import NamedTuple
 # 16: a footnote marker after an era's full stop ("ق.م.[8]") ends the sentence, with or without a number before.
 # 17: a full stop before the close of an emphasis ("bore away safely.* It was") ends the sentence; a quoted
 #     list item's number ("> 1. Renew ...") is no sentence of its own.
-SEGMENTATION_VERSION = 17
+# 18: a definition list's entry (a term's line, then ": its definition", as Pandoc and man pages write them)
+#     is one sentence; a full stop after a bracket or a code span ends a sentence before a lower-case word.
+SEGMENTATION_VERSION = 18
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
 # a table dump, a transcript). e5 reads at most 512 tokens; 1,000 Arabic characters are about 250-350.
@@ -108,6 +110,7 @@ _LATIN_ABBREVIATION = re.compile(
     r"|Dr|Mr|Mrs|Ms|Prof|St|Jr|Sr|Mt|Gen|Col|Lt|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)",
     re.IGNORECASE,  # "Vol.", "No."; a capital initial is no candidate anyway
 )
+_SPAN_CLOSERS = (")", "`")
 # A full stop followed, on the same line, by a lower-case Latin word.
 _LOWERCASE_NEXT = re.compile(r"[ \t]+[a-z]")
 _SPELT_INITIAL = re.compile(r"سي|بي|دي|إس|اس|أو|إف|إم|إل|جي|تي|كيه|إتش|آر|واي|زد|إكس|دبليو|جيه|كيو|يو")
@@ -334,7 +337,10 @@ def _blocks(text: str, lines: list[_SourceLine], sections: frozenset[int]
     said = ""  # the last line with a word
     for line in lines:
         kind, line_text = line.kind, text[line.start:line.end]
-        if wrapped and not line.after_blank and _goes_on(kind, line_text, last, last_text, width):
+        if blocks and not line.after_blank and _DEFINITION.match(line_text) and last is not _Line.CODE:
+            blocks[-1][-1] = (blocks[-1][-1][0], line.end)  # one line with its term: ``_DEFINITION``
+            kind = last
+        elif wrapped and not line.after_blank and _goes_on(kind, line_text, last, last_text, width):
             # One line with the one before, cut into sentences by their punctuation only.
             blocks[-1][-1] = (blocks[-1][-1][0], line.end)
             kind = last
@@ -434,11 +440,27 @@ def _hard_wrapped(text: str, lines: list[_SourceLine], width: int) -> bool:
     return wrapping >= WRAPPED_MIN_LINES and wrapping * 2 >= len(followed)
 
 
+# A definition's line under its term's line: "`--exclude-caches`" over ": Skip directories containing a
+# CACHEDIR.TAG file." (a man page's options, a glossary in Pandoc's Markdown). Apart, the term was a
+# heading and its definition a sentence without it: "Which option skips directories with a CACHEDIR.TAG
+# file?" cited the definition without the option. An entry this short is one sentence, its "Default: 4."
+# with it ("How many upload workers by default?" found the definition, the default apart).
+_DEFINITION = re.compile(r"[ \t]*:[ \t]+\S")
+DEFINITION_MAX_WORDS = 60
+
+
+def _is_definition_entry(line: str) -> bool:
+    term, newline, definition = line.partition("\n")
+    return bool(newline) and bool(_DEFINITION.match(definition)) and len(line.split()) <= DEFINITION_MAX_WORDS
+
+
 def _line_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The sentences of one line: a table row is one (its separator row, "| --- |", none), and so is a
-    line of cells between bars ("13:30 - 15:00 | Tejo Auditorium | Panel: Who owns street data? Moderated
+    """The sentences of one line: a table row is one (its separator row, "| --- |", none), and so are a
+    definition list's entry (``_DEFINITION``) and a line of cells between bars ("13:30 - 15:00 | Tejo Auditorium | Panel: Who owns street data? Moderated
     by Sofia Costa": the moderator's name was a sentence of its own)."""
     line = text[start:end]
+    if _is_definition_entry(line):
+        return _capped(text, start, end, MAX_SENTENCE_CHARS)
     if not is_table_row(line) and not ("\n" not in line and _CELLS_LINE.match(line)):
         return _sentence_spans(text, start, end)
     return [(start, end)] if _has_word(line) else []
@@ -562,8 +584,11 @@ def _is_sentence_end(text: str, match: re.Match[str], start: int, end: int, in_q
         return not in_quotation or not _LETTER.match(text[match.end() : match.end() + 2].lstrip() or " ")
     if run[0] != ".":
         return True
-    if _LOWERCASE_NEXT.match(text, match.end(), end):
-        return False  # "from 5 p.m. to 9 p.m.", "approx. twice": English opens no sentence in lower case
+    if _LOWERCASE_NEXT.match(text, match.end(), end) and text[match.start() - 1 : match.start()] not in _SPAN_CLOSERS:
+        # "from 5 p.m. to 9 p.m.", "approx. twice": English opens no sentence in lower case; but no
+        # abbreviation ends with a bracket or a code span, so a name written in lower case opens the next one
+        # ("(`s3://bucket/prefix`). pakrat never modifies ...").
+        return False
     line_start = text.rfind("\n", start, match.start()) + 1 or start
     if (_ITEM_NUMBER.fullmatch(text, max(start, line_start), match.start())
             or _LABEL_NUMBER.fullmatch(text, start, match.start())):

@@ -407,6 +407,35 @@ def test_a_table_is_one_paragraph_with_a_sentence_per_row():
     assert table_header("| Kuwait | 2.1 |\n| Oman | 0.4 |") == ""  # no separator row: no header (a long table's rest)
 
 
+def test_a_definition_lists_entry_is_one_sentence_with_its_term():
+    """A man page's options: the term alone was a heading, and "Which option skips directories with a
+    CACHEDIR.TAG file?" cited the definition without the option; "Default: 4." was a sentence apart."""
+    text = ("### Options\n\n`-j`, `--jobs` *N*\n: Number of parallel upload workers. Default: 4.\n\n"
+            "`--exclude-caches`\n: Skip directories containing a `CACHEDIR.TAG` file.\n\n"
+            "الطرفية\n: برنامج يقرأ الأوامر. ويعرض نتائجها.\n: وتسمى أيضاً سطر الأوامر.")
+    paragraphs = segment(text)
+    assert [[s.text for s in p.sentences] for p in paragraphs] == [
+        ["### Options"],
+        ["`-j`, `--jobs` *N*\n: Number of parallel upload workers. Default: 4."],
+        ["`--exclude-caches`\n: Skip directories containing a `CACHEDIR.TAG` file."],
+        ["الطرفية\n: برنامج يقرأ الأوامر. ويعرض نتائجها.\n: وتسمى أيضاً سطر الأوامر."],
+    ]
+    assert [p.role for p in paragraphs] == [HEADING, "", "", ""]
+    # A definition too long for one sentence is cut into its sentences, its term with the first.
+    long = "Term\n: " + " ".join(["This sentence is long enough."] * 15)
+    assert [s.text for s in sentences_of(segment(long))][:2] == ["Term\n: This sentence is long enough.",
+                                                                "This sentence is long enough."]
+    # A colon opening a line after a blank line, or in code, is no definition.
+    assert [s.text for s in sentences_of(segment("Term\n\n: a note."))] == ["Term", ": a note."]
+
+
+def test_a_lower_case_name_after_a_bracket_opens_a_sentence():
+    text = "It may be a bucket (`s3://bucket/prefix`). pakrat never modifies chunks. See (below). npm works."
+    assert [s.text for s in sentences_of(segment(text))] == [
+        "It may be a bucket (`s3://bucket/prefix`).", "pakrat never modifies chunks.", "See (below).", "npm works."]
+    assert len(sentences_of(segment("Open from 5 p.m. to 9 p.m. daily."))) == 1
+
+
 @pytest.mark.parametrize("set_name", ["arcd", "xquad-r"])
 def test_hard_wrapped_text_gives_the_sentences_of_its_paragraphs(set_name):
     """Markdown, e-mail and exported notes break lines at a width: a line break inside a paragraph is
