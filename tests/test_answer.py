@@ -314,7 +314,9 @@ def test_a_heading_whose_section_was_not_found_gives_way_to_the_next_sentence():
     assert [c.sentence_id for c in draft.citations] == ["p4.s1"]
 
 
-def test_separate_parts_of_an_answer_come_best_first_and_a_run_of_paragraphs_in_reading_order():
+def test_the_parts_of_an_answer_come_best_first():
+    """Adjacent sentences too: a catalogue's "Which storm is recorded in Verhulst's sheet?" opened with
+    the lead its answer ("It records the storm of ...") was tied with, in reading order."""
     answerer, nodes = _answerer_and_nodes("The steam light blinks while the boiler heats.\nPurge the steam wand "
                                           "first.\nThe drip tray holds 0.5 litres.\nWait until the steam light "
                                           "stops blinking.", "manual", "en")
@@ -324,7 +326,7 @@ def test_separate_parts_of_an_answer_come_best_first_and_a_run_of_paragraphs_in_
         return [c.sentence_id for c in draft.citations]
 
     assert order([("p4.s1", 0.90), ("p1.s1", 0.89)]) == ["p4.s1", "p1.s1"]  # two parts: the best first
-    assert order([("p2.s1", 0.90), ("p1.s1", 0.89)]) == ["p1.s1", "p2.s1"]  # one run: as written
+    assert order([("p2.s1", 0.90), ("p1.s1", 0.89)]) == ["p2.s1", "p1.s1"]  # adjacent: the best first too
 
 
 def test_the_number_of_a_numbered_heading_answers_no_how_much():
@@ -342,7 +344,7 @@ def test_the_sentence_between_two_items_is_an_item_of_a_list_only():
         "Marta Koenig, since 2023.", "harbour", "en")
     hits = _hits(nodes, [("p1.s3", 0.90), ("p1.s1", 0.89), ("p1.s2", 0.70)])
     one = answerer.answer("Who runs the Harbour Authority?", Language.ENGLISH, hits)
-    assert [c.sentence_id for c in one.citations] == ["p1.s1", "p1.s3"]  # one run of sentences: as written
+    assert [c.sentence_id for c in one.citations] == ["p1.s3", "p1.s1"]  # the best first, nothing between
     several = answerer.answer("What are the facts about the Harbour Authority?", Language.ENGLISH, hits)
     assert [c.sentence_id for c in several.citations] == ["p1.s1", "p1.s2", "p1.s3"]
 
