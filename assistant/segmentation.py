@@ -54,7 +54,8 @@ from typing import NamedTuple
 # 17: a full stop before the close of an emphasis ("bore away safely.* It was") ends the sentence; a quoted
 #     list item's number ("> 1. Renew ...") is no sentence of its own.
 # 18: a definition list's entry (a term's line, then ": its definition", as Pandoc and man pages write them)
-#     is one sentence; a full stop after a bracket or a code span ends a sentence before a lower-case word.
+#     is one sentence; a full stop after a bracket or a code span ends a sentence before a lower-case word; a
+#     line of code is one sentence, and a code fence's line ("```sh") none.
 SEGMENTATION_VERSION = 18
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
@@ -233,9 +234,12 @@ def segment(text: str) -> tuple[Paragraph, ...]:
     source = _source_lines(text)
     sections = _section_numbers(text, source)
     blocks, plain = _blocks(text, source, sections)
+    code = {line.start for line in source if line.kind is _Line.CODE}
     for lines in blocks:
         (start, _), (_, end) = lines[0], lines[-1]
-        spans = [span for line in lines for span in _line_sentences(text, *line)]
+        # A line of code is one sentence: "pakrat snapshot SOURCE... --repo REPO" was cut at its dots.
+        spans = [span for line in lines
+                 for span in (_capped(text, *line, MAX_SENTENCE_CHARS) if line[0] in code else _line_sentences(text, *line))]
         groups = _paragraph_groups(spans)
         for piece, spans in enumerate(groups):
             pid = paragraph_id(len(paragraphs) + 1)
@@ -278,9 +282,10 @@ def _source_lines(text: str) -> list[_SourceLine]:
         start, end = _strip_span(text, match.start(), match.end())
         if start == end:
             continue
-        fence = text.startswith(("```", "~~~"), start)
-        kind = _Line.CODE if in_fence or fence else _line_kind(text[match.start():end])
-        in_fence ^= fence
+        if text.startswith(("```", "~~~"), start):
+            in_fence = not in_fence  # a fence's line ("```sh") is markup, no text of the document
+            continue
+        kind = _Line.CODE if in_fence else _line_kind(text[match.start():end])
         after_blank = bool(lines) and text.count("\n", previous_end, start) >= 2
         lines.append(_SourceLine(start, end, kind, after_blank))
         previous_end = end

@@ -379,6 +379,14 @@ def test_a_command_announced_by_a_colon_is_no_label():
     assert [p.role for p in paragraphs] == ["", "", "", "", "", "", ""]
 
 
+def test_a_line_of_code_is_one_sentence_and_a_fence_none():
+    """A man page's synopsis was cut at "SOURCE...", and each "```sh" fence was a paragraph of its own."""
+    text = ("## SYNOPSIS\n\n```sh\npakrat [OPTIONS] snapshot SOURCE... --repo REPO\nls -la. cd /tmp\n```\n\n"
+            "See the examples.")
+    assert [[s.text for s in p.sentences] for p in segment(text)] == [
+        ["## SYNOPSIS"], ["pakrat [OPTIONS] snapshot SOURCE... --repo REPO"], ["ls -la. cd /tmp"], ["See the examples."]]
+
+
 @pytest.mark.parametrize(("text", "sentences"), [
     # A loose list (items between blank lines) stays items, its last one too.
     ("1. Download the app\n\n2. Open it\n\nYou are done.", [["1. Download the app", "2. Open it"], ["You are done."]]),
