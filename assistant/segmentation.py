@@ -55,7 +55,8 @@ from typing import NamedTuple
 #     list item's number ("> 1. Renew ...") is no sentence of its own.
 # 18: a definition list's entry (a term's line, then ": its definition", as Pandoc and man pages write them)
 #     is one sentence; a full stop after a bracket or a code span ends a sentence before a lower-case word; a
-#     line of code is one sentence, and a code fence's line ("```sh") none.
+#     line of code is one sentence, and a code fence's line ("```sh") none; an ellipsis standing apart between
+#     words ("... رحلوا ... وهل يعود") ends no sentence.
 SEGMENTATION_VERSION = 18
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
@@ -585,8 +586,11 @@ def _is_sentence_end(text: str, match: re.Match[str], start: int, end: int, in_q
     run = match.group()
     following = text[match.end() : match.end() + 1]
     if ".." in run or "…" in run:
-        # Inside a quotation an ellipsis marks words left out ("سيرتفع ... بالتأكيد"), not an end.
-        return not in_quotation or not _LETTER.match(text[match.end() : match.end() + 2].lstrip() or " ")
+        # Inside a quotation an ellipsis marks words left out ("سيرتفع ... بالتأكيد"), not an end; so does
+        # one standing apart between words of a line, as it parts a verse's halves ("يا نخلَ الحصنِ هل
+        # تذكرُ من رحلوا ... وهل يعودُ إلى أفيائكَ الأملُ", a user's biography of a poet).
+        goes_on = bool(_LETTER.match(text[match.end() : match.end() + 2].lstrip() or " "))
+        return not goes_on or not (in_quotation or text[match.start() - 1 : match.start()].isspace())
     if run[0] != ".":
         return True
     if _LOWERCASE_NEXT.match(text, match.end(), end) and text[match.start() - 1 : match.start()] not in _SPAN_CLOSERS:

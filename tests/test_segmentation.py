@@ -85,7 +85,8 @@ def test_a_forms_blank_field_is_no_sentence():
     over the clause that names him; an ellipsis after a colon is no blank."""
     text = ("حُرر هذا العقد من نسختين.\n\nالطرف الأول (المؤجر): ..............   الطرف الثاني (المستأجر): ..............\n"
             "Signature: ________\nقال: ... ثم سكت.")
-    assert [s.text for s in sentences_of(segment(text))] == ["حُرر هذا العقد من نسختين.", "قال: ...", "ثم سكت."]
+    # (An ellipsis standing apart between words is words left out, no end: "قال: ... ثم سكت." is one.)
+    assert [s.text for s in sentences_of(segment(text))] == ["حُرر هذا العقد من نسختين.", "قال: ... ثم سكت."]
     # Numbered blank lines under a label answered "who were the witnesses?"; a numbered item is kept.
     witnesses = "الشهود:\n1. …………\n2. …………\nالمرفقات:\n1. صورة الهوية."
     assert [s.text for s in sentences_of(segment(witnesses))] == ["الشهود:", "المرفقات:", "1. صورة الهوية."]
@@ -164,6 +165,10 @@ def test_hand_checked_boundaries(set_name):
         ("> 1. Renew at Wellington Place.", ["> 1. Renew at Wellington Place."]),
         ("> > 2. Move to Aire Street.", ["> > 2. Move to Aire Street."]),
         ('قال: "سيرتفع ... بالتأكيد" ثم سكت.', ['قال: "سيرتفع ... بالتأكيد" ثم سكت.']),
+        # An ellipsis standing apart parts a verse's halves; one after a word ends its sentence.
+        ("> يا نخلَ الحصنِ هل تذكرُ من رحلوا ... وهل يعودُ إلى أفيائكَ الأملُ",
+         ["> يا نخلَ الحصنِ هل تذكرُ من رحلوا ... وهل يعودُ إلى أفيائكَ الأملُ"]),
+        ("ثقلهما متقارب ومتوازن... وتصل الأقليات إلى 5%.", ["ثقلهما متقارب ومتوازن...", "وتصل الأقليات إلى 5%."]),
         ("See Smith, I, 1993, p. 12 and vol. 2 of it. Then stop.",
          ["See Smith, I, 1993, p. 12 and vol. 2 of it.", "Then stop."]),
         # A date opening a sentence does not end it at its era.
