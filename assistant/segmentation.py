@@ -238,9 +238,7 @@ def segment(text: str) -> tuple[Paragraph, ...]:
     code = {line.start for line in source if line.kind is _Line.CODE}
     for lines in blocks:
         (start, _), (_, end) = lines[0], lines[-1]
-        # A line of code is one sentence: "pakrat snapshot SOURCE... --repo REPO" was cut at its dots.
-        spans = [span for line in lines
-                 for span in (_capped(text, *line, MAX_SENTENCE_CHARS) if line[0] in code else _line_sentences(text, *line))]
+        spans = [span for line in lines for span in _line_sentences(text, *line, code=line[0] in code)]
         groups = _paragraph_groups(spans)
         for piece, spans in enumerate(groups):
             pid = paragraph_id(len(paragraphs) + 1)
@@ -456,16 +454,17 @@ DEFINITION_MAX_WORDS = 60
 
 
 def _is_definition_entry(line: str) -> bool:
-    term, newline, definition = line.partition("\n")
+    _, newline, definition = line.partition("\n")
     return bool(newline) and bool(_DEFINITION.match(definition)) and len(line.split()) <= DEFINITION_MAX_WORDS
 
 
-def _line_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+def _line_sentences(text: str, start: int, end: int, code: bool = False) -> list[tuple[int, int]]:
     """The sentences of one line: a table row is one (its separator row, "| --- |", none), and so are a
-    definition list's entry (``_DEFINITION``) and a line of cells between bars ("13:30 - 15:00 | Tejo Auditorium | Panel: Who owns street data? Moderated
-    by Sofia Costa": the moderator's name was a sentence of its own)."""
+    line of ``code`` ("pakrat snapshot SOURCE... --repo REPO" was cut at its dots), a definition list's
+    entry (``_DEFINITION``) and a line of cells between bars ("13:30 - 15:00 | Tejo Auditorium | Panel:
+    Who owns street data? Moderated by Sofia Costa": the moderator's name was a sentence of its own)."""
     line = text[start:end]
-    if _is_definition_entry(line):
+    if code or _is_definition_entry(line):
         return _capped(text, start, end, MAX_SENTENCE_CHARS)
     if not is_table_row(line) and not ("\n" not in line and _CELLS_LINE.match(line)):
         return _sentence_spans(text, start, end)
