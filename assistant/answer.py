@@ -236,6 +236,10 @@ class ExtractiveAnswerer:
             top = members[0].score or 0.0
             whole = several and not _is_title(hit.node)  # a title heads all
             standing = members if whole else [h for h in members if (h.score or 0.0) >= top - RUNNER_UP_MARGIN]
+            # A field of the section the question names is what it asks for: "What medium is Storm off
+            # Kelder Point?" matched a catalogue entry's heading, whose "**Medium:** Watercolour ..."
+            # ranked below the entry's description (and "What are the dimensions of ...?" is no list).
+            standing = [h for h in members if _names_its_field(question, h.node)] or standing
             moved = [h for h in standing if _position(h, ranked) > place]
             ranked = [h for h in ranked if not any(h is m for m in moved)]
             ranked[place:place + 1] = [hit] * answers + [NodeWithScore(node=h.node, score=hit.score) for h in moved]
@@ -288,7 +292,7 @@ class ExtractiveAnswerer:
 
     def _section(self, heading: TextNode) -> set[tuple[str, str]]:
         """The paragraphs (document id, paragraph id) after ``heading`` up to the next heading (a field's
-        line is none: it is passed over), or the next Markdown heading kept with its list: a health
+        line is none: it is one of them under a Markdown heading, passed over under any other), or the next Markdown heading kept with its list: a health
         advisory's "## What to do if someone shows signs of heat stroke" ran on over "## How to stay safe"
         and its steps, which answered "What should I do if someone has heat stroke?"."""
         document, number = heading.metadata["document_id"], paragraph_number(heading.metadata["paragraph_id"])
@@ -300,7 +304,13 @@ class ExtractiveAnswerer:
         for key in following:
             paragraph = self._paragraphs.get(key)
             if paragraph is not None and role_of(paragraph) == HEADING and _is_field(paragraph):
-                continue  # "**Views:** 4,812" under a forum thread's title starts no section of its own
+                # "**Views:** 4,812" under a forum thread's title starts no section of its own, and a
+                # catalogue entry's "**Dimensions:** 92 × 138 cm" is its Markdown heading's to say. Not
+                # a short line's: an infobox's "Part of the Aller War" gave way to "Date: 14–15 September
+                # 1652" for "Which war was the battle part of?" (and a field heads no field).
+                if heading.get_content().startswith("#"):
+                    section.add(key)
+                continue
             if paragraph is None or role_of(paragraph) == HEADING or opens_with_a_heading(paragraph.get_content()):
                 break
             section.add(key)

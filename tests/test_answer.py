@@ -569,6 +569,29 @@ def test_a_field_named_in_another_form_of_its_label_is_cited():
     assert [c.sentence_id for c in english.answer("How much does it weigh?", Language.ENGLISH, ranked).citations] == ["p2.s1"]
 
 
+CATALOGUE = ("# Harbour Light\n\n### 1. Herring Fleet at Dawn\n\n**Artist:** Thomas Ellery (1841–1909)\n**Year:** 1874\n"
+             "**Medium:** Oil on canvas\n**Dimensions:** 92 × 138 cm\n\nEllery's largest surviving canvas shows "
+             "more than forty boats leaving the harbour before sunrise.\n\n### 2. Storm off Kelder Point\n\n"
+             "**Artist:** Johan Verhulst (1850–1912)")
+
+
+def test_a_field_of_a_headings_section_the_question_names_is_cited():
+    """A museum catalogue's entry: "What medium is Storm off Kelder Point?" matched the entry's heading,
+    which gave way to the description under it, ranked above the "**Medium:** ..." line (the fields
+    were passed over as no part of the section); "What are the dimensions of ...?" reads as a list
+    question and cited the whole entry, the artist first."""
+    answerer, nodes = _answerer_and_nodes(CATALOGUE, "catalogue", "en")
+    _mark_headings(answerer, nodes, "catalogue", "p1", "p2", "p4", "p5", "p6", "p8")
+    ranked = _hits(nodes, [("p2.s1", 0.95), ("p7.s1", 0.85), ("p3.s1", 0.76), ("p5.s1", 0.75), ("p6.s1", 0.74)])
+    medium = answerer.answer("What medium is Herring Fleet at Dawn painted in?", Language.ENGLISH, ranked)
+    assert [c.sentence_id for c in medium.citations] == ["p5.s1"]
+    dimensions = answerer.answer("What are the dimensions of Herring Fleet at Dawn?", Language.ENGLISH, ranked)
+    assert [c.sentence_id for c in dimensions.citations] == ["p6.s1"]
+    # A question naming no field gets the section's best, as before.
+    boats = answerer.answer("How many boats does Herring Fleet at Dawn show?", Language.ENGLISH, ranked)
+    assert boats.citations[0].sentence_id == "p7.s1"
+
+
 def test_a_tables_best_row_is_cited_first():
     """Rows do not read on from one another: "Which party won 6 seats?" opened with the 14 seats' row and
     cited the answer third, in the table's order (a new user's election results)."""
