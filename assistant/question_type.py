@@ -176,6 +176,9 @@ _HOW_MUCH_AR = r"(?:كم|بكم|قديش|قدّيش|اديش|أديش)"  # in wr
 # beside "خلال 10 أيام عمل" for want of a currency; a user's hotel terms).
 _TIME_UNITS = (r"(?:يوم|يوما|يوماً|أيام|ايام|ساعة|ساعه|ساعات|دقيقة|دقيقه|دقائق|أسبوع|اسبوع|أسبوعا|اسبوعا|أسابيع"
                r"|اسابيع|شهر|شهرا|شهراً|أشهر|اشهر|سنة|سنه|سنوات|عام|عاما|عاماً|أعوام|اعوام)")
+# "كم يستغرق ..." / "كم من الوقت ...": how long something takes, whatever money the rest names ("كم يستغرق
+# وصول المبلغ المسترد إلى البطاقة؟" was refused beside "خلال 7 إلى 10 أيام عمل"; a user's support chat).
+_TAKES_AR = r"(?:[يت]?ستغرق|استغرق|من الوقت|من الزمن)(?!\w)"
 _ASKS = {
     QUANTITY: re.compile(
         r"\bhow (many|much)\b|\bwhat (percentage|share|amount)\b|\bnumber of\b|\bbudget\b"
@@ -201,7 +204,7 @@ _ASKS = {
         # funding programmes ...", "what income group ..." want names. No question of XQuAD-R, the gold
         # set or benchmarks/dialogues asks so.
         r"|\b(?:what|which) (?:fees?|prices?|costs?|fines?|penalty|penalties|charges?|fares?|salary|salaries|wages?)\b"
-        rf"|(?:^|\s){_HOW_MUCH_AR}\s(?!مر[ةه]|مرات|{_TIME_UNITS}(?!\w))(?!(?:\S+\s){{0,2}}{_ARABIC_CHANGE}\s)"
+        rf"|(?:^|\s){_HOW_MUCH_AR}\s(?!مر[ةه]|مرات|{_TIME_UNITS}(?!\w)|{_TAKES_AR})(?!(?:\S+\s){{0,2}}{_ARABIC_CHANGE}\s)"
         rf"(?:\S+\s){{0,3}}?(?:ال)?(?:{_ARABIC_MONEY_WORDS})(?!\w)"
         rf"|{_WHAT_IS}(?:ال)?(?:{_ARABIC_MONEY_WORDS})(?!\w)",
         re.IGNORECASE,

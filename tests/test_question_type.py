@@ -157,6 +157,8 @@ def test_when_asks_for_a_time_only_as_the_questions_own_wh_word(question, wanted
     ("By how much did food prices rise?", (QUANTITY,)),
     ("How much more is the heating contract expected to cost?", (QUANTITY,)),
     ("خلال كم يوم يعاد المبلغ المسترد؟", (QUANTITY,)),  # how long, whatever money it names
+    ("كم يستغرق وصول المبلغ المسترد إلى البطاقة؟", (QUANTITY,)),  # how long it takes (a user's support chat)
+    ("كم من الوقت يستغرق تحويل المبلغ؟", (QUANTITY,)),
     ("How much less did the new roof cost than the old one?", (QUANTITY,)),
     ("إلى كم خفض البنك المركزي سعر الفائدة الرئيسي؟", (QUANTITY,)),
     ("ما سعر الصرف الرسمي للدينار؟", (QUANTITY,)),
