@@ -223,6 +223,9 @@ class ExtractiveAnswerer:
             if members is None:
                 continue
             answers = any(gives_answer_type(kind, question, _heading_label(hit.node, kind)) for kind in wanted)
+            # A record's header that holds every word of the question says it ("Was Tom Baxter's review a
+            # verified purchase?" over "**Tom Baxter** · Reviewed ... · Not a Verified Purchase").
+            answers = answers or (self._heads_a_record(hit.node) and content_terms(question) <= node_terms(hit.node))
             if not members:
                 # Nothing of its section was found: the heading alone says nothing ("## Challenges", a
                 # short English label, came first for an Arabic question about another document; "المادة
@@ -261,10 +264,29 @@ class ExtractiveAnswerer:
                 return []
             section = self._section(hit.node)
             return [h for h in ranked if _paragraph_key(h) in section]
+        if self._heads_a_record(hit.node):
+            section = self._section(hit.node)
+            return [h for h in ranked if _paragraph_key(h) in section]
         if not several and self._labels_a_list(hit.node):
             members = [h for h in ranked if _paragraph_key(h) == _paragraph_key(hit) and h is not hit]
             return members or None  # without them, its items come with it (``_items_after``)
         return None
+
+    def _heads_a_record(self, node: TextNode) -> bool:
+        """Whether ``node`` is a record's header line: a paragraph of one line right under a Markdown
+        heading, with running text after it ("**Daniel Okafor** · Reviewed on March 3, 2024 · Verified
+        Purchase" under a review's "### ★★★★★ Finally ditched my corded vacuum"), not ended as a
+        statement is (nor with a colon: "نشر القطّان أولى قصائده ... :" over the verse it quotes). It names the record and says nothing else: "What was Priya Raman's main
+        complaint?" cited her review's header."""
+        meta = node.metadata
+        document, number = meta["document_id"], paragraph_number(meta["paragraph_id"])
+        above = self._paragraphs.get((document, paragraph_id(number - 1)))
+        below = self._paragraphs.get((document, paragraph_id(number + 1)))
+        line = node.get_content().strip()
+        return (role_of(node) != HEADING and line.rstrip("*_ ")[-1:] not in _STATEMENT_ENDS
+                and self._opens_its_paragraph(node, lambda text: text.strip() == line)
+                and above is not None and role_of(above) == HEADING and above.get_content().startswith("#")
+                and below is not None and role_of(below) != HEADING and not _is_field(node))
 
     def _labels_a_list(self, node: TextNode) -> bool:
         """Whether ``node`` is the label line over a list in its own paragraph (segmentation keeps "##
@@ -338,6 +360,8 @@ def _heading_label(node: TextNode, kind: str) -> str:
     return label if kind not in (QUANTITY, MONEY) and not _is_title(node) else without_years(label)
 
 
+# What ends a statement, or a line that introduces what follows (a record's header line has none of them).
+_STATEMENT_ENDS = (".", "!", "?", "؟", "…", *COLONS)
 # A field's line: a short label, a colon, its value ("Prep time: 20 minutes", "Date: Tuesday 11 March").
 _FIELD = re.compile(r"^[#*\s]*(?P<label>[^:：\n]{1,40})[:：]\s*(?P<value>\S.*)$")
 

@@ -592,6 +592,31 @@ def test_a_field_of_a_headings_section_the_question_names_is_cited():
     assert boats.citations[0].sentence_id == "p7.s1"
 
 
+def test_a_records_header_line_gives_way_to_the_record():
+    """A review's header line under its heading names the reviewer and says nothing else: "What was
+    Priya Raman's main complaint?" cited "**Priya Raman** · Reviewed on February 18, 2024 ...", above
+    the review's sentences. It gives way to them as a heading does, unless it holds what is asked."""
+    answerer, nodes = _answerer_and_nodes("# Reviews\n\n### ★★★★☆ Great suction, awkward emptying\n\n**Priya Raman** · "
+                                          "Reviewed on February 18, 2024 · Verified Purchase\n\nSuction is excellent on "
+                                          "carpet. My only real complaint is emptying the bin.\n\n### ★★☆☆☆ Battery died\n\n"
+                                          "It worked at first.", "reviews", "en")
+    _mark_headings(answerer, nodes, "reviews", "p1", "p2", "p5")
+    ranked = _hits(nodes, [("p3.s1", 0.90), ("p4.s1", 0.80), ("p4.s2", 0.79), ("p6.s1", 0.70)])
+    complaint = answerer.answer("What was Priya Raman's main complaint?", Language.ENGLISH, ranked)
+    assert complaint.citations[0].sentence_id in ("p4.s1", "p4.s2")
+    assert "p3.s1" not in [c.sentence_id for c in complaint.citations]
+    when = answerer.answer("When did Priya Raman write her review?", Language.ENGLISH, ranked)
+    assert when.citations[0].sentence_id == "p3.s1"
+    verified = answerer.answer("Was Priya Raman's review a verified purchase?", Language.ENGLISH, ranked)
+    assert verified.citations[0].sentence_id == "p3.s1"
+    # A statement under a heading is no header line, nor a line introducing a quotation: they answer.
+    for line in ("The museum opens at nine every day.", "The museum's first poster read:"):
+        plain, lines = _answerer_and_nodes(f"## Opening hours\n\n{line}\n\nTickets cost ten dollars.", "museum", "en")
+        _mark_headings(plain, lines, "museum", "p1")
+        opened = _hits(lines, [("p2.s1", 0.90), ("p3.s1", 0.80)])
+        assert plain.answer("What does the museum do every day?", Language.ENGLISH, opened).citations[0].sentence_id == "p2.s1"
+
+
 def test_a_tables_best_row_is_cited_first():
     """Rows do not read on from one another: "Which party won 6 seats?" opened with the 14 seats' row and
     cited the answer third, in the table's order (a new user's election results)."""
