@@ -251,9 +251,9 @@ class ExtractiveAnswerer:
 
     def _standing_for(self, question: str, several: bool, hit: NodeWithScore,
                       ranked: list[NodeWithScore]) -> list[NodeWithScore] | None:
-        """The ranked sentences of the section ``hit`` heads (of the list it labels), best first; [] when
-        none was ranked (it says nothing alone); None when it is no heading to give way (a sentence, a
-        field the question names, a list label whose items come with it)."""
+        """The ranked sentences of the section ``hit`` heads (a heading, or a record's header line) or of
+        the list it labels, best first; [] when none was ranked (it says nothing alone); None when it is
+        nothing to give way (a sentence, a field the question names, a list label whose items come with it)."""
         if role_of(hit.node) == HEADING:
             if _names_its_field(question, hit.node):
                 return None  # a field the question asks about says its value: cited as a sentence is
@@ -262,9 +262,7 @@ class ExtractiveAnswerer:
                 # asked about: "How do I apply for remote work?" matched an FAQ's title first and
                 # "## How do I apply?" second, and the title gave way to the intro ("It applies to ...").
                 return []
-            section = self._section(hit.node)
-            return [h for h in ranked if _paragraph_key(h) in section]
-        if self._heads_a_record(hit.node):
+        if role_of(hit.node) == HEADING or self._heads_a_record(hit.node):
             section = self._section(hit.node)
             return [h for h in ranked if _paragraph_key(h) in section]
         if not several and self._labels_a_list(hit.node):
@@ -276,8 +274,9 @@ class ExtractiveAnswerer:
         """Whether ``node`` is a record's header line: a paragraph of one line right under a Markdown
         heading, with running text after it ("**Daniel Okafor** · Reviewed on March 3, 2024 · Verified
         Purchase" under a review's "### ★★★★★ Finally ditched my corded vacuum"), not ended as a
-        statement is (nor with a colon: "نشر القطّان أولى قصائده ... :" over the verse it quotes). It names the record and says nothing else: "What was Priya Raman's main
-        complaint?" cited her review's header."""
+        statement is (nor with a colon: "نشر القطّان أولى قصائده ... :" over the verse it quotes). It
+        names the record and says nothing else: "What was Priya Raman's main complaint?" cited her
+        review's header."""
         meta = node.metadata
         document, number = meta["document_id"], paragraph_number(meta["paragraph_id"])
         above = self._paragraphs.get((document, paragraph_id(number - 1)))
@@ -314,9 +313,10 @@ class ExtractiveAnswerer:
 
     def _section(self, heading: TextNode) -> set[tuple[str, str]]:
         """The paragraphs (document id, paragraph id) after ``heading`` up to the next heading (a field's
-        line is none: it is one of them under a Markdown heading, passed over under any other), or the next Markdown heading kept with its list: a health
-        advisory's "## What to do if someone shows signs of heat stroke" ran on over "## How to stay safe"
-        and its steps, which answered "What should I do if someone has heat stroke?"."""
+        line is none: it is one of them under a Markdown heading, passed over under any other), or the
+        next Markdown heading kept with its list: a health advisory's "## What to do if someone shows
+        signs of heat stroke" ran on over "## How to stay safe" and its steps, which answered "What
+        should I do if someone has heat stroke?"."""
         document, number = heading.metadata["document_id"], paragraph_number(heading.metadata["paragraph_id"])
         following = [(document, paragraph_id(n)) for n in range(number + 1, number + 1 + MAX_SECTION)]
         prefetch = getattr(self._paragraphs, "prefetch", None)

@@ -594,8 +594,8 @@ class TwoStageRetriever(BaseRetriever):
                 for node_id, keys in context.items()}
 
     def _context(self, key: Key) -> list[Key]:
-        """The sentences ``key`` is read with: the one before it, its document's title line, and the line
-        that opens its section when that is a record's header (``_section_opening``). A
+        """The sentences ``key`` is read with: the one before it, its document's title line, and the
+        one-line paragraph that opens its section (``_section_opening``). A
         report's or a programme's sentences seldom repeat what the title names ("Harbour Lights
         Festival 2025 — مهرجان أضواء الميناء"), and a question names it: read with the title, "Concert
         tickets cost QAR 50 ..." answers "كم سعر تذكرة الحفل ... في مهرجان أضواء الميناء؟" (the festival's
