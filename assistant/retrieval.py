@@ -221,8 +221,6 @@ class _LexicalScores:
 # answer in top citation .726 / .728 / .728 / .728 and r@1 .695 / .706 / .706 / .706; ask p50 20 /
 # 24 / 26 / 30 ms against 14 ms without (one embedding per document).
 UNTITLED_SUBJECT_PASSAGES = 2
-# How many paragraphs back from a sentence its section's heading is looked for (``_section_opening``).
-SECTION_REACH = 8
 
 
 @dataclass
@@ -594,38 +592,19 @@ class TwoStageRetriever(BaseRetriever):
                 for node_id, keys in context.items()}
 
     def _context(self, key: Key) -> list[Key]:
-        """The sentences ``key`` is read with: the one before it, its document's title line, and the
-        one-line paragraph that opens its section (``_section_opening``). A
+        """The sentences ``key`` is read with: the one before it, and its document's title line. A
         report's or a programme's sentences seldom repeat what the title names ("Harbour Lights
         Festival 2025 — مهرجان أضواء الميناء"), and a question names it: read with the title, "Concert
         tickets cost QAR 50 ..." answers "كم سعر تذكرة الحفل ... في مهرجان أضواء الميناء؟" (the festival's
         opening sentence did). Two helper-written sets of users' documents: +2 of 70 and +1 of 76
         answerable questions right, none lost; ARCD-train, XQuAD-R and the article have no title line
-        (docs/benchmarks.md). The section's opening line: a user's product reviews, with the header
-        line of each review the rest of the answerer's rule for headers (answer.py), 3 answers more of
-        134, nothing else changed on three other users' documents and benchmarks/dialogues."""
+        (docs/benchmarks.md)."""
         before = self._before(key)
         keys = [before] if before is not None else []
-        for line in (self._title.get(key[:2]), self._section_opening(key)):
-            if line is not None and line != key and line not in keys:
-                keys.append(line)
+        title = self._title.get(key[:2])
+        if title is not None and title != key and title not in keys:
+            keys.append(title)
         return keys
-
-    def _section_opening(self, key: Key) -> Key | None:
-        """The line that opens ``key``'s section, when it is a paragraph of one sentence and not
-        ``key``'s own: a record's header under its heading ("**Daniel Okafor** · Reviewed on March 3,
-        2024" under a review's "### ★★★★★ Finally ditched my corded vacuum"), which names what the
-        section's sentences do not ("How long did the battery last in Daniel Okafor's test?")."""
-        own = passage = self._passage_of.get(key)
-        for _ in range(SECTION_REACH):
-            before = self._passage_before.get(passage)
-            if before is None:
-                return None
-            if before in self._section_after:  # a heading, not the document's title line
-                members = self._members.get(passage, [])
-                return members[0] if passage != own and len(members) == 1 else None
-            passage = before
-        return None
 
     def _before(self, key: Key) -> Key | None:
         """The sentence before ``key``: in its paragraph; for a paragraph of one sentence, the last of

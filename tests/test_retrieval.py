@@ -163,34 +163,3 @@ def test_a_heading_brings_the_paragraph_under_it_into_the_ranking(fresh_settings
     assert ranked[0] == ("handbook", "p3.s1")  # the heading (p1 is the title line, p2 the lead)
     assert ("handbook", "p4.s1") in ranked  # the paragraph under it
     assert ("handbook", "p6.s1") not in ranked  # not the next section's
-
-
-REVIEWS = """# Customer reviews: Aero 2 stick vacuum
-
-## Top reviews
-
-### ★★★★★ Finally ditched my corded vacuum
-
-**Daniel Okafor** · Reviewed on March 3, 2024 · Verified Purchase
-
-I live in a flat with hardwood floors and a shedding dog. On standard mode the battery lasted 48 minutes in my own test.
-
-### ★★☆☆☆ Battery died after five months
-
-**Marcus Feld** · Reviewed on January 27, 2024 · Verified Purchase
-
-It worked perfectly at first. On standard mode the battery lasted 31 minutes in my own test.
-"""
-
-
-def test_a_sentence_is_read_with_the_line_that_opens_its_section(fresh_settings, tmp_path):
-    """A review's sentences never name their reviewer, the header line under the review's heading does:
-    "How long did the battery last in Daniel Okafor's test?" ranked the other review's battery sentence
-    as high as his. Read with that line (as with the sentence before and the title), his comes first."""
-    assistant = assistant_with(fresh_settings, tmp_path, "reviews.md", REVIEWS)
-    ranking = assistant.rank("How long did the battery last in Daniel Okafor's test?")
-    body = [hit.sentence_id for hit in ranking.hits if hit.sentence_id in ("p5.s2", "p8.s2")]
-    assert body[0] == "p5.s2"
-    marcus = [hit.sentence_id for hit in assistant.rank("How long did the battery last in Marcus Feld's test?").hits
-              if hit.sentence_id in ("p5.s2", "p8.s2")]
-    assert marcus[0] == "p8.s2"
