@@ -19,8 +19,9 @@ from .evidence import across_languages, node_terms
 from .normalize import Language, content_terms, forms_of_one_word
 from .question_type import (CALENDAR_DATE, DATE, MONEY, QUANTITY, announced_count, asks_for_several, gives_answer_type,
                             wanted_answer_types, without_years)
-from .segmentation import (COLONS, HEADING, is_list_item, is_table_row, labels_a_list, named_cells, opens_with_a_heading,
-                           is_question, paragraph_id, paragraph_number, sentence_id, sentence_number, table_header)
+from .segmentation import (COLONS, HEADING, ends_as_a_statement, is_list_item, is_question, is_table_row, labels_a_list,
+                           named_cells, opens_with_a_heading, paragraph_id, paragraph_number, sentence_id,
+                           sentence_number, table_header)
 from .store import role_of
 from .types import Citation, sentence_ref, with_rendering
 
@@ -282,9 +283,9 @@ class ExtractiveAnswerer:
         above = self._paragraphs.get((document, paragraph_id(number - 1)))
         below = self._paragraphs.get((document, paragraph_id(number + 1)))
         line = node.get_content().strip()
-        return (role_of(node) != HEADING and line.rstrip("*_ ")[-1:] not in _STATEMENT_ENDS
+        return (role_of(node) != HEADING and not ends_as_a_statement(line)
                 and self._opens_its_paragraph(node, lambda text: text.strip() == line)
-                and above is not None and role_of(above) == HEADING and above.get_content().startswith("#")
+                and above is not None and role_of(above) == HEADING and opens_with_a_heading(above.get_content())
                 and below is not None and role_of(below) != HEADING and not _is_field(node))
 
     def _labels_a_list(self, node: TextNode) -> bool:
@@ -330,7 +331,7 @@ class ExtractiveAnswerer:
                 # catalogue entry's "**Dimensions:** 92 × 138 cm" is its Markdown heading's to say. Not
                 # a short line's: an infobox's "Part of the Aller War" gave way to "Date: 14–15 September
                 # 1652" for "Which war was the battle part of?" (and a field heads no field).
-                if heading.get_content().startswith("#"):
+                if opens_with_a_heading(heading.get_content()):
                     section.add(key)
                 continue
             if paragraph is None or role_of(paragraph) == HEADING or opens_with_a_heading(paragraph.get_content()):
@@ -360,8 +361,6 @@ def _heading_label(node: TextNode, kind: str) -> str:
     return label if kind not in (QUANTITY, MONEY) and not _is_title(node) else without_years(label)
 
 
-# What ends a statement, or a line that introduces what follows (a record's header line has none of them).
-_STATEMENT_ENDS = (".", "!", "?", "؟", "…", *COLONS)
 # A field's line: a short label, a colon, its value ("Prep time: 20 minutes", "Date: Tuesday 11 March").
 _FIELD = re.compile(r"^[#*\s]*(?P<label>[^:：\n]{1,40})[:：]\s*(?P<value>\S.*)$")
 

@@ -477,6 +477,12 @@ def _introduces(line: str) -> bool:
         "\n" not in line and len(line.split()) <= LABEL_MAX_WORDS and _last_mark(line) not in _TERMINATORS)
 
 
+def ends_as_a_statement(line: str) -> bool:
+    """Whether ``line`` ends with a sentence's terminator or with a colon that leads into what follows
+    (``_last_mark``): a label ends with neither."""
+    return _last_mark(line) in (*_TERMINATORS, *COLONS)
+
+
 def opens_with_a_heading(paragraph: str) -> bool:
     """Whether ``paragraph`` opens with a Markdown heading line, alone or over the list kept with it
     ("## How to stay safe" and its steps): a section ends before it."""
