@@ -20,7 +20,8 @@ Metrics (answers compared after ``normalize``: diacritics, alef, ya and ta marbu
 * ``r1`` / ``r5`` / ``mrr`` of the full ranking: gold sentences are the sentences of the question's own
   paragraph that hold a gold answer text (the one holding ``answer_start`` when none holds it whole),
   and their verbatim copies in other paragraphs;
-* ask latency p50 / p95 (warm, in-process), ingest sentences/s.
+* ask latency p50 / p95 (warm, in-process), ingest sentences/s; every question's scores, citations and
+  top of the ranking in ``open_qa_items.jsonl``.
 
 Baseline in the same run: llama-index's default ``VectorStoreIndex.from_documents`` over the same
 paragraphs (default ``SentenceSplitter``, our embedding model, in-memory store), retriever with
@@ -251,7 +252,7 @@ def _arabic(text: str) -> bool:
 
 def run_ours(assistant, questions: list[Question], mode: RetrievalMode) -> dict:
     assistant.ask(questions[0].text, mode=mode)  # warm
-    rows, latencies = [], []
+    rows, latencies, items = [], [], []
     for question in questions:
         t0 = time.perf_counter()
         answer = assistant.ask(question.text, mode=mode)
@@ -263,7 +264,10 @@ def run_ours(assistant, questions: list[Question], mode: RetrievalMode) -> dict:
         row |= answer_scores(quotes, answer.abstained, question)
         row["citations"] = float(len(answer.citations))
         rows.append(row)
-    return {"metrics": mean_rows(rows), "ask_ms": percentiles(latencies)}
+        items.append({"id": question.id, "question": question.text, "answers": list(question.answers),
+                      "gold": sorted("/".join(key) for key in question.gold), "ranked": ["/".join(key) for key in ranked[:5]],
+                      "quotes": [quote for _, quote in quotes], **row})
+    return {"metrics": mean_rows(rows), "ask_ms": percentiles(latencies), "items": items}
 
 
 def run_llamaindex_default(documents: list[Document], questions: list[Question], embed_model) -> dict:
@@ -339,8 +343,10 @@ def main() -> None:
         sentences = sum(info.sentences for info in stored)
         print(f"ingest of {sum(changed)} new documents ({sentences} sentences): {ingest_s:.1f} s", flush=True)
         results = {}
+        items = {}
         for mode in [RetrievalMode(m) for m in args.modes.split(",")]:
             results[mode.value] = run_ours(assistant, questions, mode)
+            items[mode.value] = results[mode.value].pop("items")
             print(mode.value, results[mode.value], flush=True)
         if not args.no_baseline and not args.whole_articles:  # its chunks span paragraphs: no para1 to compare
             results["llama-index default"] = run_llamaindex_default(documents, questions,
@@ -372,8 +378,11 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "open_qa.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     (args.out / "open_qa.md").write_text(markdown(report), encoding="utf-8")
+    with (args.out / "open_qa_items.jsonl").open("w", encoding="utf-8") as out:
+        for mode, rows in items.items():
+            out.writelines(json.dumps({"mode": mode, **row}, ensure_ascii=False) + "\n" for row in rows)
     print(markdown(report))
-    print(f"wrote {args.out / 'open_qa.json'} and {args.out / 'open_qa.md'}")
+    print(f"wrote {args.out / 'open_qa.json'}, {args.out / 'open_qa.md'} and {args.out / 'open_qa_items.jsonl'} (per question)")
 
 
 def markdown(report: dict) -> str:
