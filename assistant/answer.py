@@ -326,7 +326,8 @@ class ExtractiveAnswerer:
         section = set()
         for key in following:
             paragraph = self._paragraphs.get(key)
-            if paragraph is not None and role_of(paragraph) == HEADING and _is_field(paragraph):
+            if paragraph is not None and _is_field(paragraph):
+                # A field's line, a heading or not (segmentation v19 reads most as statements):
                 # "**Views:** 4,812" under a forum thread's title starts no section of its own, and a
                 # catalogue entry's "**Dimensions:** 92 × 138 cm" is its Markdown heading's to say. Not
                 # a short line's: an infobox's "Part of the Aller War" gave way to "Date: 14–15 September
@@ -372,8 +373,9 @@ def _is_field(node: TextNode) -> bool:
 
 
 def _names_its_field(question: str, heading: TextNode) -> bool:
-    """Whether ``heading`` is a field ("label: value") whose label the question names: short and with no
-    full stop, segmentation takes it for a heading, but it says its value. "What is the prep time?"
+    """Whether ``heading`` is a field ("label: value") whose label the question names: segmentation reads
+    a field as a statement (``states_a_field``) but for a document's first line or a numbered label,
+    which it takes for a heading, and still it says its value. "What is the prep time?"
     ranked a recipe's "Prep time: 20 minutes" first, and a heading with no section was left out (the
     answer quoted another document); a hotel's "وقت تسجيل المغادرة: حتى الساعة 12:00 ظهراً" gave way to
     the paragraph under it. Only when the question names the label: a memo's "To: All staff, Leeds

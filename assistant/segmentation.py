@@ -57,7 +57,11 @@ from typing import NamedTuple
 #     is one sentence; a full stop after a bracket or a code span ends a sentence before a lower-case word; a
 #     line of code is one sentence, and a code fence's line ("```sh") none; an ellipsis standing apart between
 #     words ("... رحلوا ... وهل يعود") ends no sentence.
-SEGMENTATION_VERSION = 18
+# 19: a label joined to its value by a dot leader ("الإجمالي ........ 17,002.50 ريال") is one sentence, a run
+#     of such lines one paragraph (``is_leader_line``); a field's line ("**DOI:** 10.5281/...") is a
+#     statement, no heading, unless a section's number or rank is its label ("أولًا: رحلات الطيران");
+#     a line that leads into records with a colon ("الرحلة الثانية (العودة):") is one paragraph with them.
+SEGMENTATION_VERSION = 19
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
 # a table dump, a transcript). e5 reads at most 512 tokens; 1,000 Arabic characters are about 250-350.
@@ -200,6 +204,24 @@ def is_list_item(line: str) -> bool:
     return bool(_LIST_ITEM.match(line))
 
 
+# A label, a run of dots, its value: a receipt's "الإجمالي ........ 17,002.50 ريال", a table of contents'
+# "Introduction ........ 3". Cut at the dots, a booking's cost summary paired each amount with the next
+# line's label ("22.50 ريال\nالإجمالي ......"), and "What is the total cost?" was answered 22.50. A value
+# of a few words and no full stop; three dots before a number, five before words: an ellipsis in running
+# text ("ثقلهما متقارب ومتوازن... وتصل الأقليات إلى 5%.") is seldom longer.
+_LEADER_LINE = re.compile(r"[ \t]*(?P<label>[^\n]{0,60}?[^\W\d_][^\n]{0,60}?)[ \t]*(?P<dots>\.{3,}|…{2,})[ \t]*"
+                          r"(?P<value>[^\s.…][^\n]{0,39})")
+LEADER_VALUE_MAX_WORDS = 4
+
+
+def is_leader_line(line: str) -> bool:
+    """Whether ``line`` is a label and its value joined by a dot leader (``_LEADER_LINE``)."""
+    leader = _LEADER_LINE.fullmatch(line.rstrip())
+    return (bool(leader) and len(leader["value"].split()) <= LEADER_VALUE_MAX_WORDS
+            and leader["value"][-1] not in _TERMINATORS
+            and (len(leader["dots"]) >= 5 or bool(re.match(r"[$€£¥]?[\d٠-٩]", leader["value"]))))
+
+
 def is_table_row(line: str) -> bool:
     """Whether ``line`` is a row of a Markdown table ("| Kuwait | 2.1 | Thermal |")."""
     return line.lstrip().startswith("|")
@@ -258,12 +280,15 @@ class _Line(enum.Enum):
     TEXT = "text"
     ITEM = "list item"
     ROW = "table row"
+    LEADER = "label, dot leader, value"  # ``is_leader_line``
     CODE = "code"  # inside a Markdown code fence (```): each line stands alone
 
 
 def _line_kind(line: str) -> _Line:
     if is_table_row(line):
         return _Line.ROW
+    if is_leader_line(line):
+        return _Line.LEADER
     return _Line.ITEM if is_list_item(line) else _Line.TEXT
 
 
@@ -348,9 +373,12 @@ def _blocks(text: str, lines: list[_SourceLine], sections: frozenset[int]
             # One line with the one before, cut into sentences by their punctuation only.
             blocks[-1][-1] = (blocks[-1][-1][0], line.end)
             kind = last
-        elif blocks and line.start not in sections and ((kind in (_Line.ITEM, _Line.ROW) and kind is last) or (
+        elif blocks and line.start not in sections and ((kind in (_Line.ITEM, _Line.ROW, _Line.LEADER) and kind is last) or (
                 kind is _Line.ITEM and blocks[-1][0][0] not in plain
                 and _introduces(text[blocks[-1][0][0]:blocks[-1][-1][1]]))):
+            blocks[-1].append((line.start, line.end))
+        elif (blocks and kind is _Line.TEXT and not line.after_blank and line.start not in sections
+              and _is_record(line_text.strip()) and _heads_records(text, blocks[-1])):
             blocks[-1].append((line.start, line.end))
         else:
             blocks.append([(line.start, line.end)])
@@ -359,6 +387,21 @@ def _blocks(text: str, lines: list[_SourceLine], sections: frozenset[int]
         last, last_text = kind, line_text
         said = line_text if _has_word(line_text) else said
     return blocks, frozenset(plain)
+
+
+def _heads_records(text: str, block: list[tuple[int, int]]) -> bool:
+    """Whether ``block`` is a line that leads into records with a colon, no field itself, and the
+    records' lines after it ("الرحلة الثانية (العودة):" over "رقم الرحلة: TK 144", "الوصول: الرياض ..."):
+    a record's lines go with it, each a sentence, as a list's items go with the line that introduces
+    them. Apart, a booking's outbound and return flights had the same lines, and "When do we land in
+    Riyadh on the way back?" could not tell them apart."""
+    return _leads_into_records(text[block[0][0]:block[0][1]]) and all(_is_record(text[s:e].strip()) for s, e in block[1:])
+
+
+def _leads_into_records(line: str) -> bool:
+    """A line that ends with a colon and is no field itself ("الرحلة الثانية (العودة):", "Shipping address:")."""
+    line = line.strip()
+    return _last_mark(line) in COLONS and not _FIELD_LINE.match(line) and "\n" not in line
 
 
 def _announced(kind: _Line, before: str) -> bool:
@@ -464,7 +507,7 @@ def _line_sentences(text: str, start: int, end: int, code: bool = False) -> list
     entry (``_DEFINITION``) and a line of cells between bars ("13:30 - 15:00 | Tejo Auditorium | Panel:
     Who owns street data? Moderated by Sofia Costa": the moderator's name was a sentence of its own)."""
     line = text[start:end]
-    if code or _is_definition_entry(line):
+    if code or _is_definition_entry(line) or is_leader_line(line):
         return _capped(text, start, end, MAX_SENTENCE_CHARS)
     if not is_table_row(line) and not ("\n" not in line and _CELLS_LINE.match(line)):
         return _sentence_spans(text, start, end)
@@ -520,11 +563,28 @@ def _role(paragraph: Paragraph, index: int, count: int, announced: bool = False)
     # the same line over a list is the list's label (``_introduces``).
     if (index == count - 1 or len(text.split()) > longest or _last_mark(text) in _TERMINATORS
             or text.rstrip("*")[-1:] in _CLOSERS
-            or "\n" in text or is_list_item(text) or is_table_row(text)):  # a list, a table, an item: no label
+            or "\n" in text or is_list_item(text) or is_table_row(text) or is_leader_line(text)):  # no label
         return ""
     if index == 0 and _BYLINE.match(text) and not re.search(r"\d", text):
         return BYLINE
+    if index > 0 and states_a_field(text):
+        return ""
     return "" if _last_mark(text) in COLONS else HEADING
+
+
+# A section's number or rank as a label: "أولًا: رحلات الطيران", "Part 2: Methods", "Chapter III: ...".
+_SECTION_LABEL = re.compile(
+    r"[*_#\s]*(?:[^:：\n]*[\d٠-٩]|(?:ال)?(?:أول|ثان|ثال|راب|خام|ساد|ساب|ثام|تاس|عاش|حادي|ثاني)\w*|first|second|third|fourth|fifth"
+    r"|sixth|seventh|eighth|ninth|tenth|part|chapter|section|appendix|annex|[IVXLC]+)\b", re.IGNORECASE)
+
+
+def states_a_field(line: str) -> bool:
+    """Whether ``line`` is a field, a label and its value ("العنوان: شارع تشيراغان رقم 48", "**DOI:**
+    10.5281/zenodo.9914273"): it says the value, it heads nothing; a section's number or rank before the colon
+    ("أولًا: رحلات الطيران") makes it a heading."""
+    field = _FIELD_LINE.match(line)
+    return (bool(field) and "\n" not in line and len(field["label"].split()) <= FIELD_LABEL_MAX_WORDS
+            and not _SECTION_LABEL.match(field["label"]))
 
 
 # An interviewer's or an FAQ's turn: "Q: Maren, welcome to the show. How did you end up studying glaciers?"

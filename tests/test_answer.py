@@ -553,6 +553,19 @@ def test_a_field_line_is_cited_when_the_question_names_its_label():
     assert [c.sentence_id for c in answerer.answer("Where is the Leeds office moving to?", Language.ENGLISH, memo).citations] == ["p8.s1"]
 
 
+def test_an_infobox_field_is_passed_over_by_the_short_line_above_it():
+    """Segmentation reads an infobox's "Date: 14–15 September 1652" as a statement, no heading; still
+    the short line above it ("Part of the Aller War", a heading) gives way to the text after the
+    fields, not to the date: "Which war was the battle part of?" was answered with the date."""
+    answerer, nodes = _answerer_and_nodes("# Battle of Kessler Ford\n\nPart of the Aller War\n\n"
+                                          "Date: 14–15 September 1652\n\nLocation: Kessler Ford, near Aldenburg\n\n"
+                                          "It was the last major engagement of the Aller War.", "battle", "en")
+    _mark_headings(answerer, nodes, "battle", "p1", "p2")
+    ranked = _hits(nodes, [("p2.s1", 0.90), ("p3.s1", 0.86), ("p5.s1", 0.80)])
+    cited = answerer.answer("Which war was the battle part of?", Language.ENGLISH, ranked).citations
+    assert [c.sentence_id for c in cited] == ["p5.s1"]
+
+
 def test_a_field_named_in_another_form_of_its_label_is_cited():
     """A spec sheet's "الوزن: 201 غرام" ranked first for "كم يزن الهاتف؟" and gave way to the next field,
     the price: the question names the label as a verb, which stems apart from the noun."""

@@ -276,6 +276,12 @@ def test_byline_and_heading_are_labelled(article_text):
      [HEADING, HEADING, ""]),
     ("**Symptoms:**\nHeavy sweating and a fast pulse.", ["", ""]),
     ("The talks ended today.\nWhat comes next?", ["", ""]),
+    # A field's line says its value, it heads nothing ("**DOI:** ..." as a heading was embedded as one and
+    # lost its question to another document's line); a section's number or rank before a colon heads.
+    ("# Dataset\n**DOI:** 10.5281/zenodo.9914273\nالعنوان: شارع تشيراغان رقم 48، بشكتاش\nThe data is open.",
+     [HEADING, "", "", ""]),
+    ("أولًا: رحلات الطيران\nرقم الرحلة: TK 143\nPart 2: Methods\nWe sampled 40 wells.\nSummary\nIt works.",
+     [HEADING, "", HEADING, "", HEADING, ""]),
     # A title is no byline: its "place" is four words and it names a year.
     ("Harborview Regional Transit Authority — Annual Report 2023\nRidership grew.", [HEADING, ""]),
     # A news headline is the document's title; a line as long further down is running text.
@@ -418,6 +424,42 @@ def test_a_table_is_one_paragraph_with_a_sentence_per_row():
     assert named_cells("| Country | |", "| Kuwait | 2.1 |") == "Country: Kuwait"  # a nameless column is left out
     assert table_header("| Country | Capacity |\n| --- | :---: |\n| Kuwait | 2.1 |") == "| Country | Capacity |"
     assert table_header("| Kuwait | 2.1 |\n| Oman | 0.4 |") == ""  # no separator row: no header (a long table's rest)
+
+
+def test_a_dot_leader_joins_a_label_to_its_value_in_one_sentence():
+    # A booking's cost summary: cut at the dots, each amount went with the next line's label.
+    text = ("رابعًا: ملخص التكلفة\n\nتذاكر الطيران (3 مسافرين) ............ 7,860 ريال\n"
+            "ضريبة القيمة المضافة (15% على رسوم الخدمة) ... 22.50 ريال\nالإجمالي ................ 17,002.50 ريال\n\n"
+            "يُلغى الحجز تلقائيًا إذا لم يُسدد المبلغ المتبقي. ويرجى الاحتفاظ بهذا التأكيد.")
+    paragraphs = segment(text)
+    assert [[s.text for s in p.sentences] for p in paragraphs] == [
+        ["رابعًا: ملخص التكلفة"],
+        ["تذاكر الطيران (3 مسافرين) ............ 7,860 ريال",
+         "ضريبة القيمة المضافة (15% على رسوم الخدمة) ... 22.50 ريال",
+         "الإجمالي ................ 17,002.50 ريال"],
+        ["يُلغى الحجز تلقائيًا إذا لم يُسدد المبلغ المتبقي.", "ويرجى الاحتفاظ بهذا التأكيد."],
+    ]
+    assert [p.role for p in paragraphs] == ["heading", "", ""]
+    (entry,) = segment("Contents\n\nIntroduction ........ 3")[1:]  # a table of contents' line alone: no label
+    assert entry.role == "" and entry.sentences[0].text == "Introduction ........ 3"
+    # An ellipsis in running text still ends its sentence, and a blank field is still none.
+    assert [s.text for s in segment("He waited... 20 minutes passed before the bus came.")[0].sentences] == [
+        "He waited...", "20 minutes passed before the bus came."]
+    assert segment("الشهود: ..........") == ()
+
+
+def test_records_go_with_the_line_that_leads_into_them():
+    # A booking's two flights have the same fields: apart from their header lines, the return flight's
+    # arrival could not be told from the outbound one's.
+    text = ("الرحلة الأولى (الذهاب):\n  رقم الرحلة: TK 143\n  الوصول: إسطنبول – الساعة 06:50 صباحًا\n\n"
+            "الرحلة الثانية (العودة):\n  رقم الرحلة: TK 144\n  الوصول: الرياض – الساعة 23:55 مساءً\n\n"
+            "Contact:\nPlease call us.")
+    paragraphs = segment(text)
+    assert [[s.text for s in p.sentences] for p in paragraphs] == [
+        ["الرحلة الأولى (الذهاب):", "رقم الرحلة: TK 143", "الوصول: إسطنبول – الساعة 06:50 صباحًا"],
+        ["الرحلة الثانية (العودة):", "رقم الرحلة: TK 144", "الوصول: الرياض – الساعة 23:55 مساءً"],
+        ["Contact:"], ["Please call us."],  # a sentence after a colon is no record
+    ]
 
 
 def test_a_definition_lists_entry_is_one_sentence_with_its_term():
