@@ -216,6 +216,8 @@ LEADER_VALUE_MAX_WORDS = 4
 
 def is_leader_line(line: str) -> bool:
     """Whether ``line`` is a label and its value joined by a dot leader (``_LEADER_LINE``)."""
+    if ".." not in line and "…" not in line:
+        return False  # most lines: no regex
     leader = _LEADER_LINE.fullmatch(line.rstrip())
     return (bool(leader) and len(leader["value"].split()) <= LEADER_VALUE_MAX_WORDS
             and leader["value"][-1] not in _TERMINATORS
@@ -583,8 +585,7 @@ def states_a_field(line: str) -> bool:
     10.5281/zenodo.9914273"): it says the value, it heads nothing; a section's number or rank before the colon
     ("أولًا: رحلات الطيران") makes it a heading."""
     field = _FIELD_LINE.match(line)
-    return (bool(field) and "\n" not in line and len(field["label"].split()) <= FIELD_LABEL_MAX_WORDS
-            and not _SECTION_LABEL.match(field["label"]))
+    return bool(field) and "\n" not in line and _is_record(line) and not _SECTION_LABEL.match(field["label"])
 
 
 # An interviewer's or an FAQ's turn: "Q: Maren, welcome to the show. How did you end up studying glaciers?"
