@@ -60,7 +60,8 @@ from typing import NamedTuple
 # 19: a label joined to its value by a dot leader ("الإجمالي ........ 17,002.50 ريال") is one sentence, a run
 #     of such lines one paragraph (``is_leader_line``); a field's line ("**DOI:** 10.5281/...") is a
 #     statement, no heading, unless a section's number or rank is its label ("أولًا: رحلات الطيران");
-#     a line that leads into records with a colon ("الرحلة الثانية (العودة):") is one paragraph with them.
+#     a line that leads into records with a colon ("الرحلة الثانية (العودة):") is one paragraph with them;
+#     a dotted abbreviation before a range's dash ("8:00 a.m. – 5:00 p.m.") ends no sentence.
 SEGMENTATION_VERSION = 19
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
@@ -119,6 +120,10 @@ _LATIN_ABBREVIATION = re.compile(
 _SPAN_CLOSERS = (")", "`")
 # A full stop followed, on the same line, by a lower-case Latin word.
 _LOWERCASE_NEXT = re.compile(r"[ \t]+[a-z]")
+# A Latin abbreviation spelt with dots ("a.m", "p.m", "e.g"), and a range's dash and number after it: a
+# park's "**Visitor center hours:** 8:00 a.m. – 5:00 p.m." was cut at "a.m.", its closing hour apart.
+_DOTTED_ABBREVIATION = re.compile(r"[a-z](?:\.[a-z])+", re.IGNORECASE)
+_RANGE_NEXT = re.compile(r"[ \t]*[-–—][ \t]*[\d٠-٩]")
 _SPELT_INITIAL = re.compile(r"سي|بي|دي|إس|اس|أو|إف|إم|إل|جي|تي|كيه|إتش|آر|واي|زد|إكس|دبليو|جيه|كيو|يو")
 
 
@@ -682,6 +687,8 @@ def _is_sentence_end(text: str, match: re.Match[str], start: int, end: int, in_q
                 and not _NUMBER_NEXT.match(text, match.end(), end))
     if _LATIN_ABBREVIATION.fullmatch(token.lstrip("(")):
         return False
+    if _DOTTED_ABBREVIATION.fullmatch(token.lstrip("(")) and _RANGE_NEXT.match(text, match.end(), end):
+        return False  # "8:00 a.m. – 5:00 p.m. daily": the range goes on
     return not (_SPELT_INITIAL.fullmatch(token) and not _NUMBER_BEFORE.search(before))
 
 

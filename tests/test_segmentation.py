@@ -181,6 +181,10 @@ def test_hand_checked_boundaries(set_name):
         ("Evening hours run from 5 p.m. to 9 p.m. on weekdays. The clinic is closed on Sundays.",
          ["Evening hours run from 5 p.m. to 9 p.m. on weekdays.", "The clinic is closed on Sundays."]),
         ("The meeting starts at 9 a.m. The doors open at 8.", ["The meeting starts at 9 a.m.", "The doors open at 8."]),
+        # Nor before a range's dash: a park guide's "**Visitor center hours:** 8:00 a.m." was cut from its
+        # closing hour.
+        ("**Visitor center hours:** 8:00 a.m. – 5:00 p.m. daily. Closed on Mondays.",
+         ["**Visitor center hours:** 8:00 a.m. – 5:00 p.m. daily.", "Closed on Mondays."]),
         # Inside parentheses that close soon after, a full stop ends nothing (a user's manual: "call us
         # (Mon.–Fri., 8 a.m. to 6 p.m. EST) or email ..." was cut after "p.m."); one that closes them may.
         ("Call +1 800 555 0199 (Mon.–Fri., 8 a.m. to 6 p.m. EST) or email help@example.com. Thanks.",
