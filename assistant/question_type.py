@@ -179,6 +179,13 @@ _TIME_UNITS = (r"(?:يوم|يوما|يوماً|أيام|ايام|ساعة|ساع
 # "كم يستغرق ..." / "كم من الوقت ...": how long something takes, whatever money the rest names ("كم يستغرق
 # وصول المبلغ المسترد إلى البطاقة؟" was refused beside "خلال 7 إلى 10 أيام عمل"; a user's support chat).
 _TAKES_AR = r"(?:[يت]?ستغرق|استغرق|من الوقت|من الزمن)(?!\w)"
+# "How much notice ...", "how much water ...", "how much time ...": how much of the thing it names, whatever
+# money the rest names ("How much notice do they give before raising prices?" was refused beside "at
+# least 30 days' notice" for want of a currency; a user's licence terms). Not a verb, a pronoun or a
+# word of money after "how much" ("How much does it cost?", "How much money ...", "how much per night").
+_HOW_MUCH_OF_A_THING = (r"(?! (?!(?:money|cash|rent|tax|taxes|interest|per|in|for|is|are|was|were|do|does|did|will|would"
+                        rf"|should|can|could|has|have|had|must|may|might|shall|the|a|an|it|they|we|i|you|he|she|this"
+                        rf"|that|these|those|each|every|{_MONEY_WORDS})\b)[a-z]+\b)")
 _ASKS = {
     QUANTITY: re.compile(
         r"\bhow (many|much)\b|\bwhat (percentage|share|amount)\b|\bnumber of\b|\bbudget\b"
@@ -195,7 +202,8 @@ _ASKS = {
         re.IGNORECASE,
     ),
     MONEY: re.compile(
-        rf"(?<!\bby )\bhow much\b(?! (?:of|more|less|higher|lower)\b)(?:(?!\btimes?\b)[^?])*\b(?:{_MONEY_WORDS}|charge|charged|paid|spent|earned"
+        rf"(?<!\bby )\bhow much\b(?! (?:of|more|less|higher|lower)\b){_HOW_MUCH_OF_A_THING}"
+        rf"(?:(?!\btimes?\b)[^?])*\b(?:{_MONEY_WORDS}|charge|charged|paid|spent|earned"
         rf"|worth|sell for|sold for|borrow|borrowed|lend|lent|loan|loaned|pledge|pledged|donate|donated|invest"
         rf"|invested|owe|owed)\b|\bhow expensive\b"
         rf"|{_WHAT_IS_THE}(?:{_MONEY_WORDS})\b"
@@ -351,6 +359,10 @@ _WITH_DIGITS = re.compile(r"\w*\d\w*")
 # naming no birth date, from its contact line: 7700 read as a year.
 _PHONE_NUMBER = re.compile(r"\+\d[\d ().-]{6,}\d|(?<![\w.,])0\d{2,4}[ .-]\d{3,4}[ .-]?\d{3,4}(?![\w.,]\d)"
                            r"|\(\d{3}\) ?\d{3}-\d{4}\b|(?<![\w-])\d{3}-\d{3}-\d{4}\b")
+# Unless the question asks for one: "What is the school phone number?" wants a number, and was refused
+# beside "**هاتف المدرسة:** 013 845 2200" (a user's newsletter).
+_ASKS_FOR_A_PHONE = re.compile(r"\b(?:phone|telephone|fax|mobile|hotline|helpline|whatsapp)\b"
+                               r"|(?<!\w)[وبل]?(?:ال)?(?:هاتف|جوال|فاكس|تلفون|تليفون|واتساب)(?!\w)", re.IGNORECASE)
 # A year said as one: after a word that names it so ("عام 1998", "in 1998", "since 2004") or with its
 # era ("1205 هـ", "44 BC"). "كم عدد زوار المتحف سنوياً؟" was answered by a timeline's "عام 1998: رُمّمت
 # القلعة وحُوّلت إلى متحف" (a user's city history). Of the 340 ARCD-train and XQuAD-R questions that ask
@@ -396,7 +408,9 @@ def gives_answer_type(kind: str, question: str, text: str) -> bool:
     phone number is neither a date nor a count, and a year said as one ("in 1998", "عام 1998") is no
     count unless the question is about years (``without_years_said``). For a "when should ...?"
     question a condition is a date's equal (``_CONDITIONAL_WHEN``)."""
-    text = _PHONE_NUMBER.sub(" ", without_numbers_named_in(question, text))
+    text = without_numbers_named_in(question, text)
+    if not _ASKS_FOR_A_PHONE.search(question):
+        text = _PHONE_NUMBER.sub(" ", text)
     if kind == QUANTITY and not _ABOUT_YEARS.search(question):
         text = without_years_said(text)
     return holds_answer_type(kind, text) or (

@@ -153,6 +153,9 @@ def test_when_asks_for_a_time_only_as_the_questions_own_wh_word(question, wanted
     ("How much of the budget was spent?", (QUANTITY,)),
     ("بكم يقدر عدد سكان العراق؟", (QUANTITY,)),
     ("How much water does the dam hold?", (QUANTITY,)),
+    # How much of a thing it names, whatever money follows (a user's licence terms).
+    ("How much notice do they give before raising prices?", (QUANTITY,)),
+    ("How much per night does the hotel charge?", (QUANTITY, MONEY)),
     # A change and a rate: a percentage answers them.
     ("By how much did food prices rise?", (QUANTITY,)),
     ("How much more is the heating contract expected to cost?", (QUANTITY,)),
@@ -382,6 +385,9 @@ def test_numbers_the_question_names_are_left_out(question, text, left):
     (DATE, "When was Daniel Okafor born?", "Senior Backend Engineer · Leeds · +44 7700 900123", False),
     (QUANTITY, "How many engineers does the team have?", "Call us on 0113 496 0000 or (555) 123-4567.", False),
     (DATE, "When did she join the team?", "She joined in 2019; call 555-123-4567.", True),
+    # Unless the question asks for one (a user's newsletter: "What is the school phone number?" was refused).
+    (QUANTITY, "What is the school phone number?", "**هاتف المدرسة:** 013 845 2200", True),
+    (QUANTITY, "ما رقم هاتف المدرسة؟", "**هاتف المدرسة:** 013 845 2200", True),
     # A year said as one is no count ("how many visitors ...?" answered by a city's timeline) ...
     (QUANTITY, "كم عدد زوار المتحف سنوياً؟", "- عام 1998: رُمّمت القلعة وحُوّلت إلى متحف.", False),
     (QUANTITY, "كم عدد زوار المتحف سنوياً؟", "- 1205 هـ: بُنيت القلعة.", False),
