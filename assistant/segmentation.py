@@ -61,7 +61,8 @@ from typing import NamedTuple
 #     of such lines one paragraph (``is_leader_line``); a field's line ("**DOI:** 10.5281/...") is a
 #     statement, no heading, unless a section's number or rank is its label ("أولًا: رحلات الطيران");
 #     a line that leads into records with a colon ("الرحلة الثانية (العودة):") is one paragraph with them;
-#     a dotted abbreviation before a range's dash ("8:00 a.m. – 5:00 p.m.") ends no sentence.
+#     a dotted abbreviation before a range's dash ("8:00 a.m. – 5:00 p.m.") ends no sentence; two short lines
+#     standing alone together after the text's start (a signature's name and title) are one sentence.
 SEGMENTATION_VERSION = 19
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
@@ -371,9 +372,11 @@ def _blocks(text: str, lines: list[_SourceLine], sections: frozenset[int]
     plain: set[int] = set()
     last, last_text = _Line.CODE, ""  # what the line before was taken for, and its text
     said = ""  # the last line with a word
-    for line in lines:
+    for n, line in enumerate(lines):
         kind, line_text = line.kind, text[line.start:line.end]
-        if blocks and not line.after_blank and _DEFINITION.match(line_text) and last is not _Line.CODE:
+        if n >= 2 and _signs_off(text, lines[n - 1], line, lines[n + 1] if n + 1 < len(lines) else None, sections):
+            blocks[-1][-1] = (blocks[-1][-1][0], line.end)  # a name and a title: one line, one sentence
+        elif blocks and not line.after_blank and _DEFINITION.match(line_text) and last is not _Line.CODE:
             blocks[-1][-1] = (blocks[-1][-1][0], line.end)  # one line with its term: ``_DEFINITION``
             kind = last
         elif wrapped and not line.after_blank and _goes_on(kind, line_text, last, last_text, width):
@@ -394,6 +397,22 @@ def _blocks(text: str, lines: list[_SourceLine], sections: frozenset[int]
         last, last_text = kind, line_text
         said = line_text if _has_word(line_text) else said
     return blocks, frozenset(plain)
+
+
+def _signs_off(text: str, before: _SourceLine, line: _SourceLine, after: _SourceLine | None,
+               sections: frozenset[int]) -> bool:
+    """Whether ``before`` and ``line`` are two short lines standing alone together, blank lines around
+    them and not at the text's start: a signature's name and title ("**عبد الله بن راشد الكعبي**" over
+    "**رئيس مجلس الإدارة**", "أ. هيفاء بنت محمد الزهراني" over "مديرة المدرسة"). Apart, the title was a
+    heading with nothing under it and the name a line of its own, and "من مديرة المدرسة؟" cited her
+    letter instead of her name; together they are one sentence."""
+    def short(source: _SourceLine) -> bool:
+        words = text[source.start:source.end].strip()
+        return (source.kind is _Line.TEXT and source.start not in sections and len(words.split()) <= SIGNATURE_LINE_MAX_WORDS
+                and not _MARKDOWN_HEADING.match(words) and not _FIELD_LINE.match(words)
+                and _last_mark(words) not in (*_TERMINATORS, *COLONS))
+    return (before.after_blank and not line.after_blank and (after is None or after.after_blank)
+            and short(before) and short(line))
 
 
 def _heads_records(text: str, block: list[tuple[int, int]]) -> bool:
@@ -449,6 +468,7 @@ def _goes_on(kind: _Line, line: str, last: _Line, before: str, width: int) -> bo
 _FIELD_LINE = re.compile(r"(?P<label>[*_]*(?=[^:：\n]*[^\W\d_])[^:：\n.!?؟]{1,40})[:：][*_]*[ \t]+\S")
 _CELLS_LINE = re.compile(r"[^|\n]*\S[ \t]+\|[ \t]+\S[^|\n]*\|[ \t]+\S")
 FIELD_LABEL_MAX_WORDS = 5
+SIGNATURE_LINE_MAX_WORDS = 6
 
 
 def _is_record(line: str) -> bool:

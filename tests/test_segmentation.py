@@ -466,6 +466,26 @@ def test_records_go_with_the_line_that_leads_into_them():
     ]
 
 
+def test_a_signatures_name_and_title_are_one_sentence():
+    # Apart, the title was a heading with nothing under it, and "من هو رئيس مجلس الإدارة؟" cited the
+    # chairman's letter instead of his name.
+    text = ("## كلمة رئيس مجلس الإدارة\n\nوأتقدم بالشكر إلى جميع موظفينا على جهودهم.\n\n"
+            "**عبد الله بن راشد الكعبي**\n**رئيس مجلس الإدارة**\n\n## الأداء المالي\n\nارتفعت الإيرادات.\n\n"
+            "Thanks,\nPriya")
+    paragraphs = segment(text)
+    assert [([s.text for s in p.sentences], p.role) for p in paragraphs] == [
+        (["## كلمة رئيس مجلس الإدارة"], HEADING),
+        (["وأتقدم بالشكر إلى جميع موظفينا على جهودهم."], ""),
+        (["**عبد الله بن راشد الكعبي**\n**رئيس مجلس الإدارة**"], ""),
+        (["## الأداء المالي"], HEADING),
+        (["ارتفعت الإيرادات."], ""),
+        (["Thanks,\nPriya"], ""),
+    ]
+    # A title over a subtitle opening the text, and a heading over its text, stay apart.
+    assert [p.role for p in segment("PART ONE\nThe Storm\n\nIt rained all night.")] == [HEADING, HEADING, ""]
+    assert len(segment("Intro.\n\nOpening hours\nThe library opens at nine.")) == 3
+
+
 def test_a_definition_lists_entry_is_one_sentence_with_its_term():
     """A man page's options: the term alone was a heading, and "Which option skips directories with a
     CACHEDIR.TAG file?" cited the definition without the option; "Default: 4." was a sentence apart."""
