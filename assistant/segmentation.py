@@ -62,7 +62,8 @@ from typing import NamedTuple
 #     statement, no heading, unless a section's number or rank is its label ("أولًا: رحلات الطيران");
 #     a line that leads into records with a colon ("الرحلة الثانية (العودة):") is one paragraph with them;
 #     a dotted abbreviation before a range's dash ("8:00 a.m. – 5:00 p.m.") ends no sentence; two short lines
-#     standing alone together after the text's start (a signature's name and title) are one sentence.
+#     standing alone together after the text's start (a signature's name and title) are one sentence; a line
+#     lettered "أ." alone, under no line leading into a list, is no item (a title: "أ. هيفاء ...").
 SEGMENTATION_VERSION = 19
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
@@ -321,7 +322,23 @@ def _source_lines(text: str) -> list[_SourceLine]:
         after_blank = bool(lines) and text.count("\n", previous_end, start) >= 2
         lines.append(_SourceLine(start, end, kind, after_blank))
         previous_end = end
-    return lines
+    return _without_lone_letters(text, lines)
+
+
+# A line lettered in abjad order ("أ. ...", "ب) ..."): an item only beside another one or under a line
+# that leads into a list with a colon. Alone, "أ." is a title ("أ. هيفاء بنت محمد الزهراني", أستاذة),
+# and a school principal's signature was taken for a list's item.
+_ABJAD_ITEM = re.compile(rf"\s*\(?(?:{_ABJAD_LETTER})\s?[.)\-–]\s")
+
+
+def _without_lone_letters(text: str, lines: list[_SourceLine]) -> list[_SourceLine]:
+    def lettered(line: _SourceLine | None) -> bool:
+        return line is not None and line.kind is _Line.ITEM and bool(_ABJAD_ITEM.match(text, line.start))
+    def introduces(line: _SourceLine | None) -> bool:
+        return line is not None and _last_mark(text[line.start:line.end]) in COLONS
+    return [line._replace(kind=_Line.TEXT)
+            if lettered(line) and not lettered(before) and not lettered(after) and not introduces(before) else line
+            for before, line, after in zip([None, *lines], lines, [*lines[1:], None])]
 
 
 def _section_numbers(text: str, lines: list[_SourceLine]) -> frozenset[int]:

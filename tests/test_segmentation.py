@@ -481,6 +481,9 @@ def test_a_signatures_name_and_title_are_one_sentence():
         (["ارتفعت الإيرادات."], ""),
         (["Thanks,\nPriya"], ""),
     ]
+    # "أ." alone is a title (أستاذة), no list's letter: the principal's name and title are one sentence too.
+    assert [s.text for p in segment("نص الرسالة.\n\nأ. هيفاء بنت محمد الزهراني\nمديرة المدرسة\n\nالأنشطة")
+            for s in p.sentences] == ["نص الرسالة.", "أ. هيفاء بنت محمد الزهراني\nمديرة المدرسة", "الأنشطة"]
     # A title over a subtitle opening the text, and a heading over its text, stay apart.
     assert [p.role for p in segment("PART ONE\nThe Storm\n\nIt rained all night.")] == [HEADING, HEADING, ""]
     assert len(segment("Intro.\n\nOpening hours\nThe library opens at nine.")) == 3
