@@ -434,10 +434,17 @@ def _evidence(top: list[NodeWithScore], kind: str) -> list[NodeWithScore]:
     resolution 2254. A currency says more than a number: for money, the top ones of the best
     sentence's document ("How much did the plant cost to build?" ranked the news story's lead, with
     its 250,000 residents, over the next paragraph's "built at a cost of 2.1 billion Egyptian pounds").
+    Also any top-k sentence that matches the question at least as well by itself (``own``, the score
+    before its passage's), ranked lower only for its passage: a council's "Voting in favor: ..." ranked
+    first on its paragraph, and "When did the council pass the budget?" was refused beside "adopted
+    the budget on June 18, 2024" (five users' trials: 8 of 600 answerable questions fewer refused, 3
+    of them then answered right, no unanswerable one answered).
     """
     best = top[0].node.metadata
     key = ("document_id",) if kind == MONEY else ("document_id", "paragraph_id")
-    return [hit for hit in top if all(hit.node.metadata[name] == best[name] for name in key)]
+    near = [hit for hit in top if all(hit.node.metadata[name] == best[name] for name in key)]
+    alone = getattr(top[0], "own", 0.0)  # 0: no sentence score of its own (a hit that is no RankedSentence)
+    return near + [hit for hit in top if hit not in near and alone and getattr(hit, "own", 0.0) >= alone]
 
 
 def _list_items(question: str, hits: list[NodeWithScore], top: float) -> list[NodeWithScore]:

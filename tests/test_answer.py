@@ -59,6 +59,23 @@ def test_a_date_only_in_another_paragraph_is_no_evidence():
     assert draft.abstained
 
 
+def test_a_date_in_another_paragraph_that_matches_the_question_as_well_by_itself_is_evidence():
+    """A council's vote ranked first on its paragraph's score ("Voting in favor: ..."), and "When did the
+    council pass the budget?" was refused, though the sentence with the date matched the question better
+    by itself: a sentence of another paragraph is evidence when its own match is at least the best's."""
+    from assistant.retrieval import RankedSentence
+    answerer, nodes = _answerer_and_nodes("The budget passed on a 6–3 vote. Voting in favor: Mayor Linda Okafor.\n"
+                                          "The City Council adopted the budget on June 18, 2024.", "budget", "en")
+    def ranked(own_of_the_date: float) -> list[NodeWithScore]:
+        return [RankedSentence(node=nodes["p1.s2"], score=0.935, own=0.875),
+                RankedSentence(node=nodes["p2.s1"], score=0.925, own=own_of_the_date)]
+    draft = answerer.answer("When did the council pass the budget?", Language.ENGLISH, ranked(0.915))
+    assert not draft.abstained and "p2.s1" in [c.sentence_id for c in draft.citations]
+    # Matched less well by itself, it is a runner-up of another paragraph, no evidence (the article's
+    # one-sentence paragraphs: resolution 2254 answered how many died in Afrin).
+    assert answerer.answer("When did the council pass the budget?", Language.ENGLISH, ranked(0.86)).abstained
+
+
 def test_an_ordinary_what_is_question_is_not_answered_as_a_list():
     answerer, nodes = _answerer_and_nodes()
     hits = _hits(nodes, [("p1.s1", 0.90), ("p1.s2", 0.80), ("p1.s3", 0.79), ("p2.s1", 0.78)])
