@@ -616,10 +616,13 @@ def _role(paragraph: Paragraph, index: int, count: int, announced: bool = False)
     return "" if _last_mark(text) in COLONS else HEADING
 
 
-# A section's number or rank as a label: "أولًا: رحلات الطيران", "Part 2: Methods", "Chapter III: ...".
+# A section's number or rank as a label: "أولًا: رحلات الطيران", "Part 2: Methods", "Chapter III: ..."
+# (an ordinal as a whole word, a Roman numeral in capitals: "أولياء الأمور: ...", "الرابط: ...", "Cc: ..."
+# are fields).
 _SECTION_LABEL = re.compile(
-    r"[*_#\s]*(?:[^:：\n]*[\d٠-٩]|(?:ال)?(?:أول|ثان|ثال|راب|خام|ساد|ساب|ثام|تاس|عاش|حادي|ثاني)\w*|first|second|third|fourth|fifth"
-    r"|sixth|seventh|eighth|ninth|tenth|part|chapter|section|appendix|annex|[IVXLC]+)\b", re.IGNORECASE)
+    r"[*_#\s]*(?:[^:：\n]*[\d٠-٩]|(?:ال)?(?:أول|ثاني|ثالث|رابع|خامس|سادس|سابع|ثامن|تاسع|عاشر|حادي)[ًا]*(?!\w)"
+    r"|(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|part|chapter|section|appendix|annex)\b"
+    r"|(?-i:[IVXLC]+)\b)", re.IGNORECASE)
 
 
 def states_a_field(line: str) -> bool:

@@ -286,6 +286,8 @@ def test_byline_and_heading_are_labelled(article_text):
      [HEADING, "", "", ""]),
     ("أولًا: رحلات الطيران\nرقم الرحلة: TK 143\nPart 2: Methods\nWe sampled 40 wells.\nSummary\nIt works.",
      [HEADING, "", HEADING, "", HEADING, ""]),
+    # An ordinal is a whole word, a Roman numeral in capitals: "أولياء" (guardians) and "Cc" label fields.
+    ("# النشرة\n**أولياء الأمور:** يرجى الحضور\nCc: Helen Ashworth\nShe will attend.", [HEADING, "", "", ""]),
     # A title is no byline: its "place" is four words and it names a year.
     ("Harborview Regional Transit Authority — Annual Report 2023\nRidership grew.", [HEADING, ""]),
     # A news headline is the document's title; a line as long further down is running text.
