@@ -19,7 +19,7 @@ from .evidence import across_languages, node_terms
 from .normalize import Language, content_terms, forms_of_one_word
 from .question_type import (CALENDAR_DATE, DATE, MONEY, QUANTITY, announced_count, asks_for_several, gives_answer_type,
                             wanted_answer_types, without_years)
-from .segmentation import (COLONS, HEADING, ends_as_a_statement, is_list_item, is_question, is_table_row, labels_a_list,
+from .segmentation import (COLONS, HEADING, ends_as_a_statement, faq_label, is_list_item, is_question, labels_a_list, may_be_a_table_row,
                            named_cells, opens_with_a_heading, paragraph_id, paragraph_number, sentence_id,
                            sentence_number, table_header)
 from .store import role_of
@@ -302,7 +302,7 @@ class ExtractiveAnswerer:
         their cells for the ranking, ``segmentation.named_cells``). Kept when nothing else is ranked."""
         def is_header(node: TextNode) -> bool:
             # A row's text first: its paragraph may be a fetch from the store, and most hits are no row.
-            return is_table_row(node.get_content()) and self._opens_its_paragraph(
+            return may_be_a_table_row(node.get_content()) and self._opens_its_paragraph(
                 node, lambda text: table_header(text) == node.get_content().strip())
         return [hit for hit in hits if not is_header(hit.node)] or hits
 
@@ -358,7 +358,8 @@ def _heading_label(node: TextNode, kind: str) -> str:
     neither answers "how much", nor does a title's year answer "when" (it names the edition the whole
     document is about), but a section heading's date does ("When was version 3.0.0 released?" gave way
     to the release's list of changes, a user's release notes)."""
-    label = _HEADING_NUMBER.sub("", with_rendering(node))
+    label = with_rendering(node)
+    label = _HEADING_NUMBER.sub("", label[len(faq_label(label)):])
     return label if kind not in (QUANTITY, MONEY) and not _is_title(node) else without_years(label)
 
 
@@ -369,7 +370,7 @@ _FIELD = re.compile(r"^[#*\s]*(?P<label>[^:：\n]{1,40})[:：]\s*(?P<value>\S.*)
 def _is_field(node: TextNode) -> bool:
     """Whether ``node`` is a field's line ("Weight: 201 g"), not a Markdown heading ("## Contact: HR")."""
     text = node.get_content()
-    return not text.startswith("#") and bool(_FIELD.match(text))
+    return not text.startswith("#") and bool(_FIELD.match(text)) and not faq_label(text)
 
 
 def _names_its_field(question: str, heading: TextNode) -> bool:
@@ -597,8 +598,6 @@ def _fill_enumeration_gaps(chosen: list[NodeWithScore], hits: list[NodeWithScore
 # Source text shaped like a citation marker ("... citing [7]"): in the answer it must not pass for one
 # (the UI links "[n]" to source n), so its brackets are shown full-width. ``Citation.quote`` keeps it verbatim.
 _MARKER_LIKE = re.compile(r"\[(\s*\d+\s*)\]")
-# The label of an FAQ's question or answer line: "Q:", "A:", "س:", "ج:" (Arabic's question and answer).
-_FAQ_LABEL = re.compile(r"^(?:Q|A|س|ج)\s?[:：]\s*")
 # Inline Markdown shown as its words: "**Important:**", "_term_", "`code`"; a link as "the site (https://...)".
 _MARKDOWN_LINK = re.compile(r"\[([^\[\]\n]+)\]\(([^()\s]+)\)")
 _MARKDOWN_EMPHASIS = re.compile(r"(?<![\w*_`])(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1(?![\w*_`])")
@@ -609,13 +608,13 @@ def _shown_text(citation: Citation, wants_english: bool) -> str:
     a table's row with its cells named by the header ("Passport: Regular; Validity: 10 years; Fee: 600
     SAR", not "| Regular | 10 years | 600 SAR |", which says nothing of what each cell is)."""
     text = citation.translation if wants_english and citation.translation else citation.quote
-    header = table_header(citation.paragraph) if is_table_row(text) else ""
+    header = table_header(citation.paragraph) if may_be_a_table_row(text) else ""
     if header and text.strip() != header:
         text = named_cells(header, text)
     text = re.sub(r"(?<=\w)-\n\s*(?=\w)", "-", text)  # "spread-\nout", hyphenated at a line's end
     text = re.sub(r"^#{1,6}\s+", "", text)  # a Markdown heading's marks are not its words
     text = re.sub(r"^[-*+•]\s+", "", text)  # nor a list item's bullet (a step's number says which step: kept)
-    text = _FAQ_LABEL.sub("", text)  # nor an FAQ's "A:" (its "Q:" line heads the answer: segmentation)
+    text = text[len(faq_label(text)):]  # nor an FAQ's "A:" (its "Q:" line heads the answer: segmentation)
     text = _MARKDOWN_EMPHASIS.sub(r"\2", _MARKDOWN_LINK.sub(r"\1 (\2)", text))
     return _MARKER_LIKE.sub("\uff3b\\1\uff3d", " ".join(text.split()))
 

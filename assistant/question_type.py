@@ -17,7 +17,9 @@ from .normalize import content_terms, fold_marks, normalize
 # with?", "What colors was the logo?") fired on 6 of XQuAD-R's 1,190 English questions, each one
 # asking for several, and on none of the gold set's.
 _NOT_PLURAL = r"(?!(?:was|is|does|has|this|its|his|hers|as|us|yes|less|news|series|thus|always|status|process)\b)"
-_PLURAL = rf"{_NOT_PLURAL}\w+[^s\W]s\b"
+# An acronym in capitals is no plural ("Which IPS signature blocks the exploit?": an intrusion prevention
+# system; "IPs" is).
+_PLURAL = rf"{_NOT_PLURAL}(?-i:(?![A-Z\d]+\b))\w+[^s\W]s\b"
 _VERB = r"(?:are|were|do|did|have|will|does|has|had|is|was|can|could|must)"
 # A word between "which" and a plural: a count or a modifier ("which two treaties", "which major
 # cities", "which financial systems"). Any word there would make "which programme trains ..." a list:

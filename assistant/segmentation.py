@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -64,7 +64,10 @@ from typing import NamedTuple
 #     a dotted abbreviation before a range's dash ("8:00 a.m. – 5:00 p.m.") ends no sentence; two short lines
 #     standing alone together after the text's start (a signature's name and title) are one sentence; a line
 #     lettered "أ." alone, under no line leading into a list, is no item (a title: "أ. هيفاء ...").
-SEGMENTATION_VERSION = 19
+# 20: a plain text's table (cells between bars without the outer bars, or columns aligned by spaces, as a
+#     .txt export or a PDF's text lays them out) is a table: one paragraph, each row one sentence, its
+#     first row its header (``plain_table``).
+SEGMENTATION_VERSION = 20
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
 # a table dump, a transcript). e5 reads at most 512 tokens; 1,000 Arabic characters are about 250-350.
@@ -236,9 +239,60 @@ def is_table_row(line: str) -> bool:
     return line.lstrip().startswith("|")
 
 
+# A plain text's table, as a .txt export or a PDF's text lays it out: cells between bars without the
+# outer bars ("البطاقة العادية (الزرقاء)   | 2.000 دينار  | 50%"), or columns aligned by spaces
+# ("Gold        600                    50%"), a rule of dashes under its header or none.
+_PLAIN_RULE = re.compile(r"[-=+|: \t]*-{3,}[-=+|: \t]*")
+_COLUMN_GAP = re.compile(r"[ \t]{2,}")
+# How far a cell may start or end from its column's place in the first row (a number set right, a
+# typist's slip).
+COLUMN_SLACK = 2
+
+
 def table_cells(row: str) -> list[str]:
-    """The cells of a table row, stripped ("| Kuwait | 2.1 |" -> ["Kuwait", "2.1"])."""
-    return [cell.strip() for cell in row.strip().strip("|").split("|")]
+    """The cells of a table row, stripped: between bars ("| Kuwait | 2.1 |" -> ["Kuwait", "2.1"]), or,
+    in a table without bars, between gaps of two spaces or more ("Gold    600    50%")."""
+    row = row.strip()
+    if "|" in row:
+        return [cell.strip() for cell in row.strip("|").split("|")]
+    return _COLUMN_GAP.split(row)
+
+
+def may_be_a_table_row(line: str) -> bool:
+    """Whether ``line`` may be a table's row (its paragraph says: ``table_header``): it has a bar, or
+    two spaces or more between words. A cheap test for the many lines that are not."""
+    return "|" in line or bool(_COLUMN_GAP.search(line.strip()))
+
+
+def _cell_spans(line: str) -> list[tuple[int, int]]:
+    """Where the cells of a line without bars start and end (columns of the line as written)."""
+    return [(match.start(), match.end()) for match in re.finditer(r"\S+(?: \S+)*", line)]
+
+
+def plain_table(lines: Sequence[str]) -> bool:
+    """Whether ``lines`` (as written, indentation kept) are a plain text's table: at least two rows of
+    two cells or more, as many in each, with a rule of dashes under the first or three rows at least;
+    cells between bars (no outer bars: a Markdown table is ``is_table_row``'s), or, without bars, each
+    cell starting or ending where the first row's does (words spaced twice after a full stop do not
+    line up)."""
+    rows = [line for line in lines if line.strip() and not _PLAIN_RULE.fullmatch(line)]
+    ruled = len(rows) < len([line for line in lines if line.strip()])
+    if len(rows) < 2 or (len(rows) < 3 and not ruled) or any(is_table_row(row) for row in rows):
+        return False
+    if all("|" in row for row in rows):
+        counts = {len(table_cells(row)) for row in rows}
+        return len(counts) == 1 and counts.pop() >= 2 and all(all(table_cells(row)) for row in rows)
+    if any("|" in row for row in rows):
+        return False
+    columns = _cell_spans(rows[0])
+    if len(columns) < 2:
+        return False
+    def lines_up(row: str) -> bool:
+        spans = _cell_spans(row)
+        return len(spans) == len(columns) and all(
+            abs(start - column[0]) <= COLUMN_SLACK or abs(end - column[1]) <= COLUMN_SLACK
+            for (start, end), column in zip(spans, columns))
+    return all(lines_up(row) for row in rows[1:])
 
 
 _TABLE_SEPARATOR = re.compile(r"\|?(?:\s*:?-+:?\s*\|)+\s*(?::?-+:?)?\s*")
@@ -246,9 +300,22 @@ _TABLE_SEPARATOR = re.compile(r"\|?(?:\s*:?-+:?\s*\|)+\s*(?::?-+:?)?\s*")
 
 def table_header(paragraph: str) -> str:
     """The header row of a table (a paragraph of rows): its first row when a separator row ("| --- |")
-    follows it, else "" (a table without one, or the rest of a long table cut into paragraphs)."""
+    follows it, else "" (a table without one, or the rest of a long table cut into paragraphs). A plain
+    text's table (``plain_table``'s cells, taken as they are, its first row's indentation lost with the
+    paragraph's start) has its first row for header under a rule, or with no figure in it over rows with
+    figures ("Tier  Tier Points  Bonus" over "Gold  600  50%")."""
     rows = [row.strip() for row in paragraph.splitlines() if row.strip()]
-    return rows[0] if len(rows) > 1 and is_table_row(rows[0]) and _TABLE_SEPARATOR.fullmatch(rows[1]) else ""
+    if len(rows) < 2:
+        return ""
+    if is_table_row(rows[0]):
+        return rows[0] if _TABLE_SEPARATOR.fullmatch(rows[1]) else ""
+    body = [row for row in rows[1:] if not _PLAIN_RULE.fullmatch(row)]
+    counts = {len(table_cells(row)) for row in (rows[0], *body)}
+    if len(counts) != 1 or counts.pop() < 2 or not body:
+        return ""
+    ruled = bool(_PLAIN_RULE.fullmatch(rows[1]))
+    figures = ruled or (not re.search(r"\d", rows[0]) and any(re.search(r"\d", row) for row in body))
+    return rows[0] if figures else ""
 
 
 def named_cells(header: str, row: str) -> str:
@@ -267,9 +334,11 @@ def segment(text: str) -> tuple[Paragraph, ...]:
     sections = _section_numbers(text, source)
     blocks, plain = _blocks(text, source, sections)
     code = {line.start for line in source if line.kind is _Line.CODE}
+    rows = {line.start for line in source if line.kind is _Line.ROW}
     for lines in blocks:
         (start, _), (_, end) = lines[0], lines[-1]
-        spans = [span for line in lines for span in _line_sentences(text, *line, code=line[0] in code)]
+        spans = [span for line in lines
+                 for span in _line_sentences(text, *line, code=line[0] in code, row=line[0] in rows)]
         groups = _paragraph_groups(spans)
         for piece, spans in enumerate(groups):
             pid = paragraph_id(len(paragraphs) + 1)
@@ -308,6 +377,10 @@ class _SourceLine(NamedTuple):
     after_blank: bool  # a blank line stands between it and the line before
 
 
+# A line of dashes or equals signs alone: a setext heading's underline, a rule ("-----", "=====", "***").
+_RULE_LINE = re.compile(r"(?:-{3,}|={3,}|\*{3,}|_{3,})")
+
+
 def _source_lines(text: str) -> list[_SourceLine]:
     lines: list[_SourceLine] = []
     previous_end, in_fence = 0, False
@@ -318,11 +391,38 @@ def _source_lines(text: str) -> list[_SourceLine]:
         if text.startswith(("```", "~~~"), start):
             in_fence = not in_fence  # a fence's line ("```sh") is markup, no text of the document
             continue
+        if not in_fence and _RULE_LINE.fullmatch(text, start, end):
+            # A heading's underline or a rule between sections: markup. Under a heading, taken for a
+            # list's item, it joined the list after it and made the first item the list's label.
+            continue
         kind = _Line.CODE if in_fence else _line_kind(text[match.start():end])
         after_blank = bool(lines) and text.count("\n", previous_end, start) >= 2
         lines.append(_SourceLine(start, end, kind, after_blank))
         previous_end = end
-    return _without_lone_letters(text, lines)
+    return _without_lone_letters(text, _with_plain_tables(text, lines))
+
+
+def _with_plain_tables(text: str, lines: list[_SourceLine]) -> list[_SourceLine]:
+    """``lines`` with each run of lines that is a plain text's table (``plain_table``: lines one after
+    the other, each a rule or with two cells or more) taken for a table's rows. Line by line, a
+    whitespace-aligned table's rows were headings or text, each a paragraph of its own, and the rows
+    never named their columns: "How many Tier Points do I need for Gold?" met "Gold  600  50%  yes"."""
+    def as_written(line: _SourceLine) -> str:
+        return text[text.rfind("\n", 0, line.start) + 1:line.end]
+    def may_be_a_row(line: _SourceLine) -> bool:
+        written = as_written(line).strip()
+        return line.kind in (_Line.TEXT, _Line.ITEM) and (
+            "|" in written or bool(_COLUMN_GAP.search(written)) or bool(_PLAIN_RULE.fullmatch(written)))
+    runs: list[list[int]] = []
+    for n, line in enumerate(lines):
+        if not may_be_a_row(line):
+            continue
+        if runs and runs[-1][-1] == n - 1 and not line.after_blank:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    rows = {n for run in runs if plain_table([as_written(lines[n]) for n in run]) for n in run}
+    return [line._replace(kind=_Line.ROW) if n in rows else line for n, line in enumerate(lines)]
 
 
 # A line lettered in abjad order ("أ. ...", "ب) ..."): an item only beside another one or under a line
@@ -400,6 +500,10 @@ def _blocks(text: str, lines: list[_SourceLine], sections: frozenset[int]
             # One line with the one before, cut into sentences by their punctuation only.
             blocks[-1][-1] = (blocks[-1][-1][0], line.end)
             kind = last
+        elif (len(blocks) > 1 and kind is _Line.TEXT and last is _Line.TEXT and not line.after_blank and len(blocks[-1]) == 1
+              and line.start not in sections and blocks[-1][0][0] not in sections
+              and _labels_the_next_line(text[blocks[-1][0][0]:blocks[-1][0][1]], line_text)):
+            blocks[-1][-1] = (blocks[-1][-1][0], line.end)  # a label and its value: one line, one sentence
         elif blocks and line.start not in sections and ((kind in (_Line.ITEM, _Line.ROW, _Line.LEADER) and kind is last) or (
                 kind is _Line.ITEM and blocks[-1][0][0] not in plain
                 and _introduces(text[blocks[-1][0][0]:blocks[-1][-1][1]]))):
@@ -430,6 +534,18 @@ def _signs_off(text: str, before: _SourceLine, line: _SourceLine, after: _Source
                 and _last_mark(words) not in (*_TERMINATORS, *COLONS))
     return (before.after_blank and not line.after_blank and (after is None or after.after_blank)
             and short(before) and short(line))
+
+
+def _labels_the_next_line(label: str, line: str) -> bool:
+    """Whether ``label`` is a field's name alone on its line, its value on the next ("Primary endpoint:"
+    over "Proportion of participants in clinical remission at Week 12, ...", "مثال (٣) – تاجر ملابس:" over
+    its figures): as short as a heading, ending with a colon, no field, list item or byline ("الكويت -
+    سعد العجيبان:") itself, over a line that is no field or list item (quoted or not) either. Apart, the
+    name was a sentence of its own and answered "What is the primary endpoint?"."""
+    label = label.strip()
+    return (_last_mark(label) in COLONS and "\n" not in label and len(label.split()) <= LABEL_MAX_WORDS
+            and not _FIELD_LINE.match(label) and not is_list_item(label) and not _MARKDOWN_HEADING.match(label)
+            and not _BYLINE.match(label) and not _is_record(line.strip()) and not is_list_item(line.lstrip("> ")))
 
 
 def _heads_records(text: str, block: list[tuple[int, int]]) -> bool:
@@ -545,7 +661,7 @@ def _is_definition_entry(line: str) -> bool:
     return bool(newline) and bool(_DEFINITION.match(definition)) and len(line.split()) <= DEFINITION_MAX_WORDS
 
 
-def _line_sentences(text: str, start: int, end: int, code: bool = False) -> list[tuple[int, int]]:
+def _line_sentences(text: str, start: int, end: int, code: bool = False, row: bool = False) -> list[tuple[int, int]]:
     """The sentences of one line: a table row is one (its separator row, "| --- |", none), and so are a
     line of ``code`` ("pakrat snapshot SOURCE... --repo REPO" was cut at its dots), a definition list's
     entry (``_DEFINITION``) and a line of cells between bars ("13:30 - 15:00 | Tejo Auditorium | Panel:
@@ -553,7 +669,7 @@ def _line_sentences(text: str, start: int, end: int, code: bool = False) -> list
     line = text[start:end]
     if code or _is_definition_entry(line) or is_leader_line(line):
         return _capped(text, start, end, MAX_SENTENCE_CHARS)
-    if not is_table_row(line) and not ("\n" not in line and _CELLS_LINE.match(line)):
+    if not row and not is_table_row(line) and not ("\n" not in line and _CELLS_LINE.match(line)):
         return _sentence_spans(text, start, end)
     return [(start, end)] if _has_word(line) else []
 
@@ -582,7 +698,7 @@ def labels_a_list(paragraph: str) -> bool:
     list and answers nothing by itself. A line ending with a colon ("The company provides:") is a
     sentence leading into the list, not a label."""
     first, _, rest = paragraph.partition("\n")
-    first = first.strip()
+    first, rest = first.strip(), "\n".join(line for line in rest.splitlines() if not _RULE_LINE.fullmatch(line.strip()))
     return (bool(rest) and is_list_item(rest.lstrip("\n")) and _introduces(first)
             and (bool(_MARKDOWN_HEADING.match(first)) or _last_mark(first) not in COLONS))
 
@@ -634,7 +750,16 @@ def states_a_field(line: str) -> bool:
 
 
 # An interviewer's or an FAQ's turn: "Q: Maren, welcome to the show. How did you end up studying glaciers?"
-_QUESTION_TURN = re.compile(r"[*_]*(?:Q|Question|س|سؤال)[*_]*\s*[:：]", re.IGNORECASE)
+_QUESTION_TURN = re.compile(r"[*_]*(?:Q|Question|س|سؤال)\s?[\d٠-٩]*[*_]*\s*[:：]", re.IGNORECASE)
+# The label of an FAQ's question or answer line, numbered or not: "Q:", "A:", "Q3:", "س8:", "ج:" (Arabic's
+# question and answer), "سؤال 2:". It names no field: "س15: خُصم مني مبلغ بالخطأ، كيف أعترض؟" is a question.
+_FAQ_LABEL = re.compile(r"[*_]*(?:Q|A|Question|Answer|س|ج|سؤال|جواب)\s?[\d٠-٩]*[*_]*\s*[:：][*_]*\s*", re.IGNORECASE)
+
+
+def faq_label(line: str) -> str:
+    """The FAQ label ``line`` opens with ("س8: ", "A: "), or ""."""
+    match = _FAQ_LABEL.match(line)
+    return match.group(0) if match else ""
 
 
 def _asks(paragraph: Paragraph) -> bool:

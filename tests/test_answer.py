@@ -674,3 +674,13 @@ def test_a_table_row_is_said_with_its_cells_named_and_quoted_as_written():
     draft = answerer.answer("How much does a regular passport cost?", Language.ENGLISH, _hits(nodes, [("p1.s2", 0.9)]))
     assert draft.text == "Passport: Regular; Validity: 10 years; Fee: 600 SAR [1]"
     assert draft.citations[0].quote == "| Regular | 10 years | 600 SAR |"
+    # A plain text's table, its columns aligned by spaces: the header row is not cited, a row is said with
+    # its cells named (an airline's "Gold   600   50%" answered "How many Tier Points do I need for Gold?").
+    answerer, nodes = _answerer_and_nodes("3.1 There are four tiers:\n\n  Tier     Tier Points   Bonus\n"
+                                          "  ------   -----------   -----\n  Silver   300           25%\n"
+                                          "  Gold     600           50%\n", "terms", "en")
+    draft = answerer.answer("How many Tier Points do I need for Gold?", Language.ENGLISH,
+                            _hits(nodes, [("p2.s1", 0.92), ("p2.s3", 0.9), ("p2.s2", 0.88)]))
+    assert draft.citations[0].sentence_id == "p2.s3" and "p2.s1" not in [c.sentence_id for c in draft.citations]
+    assert draft.text.startswith("Tier: Gold; Tier Points: 600; Bonus: 50% [1]")
+    assert draft.citations[0].quote == "Gold     600           50%"

@@ -301,6 +301,26 @@ def test_a_question_line_gives_way_to_its_answer(fresh_settings, tmp_path):
     assert not any(c.quote.startswith("Q:") for c in (*cups.citations, *ground.citations))
 
 
+NUMBERED_QA_LINES = """بطاقة رحلة الذكية: الأسئلة الشائعة
+
+س14: أريد إعادة البطاقة واسترداد رصيدي، هل هذا ممكن؟
+ج: نعم. يُردّ الرصيد المتبقي نقدًا في أي مركز خدمة عملاء بعد خصم رسم إداري قدره 0.250 دينار.
+
+س15: خُصم مني مبلغ بالخطأ، كيف أعترض؟
+ج: قدّم اعتراضك عبر التطبيق أو في مركز خدمة العملاء خلال 30 يومًا من تاريخ الرحلة.
+"""
+
+
+def test_a_numbered_question_line_gives_way_to_its_answer(fresh_settings, tmp_path):
+    """A transit FAQ numbers its questions ("س15: ...؟", "ج: ..."): "س15" read as a field's label and its
+    number as the quantity asked for, the question line was cited as its own answer."""
+    assistant = assistant_with(fresh_settings, tmp_path, "faq.txt", NUMBERED_QA_LINES)
+    answer = assistant.ask("خلال كم يوم يجب أن أعترض على خصم خاطئ؟")
+    assert not answer.abstained and answer.citations[0].quote.startswith("ج: قدّم اعتراضك")
+    assert "خلال 30 يومًا" in answer.text and "ج:" not in answer.text
+    assert not any(c.quote.startswith("س") for c in answer.citations)
+
+
 def test_a_line_introducing_a_list_brings_its_items(fresh_settings):
     """"What are the Alliance's programmes?" cited "Our work is organised into three programmes:" and
     finance sentences, none of the items: they share no word with the question, and their paragraph

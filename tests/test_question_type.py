@@ -40,6 +40,7 @@ GOLD = Path(__file__).parent.parent / "corpus" / "gold_qa.jsonl"
     "Which two treaties provided more formal institutions of the European Union?",
     "Which major cities in Eastern Europe were not destroyed by the Mongol invasion?",
     "Which specialized teams carry out the coalition's day-to-day cooperation?",
+    "Which IPs indicate a compromise?",
 ])
 def test_questions_that_ask_for_several_items(question):
     assert asks_for_several(question)
@@ -62,6 +63,7 @@ def test_questions_that_ask_for_several_items(question):
     "Which nation contains the majority of the amazon forest?",
     "Which tributary gives the Tigris the most water?",
     "هل يتوفر واي فاي مجاني في المطعم؟",  # a yes/no question: "فاي" is no "ف" + "اي" (and which)
+    "Which IPS signature protects against the exploit?",  # an acronym in capitals is no plural
 ])
 def test_questions_that_ask_for_one_thing(question):
     assert not asks_for_several(question)

@@ -454,6 +454,60 @@ def test_a_dot_leader_joins_a_label_to_its_value_in_one_sentence():
     assert segment("الشهود: ..........") == ()
 
 
+@pytest.mark.parametrize("table, header", [
+    # Columns aligned by spaces, a rule under the header (a .txt export, a PDF's text).
+    ("  Tier        Points   Lounge access\n  ---------   ------   -------------\n  Blue        0        no\n"
+     "  Gold        600      yes, + 1 guest\n", "Tier        Points   Lounge access"),
+    # No rule: the header is the row without figures over rows with them.
+    ("Cabin / fare family     Miles per mile   Tier Points\nEconomy Light           25%              5\n"
+     "Business                200%             40\n", "Cabin / fare family     Miles per mile   Tier Points"),
+    # Cells between bars without the outer bars.
+    ("نوع البطاقة    | ثمن الإصدار   | الخصم\n---------------|--------------|------\n"
+     "البطاقة العادية | 2.000 دينار  | لا يوجد\nبطاقة الطالب   | 1.000 دينار  | 50%\n", "نوع البطاقة    | ثمن الإصدار   | الخصم"),
+])
+def test_a_plain_texts_table_is_a_table(table, header):
+    # Line by line, an aligned table's rows were headings or text, each a paragraph of its own, and no row
+    # named its columns: "How many Tier Points do I need for Gold?" met "Gold  600  yes".
+    text = f"3.1 There are four tiers:\n\n{table}\n3.2 Status is reviewed every year."
+    paragraphs = segment(text)
+    assert len(paragraphs) == 3
+    lead, rows, after = paragraphs
+    assert [p.role for p in paragraphs] == ["", "", ""]
+    assert [s.text for s in rows.sentences] == [line.strip() for line in table.splitlines() if "---" not in line]
+    assert table_header(rows.text) == header
+    assert named_cells(header, rows.sentences[-1].text).count(":") == 3
+    # Words spaced twice after a full stop do not line up: running text, not a table.
+    prose = "It rained.  We left early.\nThe bus was late.  Nobody minded.\nWe sang.  It was fun.\n"
+    assert [len(p.sentences) for p in segment(prose)] == [2, 2, 2]
+    assert table_header(segment(prose)[0].text) == ""
+
+
+def test_a_heading_underline_is_markup():
+    # Under a heading and over a list, the underline was taken for a list item: it joined the list and made
+    # the list's first item its label.
+    text = "خامسًا: الديون والأسهم\n--------------------\n- الدين الذي لك تُزكيه كل عام.\n- الأقساط الشهرية يُخصم منها قسط العام.\n"
+    (paragraph,) = segment(text)
+    assert [s.text for s in paragraph.sentences] == [
+        "خامسًا: الديون والأسهم", "- الدين الذي لك تُزكيه كل عام.", "- الأقساط الشهرية يُخصم منها قسط العام."]
+    assert labels_a_list(paragraph.text)
+    assert [p.role for p in segment("Introduction\n============\n\nThe study ran for a year.")] == ["heading", ""]
+
+
+def test_a_label_alone_on_its_line_is_one_sentence_with_its_value():
+    # "Primary endpoint:" alone was cited as the answer to "What is the primary endpoint?".
+    text = ("STUDY SYNOPSIS\n\nPrimary endpoint:\nProportion of participants in remission at Week 12.\n\n"
+            "Key secondary endpoints:\na) Endoscopic improvement.\nb) Mucosal healing.\n")
+    paragraphs = segment(text)
+    assert [[s.text for s in p.sentences] for p in paragraphs] == [
+        ["STUDY SYNOPSIS"],
+        ["Primary endpoint:\nProportion of participants in remission at Week 12."],
+        ["Key secondary endpoints:", "a) Endoscopic improvement.", "b) Mucosal healing."],
+    ]
+    # A byline is no label of the text's first sentence, and a field's line stays a sentence of its own.
+    assert len(segment("الكويت - سعد العجيبان:\nأكد الوزير أن العملية أدت إلى حرف المسار.")) == 2
+    assert [s.text for s in segment("Intro.\n\nContact:\nPhone: 555 0100")[1].sentences] == ["Contact:", "Phone: 555 0100"]
+
+
 def test_records_go_with_the_line_that_leads_into_them():
     # A booking's two flights have the same fields: apart from their header lines, the return flight's
     # arrival could not be told from the outbound one's.
@@ -464,7 +518,7 @@ def test_records_go_with_the_line_that_leads_into_them():
     assert [[s.text for s in p.sentences] for p in paragraphs] == [
         ["الرحلة الأولى (الذهاب):", "رقم الرحلة: TK 143", "الوصول: إسطنبول – الساعة 06:50 صباحًا"],
         ["الرحلة الثانية (العودة):", "رقم الرحلة: TK 144", "الوصول: الرياض – الساعة 23:55 مساءً"],
-        ["Contact:"], ["Please call us."],  # a sentence after a colon is no record
+        ["Contact:\nPlease call us."],  # a sentence after a label's colon is no record: the label's value
     ]
 
 
