@@ -316,3 +316,32 @@ def test_a_follow_up_borrows_what_the_previous_answer_cited(fresh_settings):
     again = conversation.ask("وماذا عن الكلاب؟")
     assert not again.abstained and again.citations[0].quote == "Dogs are allowed if they are kept on a leash."
     assert again.leaned_on == 2
+
+
+TIERS = """# SkyLark Rewards: terms
+
+3.1 There are four tiers. Status is reviewed at the end of each membership year.
+
+| Tier | Tier Points required | Bonus on award miles | Lounge access |
+|---|---|---|---|
+| Blue | 0 | none | no |
+| Silver | 300 | 25% | no |
+| Gold | 600 | 50% | yes, with 1 guest |
+| Platinum | 1,200 | 100% | yes, with 2 guests |
+
+3.2 Members who earn the Tier Points for a higher tier are upgraded within 5 working days.
+"""
+
+
+@pytest.mark.slow
+def test_a_follow_up_stays_on_the_row_it_asks_about(fresh_settings, tmp_path):
+    """"Does it come with lounge access?" after the Gold row: every row names lounge access alike, and
+    another row was cited (a user's airline terms)."""
+    assistant = assistant_with(fresh_settings, tmp_path, "terms.md", TIERS)
+    conversation = Conversation(assistant)
+    first = conversation.ask("How many Tier Points do I need for Gold?")
+    assert first.citations[0].quote == "| Gold | 600 | 50% | yes, with 1 guest |"
+    lounge = conversation.ask("Does it come with lounge access?")
+    assert lounge.leaned_on == 1 and lounge.citations[0].quote == "| Gold | 600 | 50% | yes, with 1 guest |"
+    other = conversation.ask("What about Platinum?")  # a row the follow-up names wins by its own words
+    assert other.citations[0].quote.startswith("| Platinum |")
