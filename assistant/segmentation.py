@@ -734,10 +734,11 @@ def _role(paragraph: Paragraph, index: int, count: int, announced: bool = False)
 
 # A section's number or rank as a label: "أولًا: رحلات الطيران", "Part 2: Methods", "Chapter III: ..."
 # (an ordinal as a whole word, a Roman numeral in capitals: "أولياء الأمور: ...", "الرابط: ...", "Cc: ..."
-# are fields).
+# are fields; an English ordinal is the whole label: "**First published:** 2025-04-03" is a field).
 _SECTION_LABEL = re.compile(
     r"[*_#\s]*(?:[^:：\n]*[\d٠-٩]|(?:ال)?(?:أول|ثاني|ثالث|رابع|خامس|سادس|سابع|ثامن|تاسع|عاشر|حادي)[ًا]*(?!\w)"
-    r"|(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|part|chapter|section|appendix|annex)\b"
+    r"|(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)[*_\s]*$"
+    r"|(?:part|chapter|section|appendix|annex)\b"
     r"|(?-i:[IVXLC]+)\b)", re.IGNORECASE)
 
 

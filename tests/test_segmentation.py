@@ -288,6 +288,9 @@ def test_byline_and_heading_are_labelled(article_text):
      [HEADING, "", HEADING, "", HEADING, ""]),
     # An ordinal is a whole word, a Roman numeral in capitals: "أولياء" (guardians) and "Cc" label fields.
     ("# النشرة\n**أولياء الأمور:** يرجى الحضور\nCc: Helen Ashworth\nShe will attend.", [HEADING, "", "", ""]),
+    # An English ordinal is a section's rank only as the whole label ("First:"), not "First published".
+    ("# Advisory\n**First published:** 2025-04-03 16:00 UTC\nFirst: the scope\nIt covers two products.",
+     [HEADING, "", HEADING, ""]),
     # A title is no byline: its "place" is four words and it names a year.
     ("Harborview Regional Transit Authority — Annual Report 2023\nRidership grew.", [HEADING, ""]),
     # A news headline is the document's title; a line as long further down is running text.
