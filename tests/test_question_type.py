@@ -258,6 +258,10 @@ def test_money_is_asked_for_by_name(question, wanted):
     (DATE, "He lit the lamp at sunset.", True),
     (DATE, "يُغلق الباب في الرابعة والنصف.", True),
     (DATE, "تبدأ الجولة بعد صلاة الفجر.", True),
+    # A time named by an event (a user's "من متى تُحسب مدة الاشتراك؟" was refused beside it).
+    (DATE, "يبدأ احتساب مدة الاشتراك من أول تمرير للبطاقة بعد الشراء.", True),
+    (DATE, "يُرد التأمين عند انتهاء العقد.", True),
+    (DATE, "يُحتسب الاشتراك بالدينار الأردني.", False),
     (DATE, "The team grew to two hundred.", False),
     (DATE, "He walked past the old mill.", False),
     (DATE, "لكل عضو صوت واحد.", False),
