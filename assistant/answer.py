@@ -19,9 +19,9 @@ from .evidence import across_languages, node_terms
 from .normalize import Language, content_terms, forms_of_one_word
 from .question_type import (CALENDAR_DATE, DATE, MONEY, QUANTITY, announced_count, asks_for_several, gives_answer_type,
                             wanted_answer_types, without_years)
-from .segmentation import (COLONS, HEADING, ends_as_a_statement, faq_label, is_list_item, is_question, labels_a_list, may_be_a_table_row,
-                           named_cells, opens_with_a_heading, paragraph_id, paragraph_number, sentence_id,
-                           sentence_number, table_header)
+from .segmentation import (COLONS, HEADING, ends_as_a_statement, faq_label, is_list_item, is_question, labels_a_list,
+                           may_be_a_table_row, named_cells, opens_with_a_heading, paragraph_id, paragraph_number,
+                           sentence_id, sentence_number, table_header)
 from .store import role_of
 from .types import Citation, sentence_ref, with_rendering
 

@@ -66,7 +66,9 @@ from typing import NamedTuple
 #     lettered "أ." alone, under no line leading into a list, is no item (a title: "أ. هيفاء ...").
 # 20: a plain text's table (cells between bars without the outer bars, or columns aligned by spaces, as a
 #     .txt export or a PDF's text lays them out) is a table: one paragraph, each row one sentence, its
-#     first row its header (``plain_table``).
+#     first row its header (``plain_table``); a line of dashes alone (a heading's underline, a rule) is
+#     markup; a label alone on its line ending with a colon is one sentence with the line under it
+#     ("Primary endpoint:"); an English ordinal is a section's rank only as the whole label.
 SEGMENTATION_VERSION = 20
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
@@ -500,8 +502,8 @@ def _blocks(text: str, lines: list[_SourceLine], sections: frozenset[int]
             # One line with the one before, cut into sentences by their punctuation only.
             blocks[-1][-1] = (blocks[-1][-1][0], line.end)
             kind = last
-        elif (len(blocks) > 1 and kind is _Line.TEXT and last is _Line.TEXT and not line.after_blank and len(blocks[-1]) == 1
-              and line.start not in sections and blocks[-1][0][0] not in sections
+        elif (len(blocks) > 1 and kind is _Line.TEXT and last is _Line.TEXT and not line.after_blank
+              and len(blocks[-1]) == 1 and line.start not in sections and blocks[-1][0][0] not in sections
               and _labels_the_next_line(text[blocks[-1][0][0]:blocks[-1][0][1]], line_text)):
             blocks[-1][-1] = (blocks[-1][-1][0], line.end)  # a label and its value: one line, one sentence
         elif blocks and line.start not in sections and ((kind in (_Line.ITEM, _Line.ROW, _Line.LEADER) and kind is last) or (
