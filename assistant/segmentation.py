@@ -412,9 +412,9 @@ def _with_plain_tables(text: str, lines: list[_SourceLine]) -> list[_SourceLine]
     def as_written(line: _SourceLine) -> str:
         return text[text.rfind("\n", 0, line.start) + 1:line.end]
     def may_be_a_row(line: _SourceLine) -> bool:
-        written = as_written(line).strip()
+        written = as_written(line)
         return line.kind in (_Line.TEXT, _Line.ITEM) and (
-            "|" in written or bool(_COLUMN_GAP.search(written)) or bool(_PLAIN_RULE.fullmatch(written)))
+            may_be_a_table_row(written) or bool(_PLAIN_RULE.fullmatch(written.strip())))
     runs: list[list[int]] = []
     for n, line in enumerate(lines):
         if not may_be_a_row(line):
