@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gc
 import os
 import re
 import time
@@ -296,16 +297,25 @@ class LLMAnswerer:
             return
         deadline = time.monotonic() + self._timeout
         responses = self._llm.stream_chat(messages)
+        finished = False
         try:
             for response in responses:
                 if response.delta:
                     yield response.delta
                 if time.monotonic() > deadline:
                     raise _Overtime
+            finished = True
         finally:
             close = getattr(responses, "close", None)
             if close is not None:
                 close()
+            if not finished:
+                # A stream cut short (too long, or its reader gone) leaves the OpenAI client's stream in a
+                # reference cycle with its generator: left to the collector, its finaliser closed the HTTP
+                # response in the middle of a later request, inside the connection pool's lock (httpcore's
+                # is not re-entrant), and waited on it for ever (a CI run hung in test_llm.py). Collected
+                # here, it closes now.
+                gc.collect()
 
     def _verified(self, question: str, language: Language, hits: list[NodeWithScore],
                   sources: list[NodeWithScore], raw: str) -> Draft:

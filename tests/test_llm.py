@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import importlib.util
+import inspect
 import json
 import os
 import re
@@ -401,6 +403,24 @@ def test_a_stream_that_goes_on_too_long_is_cut(llm_assistant, server):
     assert isinstance(answer, Answer) and all(isinstance(s, str) for s in steps[:-1])
     assert "did not finish in 2 s; showing the extractive answer." in answer.note
     assert answer.timings_ms["answer"] < (TIMEOUT + 2) * 1000, answer.timings_ms
+
+
+@pytest.mark.slow
+def test_a_stream_cut_short_leaves_no_response_to_the_collector(llm_assistant, server):
+    """Cut short, the OpenAI client's stream stayed in a reference cycle until the collector ran its
+    finaliser, which closed the HTTP response inside a later request's connection-pool lock and waited
+    on that lock for ever (a CI run hung in this file)."""
+    def open_streams() -> list:
+        return [o for o in gc.get_objects()
+                if inspect.isgenerator(o) and o.__qualname__ == "Stream.__stream__" and o.gi_frame is not None]
+    server.play(Reply(finance_answer, chunk_delay=0.5, chunk_size=8))
+    gc.disable()  # nothing collected behind the test's back: what the answerer leaves is what is counted
+    try:
+        before = len(open_streams())
+        list(llm_assistant.ask_stream(FINANCE_EN))  # cut at the time-out
+        assert len(open_streams()) == before
+    finally:
+        gc.enable()
 
 
 @pytest.mark.slow
