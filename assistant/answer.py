@@ -21,7 +21,7 @@ from .question_type import (CALENDAR_DATE, DATE, MONEY, QUANTITY, announced_coun
                             wanted_answer_types, without_years)
 from .segmentation import (COLONS, HEADING, ends_as_a_statement, faq_label, is_list_item, is_question, labels_a_list,
                            may_be_a_table_row, named_cells, opens_with_a_heading, paragraph_id, paragraph_number,
-                           sentence_id, sentence_number, table_header)
+                           row_header, sentence_id, sentence_number, table_header)
 from .store import role_of
 from .types import Citation, sentence_ref, with_rendering
 
@@ -608,8 +608,8 @@ def _shown_text(citation: Citation, wants_english: bool) -> str:
     a table's row with its cells named by the header ("Passport: Regular; Validity: 10 years; Fee: 600
     SAR", not "| Regular | 10 years | 600 SAR |", which says nothing of what each cell is)."""
     text = citation.translation if wants_english and citation.translation else citation.quote
-    header = table_header(citation.paragraph) if may_be_a_table_row(text) else ""
-    if header and text.strip() != header:
+    header = row_header(citation.paragraph, text)
+    if header:
         text = named_cells(header, text)
     text = re.sub(r"(?<=\w)-\n\s*(?=\w)", "-", text)  # "spread-\nout", hyphenated at a line's end
     text = re.sub(r"^#{1,6}\s+", "", text)  # a Markdown heading's marks are not its words

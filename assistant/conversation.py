@@ -95,7 +95,7 @@ from typing import TYPE_CHECKING, Any
 
 from .normalize import content_terms, fold_marks, text_language
 from .question_type import announces_new_topic
-from .segmentation import is_list_item, paragraph_id, paragraph_number, table_header
+from .segmentation import is_list_item, paragraph_id, paragraph_number, row_header
 from .types import Ranking
 
 if TYPE_CHECKING:
@@ -220,8 +220,7 @@ def quoted_record(turn: Turn) -> SentenceKey | None:
     if not turn.answer.citations:
         return None
     first = turn.answer.citations[0]
-    header = table_header(first.paragraph)
-    if is_list_item(first.quote) or (header and first.quote.strip() != header):
+    if is_list_item(first.quote) or row_header(first.paragraph, first.quote):
         return first.document_id, first.sentence_id
     return None
 

@@ -320,6 +320,13 @@ def table_header(paragraph: str) -> str:
     return rows[0] if figures else ""
 
 
+def row_header(paragraph: str, line: str) -> str:
+    """The header row of the table ``line`` is a row of, in its ``paragraph``; "" when ``line`` is no row
+    under a header (or is the header itself)."""
+    header = table_header(paragraph) if may_be_a_table_row(line) else ""
+    return header if header and line.strip() != header else ""
+
+
 def named_cells(header: str, row: str) -> str:
     """A table row's cells named by its table's header row: "Country: Kuwait; Capacity: 2.1" (a row
     says what its cells are only by its place under the header)."""
