@@ -69,7 +69,8 @@ from typing import NamedTuple
 #     first row its header (``plain_table``); a line of dashes alone (a heading's underline, a rule) is
 #     markup; a label alone on its line ending with a colon is one sentence with the line under it
 #     ("Primary endpoint:"); an English ordinal is a section's rank only as the whole label.
-SEGMENTATION_VERSION = 20
+# 21: a full stop inside a word is part of a field's label ("ClinicalTrials.gov ID: NCT06418827" was a heading).
+SEGMENTATION_VERSION = 21
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
 # a table dump, a transcript). e5 reads at most 512 tokens; 1,000 Arabic characters are about 250-350.
@@ -606,8 +607,9 @@ def _goes_on(kind: _Line, line: str, last: _Line, before: str, width: int) -> bo
 
 
 # A record's line: a field ("Battery: 5000 mAh", "الوزن: 201 غرام": a short label with a letter, a colon,
-# its value), or cells between bars ("09:00 - 09:30 | Tejo Auditorium | Welcome address").
-_FIELD_LINE = re.compile(r"(?P<label>[*_]*(?=[^:：\n]*[^\W\d_])[^:：\n.!?؟]{1,40})[:：][*_]*[ \t]+\S")
+# its value; a full stop in the label only inside a word, "ClinicalTrials.gov ID: NCT06418827"), or cells
+# between bars ("09:00 - 09:30 | Tejo Auditorium | Welcome address").
+_FIELD_LINE = re.compile(r"(?P<label>[*_]*(?=[^:：\n]*[^\W\d_])(?:[^:：\n.!?؟]|\.(?=\w)){1,40})[:：][*_]*[ \t]+\S")
 _CELLS_LINE = re.compile(r"[^|\n]*\S[ \t]+\|[ \t]+\S[^|\n]*\|[ \t]+\S")
 FIELD_LABEL_MAX_WORDS = 5
 SIGNATURE_LINE_MAX_WORDS = 6
@@ -759,11 +761,18 @@ def states_a_field(line: str) -> bool:
     return bool(field) and "\n" not in line and _is_record(line) and not _SECTION_LABEL.match(field["label"])
 
 
+def _turn_label(words: str) -> re.Pattern[str]:
+    """A turn's label, numbered or not, in bold or not: "Q:", "Q3:", "س8:", "**سؤال 2:**"."""
+    return re.compile(rf"[*_]*(?:{words})\s?[\d٠-٩]*[*_]*\s*[:：][*_]*\s*", re.IGNORECASE)
+
+
+_ASKING_WORDS = "Q|Question|س|سؤال"  # Arabic's "س" and "سؤال": question
+_REPLYING_WORDS = "A|Answer|ج|جواب"  # "ج" and "جواب": answer
 # An interviewer's or an FAQ's turn: "Q: Maren, welcome to the show. How did you end up studying glaciers?"
-_QUESTION_TURN = re.compile(r"[*_]*(?:Q|Question|س|سؤال)\s?[\d٠-٩]*[*_]*\s*[:：]", re.IGNORECASE)
-# The label of an FAQ's question or answer line, numbered or not: "Q:", "A:", "Q3:", "س8:", "ج:" (Arabic's
-# question and answer), "سؤال 2:". It names no field: "س15: خُصم مني مبلغ بالخطأ، كيف أعترض؟" is a question.
-_FAQ_LABEL = re.compile(r"[*_]*(?:Q|A|Question|Answer|س|ج|سؤال|جواب)\s?[\d٠-٩]*[*_]*\s*[:：][*_]*\s*", re.IGNORECASE)
+_QUESTION_TURN = _turn_label(_ASKING_WORDS)
+# The label of an FAQ's question or answer line. It names no field: "س15: خُصم مني مبلغ بالخطأ، كيف أعترض؟"
+# is a question.
+_FAQ_LABEL = _turn_label(f"{_ASKING_WORDS}|{_REPLYING_WORDS}")
 
 
 def faq_label(line: str) -> str:

@@ -284,6 +284,8 @@ def test_byline_and_heading_are_labelled(article_text):
     # lost its question to another document's line); a section's number or rank before a colon heads.
     ("# Dataset\n**DOI:** 10.5281/zenodo.9914273\nالعنوان: شارع تشيراغان رقم 48، بشكتاش\nThe data is open.",
      [HEADING, "", "", ""]),
+    # A full stop inside a word is part of the label ("ClinicalTrials.gov ID:" headed a trial's fields).
+    ("# Synopsis\nClinicalTrials.gov ID: NCT06418827\nPhase: 2b\nIt runs for a year.", [HEADING, "", "", ""]),
     ("أولًا: رحلات الطيران\nرقم الرحلة: TK 143\nPart 2: Methods\nWe sampled 40 wells.\nSummary\nIt works.",
      [HEADING, "", HEADING, "", HEADING, ""]),
     # An ordinal is a whole word, a Roman numeral in capitals: "أولياء" (guardians) and "Cc" label fields.
