@@ -69,7 +69,10 @@ from typing import NamedTuple
 #     first row its header (``plain_table``); a line of dashes alone (a heading's underline, a rule) is
 #     markup; a label alone on its line ending with a colon is one sentence with the line under it
 #     ("Primary endpoint:"); an English ordinal is a section's rank only as the whole label.
-# 21: a full stop inside a word is part of a field's label ("ClinicalTrials.gov ID: NCT06418827" was a heading).
+# 21: a full stop inside a word is part of a field's label ("ClinicalTrials.gov ID: NCT06418827" was a heading);
+#     a grid table's borders ("+-----+----+") are markup, the one under its first row marks its header; a
+#     record's lines indented under a list's item are one paragraph with it (a directory's centres); a
+#     numbered line over an underline heads a section; "**Dr." and "Enc." end no sentence; "3a." numbers an item.
 SEGMENTATION_VERSION = 21
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
@@ -121,7 +124,7 @@ _NUMBER_BEFORE = re.compile(r"\d[\d,.،٫]*\s+(?:\S{1,3}\s+)?\S{0,6}$")  # "651 
 _NUMBER_NEXT = re.compile(r"[ \t]*[\d٠-٩]")
 # Latin abbreviations that do not end a sentence, and Latin initials spelt in Arabic ("جون سي. ميسنجر").
 _LATIN_ABBREVIATION = re.compile(
-    r"(?:[a-z]|pp|vols?|nos?|eds?|ca|cf|fig|figs|ch|chap|approx|al|e\.g|i\.e|op|cit|ibid|viz|vs"
+    r"(?:[a-z]|pp|vols?|nos?|eds?|ca|cf|fig|figs|ch|chap|approx|al|e\.g|i\.e|op|cit|ibid|viz|vs|encl?"
     r"|Dr|Mr|Mrs|Ms|Prof|St|Jr|Sr|Mt|Gen|Col|Lt|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)",
     re.IGNORECASE,  # "Vol.", "No."; a capital initial is no candidate anyway
 )
@@ -178,10 +181,10 @@ class Paragraph:
 # بما يلي:" above them. A name after "د." (Dr.) opens such a line too: under a line that introduces a
 # list, or after a list's items, it is taken for an item; elsewhere it stands as its own paragraph, as before.
 _ABJAD_LETTER = r"[أاإبجدوزحطي]|هـ?"
-_LIST_ITEM = re.compile(rf"\s*(?:[-*•·▪–]|\(?(?:\d{{1,3}}|[٠-٩]{{1,3}}|[A-Za-z])[.)]|\(?(?:{_ABJAD_LETTER})\s?[.)\-–])\s")
+_LIST_ITEM = re.compile(rf"\s*(?:[-*•·▪–]|\(?(?:\d{{1,3}}[a-z]?|[٠-٩]{{1,3}}|[A-Za-z])[.)]|\(?(?:{_ABJAD_LETTER})\s?[.)\-–])\s")
 # An item's number and its full stop, at the start of its line ("1. Use the VPN.", "## 2. Treasurer's
-# report", an e-mail's quoted "> 1. Renew the lease"): no sentence of its own.
-_ITEM_NUMBER = re.compile(r"\s*(?:>\s*)*(?:#{1,6}\s+)?\(?(?:\d{1,3}|[٠-٩]{1,3}|[A-Za-z])")
+# report", an e-mail's quoted "> 1. Renew the lease", "3a. Documents to return"): no sentence of its own.
+_ITEM_NUMBER = re.compile(r"\s*(?:>\s*)*(?:#{1,6}\s+)?\(?(?:\d{1,3}[a-z]?|[٠-٩]{1,3}|[A-Za-z])")
 # A label's number opening a sentence ("Step 5. Allow the vessels to cool.", "المادة ٥. تصدر الرخصة"):
 # no sentence either. Only the words that number a text's parts: "Serves 10. Prep time 20 minutes." is
 # two sentences; and at a sentence's start only (a hard-wrapped line may open with "Interstate 9.").
@@ -299,6 +302,8 @@ def plain_table(lines: Sequence[str]) -> bool:
 
 
 _TABLE_SEPARATOR = re.compile(r"\|?(?:\s*:?-+:?\s*\|)+\s*(?::?-+:?)?\s*")
+# A grid table's border, above and below it and under its header: "+--------+-------+", "+=====+====+".
+_GRID_BORDER = re.compile(r"\+(?:[-=:]{3,}\+)+")
 
 
 def table_header(paragraph: str) -> str:
@@ -311,7 +316,11 @@ def table_header(paragraph: str) -> str:
     if len(rows) < 2:
         return ""
     if is_table_row(rows[0]):
-        return rows[0] if _TABLE_SEPARATOR.fullmatch(rows[1]) else ""
+        # A first row naming one column only is a title over the table (an infobox's "| Nevado Quellahuasi | |"):
+        # taken for the header, it named every value of the rows after it "" and their values went unsaid.
+        names = sum(1 for cell in table_cells(rows[0]) if cell)
+        separated = _TABLE_SEPARATOR.fullmatch(rows[1]) or _GRID_BORDER.fullmatch(rows[1])
+        return rows[0] if separated and names >= 2 else ""
     body = [row for row in rows[1:] if not _PLAIN_RULE.fullmatch(row)]
     counts = {len(table_cells(row)) for row in (rows[0], *body)}
     if len(counts) != 1 or counts.pop() < 2 or not body:
@@ -330,8 +339,10 @@ def row_header(paragraph: str, line: str) -> str:
 
 def named_cells(header: str, row: str) -> str:
     """A table row's cells named by its table's header row: "Country: Kuwait; Capacity: 2.1" (a row
-    says what its cells are only by its place under the header)."""
-    return "; ".join(f"{name}: {cell}" for name, cell in zip(table_cells(header), table_cells(row)) if name and cell)
+    says what its cells are only by its place under the header); a cell under a blank name as it is ("| |
+    2023 |" over "| Revenue | 10 |": "Revenue; 2023: 10")."""
+    return "; ".join(f"{name}: {cell}" if name else cell
+                     for name, cell in zip(table_cells(header), table_cells(row)) if cell)
 
 
 def segment(text: str) -> tuple[Paragraph, ...]:
@@ -389,6 +400,8 @@ class _SourceLine(NamedTuple):
 
 # A line of dashes or equals signs alone: a setext heading's underline, a rule ("-----", "=====", "***").
 _RULE_LINE = re.compile(r"(?:-{3,}|={3,}|\*{3,}|_{3,})")
+# The underline of the line before: a setext heading's.
+_UNDERLINE = re.compile(r"[ \t]*\n[ \t]*(?:-{3,}|={3,})[ \t]*(?:\n|$)")
 
 
 def _source_lines(text: str) -> list[_SourceLine]:
@@ -404,6 +417,11 @@ def _source_lines(text: str) -> list[_SourceLine]:
         if not in_fence and _RULE_LINE.fullmatch(text, start, end):
             # A heading's underline or a rule between sections: markup. Under a heading, taken for a
             # list's item, it joined the list after it and made the first item the list's label.
+            continue
+        if not in_fence and _GRID_BORDER.fullmatch(text, start, end):
+            # A grid table's border: markup, and no blank line between the rows it separates.
+            if lines and lines[-1].kind is _Line.ROW:
+                previous_end = end
             continue
         kind = _Line.CODE if in_fence else _line_kind(text[match.start():end])
         after_blank = bool(lines) and text.count("\n", previous_end, start) >= 2
@@ -461,7 +479,9 @@ def _section_numbers(text: str, lines: list[_SourceLine]) -> frozenset[int]:
     for before, line, after in zip([None, *lines], lines, [*lines[1:], None]):
         label = text[line.start:line.end]
         previous = text[before.start:before.end] if before else ""
-        if (line.kind is _Line.ITEM and _NUMBERED_LINE.match(label) and _is_short_label(label)
+        if line.kind is _Line.ITEM and _NUMBERED_LINE.match(label) and _UNDERLINE.match(text, line.end):
+            starts.add(line.start)  # "4. A TYPICAL MORNING" over a line of dashes: a heading by its markup
+        elif (line.kind is _Line.ITEM and _NUMBERED_LINE.match(label) and _is_short_label(label)
                 and after is not None and after.after_blank and after.kind is _Line.TEXT
                 and (before is None or line.after_blank and not _NUMBERED_LINE.match(previous)
                      and not previous.endswith(COLONS))):
@@ -521,6 +541,14 @@ def _blocks(text: str, lines: list[_SourceLine], sections: frozenset[int]
         elif (blocks and kind is _Line.TEXT and not line.after_blank and line.start not in sections
               and _is_record(line_text.strip()) and _heads_records(text, blocks[-1])):
             blocks[-1].append((line.start, line.end))
+        elif (blocks and kind is _Line.TEXT and not line.after_blank and line.start not in sections
+              and _is_record(line_text.strip()) and (item := _item_over(text, blocks[-1], line.start)) is not None):
+            # A record's lines indented under a list's item: the item's own paragraph, with them.
+            if item:
+                blocks.append(blocks[-1][item:])
+                del blocks[-2][item:]
+            blocks[-1].append((line.start, line.end))
+            kind = _Line.TEXT
         else:
             blocks.append([(line.start, line.end)])
             if _announced(kind, said):
@@ -565,6 +593,24 @@ def _heads_records(text: str, block: list[tuple[int, int]]) -> bool:
     them. Apart, a booking's outbound and return flights had the same lines, and "When do we land in
     Riyadh on the way back?" could not tell them apart."""
     return _leads_into_records(text[block[0][0]:block[0][1]]) and all(_is_record(text[s:e].strip()) for s, e in block[1:])
+
+
+def _item_over(text: str, block: list[tuple[int, int]], start: int) -> int | None:
+    """Where in ``block`` the list item is that the record line at ``start`` is indented under, the
+    lines after the item being records indented as well, or None ("1) مركز خدمات المرور – حي الروضة، جدة"
+    over "   العنوان: شارع الأمير سلطان" and "   الهاتف: 012 665 3311"). Apart, each field was a paragraph
+    of its own naming no centre, and the next centre's name went with the phone line above it."""
+    def indent(position: int) -> int:
+        return position - (text.rfind("\n", 0, position) + 1)
+    if not re.match(r"[*_]*[^\W\d_]", text[start:start + 3]):
+        return None  # a field opens with a word (a wrapped item's "`{"id", "turns": ...`" is none)
+    for n in range(len(block) - 1, -1, -1):
+        line = text[block[n][0]:block[n][1]]
+        if is_list_item(line):
+            return n if indent(start) > indent(block[n][0]) else None
+        if not (_is_record(line.strip()) and indent(block[n][0]) == indent(start)):
+            return None
+    return None
 
 
 def _leads_into_records(line: str) -> bool:
@@ -869,9 +915,10 @@ def _is_sentence_end(text: str, match: re.Match[str], start: int, end: int, in_q
         return (not (following and _LETTER.match(following)) and ends_here
                 and not _FRONTED_DATE.fullmatch(text, start, match.start())
                 and not _NUMBER_NEXT.match(text, match.end(), end))
-    if _LATIN_ABBREVIATION.fullmatch(token.lstrip("(")):
+    token = token.lstrip("(*_")  # "(vol.", "**Dr. Lena Vasquez**"
+    if _LATIN_ABBREVIATION.fullmatch(token):
         return False
-    if _DOTTED_ABBREVIATION.fullmatch(token.lstrip("(")) and _RANGE_NEXT.match(text, match.end(), end):
+    if _DOTTED_ABBREVIATION.fullmatch(token) and _RANGE_NEXT.match(text, match.end(), end):
         return False  # "8:00 a.m. – 5:00 p.m. daily": the range goes on
     return not (_SPELT_INITIAL.fullmatch(token) and not _NUMBER_BEFORE.search(before))
 

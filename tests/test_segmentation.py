@@ -221,6 +221,9 @@ def test_hand_checked_boundaries(set_name):
          ["ج: لا. لا تقبل المراكز الدفع النقدي.", "ويمكن الدفع بالبطاقة."]),
         ("Can I print?\nYes.\nIt costs 10 cents.", ["Can I print?", "Yes.", "It costs 10 cents."]),  # its own line
         ("He said yes. Then he left.", ["He said yes.", "Then he left."]),  # a sentence that ends with the word
+        # A title in bold is still a title; an enclosure's "Enc." ends no sentence.
+        ("- **Dr. Lena Vasquez** leads it. She founded it.", ["- **Dr. Lena Vasquez** leads it.", "She founded it."]),
+        ("Enc. Registration form, consent form", ["Enc. Registration form, consent form"]),
     ],
 )
 def test_real_text_faults(text, sentences):
@@ -432,7 +435,7 @@ def test_a_table_is_one_paragraph_with_a_sentence_per_row():
     ]
     assert [p.role for p in paragraphs] == ["", "", ""]  # a short row is no heading
     assert named_cells("| Country | Capacity |", "| Kuwait | 2.1 |") == "Country: Kuwait; Capacity: 2.1"
-    assert named_cells("| Country | |", "| Kuwait | 2.1 |") == "Country: Kuwait"  # a nameless column is left out
+    assert named_cells("| Country | |", "| Kuwait | 2.1 |") == "Country: Kuwait; 2.1"  # a nameless column's cell as it is
     assert table_header("| Country | Capacity |\n| --- | :---: |\n| Kuwait | 2.1 |") == "| Country | Capacity |"
     assert table_header("| Kuwait | 2.1 |\n| Oman | 0.4 |") == ""  # no separator row: no header (a long table's rest)
 
@@ -487,6 +490,29 @@ def test_a_plain_texts_table_is_a_table(table, header):
     assert table_header(segment(prose)[0].text) == ""
 
 
+def test_a_grid_tables_borders_are_markup():
+    # Its borders cut the header from its rows, and the last border went with the list after it, whose
+    # first item then read as the list's label.
+    text = ("Fees\n\n+--------------+---------+\n| Licence      | Fee     |\n+==============+=========+\n"
+            "| Private, 5 y | 200 SAR |\n| Motorcycle   | 150 SAR |\n+--------------+---------+\n\n"
+            "* A late fee of 100 SAR a year applies.\n* Fees are not refunded.")
+    heading, table, notes = segment(text)
+    assert [s.text for s in table.sentences] == ["| Licence      | Fee     |", "| Private, 5 y | 200 SAR |",
+                                                 "| Motorcycle   | 150 SAR |"]
+    assert table_header(table.text) == "| Licence      | Fee     |"
+    assert named_cells(table_header(table.text), table.sentences[2].text) == "Licence: Motorcycle; Fee: 150 SAR"
+    assert notes.text.startswith("* A late fee")
+
+
+def test_a_title_row_over_a_table_is_no_header():
+    # An infobox's first row names one column: taken for the header, it named every value "" and the
+    # values went unsaid ("The Cartographer's Daughter: Music by").
+    infobox = "| Nevado Quellahuasi | |\n|---|---|\n| Elevation | 6,012 m |\n| Prominence | 1,418 m |"
+    assert table_header(segment(infobox)[0].text) == ""
+    # A cell under a blank name is said as it is.
+    assert named_cells("| | 2023 | 2024 |", "| Revenue | 10 | 12 |") == "Revenue; 2023: 10; 2024: 12"
+
+
 def test_a_heading_underline_is_markup():
     # Under a heading and over a list, the underline was taken for a list item: it joined the list and made
     # the list's first item its label.
@@ -525,6 +551,31 @@ def test_records_go_with_the_line_that_leads_into_them():
         ["الرحلة الثانية (العودة):", "رقم الرحلة: TK 144", "الوصول: الرياض – الساعة 23:55 مساءً"],
         ["Contact:\nPlease call us."],  # a sentence after a label's colon is no record: the label's value
     ]
+
+
+def test_a_records_lines_indented_under_an_item_go_with_it():
+    # A directory of centres: apart, each field was a paragraph naming no centre, and the next centre's
+    # name went with the phone line above it ("What is the Jeddah centre's phone number?").
+    text = ("يمكن مراجعة أحد المراكز التالية:\n\n1) مركز حي الملز، الرياض\n   العنوان: طريق الأمير عبدالرحمن\n"
+            "   الهاتف: 011 477 0990\n\n2) مركز حي الروضة، جدة\n   أوقات العمل: الأحد – الخميس\n   الهاتف: 012 665 3311\n\n"
+            "Bring your ID.")
+    assert [[s.text for s in p.sentences] for p in segment(text)] == [
+        ["يمكن مراجعة أحد المراكز التالية:"],
+        ["1) مركز حي الملز، الرياض", "العنوان: طريق الأمير عبدالرحمن", "الهاتف: 011 477 0990"],
+        ["2) مركز حي الروضة، جدة", "أوقات العمل: الأحد – الخميس", "الهاتف: 012 665 3311"],
+        ["Bring your ID."],
+    ]
+
+
+def test_a_numbered_line_over_an_underline_heads_a_section():
+    # Under a list, "4. A TYPICAL MORNING" was taken for the list's last item; "3a." for a sentence.
+    text = ("3a. Documents to return by Friday:\n  - Copy of birth certificate\n  - Consent form\n\n"
+            "4. A TYPICAL MORNING\n--------------------\nThe day starts at 8:30 with free play.")
+    paragraphs = segment(text)
+    assert [[s.text for s in p.sentences] for p in paragraphs] == [
+        ["3a. Documents to return by Friday:", "- Copy of birth certificate", "- Consent form"],
+        ["4. A TYPICAL MORNING"], ["The day starts at 8:30 with free play."]]
+    assert [p.role for p in paragraphs] == ["", HEADING, ""]
 
 
 def test_a_signatures_name_and_title_are_one_sentence():
