@@ -72,7 +72,8 @@ from typing import NamedTuple
 # 21: a full stop inside a word is part of a field's label ("ClinicalTrials.gov ID: NCT06418827" was a heading);
 #     a grid table's borders ("+-----+----+") are markup, the one under its first row marks its header; a
 #     record's lines indented under a list's item are one paragraph with it (a directory's centres); a
-#     numbered line over an underline heads a section; "**Dr." and "Enc." end no sentence; "3a." numbers an item.
+#     numbered line over an underline heads a section; "**Dr." and "Enc." end no sentence; "3a." numbers an item;
+#     a table row's cell under a blank name is said (an infobox's values were not).
 SEGMENTATION_VERSION = 21
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
@@ -316,11 +317,7 @@ def table_header(paragraph: str) -> str:
     if len(rows) < 2:
         return ""
     if is_table_row(rows[0]):
-        # A first row naming one column only is a title over the table (an infobox's "| Nevado Quellahuasi | |"):
-        # taken for the header, it named every value of the rows after it "" and their values went unsaid.
-        names = sum(1 for cell in table_cells(rows[0]) if cell)
-        separated = _TABLE_SEPARATOR.fullmatch(rows[1]) or _GRID_BORDER.fullmatch(rows[1])
-        return rows[0] if separated and names >= 2 else ""
+        return rows[0] if _TABLE_SEPARATOR.fullmatch(rows[1]) or _GRID_BORDER.fullmatch(rows[1]) else ""
     body = [row for row in rows[1:] if not _PLAIN_RULE.fullmatch(row)]
     counts = {len(table_cells(row)) for row in (rows[0], *body)}
     if len(counts) != 1 or counts.pop() < 2 or not body:
@@ -339,8 +336,9 @@ def row_header(paragraph: str, line: str) -> str:
 
 def named_cells(header: str, row: str) -> str:
     """A table row's cells named by its table's header row: "Country: Kuwait; Capacity: 2.1" (a row
-    says what its cells are only by its place under the header); a cell under a blank name as it is ("| |
-    2023 |" over "| Revenue | 10 |": "Revenue; 2023: 10")."""
+    says what its cells are only by its place under the header); a cell under a blank name as it is: an
+    infobox's title row over "| Elevation | 5,672 m |" says "Nevado Quellahuasi: Elevation; 5,672 m" (its
+    values went unsaid), "| | 2023 |" over "| Revenue | 10 |" "Revenue; 2023: 10"."""
     return "; ".join(f"{name}: {cell}" if name else cell
                      for name, cell in zip(table_cells(header), table_cells(row)) if cell)
 

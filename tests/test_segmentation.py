@@ -504,12 +504,12 @@ def test_a_grid_tables_borders_are_markup():
     assert notes.text.startswith("* A late fee")
 
 
-def test_a_title_row_over_a_table_is_no_header():
-    # An infobox's first row names one column: taken for the header, it named every value "" and the
-    # values went unsaid ("The Cartographer's Daughter: Music by").
+def test_a_cell_under_a_blank_name_is_said_as_it_is():
+    # An infobox's title row names one column: its rows' values went unsaid ("The Cartographer's
+    # Daughter: Music by"), the answer showed the label alone.
     infobox = "| Nevado Quellahuasi | |\n|---|---|\n| Elevation | 6,012 m |\n| Prominence | 1,418 m |"
-    assert table_header(segment(infobox)[0].text) == ""
-    # A cell under a blank name is said as it is.
+    (table,) = segment(infobox)
+    assert named_cells(table_header(table.text), table.sentences[1].text) == "Nevado Quellahuasi: Elevation; 6,012 m"
     assert named_cells("| | 2023 | 2024 |", "| Revenue | 10 | 12 |") == "Revenue; 2023: 10; 2024: 12"
 
 
