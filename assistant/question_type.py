@@ -209,6 +209,9 @@ _ASKS = {
         rf"|worth|sell for|sold for|borrow|borrowed|lend|lent|loan|loaned|pledge|pledged|donate|donated|invest"
         rf"|invested|owe|owed)\b|\bhow expensive\b"
         rf"|{_WHAT_IS_THE}(?:{_MONEY_WORDS})\b"
+        # "What does lunch cost?" (a user's kindergarten letter: "Lunches are cooked on site" was cited
+        # before "Lunch: £3.20 per day").
+        r"|\bwhat (?:does|do|did|will|would) (?:[\w'-]+ ){1,4}cost\b(?! (?:mean|refer|stand)\b)"
         # "What fee is deducted ...?" (a user's ticket rules: the refund clause with no amount was cited
         # first, the fare table's "minus £10 admin fee" second); only nouns that name an amount: "what
         # funding programmes ...", "what income group ..." want names. No question of XQuAD-R, the gold
@@ -400,6 +403,8 @@ def without_numbers_named_in(question: str, text: str) -> str:
 # (.406 -> .400, benchmarks/answerability.py), for 5 of XQuAD-R's answers given as a condition.
 _CONDITIONAL_WHEN = re.compile(
     r"\bwhen (?:should|must|can|could|may|might|do I|do we|do you|does one|would I|will I|is it (?:safe|necessary))\b"
+    # "When do brake pads need replacing?": "Replace them if the friction material is thinner than 0.5 mm."
+    r"|\bwhen (?:do|does) (?:[\w'-]+ ){1,3}(?:need|needs|have to|has to)\b"
     r"|(?:^|\s)[وف]?متى (?:يجب|ينبغي|يمكن|يمكنني|يلزم|يحق|يجوز|علي|علينا|عليك|أستطيع|استطيع|يستطيع|نستطيع|أحتاج|احتاج)(?!\w)",
     re.IGNORECASE)
 _CONDITION = re.compile(r"\b(?:when|whenever|if|as soon as|in case|unless)\b"

@@ -100,6 +100,11 @@ def test_wanted_answer_types():
     # "What fee ...?" asks for an amount as "what is the fee?" does (a user's ticket rules).
     assert wanted_answer_types("What fee is deducted when refunding a Single ticket?") == (MONEY,)
     assert wanted_answer_types("What was the outcome of the refund?") == ()
+    # "What does X cost?" too (a kindergarten letter's "Lunches are cooked on site" was cited before
+    # "Lunch: £3.20 per day"); not what a word means.
+    assert wanted_answer_types("What does lunch cost?") == (MONEY,)
+    assert wanted_answer_types("What did the new bridge cost the city?") == (MONEY,)
+    assert wanted_answer_types("What does the term cost mean here?") == ()
     # An age, a distance, a number that names something, a time of day (a new user's unanswerable "How old
     # is Dr. Oyelaran?" was answered from a sentence with no number). "How long" is none: its answers are
     # as often words ("several years", "until the end of the current Parliament", XQuAD-R).
@@ -417,6 +422,8 @@ def test_a_number_the_question_names_a_phone_number_or_a_year_gives_no_answer(ki
     ("When should I stop taking the tablets?", "Stop taking the tablets if a rash appears.", True),
     ("When should I replace the cartridge?", "Replace the cartridge when its light turns red.", True),
     ("When should I replace the cartridge?", "The cartridge filters lead and chlorine.", False),
+    ("When do brake pads need replacing?", "Replace them if the friction material is thinner than 0.5 mm.", True),
+    ("When does the battery have to be charged?", "Charge it when the light blinks.", True),
     # Any other "when" wants a time: "When is the final exam?" was answered by an attendance rule's "إذا".
     ("When is the final exam?", "يُحرم الطالب من دخول الاختبار النهائي إذا تجاوزت نسبة غيابه 25%", False),
     ("متى يبدأ الاختبار النهائي؟", "يُحرم الطالب من دخول الاختبار النهائي إذا تجاوزت نسبة غيابه", False),
