@@ -63,7 +63,12 @@ def asks_for_several(question: str) -> bool:
         return False
     if _ARABIC_IMPERATIVE.search(folded) or _ARABIC_WHO_ARE.search(folded):
         return True
-    return any(_plural_target(*m.groups()) for m in _ARABIC_INTERROGATIVE.finditer(folded))
+    # A verbal noun written with its hamza below ("إثبات", "إعلان": إفعال) has the broken plural's shape
+    # once folded ("اثبات" as "اقلام"): "ما إثبات الشخصية المطلوب؟" asks for one thing ("إجراءات" is a plural).
+    verbal_nouns = {normalize(word) for word in re.findall(r"\S+", question)
+                    if len(word.removeprefix("ال")) == 5 and word.removeprefix("ال").startswith("إ")}
+    return any(_plural_target(*m.groups()) and m.group(3) not in verbal_nouns
+               for m in _ARABIC_INTERROGATIVE.finditer(folded))
 
 
 # Counts that announce an enumeration: "two main technologies are used", "أربع ركائز أساسية".

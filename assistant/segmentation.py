@@ -72,7 +72,8 @@ from typing import NamedTuple
 # 21: a full stop inside a word is part of a field's label ("ClinicalTrials.gov ID: NCT06418827" was a heading);
 #     a grid table's borders ("+-----+----+") are markup, the one under its first row marks its header; a
 #     record's lines indented under a list's item are one paragraph with it (a directory's centres); a
-#     numbered line over an underline heads a section; "**Dr." and "Enc." end no sentence; "3a." numbers an item;
+#     numbered line over an underline, or before a table's rows, heads a section, and stands alone over a list;
+#     "**Dr." and "Enc." end no sentence; "3a." numbers an item;
 #     a table row's cell under a blank name is said (an infobox's values were not).
 SEGMENTATION_VERSION = 21
 
@@ -469,8 +470,9 @@ def _without_lone_letters(text: str, lines: list[_SourceLine]) -> list[_SourceLi
 
 def _section_numbers(text: str, lines: list[_SourceLine]) -> frozenset[int]:
     """Where the lines that number a section start: a numbered line standing alone between blank lines
-    before running text, short and without a terminator ("1. Purpose and scope", then its paragraph),
-    after anything but another numbered line or a line that leads into a list. A procedure's "4. Personal
+    before running text or a table, short and without a terminator ("1. Purpose and scope", then its
+    paragraph), after anything but another numbered line or a line that leads into a list; or a numbered
+    line over an underline ("4. QUIET HOURS" over "-----"). A procedure's "4. Personal
     protective equipment" was taken for an item of the chemicals list above it and cited alone as the
     answer to "What protective equipment do I need?"."""
     starts = set()
@@ -480,7 +482,7 @@ def _section_numbers(text: str, lines: list[_SourceLine]) -> frozenset[int]:
         if line.kind is _Line.ITEM and _NUMBERED_LINE.match(label) and _UNDERLINE.match(text, line.end):
             starts.add(line.start)  # "4. A TYPICAL MORNING" over a line of dashes: a heading by its markup
         elif (line.kind is _Line.ITEM and _NUMBERED_LINE.match(label) and _is_short_label(label)
-                and after is not None and after.after_blank and after.kind is _Line.TEXT
+                and after is not None and after.after_blank and after.kind in (_Line.TEXT, _Line.ROW, _Line.LEADER)
                 and (before is None or line.after_blank and not _NUMBERED_LINE.match(previous)
                      and not previous.endswith(COLONS))):
             starts.add(line.start)
@@ -532,9 +534,9 @@ def _blocks(text: str, lines: list[_SourceLine], sections: frozenset[int]
               and len(blocks[-1]) == 1 and line.start not in sections and blocks[-1][0][0] not in sections
               and _labels_the_next_line(text[blocks[-1][0][0]:blocks[-1][0][1]], line_text)):
             blocks[-1][-1] = (blocks[-1][-1][0], line.end)  # a label and its value: one line, one sentence
-        elif blocks and line.start not in sections and ((kind in (_Line.ITEM, _Line.ROW, _Line.LEADER) and kind is last) or (
-                kind is _Line.ITEM and blocks[-1][0][0] not in plain
-                and _introduces(text[blocks[-1][0][0]:blocks[-1][-1][1]]))):
+        elif blocks and line.start not in sections and blocks[-1][0][0] not in sections and (
+                (kind in (_Line.ITEM, _Line.ROW, _Line.LEADER) and kind is last) or (
+                kind is _Line.ITEM and blocks[-1][0][0] not in plain and _introduces(text[blocks[-1][0][0]:blocks[-1][-1][1]]))):
             blocks[-1].append((line.start, line.end))
         elif (blocks and kind is _Line.TEXT and not line.after_blank and line.start not in sections
               and _is_record(line_text.strip()) and _heads_records(text, blocks[-1])):

@@ -41,6 +41,7 @@ GOLD = Path(__file__).parent.parent / "corpus" / "gold_qa.jsonl"
     "Which major cities in Eastern Europe were not destroyed by the Mongol invasion?",
     "Which specialized teams carry out the coalition's day-to-day cooperation?",
     "Which IPs indicate a compromise?",
+    "ما الإجراءات المطلوبة لتجديد الرخصة؟",  # the verbal noun's plural is a plural
 ])
 def test_questions_that_ask_for_several_items(question):
     assert asks_for_several(question)
@@ -64,6 +65,9 @@ def test_questions_that_ask_for_several_items(question):
     "Which tributary gives the Tigris the most water?",
     "هل يتوفر واي فاي مجاني في المطعم؟",  # a yes/no question: "فاي" is no "ف" + "اي" (and which)
     "Which IPS signature protects against the exploit?",  # an acronym in capitals is no plural
+    # A verbal noun with its hamza below (إفعال) is no broken plural (أفعال), however alike folded.
+    "ما إثبات الشخصية المطلوب لدخول الامتحان؟",
+    "ما الإجراء المطلوب بعد رفض الطلب؟",
 ])
 def test_questions_that_ask_for_one_thing(question):
     assert not asks_for_several(question)

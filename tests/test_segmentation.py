@@ -576,6 +576,19 @@ def test_a_numbered_line_over_an_underline_heads_a_section():
         ["3a. Documents to return by Friday:", "- Copy of birth certificate", "- Consent form"],
         ["4. A TYPICAL MORNING"], ["The day starts at 8:30 with free play."]]
     assert [p.role for p in paragraphs] == ["", HEADING, ""]
+    # Over a list it stays alone: the list under it was one paragraph with it, every item a heading's
+    # sentence (a campsite's "We do not accept stag or hen parties." was never an answer).
+    quiet = "4. QUIET HOURS\n-------------\n\n* Quiet hours are 10:30pm to 7:30am.\n* No stag or hen parties."
+    assert [(p.role, len(p.sentences)) for p in segment(quiet)] == [(HEADING, 1), ("", 2)]
+
+
+def test_a_numbered_line_before_a_table_or_fields_heads_a_section():
+    # An insurance schedule's "10. HOW TO MAKE A CLAIM" over its aligned lines was running text, cited as
+    # the answer to "What number do I call to make a claim?".
+    text = ("9. ENDORSEMENTS\n\nE04 applies to flat roofs.\n\n10. HOW TO MAKE A CLAIM\n\n"
+            "   Claims line               0345 602 7700\n   Home emergency helpline   0800 118 4632\n"
+            "   Legal advice helpline     0345 602 7755\n")
+    assert [p.role for p in segment(text)] == [HEADING, "", HEADING, ""]
 
 
 def test_a_signatures_name_and_title_are_one_sentence():
