@@ -264,7 +264,9 @@ _HOLDS = {
         # Fractions ("ثلثي سكانها": two thirds of its people), and how many times: "twice", "مرتين" (a
         # user's "كم مرة يمكنني تجديد الاستعارة؟" was refused beside "each item can be renewed twice");
         # not a ratio ("twice as salty": no amount to answer with).
-        r"|(?<!\w)[وبل]?(ال)?(ثلث|ثلثا|ثلثي|ثلثين|ربع|أرباع|ارباع|مرتين|مرتان)(?!\w)",
+        r"|(?<!\w)[وبل]?(ال)?(ثلث|ثلثا|ثلثي|ثلثين|ربع|أرباع|ارباع|مرتين|مرتان)(?!\w)"
+        # A unit's dual is two of it: "مدة الامتحان ساعتان" answered "كم مدة الامتحان؟" (refused).
+        r"|(?<!\w)[وبل]?(ال)?(?:(?:ساع|سن|دقيق|ليل)(?:تان|تين)|(?:يوم|شهر|أسبوع|اسبوع|عام)(?:ان|ين))(?!\w)",
         re.IGNORECASE,
     ),
     # A currency, as a sign, a code or a word ("$5 million", "75 million euros", "16 مليون جنيه").

@@ -297,6 +297,11 @@ def test_money_is_asked_for_by_name(question, wanted):
     # How many times: "twice", "مرتين" (a user's "كم مرة يمكنني تجديد الاستعارة؟" was refused).
     (QUANTITY, "Each item can be renewed twice online.", True),
     (QUANTITY, "يمكن تجديد الاستعارة مرتين", True),
+    # A unit's dual is two of it ("مدة الامتحان ساعتان" was refused for "كم مدة الامتحان؟"); a broken
+    # plural is no dual.
+    (QUANTITY, "مدة الامتحان التحريري ساعتان لجميع المقررات", True),
+    (QUANTITY, "يُرد المبلغ خلال يومين من الإلغاء", True),
+    (QUANTITY, "عاش فيها سنين طويلة", False),
     (MONEY, "Membership costs 25 JOD per year.", True),
     (MONEY, "| Water filter | KES 1,200 |", True),
     (MONEY, "Tickets: Rs. 500", True),
