@@ -548,7 +548,6 @@ def _blocks(text: str, lines: list[_SourceLine], sections: frozenset[int]
                 blocks.append(blocks[-1][item:])
                 del blocks[-2][item:]
             blocks[-1].append((line.start, line.end))
-            kind = _Line.TEXT
         else:
             blocks.append([(line.start, line.end)])
             if _announced(kind, said):
