@@ -398,9 +398,10 @@ class _SourceLine(NamedTuple):
 
 
 # A line of dashes or equals signs alone: a setext heading's underline, a rule ("-----", "=====", "***").
-_RULE_LINE = re.compile(r"(?:-{3,}|={3,}|\*{3,}|_{3,})")
+_UNDERLINE_MARKS = r"-{3,}|={3,}"
+_RULE_LINE = re.compile(rf"(?:{_UNDERLINE_MARKS}|\*{{3,}}|_{{3,}})")
 # The underline of the line before: a setext heading's.
-_UNDERLINE = re.compile(r"[ \t]*\n[ \t]*(?:-{3,}|={3,})[ \t]*(?:\n|$)")
+_UNDERLINE = re.compile(rf"[ \t]*\n[ \t]*(?:{_UNDERLINE_MARKS})[ \t]*(?:\n|$)")
 
 
 def _source_lines(text: str) -> list[_SourceLine]:
