@@ -75,7 +75,7 @@ from typing import NamedTuple
 #     numbered line over an underline, or before a table's rows, heads a section, and stands alone over a list;
 #     "**Dr." and "Enc." end no sentence; "3a." numbers an item;
 #     a table row's cell under a blank name is said (an infobox's values were not).
-SEGMENTATION_VERSION = 21
+SEGMENTATION_VERSION = 22
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
 # a table dump, a transcript). e5 reads at most 512 tokens; 1,000 Arabic characters are about 250-350.
@@ -127,7 +127,7 @@ _NUMBER_NEXT = re.compile(r"[ \t]*[\d٠-٩]")
 # Latin abbreviations that do not end a sentence, and Latin initials spelt in Arabic ("جون سي. ميسنجر").
 _LATIN_ABBREVIATION = re.compile(
     r"(?:[a-z]|pp|vols?|nos?|eds?|ca|cf|fig|figs|ch|chap|approx|al|e\.g|i\.e|op|cit|ibid|viz|vs|encl?"
-    r"|Dr|Mr|Mrs|Ms|Prof|St|Jr|Sr|Mt|Gen|Col|Lt|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)",
+    r"|Dr|Mr|Mrs|Ms|Prof|St|Jr|Sr|Mt|Gen|Col|Lt|Est|ext|tel|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)",
     re.IGNORECASE,  # "Vol.", "No."; a capital initial is no candidate anyway
 )
 _SPAN_CLOSERS = (")", "`")
@@ -228,7 +228,7 @@ def is_list_item(line: str) -> bool:
 # of a few words and no full stop; three dots before a number, five before words: an ellipsis in running
 # text ("ثقلهما متقارب ومتوازن... وتصل الأقليات إلى 5%.") is seldom longer.
 _LEADER_LINE = re.compile(r"[ \t]*(?P<label>[^\n]{0,60}?[^\W\d_][^\n]{0,60}?)[ \t]*(?P<dots>\.{3,}|…{2,})[ \t]*"
-                          r"(?P<value>[^\s.…][^\n]{0,39})")
+                          r"(?P<value>[^\s.…][^\n]{0,59})")
 LEADER_VALUE_MAX_WORDS = 4
 
 
@@ -237,9 +237,16 @@ def is_leader_line(line: str) -> bool:
     if ".." not in line and "…" not in line:
         return False  # most lines: no regex
     leader = _LEADER_LINE.fullmatch(line.rstrip())
-    return (bool(leader) and len(leader["value"].split()) <= LEADER_VALUE_MAX_WORDS
+    return (bool(leader) and _value_words(leader["value"]) <= LEADER_VALUE_MAX_WORDS
             and leader["value"][-1] not in _TERMINATORS
             and (len(leader["dots"]) >= 5 or bool(re.match(r"[$€£¥]?[\d٠-٩]", leader["value"]))))
+
+
+def _value_words(value: str) -> int:
+    """A leader's value's words, a note in brackets and dashes or slashes between amounts left out:
+    "12:00 – 22:30 (kitchen closes 21:30)" and "regular £16.50 / large £19.50" are values of a menu's
+    lines; counted whole they were text, cut at the dots, and Sunday's label went with Saturday's hours."""
+    return sum(1 for word in re.sub(r"\([^()\n]*\)", " ", value).split() if re.search(r"\w", word))
 
 
 def is_table_row(line: str) -> bool:
@@ -313,15 +320,19 @@ def table_header(paragraph: str) -> str:
     follows it, else "" (a table without one, or the rest of a long table cut into paragraphs). A plain
     text's table (``plain_table``'s cells, taken as they are, its first row's indentation lost with the
     paragraph's start) has its first row for header under a rule, or with no figure in it over rows with
-    figures ("Tier  Tier Points  Bonus" over "Gold  600  50%")."""
+    figures ("Tier  Tier Points  Bonus" over "Gold  600  50%"); so has a table between bars without a
+    separator row, of three columns or more."""
     rows = [row.strip() for row in paragraph.splitlines() if row.strip()]
     if len(rows) < 2:
         return ""
-    if is_table_row(rows[0]):
-        return rows[0] if _TABLE_SEPARATOR.fullmatch(rows[1]) or _GRID_BORDER.fullmatch(rows[1]) else ""
+    if is_table_row(rows[0]) and (_TABLE_SEPARATOR.fullmatch(rows[1]) or _GRID_BORDER.fullmatch(rows[1])):
+        return rows[0]
     body = [row for row in rows[1:] if not _PLAIN_RULE.fullmatch(row)]
     counts = {len(table_cells(row)) for row in (rows[0], *body)}
-    if len(counts) != 1 or counts.pop() < 2 or not body:
+    # Bars without a separator row (a plain text's "| اليوم | التاريخ | العظمى/الصغرى |" over its days): as
+    # a plain table, but never two columns, a label's and its value's ("| Elevation | 5,672 m |").
+    fewest = 3 if is_table_row(rows[0]) else 2
+    if len(counts) != 1 or counts.pop() < fewest or not body:
         return ""
     ruled = bool(_PLAIN_RULE.fullmatch(rows[1]))
     figures = ruled or (not re.search(r"\d", rows[0]) and any(re.search(r"\d", row) for row in body))
@@ -370,8 +381,21 @@ def segment(text: str) -> tuple[Paragraph, ...]:
             p_start = start if piece == 0 else spans[0][0]
             p_end = end if piece == len(groups) - 1 else spans[-1][1]
             paragraphs.append(Paragraph(pid, text[p_start:p_end], p_start, p_end, sentences))
-    return tuple(dataclasses.replace(p, role=HEADING if p.start in sections else _role(p, n, len(paragraphs), p.start in plain))
+    headings = sections | {p.start for p in paragraphs if _is_underlined(text, p)}
+    return tuple(dataclasses.replace(p, role=HEADING if p.start in headings else _role(p, n, len(paragraphs), p.start in plain))
                  for n, p in enumerate(paragraphs))
+
+
+def _is_underlined(text: str, paragraph: Paragraph) -> bool:
+    """Whether ``paragraph`` is a line as short as a heading over an underline (a setext heading),
+    whatever it ends with but a full stop (and no label with its value): a leaflet's "PUPPY SCHEDULE (DOGS)" over its table and a
+    bulletin's "درجات الحرارة المتوقعة في المحافظات (العظمى/الصغرى)" were text (a closing bracket ends
+    a field's value), and the rows under them named neither."""
+    line, before = paragraph.text, text[max(0, paragraph.start - 200):paragraph.start]
+    return ("\n" not in line and len(line.split()) <= LABEL_MAX_WORDS and _last_mark(line) not in ".!…"
+            and not is_leader_line(line) and bool(_UNDERLINE.match(text, paragraph.end))
+            and (paragraph.start < 200 and not before.strip() or bool(_BLANK_LINE_BEFORE.search(before))))
+
 
 
 class _Line(enum.Enum):
@@ -402,6 +426,10 @@ _UNDERLINE_MARKS = r"-{3,}|={3,}"
 _RULE_LINE = re.compile(rf"(?:{_UNDERLINE_MARKS}|\*{{3,}}|_{{3,}})")
 # The underline of the line before: a setext heading's.
 _UNDERLINE = re.compile(rf"[ \t]*\n[ \t]*(?:{_UNDERLINE_MARKS})[ \t]*(?:\n|$)")
+# A blank line or a rule just before a line (or the text's start): a setext heading stands apart from
+# the lines above it, or between two rules (a chat log's last header field over the rule under its
+# header is none).
+_BLANK_LINE_BEFORE = re.compile(rf"\n[ \t]*(?:{_UNDERLINE_MARKS})?[ \t]*\n[ \t]*$")
 
 
 def _source_lines(text: str) -> list[_SourceLine]:
@@ -540,7 +568,7 @@ def _blocks(text: str, lines: list[_SourceLine], sections: frozenset[int]
                 kind is _Line.ITEM and blocks[-1][0][0] not in plain and _introduces(text[blocks[-1][0][0]:blocks[-1][-1][1]]))):
             blocks[-1].append((line.start, line.end))
         elif (blocks and kind is _Line.TEXT and not line.after_blank and line.start not in sections
-              and _is_record(line_text.strip()) and _heads_records(text, blocks[-1])):
+              and _is_record(line_text.strip()) and _heads_records(text, blocks[-1], first=len(blocks) == 1)):
             blocks[-1].append((line.start, line.end))
         elif (blocks and kind is _Line.TEXT and not line.after_blank and line.start not in sections
               and _is_record(line_text.strip()) and (item := _item_over(text, blocks[-1], line.start)) is not None):
@@ -548,6 +576,9 @@ def _blocks(text: str, lines: list[_SourceLine], sections: frozenset[int]
             if item:
                 blocks.append(blocks[-1][item:])
                 del blocks[-2][item:]
+            blocks[-1].append((line.start, line.end))
+        elif (blocks and kind is _Line.TEXT and not line.after_blank and line.start not in sections
+              and _under_entry(text, blocks[-1], line.start)):
             blocks[-1].append((line.start, line.end))
         else:
             blocks.append([(line.start, line.end)])
@@ -586,13 +617,14 @@ def _labels_the_next_line(label: str, line: str) -> bool:
             and not _BYLINE.match(label) and not _is_record(line.strip()) and not is_list_item(line.lstrip("> ")))
 
 
-def _heads_records(text: str, block: list[tuple[int, int]]) -> bool:
+def _heads_records(text: str, block: list[tuple[int, int]], first: bool) -> bool:
     """Whether ``block`` is a line that leads into records with a colon, no field itself, and the
     records' lines after it ("الرحلة الثانية (العودة):" over "رقم الرحلة: TK 144", "الوصول: الرياض ..."):
     a record's lines go with it, each a sentence, as a list's items go with the line that introduces
     them. Apart, a booking's outbound and return flights had the same lines, and "When do we land in
-    Riyadh on the way back?" could not tell them apart."""
-    return _leads_into_records(text[block[0][0]:block[0][1]]) and all(_is_record(text[s:e].strip()) for s, e in block[1:])
+    Riyadh on the way back?" could not tell them apart. The text's ``first`` line leads into them only
+    with a colon: without one, it is the text's title over its fields."""
+    return _leads_into_records(text[block[0][0]:block[0][1]], labels=not first) and all(_is_record(text[s:e].strip()) for s, e in block[1:])
 
 
 def _item_over(text: str, block: list[tuple[int, int]], start: int) -> int | None:
@@ -601,7 +633,7 @@ def _item_over(text: str, block: list[tuple[int, int]], start: int) -> int | Non
     over "   العنوان: شارع الأمير سلطان" and "   الهاتف: 012 665 3311"). Apart, each field was a paragraph
     of its own naming no centre, and the next centre's name went with the phone line above it."""
     def indent(position: int) -> int:
-        return position - (text.rfind("\n", 0, position) + 1)
+        return _indent(text, position)
     if not re.match(r"[*_]*[^\W\d_]", text[start:start + 3]):
         return None  # a field opens with a word (a wrapped item's "`{"id", "turns": ...`" is none)
     for n in range(len(block) - 1, -1, -1):
@@ -613,10 +645,31 @@ def _item_over(text: str, block: list[tuple[int, int]], start: int) -> int | Non
     return None
 
 
-def _leads_into_records(line: str) -> bool:
-    """A line that ends with a colon and is no field itself ("الرحلة الثانية (العودة):", "Shipping address:")."""
+def _under_entry(text: str, block: list[tuple[int, int]], start: int) -> bool:
+    """Whether the line at ``start`` is indented under the dot-leader line of the entry that ``block``
+    ends with, as the lines between them are ("Fisherman's Pie ...... £18.25" over "  Salmon, smoked
+    haddock and king prawns ..." and "  (F)(C)(D)"). Apart, each of a menu's dishes was its name and
+    price alone, and "What's in the fisherman's pie?" was answered with the price."""
+    leaders = [n for n, (s, e) in enumerate(block) if is_leader_line(text[s:e])]
+    if not leaders:
+        return False
+    entry = _indent(text, block[leaders[-1]][0])
+    return all(_indent(text, s) > entry for s, _ in block[leaders[-1] + 1:]) and _indent(text, start) > entry
+
+
+def _indent(text: str, position: int) -> int:
+    """How far into its line ``position`` is."""
+    return position - (text.rfind("\n", 0, position) + 1)
+
+
+def _leads_into_records(line: str, labels: bool = True) -> bool:
+    """A line that leads into records: it ends with a colon ("الرحلة الثانية (العودة):", "Shipping
+    address:") or, when ``labels``, is as short as a heading ("الفريق الأول (المؤجر)" over its party's
+    name, number and phone: apart, a lease's two parties had the same lines, and "Who is the landlord?"
+    found neither), and is no field itself."""
     line = line.strip()
-    return _last_mark(line) in COLONS and not _FIELD_LINE.match(line) and "\n" not in line
+    return ((_last_mark(line) in COLONS or labels and _is_short_label(line))
+            and not _FIELD_LINE.match(line) and "\n" not in line)
 
 
 def _announced(kind: _Line, before: str) -> bool:
@@ -904,7 +957,7 @@ def _is_sentence_end(text: str, match: re.Match[str], start: int, end: int, in_q
             or _LABEL_NUMBER.fullmatch(text, start, match.start())):
         return False  # "1. Use the company VPN.", "Step 5. Allow ...": the item's or the label's number
     before = text[max(start, match.start() - 40) : match.start()]
-    token = _LAST_TOKEN.search(before).group(1)  # type: ignore[union-attr]
+    token = _LAST_TOKEN.search(before).group(1).lstrip("*_")  # type: ignore[union-attr]  # "**Dr.", "**د."
     if _LETTER_ABBREVIATION.fullmatch(token):
         # "ق.م" glued, or an initial ("م. ثيو كيرني"); after a number it is an era ("سنة 651 م. وخلال"),
         # unless the date opens the sentence ("وفي عام 63 ق.م. ضمّ القائد ...") or a number follows: an
@@ -915,7 +968,7 @@ def _is_sentence_end(text: str, match: re.Match[str], start: int, end: int, in_q
         return (not (following and _LETTER.match(following)) and ends_here
                 and not _FRONTED_DATE.fullmatch(text, start, match.start())
                 and not _NUMBER_NEXT.match(text, match.end(), end))
-    token = token.lstrip("(*_")  # "(vol.", "**Dr. Lena Vasquez**"
+    token = token.lstrip("(")  # "(vol."
     if _LATIN_ABBREVIATION.fullmatch(token):
         return False
     if _DOTTED_ABBREVIATION.fullmatch(token) and _RANGE_NEXT.match(text, match.end(), end):

@@ -408,6 +408,10 @@ def test_numbers_the_question_names_are_left_out(question, text, left):
     # Unless the question asks for one (a user's newsletter: "What is the school phone number?" was refused).
     (QUANTITY, "What is the school phone number?", "**هاتف المدرسة:** 013 845 2200", True),
     (QUANTITY, "ما رقم هاتف المدرسة؟", "**هاتف المدرسة:** 013 845 2200", True),
+    # Or for a number by another name (a podcast's voicemail line was refused).
+    (QUANTITY, "ما رقم البريد الصوتي لإرسال الأسئلة إلى البرنامج؟", "Leave a voicemail at +1 (415) 555-0147.", True),
+    (QUANTITY, "What number do I call to book?", "Bookings: 01947 602 338", True),
+    (QUANTITY, "What is the number of engineers on the team?", "Call us on 0113 496 0000.", False),
     # A year said as one is no count ("how many visitors ...?" answered by a city's timeline) ...
     (QUANTITY, "كم عدد زوار المتحف سنوياً؟", "- عام 1998: رُمّمت القلعة وحُوّلت إلى متحف.", False),
     (QUANTITY, "كم عدد زوار المتحف سنوياً؟", "- 1205 هـ: بُنيت القلعة.", False),

@@ -472,6 +472,10 @@ def test_a_dot_leader_joins_a_label_to_its_value_in_one_sentence():
     # Cells between bars without the outer bars.
     ("نوع البطاقة    | ثمن الإصدار   | الخصم\n---------------|--------------|------\n"
      "البطاقة العادية | 2.000 دينار  | لا يوجد\nبطاقة الطالب   | 1.000 دينار  | 50%\n", "نوع البطاقة    | ثمن الإصدار   | الخصم"),
+    # Bars without a separator row: a weather bulletin's days under the names of its columns (its header
+    # was cited as the answer to "What is the weather on Monday?", and no row named its columns).
+    ("| اليوم | العظمى/الصغرى (°م) | الرياح |\n| الأحد | 24/13 | شمالية غربية، 10 – 20 كم/س |\n"
+     "| الاثنين | 25/14 | جنوبية شرقية، 15 – 25 كم/س |\n", "| اليوم | العظمى/الصغرى (°م) | الرياح |"),
 ])
 def test_a_plain_texts_table_is_a_table(table, header):
     # Line by line, an aligned table's rows were headings or text, each a paragraph of its own, and no row
@@ -488,6 +492,11 @@ def test_a_plain_texts_table_is_a_table(table, header):
     prose = "It rained.  We left early.\nThe bus was late.  Nobody minded.\nWe sang.  It was fun.\n"
     assert [len(p.sentences) for p in segment(prose)] == [2, 2, 2]
     assert table_header(segment(prose)[0].text) == ""
+
+
+def test_two_columns_between_bars_without_a_separator_are_no_header_and_its_value():
+    # An infobox's label and value: its first row names no column.
+    assert table_header("| Name | Nevado Quellahuasi |\n| Elevation | 5,672 m |\n| First ascent | 1961 |") == ""
 
 
 def test_a_grid_tables_borders_are_markup():
@@ -565,6 +574,72 @@ def test_a_records_lines_indented_under_an_item_go_with_it():
         ["2) مركز حي الروضة، جدة", "أوقات العمل: الأحد – الخميس", "الهاتف: 012 665 3311"],
         ["Bring your ID."],
     ]
+
+
+def test_a_short_label_over_records_leads_into_them():
+    # A lease's two parties have the same fields; apart from their labels, "Who is the landlord?" found
+    # neither name.
+    text = ("تم الاتفاق بين كل من:\n\nالفريق الأول (المؤجر)\nالاسم: خالد محمود النسور\nالهاتف: 0795 412 236\n\n"
+            "الفريق الثاني (المستأجر)\nالاسم: رامي سليم الحداد\nالهاتف: 0778 305 919")
+    assert [[s.text for s in p.sentences] for p in segment(text)] == [
+        ["تم الاتفاق بين كل من:"],
+        ["الفريق الأول (المؤجر)", "الاسم: خالد محمود النسور", "الهاتف: 0795 412 236"],
+        ["الفريق الثاني (المستأجر)", "الاسم: رامي سليم الحداد", "الهاتف: 0778 305 919"],
+    ]
+    # The text's first line stays its title over the fields under it.
+    first = segment("Customer chat log\nChat ID: CH-58213407\nDate: 14 May 2024")[0]
+    assert first.role == HEADING and [s.text for s in first.sentences] == ["Customer chat log"]
+
+
+def test_an_entrys_lines_indented_under_its_dot_leader_go_with_it():
+    # A menu: each dish was its name and price alone, and "What's in the fisherman's pie?" was answered
+    # with the price; an opening hour with a note in brackets was cut at the dots, and Sunday's label went
+    # with Saturday's hours.
+    text = ("OPENING HOURS\n  Monday ........................ Closed\n"
+            "  Friday – Saturday ............. 12:00 – 22:30 (kitchen closes 21:30)\n"
+            "  Sunday ........................ 12:00 – 18:00 (roasts served until sold out)\n\n"
+            "We cannot guarantee that any dish is completely free from traces of nuts, and we ask every\n"
+            "guest to tell the server about any allergy or intolerance before they order their food.\n\n"
+            "FROM THE SEA\n"
+            "Fisherman's Pie ...................................... £18.25\n"
+            "  Salmon, smoked haddock and king prawns in a white wine and dill sauce,\n"
+            "  topped with mature Cheddar mash.\n  (F)(C)(D)(SU)\n\n"
+            "Beer-Battered Haddock & Chips ........ regular £16.50 / large £19.50\n  Line-caught North Sea haddock.")
+    paragraphs = segment(text)
+    sentences = [[s.text for s in p.sentences] for p in paragraphs]
+    assert sentences[1:2] + sentences[5:] == [
+        ["Monday ........................ Closed",
+         "Friday – Saturday ............. 12:00 – 22:30 (kitchen closes 21:30)",
+         "Sunday ........................ 12:00 – 18:00 (roasts served until sold out)"],
+        ["Fisherman's Pie ...................................... £18.25",
+         # (a text this short is not taken for a hard-wrapped one: each line is a sentence)
+         "Salmon, smoked haddock and king prawns in a white wine and dill sauce,", "topped with mature Cheddar mash.",
+         "(F)(C)(D)(SU)"],
+        ["Beer-Battered Haddock & Chips ........ regular £16.50 / large £19.50", "Line-caught North Sea haddock."],
+    ]
+    assert sentences[4] == ["FROM THE SEA"]
+
+
+def test_a_title_in_bold_before_a_name_ends_no_sentence():
+    # "**د." was cut from the name it titles: the office went with "د." and the name lost it.
+    text = ("والله ولي التوفيق.\n\n**رئيس الجهاز المركزي للتنظيم والإدارة**\n**د. حسام الدين فؤاد عبد الغني**\n\n"
+            "Kitchen & Bar · Est. 2011")
+    assert [[s.text for s in p.sentences] for p in segment(text)][1:] == [
+        ["**رئيس الجهاز المركزي للتنظيم والإدارة**\n**د. حسام الدين فؤاد عبد الغني**"], ["Kitchen & Bar · Est. 2011"]]
+    # An extension's number goes with its phone number.
+    assert [s.text for s in segment("Call our nurses at (541) 555-0183, ext. 2, or e-mail us. Tel. 01947 602 338.")[0].sentences] == [
+        "Call our nurses at (541) 555-0183, ext. 2, or e-mail us.", "Tel. 01947 602 338."]
+
+
+def test_an_underlined_line_heads_its_section_whatever_it_ends_with():
+    # A closing bracket ends a field's value; over an underline it ends a heading, and the table under
+    # "PUPPY SCHEDULE (DOGS)" was no puppy's.
+    text = ("Vaccines protect your pet.\n\nPUPPY SCHEDULE (DOGS)\n---------------------\nAge | Vaccine | Notes\n"
+            "6 weeks | DHPP #1 | First exam\n\nCALL US IF YOU SEE:\n-------------------\nSwelling of the face.\n\n"
+            "Chat ID: 58213407\nDept: Billing\n-------------\nAgent: Hello.")
+    roles = {p.sentences[0].text: p.role for p in segment(text)}
+    assert roles["PUPPY SCHEDULE (DOGS)"] == HEADING and roles["CALL US IF YOU SEE:"] == HEADING
+    assert roles["Age | Vaccine | Notes"] == "" and roles["Dept: Billing"] == ""  # a field over a rule heads nothing
 
 
 def test_a_numbered_line_over_an_underline_heads_a_section():
