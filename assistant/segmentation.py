@@ -75,6 +75,11 @@ from typing import NamedTuple
 #     numbered line over an underline, or before a table's rows, heads a section, and stands alone over a list;
 #     "**Dr." and "Enc." end no sentence; "3a." numbers an item;
 #     a table row's cell under a blank name is said (an infobox's values were not).
+# 22: a dish's lines indented under its dot-leader line are one paragraph with it; a leader's value may
+#     carry a note in brackets; a short label over records leads into them ("الفريق الأول (المؤجر)"); an
+#     underlined line after a blank line or a rule is a heading whatever it ends with but a full stop;
+#     "**د.", "Est." and "ext." end no sentence. (And ``table_header``: bars without a separator row, three
+#     columns or more, have a header, as a plain text's aligned table does.)
 SEGMENTATION_VERSION = 22
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
@@ -127,7 +132,7 @@ _NUMBER_NEXT = re.compile(r"[ \t]*[\d٠-٩]")
 # Latin abbreviations that do not end a sentence, and Latin initials spelt in Arabic ("جون سي. ميسنجر").
 _LATIN_ABBREVIATION = re.compile(
     r"(?:[a-z]|pp|vols?|nos?|eds?|ca|cf|fig|figs|ch|chap|approx|al|e\.g|i\.e|op|cit|ibid|viz|vs|encl?"
-    r"|Dr|Mr|Mrs|Ms|Prof|St|Jr|Sr|Mt|Gen|Col|Lt|Est|ext|tel|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)",
+    r"|Dr|Mr|Mrs|Ms|Prof|Rev|St|Jr|Sr|Mt|Gen|Col|Lt|Est|ext|tel|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)",
     re.IGNORECASE,  # "Vol.", "No."; a capital initial is no candidate anyway
 )
 _SPAN_CLOSERS = (")", "`")
@@ -137,6 +142,8 @@ _LOWERCASE_NEXT = re.compile(r"[ \t]+[a-z]")
 # park's "**Visitor center hours:** 8:00 a.m. – 5:00 p.m." was cut at "a.m.", its closing hour apart.
 _DOTTED_ABBREVIATION = re.compile(r"[a-z](?:\.[a-z])+", re.IGNORECASE)
 _RANGE_NEXT = re.compile(r"[ \t]*[-–—][ \t]*[\d٠-٩]")
+# A time zone after "p.m." ("11:59 p.m. ET", "7:00 p.m. Eastern Time"): the deadline's sentence goes on.
+_TIME_ZONE_NEXT = re.compile(r"[ \t]*(?:[A-Z]{1,3}T|UTC|GMT)\b|[ \t]*(?:Eastern|Central|Mountain|Pacific|Atlantic|local)\s+[Tt]ime\b")
 _SPELT_INITIAL = re.compile(r"سي|بي|دي|إس|اس|أو|إف|إم|إل|جي|تي|كيه|إتش|آر|واي|زد|إكس|دبليو|جيه|كيو|يو")
 
 
@@ -426,6 +433,9 @@ _UNDERLINE_MARKS = r"-{3,}|={3,}"
 _RULE_LINE = re.compile(rf"(?:{_UNDERLINE_MARKS}|\*{{3,}}|_{{3,}})")
 # The underline of the line before: a setext heading's.
 _UNDERLINE = re.compile(rf"[ \t]*\n[ \t]*(?:{_UNDERLINE_MARKS})[ \t]*(?:\n|$)")
+# A rule on a line of its own between two lines: what follows it is a new section ("8. TROUBLESHOOTING"
+# under the rule after a list of steps was that list's last item).
+_RULE_BETWEEN = re.compile(rf"\n[ \t]*(?:{_UNDERLINE_MARKS}|\*{{3,}}|_{{3,}})[ \t]*\n")
 # A blank line or a rule just before a line (or the text's start): a setext heading stands apart from
 # the lines above it, or between two rules (a chat log's last header field over the rule under its
 # header is none).
@@ -512,8 +522,9 @@ def _section_numbers(text: str, lines: list[_SourceLine]) -> frozenset[int]:
             starts.add(line.start)  # "4. A TYPICAL MORNING" over a line of dashes: a heading by its markup
         elif (line.kind is _Line.ITEM and _NUMBERED_LINE.match(label) and _is_short_label(label)
                 and after is not None and after.after_blank and after.kind in (_Line.TEXT, _Line.ROW, _Line.LEADER)
-                and (before is None or line.after_blank and not _NUMBERED_LINE.match(previous)
-                     and not previous.endswith(COLONS))):
+                and (before is None or line.after_blank and (
+                    _RULE_BETWEEN.search(text, before.end, line.start)
+                    or not _NUMBERED_LINE.match(previous) and not previous.endswith(COLONS)))):
             starts.add(line.start)
     return frozenset(starts)
 
@@ -971,8 +982,9 @@ def _is_sentence_end(text: str, match: re.Match[str], start: int, end: int, in_q
     token = token.lstrip("(")  # "(vol."
     if _LATIN_ABBREVIATION.fullmatch(token):
         return False
-    if _DOTTED_ABBREVIATION.fullmatch(token) and _RANGE_NEXT.match(text, match.end(), end):
-        return False  # "8:00 a.m. – 5:00 p.m. daily": the range goes on
+    if _DOTTED_ABBREVIATION.fullmatch(token) and (_RANGE_NEXT.match(text, match.end(), end)
+                                                  or _TIME_ZONE_NEXT.match(text, match.end(), end)):
+        return False  # "8:00 a.m. – 5:00 p.m. daily", "11:59 p.m. ET": the range, the time goes on
     return not (_SPELT_INITIAL.fullmatch(token) and not _NUMBER_BEFORE.search(before))
 
 

@@ -626,9 +626,26 @@ def test_a_title_in_bold_before_a_name_ends_no_sentence():
             "Kitchen & Bar · Est. 2011")
     assert [[s.text for s in p.sentences] for p in segment(text)][1:] == [
         ["**رئيس الجهاز المركزي للتنظيم والإدارة**\n**د. حسام الدين فؤاد عبد الغني**"], ["Kitchen & Bar · Est. 2011"]]
+    # A reverend's name, and a deadline's time zone, go on their sentence.
+    assert [s.text for s in segment("- Rev. Samuel Brooks asked the Council to act. Apply by 11:59 p.m. ET on 10 January. "
+                                    "We close at 7 p.m. The next day we open at 9.")[0].sentences] == [
+        "- Rev. Samuel Brooks asked the Council to act.", "Apply by 11:59 p.m. ET on 10 January.", "We close at 7 p.m.",
+        "The next day we open at 9."]
     # An extension's number goes with its phone number.
     assert [s.text for s in segment("Call our nurses at (541) 555-0183, ext. 2, or e-mail us. Tel. 01947 602 338.")[0].sentences] == [
         "Call our nurses at (541) 555-0183, ext. 2, or e-mail us.", "Tel. 01947 602 338."]
+
+
+def test_a_numbered_line_after_a_rule_heads_a_new_section():
+    # Under the rule after a list of steps, "8. TROUBLESHOOTING" was the list's last step.
+    text = ("To descale the machine:\n5. Press 2 CUP to start.\n6. Rinse the tank.\n\n=======================\n\n"
+            "8. TROUBLESHOOTING\n\nPROBLEM          | CAUSE          | SOLUTION\n"
+            "---------------- | -------------- | --------------\nNo coffee        | Empty tank     | Fill the tank\n"
+            "Weak coffee      | Coarse grind   | Grind finer\n")
+    paragraphs = segment(text)
+    assert [p.sentences[0].text for p in paragraphs if p.role == HEADING] == ["8. TROUBLESHOOTING"]
+    assert [s.text for s in paragraphs[0].sentences] == [
+        "To descale the machine:", "5. Press 2 CUP to start.", "6. Rinse the tank."]
 
 
 def test_an_underlined_line_heads_its_section_whatever_it_ends_with():
