@@ -78,8 +78,9 @@ from typing import NamedTuple
 # 22: a dish's lines indented under its dot-leader line are one paragraph with it; a leader's value may
 #     carry a note in brackets; a short label over records leads into them ("الفريق الأول (المؤجر)"); an
 #     underlined line after a blank line or a rule is a heading whatever it ends with but a full stop;
-#     "**د.", "Est." and "ext." end no sentence. (And ``table_header``: bars without a separator row, three
-#     columns or more, have a header, as a plain text's aligned table does.)
+#     "**د.", "Est.", "ext.", "Rev." and "p.m." before a time zone end no sentence; a numbered line after a
+#     rule heads a new section. (And ``table_header``: bars without a separator row, three columns or
+#     more, have a header, as a plain text's aligned table does.)
 SEGMENTATION_VERSION = 22
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
@@ -394,15 +395,16 @@ def segment(text: str) -> tuple[Paragraph, ...]:
 
 
 def _is_underlined(text: str, paragraph: Paragraph) -> bool:
-    """Whether ``paragraph`` is a line as short as a heading over an underline (a setext heading),
-    whatever it ends with but a full stop (and no label with its value): a leaflet's "PUPPY SCHEDULE (DOGS)" over its table and a
-    bulletin's "درجات الحرارة المتوقعة في المحافظات (العظمى/الصغرى)" were text (a closing bracket ends
-    a field's value), and the rows under them named neither."""
+    """Whether ``paragraph`` is a line as short as a heading over an underline (a setext heading), at
+    the text's start or after a blank line or a rule, whatever it ends with but a full stop (and no
+    label with its value): a leaflet's "PUPPY SCHEDULE (DOGS)" over its table and a bulletin's "درجات
+    الحرارة المتوقعة في المحافظات (العظمى/الصغرى)" were text (a closing bracket ends a field's value),
+    and the rows under them named neither."""
     line, before = paragraph.text, text[max(0, paragraph.start - 200):paragraph.start]
+    at_start = paragraph.start <= 200 and not before.strip()
     return ("\n" not in line and len(line.split()) <= LABEL_MAX_WORDS and _last_mark(line) not in ".!…"
             and not is_leader_line(line) and bool(_UNDERLINE.match(text, paragraph.end))
-            and (paragraph.start < 200 and not before.strip() or bool(_BLANK_LINE_BEFORE.search(before))))
-
+            and (at_start or bool(_BLANK_LINE_BEFORE.search(before))))
 
 
 class _Line(enum.Enum):
@@ -643,15 +645,13 @@ def _item_over(text: str, block: list[tuple[int, int]], start: int) -> int | Non
     lines after the item being records indented as well, or None ("1) مركز خدمات المرور – حي الروضة، جدة"
     over "   العنوان: شارع الأمير سلطان" and "   الهاتف: 012 665 3311"). Apart, each field was a paragraph
     of its own naming no centre, and the next centre's name went with the phone line above it."""
-    def indent(position: int) -> int:
-        return _indent(text, position)
     if not re.match(r"[*_]*[^\W\d_]", text[start:start + 3]):
         return None  # a field opens with a word (a wrapped item's "`{"id", "turns": ...`" is none)
     for n in range(len(block) - 1, -1, -1):
         line = text[block[n][0]:block[n][1]]
         if is_list_item(line):
-            return n if indent(start) > indent(block[n][0]) else None
-        if not (_is_record(line.strip()) and indent(block[n][0]) == indent(start)):
+            return n if _indent(text, start) > _indent(text, block[n][0]) else None
+        if not (_is_record(line.strip()) and _indent(text, block[n][0]) == _indent(text, start)):
             return None
     return None
 
