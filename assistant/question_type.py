@@ -379,7 +379,7 @@ _PHONE_NUMBER = re.compile(r"\+\d[\d ().-]{6,}\d|(?<![\w.,])0\d{2,4}[ .-]\d{3,4}
 # البريد الصوتي؟" (a podcast's voicemail) and "How do I contact them?" (not "the number of ...").
 _ASKS_FOR_A_PHONE = re.compile(r"\b(?:phone|telephone|fax|mobile|hotline|helpline|whatsapp|voicemail|call|contact)\b"
                                r"|\bnumber\b(?!\s+of\b)"
-                               r"|(?<!\w)[وبل]?(?:ال)?(?:هاتف|جوال|فاكس|تلفون|تليفون|واتساب|رقم|اتصال|الاتصال|أتصل|اتصل|التواصل)(?!\w)",
+                               r"|(?<!\w)[وبل]?(?:ال)?(?:هاتف|جوال|فاكس|تلفون|تليفون|واتساب|رقم|اتصال|أتصل|اتصل|التواصل)(?!\w)",
                                re.IGNORECASE)
 # A year said as one: after a word that names it so ("عام 1998", "in 1998", "since 2004") or with its
 # era ("1205 هـ", "44 BC"). "كم عدد زوار المتحف سنوياً؟" was answered by a timeline's "عام 1998: رُمّمت

@@ -437,7 +437,7 @@ _RULE_LINE = re.compile(rf"(?:{_UNDERLINE_MARKS}|\*{{3,}}|_{{3,}})")
 _UNDERLINE = re.compile(rf"[ \t]*\n[ \t]*(?:{_UNDERLINE_MARKS})[ \t]*(?:\n|$)")
 # A rule on a line of its own between two lines: what follows it is a new section ("8. TROUBLESHOOTING"
 # under the rule after a list of steps was that list's last item).
-_RULE_BETWEEN = re.compile(rf"\n[ \t]*(?:{_UNDERLINE_MARKS}|\*{{3,}}|_{{3,}})[ \t]*\n")
+_RULE_BETWEEN = re.compile(rf"\n[ \t]*{_RULE_LINE.pattern}[ \t]*\n")
 # A blank line or a rule just before a line (or the text's start): a setext heading stands apart from
 # the lines above it, or between two rules (a chat log's last header field over the rule under its
 # header is none).

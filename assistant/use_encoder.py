@@ -154,8 +154,8 @@ class UseRescorer:
         and the ranking one within (the best below the candidates when none of them is; module doc)."""
         top = hits[: self._candidates]
         theirs, ours = [hit for hit in top if across(hit)], [hit for hit in top if within(hit)]
-        if theirs and not ours:
-            ours = [hit for hit in hits[self._candidates:] if within(hit)][:1]
+        if theirs and not ours:  # the best match within the question's language below the candidates
+            ours = next(([hit] for hit in hits[self._candidates:] if within(hit)), [])
         if not weight or not theirs or not ours:
             return hits
         # ``rerank`` has just read the vectors of most of ``theirs`` (their ``use``; 0: not computed).
