@@ -357,8 +357,9 @@ def _heading_label(node: TextNode, kind: str) -> str:
     التكلفة", "## 3.0.0 — 2025-03-11"), and a year dates its section ("Harbour Lights Festival 2025"):
     neither answers "how much", nor does a title's year answer "when" (it names the edition the whole
     document is about), but a section heading's date does ("When was version 3.0.0 released?" gave way
-    to the release's list of changes, a user's release notes)."""
-    label = with_rendering(node)
+    to the release's list of changes, a user's release notes). Nor does an FAQ question's number ("###
+    س13: كم سنة يجب أن أحتفظ بالفواتير؟" was cited before its answer for holding "13")."""
+    label = with_rendering(node).lstrip("#").lstrip()
     label = _HEADING_NUMBER.sub("", label[len(faq_label(label)):])
     return label if kind not in (QUANTITY, MONEY) and not _is_title(node) else without_years(label)
 

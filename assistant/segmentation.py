@@ -81,7 +81,13 @@ from typing import NamedTuple
 #     "**د.", "Est.", "ext.", "Rev." and "p.m." before a time zone end no sentence; a numbered line after a
 #     rule heads a new section. (And ``table_header``: bars without a separator row, three columns or
 #     more, have a header, as a plain text's aligned table does.)
-SEGMENTATION_VERSION = 22
+# 23: a short note in brackets after a sentence on its line is part of it ("... JSON Lines. (#2214)"); a
+#     Markdown heading's line is one sentence; lines indented under a label ending with a colon are one
+#     paragraph with it, each line a sentence (a plain text's list without bullets); "الباب الأول:" and
+#     the like rank a section; a line of figures set apart in columns is no heading, and a subsection's
+#     number makes one of a line ending with a bracket; "Eng.", "Capt.", "Revd.", "ref." and other titles
+#     end no sentence.
+SEGMENTATION_VERSION = 23
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
 # a table dump, a transcript). e5 reads at most 512 tokens; 1,000 Arabic characters are about 250-350.
@@ -118,6 +124,8 @@ _BOUNDARY = re.compile(
 # ". [بحاجة لمصدر]".
 _MARKERS = re.compile(r"(?:\s?\[[^\[\]\n]{1,40}\])+")
 _ONLY_MARKERS = re.compile(r"(?:\s*\[[^\[\]\n]{1,40}\])+\s*")
+# A short note in brackets without a sentence of its own: "(#2214)", "(Windows only)".
+_BRACKETED_NOTE = re.compile(r"\([^()\n.!?؟]{1,40}\)")
 # A Markdown code span: "`ق.م`" is one token, whatever its full stops.
 _CODE_SPAN = re.compile(r"`[^`\n]+`")
 _LETTER = re.compile(rf"[{_ARABIC_LETTER}A-Za-z]")
@@ -133,7 +141,8 @@ _NUMBER_NEXT = re.compile(r"[ \t]*[\d٠-٩]")
 # Latin abbreviations that do not end a sentence, and Latin initials spelt in Arabic ("جون سي. ميسنجر").
 _LATIN_ABBREVIATION = re.compile(
     r"(?:[a-z]|pp|vols?|nos?|eds?|ca|cf|fig|figs|ch|chap|approx|al|e\.g|i\.e|op|cit|ibid|viz|vs|encl?"
-    r"|Dr|Mr|Mrs|Ms|Prof|Rev|St|Jr|Sr|Mt|Gen|Col|Lt|Est|ext|tel|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)",
+    r"|Dr|Mr|Mrs|Ms|Prof|Rev|Revd|St|Jr|Sr|Mt|Gen|Col|Lt|Capt|Maj|Sgt|Eng|Hon|Gov|Est|ext|tel|ref"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)",
     re.IGNORECASE,  # "Vol.", "No."; a capital initial is no candidate anyway
 )
 _SPAN_CLOSERS = (")", "`")
@@ -572,6 +581,9 @@ def _blocks(text: str, lines: list[_SourceLine], sections: frozenset[int]
             # One line with the one before, cut into sentences by their punctuation only.
             blocks[-1][-1] = (blocks[-1][-1][0], line.end)
             kind = last
+        elif (blocks and kind is _Line.TEXT and not line.after_blank and line.start not in sections
+              and _indented_under_label(text, blocks[-1], line, lines[n + 1] if n + 1 < len(lines) else None)):
+            blocks[-1].append((line.start, line.end))
         elif (len(blocks) > 1 and kind is _Line.TEXT and last is _Line.TEXT and not line.after_blank
               and len(blocks[-1]) == 1 and line.start not in sections and blocks[-1][0][0] not in sections
               and _labels_the_next_line(text[blocks[-1][0][0]:blocks[-1][0][1]], line_text)):
@@ -654,6 +666,24 @@ def _item_over(text: str, block: list[tuple[int, int]], start: int) -> int | Non
         if not (_is_record(line.strip()) and _indent(text, block[n][0]) == _indent(text, start)):
             return None
     return None
+
+
+def _indented_under_label(text: str, block: list[tuple[int, int]], line: _SourceLine,
+                          after: _SourceLine | None) -> bool:
+    """Whether ``line`` is one of the lines indented under the line that ``block`` opens with, a label
+    ending with a colon, as the lines between them are: a plain text's list without bullets ("Board of
+    Trustees (as at 31 March 2024):" over "  David Brennan (Treasurer, from 14 November 2023)", ...).
+    Apart, each name was a paragraph of its own, the short ones headings, and none under its list's
+    name. The first line under the label goes with it only when the next one is indented as well (a
+    label's value alone on the line under it is one sentence with it: ``_labels_the_next_line``)."""
+    label = text[block[0][0]:block[0][1]]
+    if _last_mark(label) not in COLONS or "\n" in label or _FIELD_LINE.match(label.strip()):
+        return False
+    depth, indent = _indent(text, block[0][0]), _indent(text, line.start)
+    if indent <= depth or any(_indent(text, s) != indent for s, _ in block[1:]):
+        return False
+    return len(block) > 1 or (after is not None and not after.after_blank and after.kind is _Line.TEXT
+                              and _indent(text, after.start) == indent)
 
 
 def _under_entry(text: str, block: list[tuple[int, int]], start: int) -> bool:
@@ -788,11 +818,17 @@ def _line_sentences(text: str, start: int, end: int, code: bool = False, row: bo
     entry (``_DEFINITION``) and a line of cells between bars ("13:30 - 15:00 | Tejo Auditorium | Panel:
     Who owns street data? Moderated by Sofia Costa": the moderator's name was a sentence of its own)."""
     line = text[start:end]
-    if code or _is_definition_entry(line) or is_leader_line(line):
+    if code or _is_definition_entry(line) or is_leader_line(line) or _is_heading_line(line):
         return _capped(text, start, end, MAX_SENTENCE_CHARS)
     if not row and not is_table_row(line) and not ("\n" not in line and _CELLS_LINE.match(line)):
         return _sentence_spans(text, start, end)
     return [(start, end)] if _has_word(line) else []
+
+
+def _is_heading_line(line: str) -> bool:
+    """A Markdown heading's line is one sentence: an FAQ's "### س6: كيف أسجّل؟ وهل أحتاج إلى مراجعة أحد
+    الفروع؟" is one question, its second half no statement of its own."""
+    return "\n" not in line and bool(_MARKDOWN_HEADING.match(line.lstrip()))
 
 
 def _introduces(line: str) -> bool:
@@ -843,8 +879,8 @@ def _role(paragraph: Paragraph, index: int, count: int, announced: bool = False)
     # A closing bracket ends a field's value ("Customer helpline: 0300 123 4400 (24 hours)"), a statement;
     # the same line over a list is the list's label (``_introduces``).
     if (index == count - 1 or len(text.split()) > longest or _last_mark(text) in _TERMINATORS
-            or text.rstrip("*")[-1:] in _CLOSERS
-            or "\n" in text or is_list_item(text) or is_table_row(text) or is_leader_line(text)):  # no label
+            or text.rstrip("*")[-1:] in _CLOSERS and not _SUBSECTION_NUMBER.match(text)
+            or _FIGURES_IN_COLUMNS.search(text) or "\n" in text or is_list_item(text) or is_table_row(text) or is_leader_line(text)):  # no label
         return ""
     if index == 0 and _BYLINE.match(text) and not re.search(r"\d", text):
         return BYLINE
@@ -853,11 +889,19 @@ def _role(paragraph: Paragraph, index: int, count: int, announced: bool = False)
     return "" if _last_mark(text) in COLONS else HEADING
 
 
+# A subsection's number ("2.3 Adult Reading Skills (ARS)": a heading, though it ends with a bracket).
+_SUBSECTION_NUMBER = re.compile(r"\s*\d{1,3}(?:\.\d{1,3})+\.?[ \t]+\S")
+# Figures set apart in columns: a table's lone line ("Net surplus for the year     £50,220     £31,240")
+# states its values, it heads nothing.
+_FIGURES_IN_COLUMNS = re.compile(r"\S[ \t]{2,}[-+(]?[£$€¥]?[\d٠-٩]")
+
+
 # A section's number or rank as a label: "أولًا: رحلات الطيران", "Part 2: Methods", "Chapter III: ..."
 # (an ordinal as a whole word, a Roman numeral in capitals: "أولياء الأمور: ...", "الرابط: ...", "Cc: ..."
 # are fields; an English ordinal is the whole label: "**First published:** 2025-04-03" is a field).
 _SECTION_LABEL = re.compile(
-    r"[*_#\s]*(?:[^:：\n]*[\d٠-٩]|(?:ال)?(?:أول|ثاني|ثالث|رابع|خامس|سادس|سابع|ثامن|تاسع|عاشر|حادي)[ًا]*(?!\w)"
+    r"[*_#\s]*(?:[^:：\n]*[\d٠-٩]|(?:(?:ال)?(?:باب|فصل|قسم|جزء|مبحث|مادة|بند)\s+)?"
+    r"(?:ال)?(?:أول|ثاني|ثالث|رابع|خامس|سادس|سابع|ثامن|تاسع|عاشر|حادي)[ًا]*(?!\w)"
     r"|(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)[*_\s]*$"
     r"|(?:part|chapter|section|appendix|annex)\b"
     r"|(?-i:[IVXLC]+)\b)", re.IGNORECASE)
@@ -1018,8 +1062,10 @@ def _after_markers(text: str, position: int, end: int) -> int:
 
 
 def _attach_markers(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """A fragment of markers alone ("[2][3]") is no sentence: it joins the sentence before it."""
-    return _joined(spans, lambda before, span: bool(_ONLY_MARKERS.fullmatch(text, *span)))
+    """A fragment of markers alone ("[2][3]") is no sentence: it joins the sentence before it; so does a
+    short note in brackets after it on its line ("... to CSV or JSON Lines. (#2214)", a changelog's issue)."""
+    return _joined(spans, lambda before, span: bool(_ONLY_MARKERS.fullmatch(text, *span)) or (
+        bool(_BRACKETED_NOTE.fullmatch(text, *span)) and "\n" not in text[before[1]:span[0]]))
 
 
 def _capped(text: str, start: int, end: int, cap: int) -> list[tuple[int, int]]:

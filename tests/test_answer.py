@@ -256,6 +256,16 @@ def test_a_section_headings_date_answers_when_though_nothing_of_its_section_was_
     assert title.abstained
 
 
+def test_an_faq_questions_number_answers_no_how_many():
+    """"### س13: كم سنة يجب أن أحتفظ بالفواتير؟" held "13", so it stayed before its answer (a user's VAT
+    guide): its answer is cited first."""
+    answerer, nodes = _answerer_and_nodes("### س13: كم سنة يجب أن أحتفظ بالفواتير؟\n\n"
+                                          "ج: يجب الاحتفاظ بالفواتير مدة لا تقل عن 6 سنوات.", "vat", "ar")
+    _mark_headings(answerer, nodes, "vat", "p1")
+    draft = answerer.answer("كم سنة أحتفظ بالفواتير؟", Language.ARABIC, _hits(nodes, [("p1.s1", 0.85), ("p2.s1", 0.84)]))
+    assert [c.sentence_id for c in draft.citations] == ["p2.s1"]
+
+
 def test_an_abstention_for_want_of_a_date_says_so():
     """"When does cover start?" was refused with "Related: ... probability 0.98" under it, which read
     as a contradiction: the note says what the closest sentences lack."""

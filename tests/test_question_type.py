@@ -443,3 +443,26 @@ def test_a_number_the_question_names_a_phone_number_or_a_year_gives_no_answer(ki
 ])
 def test_a_condition_answers_when_should(question, text, gives):
     assert gives_answer_type(DATE, question, text) is gives
+
+
+@pytest.mark.parametrize(("kind", "question", "text", "gives"), [
+    # A share of an amount says how much a fine is (a user's VAT guide was refused beside it) ...
+    (MONEY, "ما غرامة عدم تقديم الإقرار في موعده؟", "تتراوح الغرامة بين 5% و25% من قيمة الضريبة.", True),
+    (MONEY, "How much is the late fee?", "The late fee is 2 per cent of the balance.", True),
+    (MONEY, "How much is the late fee?", "Late payments are reported to the board.", False),
+    (MONEY, "كم غرامة التأخير عن كل أسبوع؟", "غرامة التأخير: 0.5% من قيمة العقد عن كل أسبوع تأخير.", True),
+    # Not any share, nor a discount.
+    (MONEY, "How much will the plant cost to build?", "Solar power will meet 35% of its electricity needs.", False),
+    (MONEY, "What is the mayor's salary?", "Prices include VAT (15%).", False),
+    (MONEY, "كم تبلغ رسوم السكن؟", "يحصل المتفوقون على خصم 50% من الرسوم في السنة الأولى.", False),
+    # ... and a software version when something happens (a user's release notes).
+    (DATE, "When will legacy_auth be removed?", "The legacy_auth option is deprecated and will be removed in 5.0.", True),
+    (DATE, "Until when will the API v1 keep working?", "They will keep working until 5.0 but log a warning.", True),
+    (DATE, "When was dark mode added?", "Dark mode arrived in version 4.3 of the desktop client.", True),
+    (DATE, "متى أضيف الوضع الداكن؟", "أضيف الوضع الداكن في الإصدار 4.3 من التطبيق.", True),
+    # A decimal after "from" or "in" is no version when a unit or a range follows it.
+    (DATE, "When does the pool open?", "Its depth goes from 1.5 to 2 metres.", False),
+    (DATE, "When does the pool open?", "The pool is 2.5 m deep in 2.5 metres of water.", False),
+])
+def test_a_share_answers_how_much_and_a_version_answers_when(kind, question, text, gives):
+    assert gives_answer_type(kind, question, text) is gives

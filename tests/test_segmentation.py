@@ -815,3 +815,49 @@ def test_a_heading_kept_with_its_list_is_told_from_a_sentence_that_leads_into_it
                  "Opening hours\nThe library opens at nine.",  # no list
                  "1. Download the installer.\n2. Sign in."):  # a list without a label
         assert not any(labels_a_list(p.text) for p in segment(text)), text
+
+
+def test_a_short_note_in_brackets_goes_with_the_sentence_before_it():
+    text = ("- `tess-admin audit export` writes the audit log to CSV. (#2214)\n"
+            "- Upload progress showed over 100% for large files. (Windows only)\n"
+            "- Thumbnails were rotated. (See the FAQ.) Rotation is fixed.")
+    assert [s.text for s in sentences_of(segment(text))] == [
+        "- `tess-admin audit export` writes the audit log to CSV. (#2214)",
+        "- Upload progress showed over 100% for large files. (Windows only)",
+        "- Thumbnails were rotated.", "(See the FAQ.)", "Rotation is fixed."]
+
+
+def test_a_markdown_headings_line_is_one_sentence():
+    (heading, answer) = segment("### س6: كيف أسجّل؟ وهل أحتاج إلى مراجعة أحد الفروع؟\n\nج: يتم التسجيل إلكترونيًا.")
+    assert [s.text for s in heading.sentences] == ["### س6: كيف أسجّل؟ وهل أحتاج إلى مراجعة أحد الفروع؟"]
+    assert heading.role == "heading"
+
+
+def test_lines_indented_under_a_label_are_its_list():
+    text = ("Board of Trustees (as at 31 March 2024):\n"
+            "  Dr Alan Whitcombe (Chair)\n"
+            "  David Brennan (Treasurer, from 14 November 2023)\n"
+            "  Revd. Claire Mott\n"
+            "  Laura Fenwick\n\n"
+            "Trustees are unpaid.")
+    board, unpaid = segment(text)
+    assert [s.text for s in board.sentences] == [
+        "Board of Trustees (as at 31 March 2024):", "Dr Alan Whitcombe (Chair)",
+        "David Brennan (Treasurer, from 14 November 2023)", "Revd. Claire Mott", "Laura Fenwick"]
+    assert board.role == "" and unpaid.text == "Trustees are unpaid."
+    # One line alone under its label is the label's value: one sentence with it.
+    _, endpoint = segment("The trial is randomised.\n\nPrimary endpoint:\n  Clinical remission at Week 12.")
+    assert len(endpoint.sentences) == 1
+
+
+def test_section_labels_figures_and_titles_in_plain_text():
+    text = ("الباب الأول: أحكام عامة\n\nالمادة (1): التعريفات\nيُقصد بالجامعة جامعة الملك فهد.\n\n"
+            "2.3 Adult Reading Skills (ARS)\nA 12-week course for adults, run with Northfield College.\n\n"
+            "Net surplus for the year        £50,220      £31,240\n\nReserves stood at £118,600.\n\n"
+            "Panel: Eng. Saif Al-Harthy (moderator). Timetable ref. GWR-HW-04/24 applies.")
+    roles = {p.sentences[0].text: p.role for p in segment(text)}
+    assert roles["الباب الأول: أحكام عامة"] == "heading"
+    assert roles["2.3 Adult Reading Skills (ARS)"] == "heading"
+    assert roles["Net surplus for the year        £50,220      £31,240"] == ""
+    assert "Panel: Eng. Saif Al-Harthy (moderator)." in roles
+    assert any(s.text == "Timetable ref. GWR-HW-04/24 applies." for s in sentences_of(segment(text)))
