@@ -86,7 +86,10 @@ from typing import NamedTuple
 #     paragraph with it, each line a sentence (a plain text's list without bullets); "الباب الأول:" and
 #     the like rank a section; a line of figures set apart in columns is no heading, and a subsection's
 #     number makes one of a line ending with a bracket; "Eng.", "Capt.", "Revd.", "ref." and other titles
-#     end no sentence.
+#     end no sentence, nor a company's "Inc." before a bracket; a line ending with a comma is no heading
+#     ("Dear Sir or Madam,"); a plain text's table whose amounts are set right under a header set left
+#     is a table, and so is one whose header row has a rule under it; "a.m." before a day ends no sentence;
+#     a label's full stop before its colon ("**Accession no.:** 25-077-3391") is part of a field's label.
 SEGMENTATION_VERSION = 23
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
@@ -146,6 +149,10 @@ _LATIN_ABBREVIATION = re.compile(
     re.IGNORECASE,  # "Vol.", "No."; a capital initial is no candidate anyway
 )
 _SPAN_CLOSERS = (")", "`")
+# A company's legal form, which ends a sentence as often as not ("... bought by Apple Inc. The deal ..."),
+# but not before a bracket that goes on with the name.
+_COMPANY = re.compile(r"Inc|Corp|Ltd|Co|LLC|PLC|GmbH|S\.A|N\.V", re.IGNORECASE)
+_BRACKET_NEXT = re.compile(r"[ \t]*\(")
 # A full stop followed, on the same line, by a lower-case Latin word.
 _LOWERCASE_NEXT = re.compile(r"[ \t]+[a-z]")
 # A Latin abbreviation spelt with dots ("a.m", "p.m", "e.g"), and a range's dash and number after it: a
@@ -154,6 +161,9 @@ _DOTTED_ABBREVIATION = re.compile(r"[a-z](?:\.[a-z])+", re.IGNORECASE)
 _RANGE_NEXT = re.compile(r"[ \t]*[-–—][ \t]*[\d٠-٩]")
 # A time zone after "p.m." ("11:59 p.m. ET", "7:00 p.m. Eastern Time"): the deadline's sentence goes on.
 _TIME_ZONE_NEXT = re.compile(r"[ \t]*(?:[A-Z]{1,3}T|UTC|GMT)\b|[ \t]*(?:Eastern|Central|Mountain|Pacific|Atlantic|local)\s+[Tt]ime\b")
+# A day after "a.m." or "p.m.": "Quiet hours are 10:00 p.m. to 7:00 a.m. Sunday through Thursday" was cut
+# before "Sunday", the days apart from the hours.
+_DAY_NEXT = re.compile(r"[ \t]+(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?s?\b")
 _SPELT_INITIAL = re.compile(r"سي|بي|دي|إس|اس|أو|إف|إم|إل|جي|تي|كيه|إتش|آر|واي|زد|إكس|دبليو|جيه|كيو|يو")
 
 
@@ -319,12 +329,15 @@ def plain_table(lines: Sequence[str]) -> bool:
     columns = _cell_spans(rows[0])
     if len(columns) < 2:
         return False
-    def lines_up(row: str) -> bool:
+    def lines_up(row: str, reference: list[tuple[int, int]]) -> bool:
         spans = _cell_spans(row)
-        return len(spans) == len(columns) and all(
+        return len(spans) == len(reference) and all(
             abs(start - column[0]) <= COLUMN_SLACK or abs(end - column[1]) <= COLUMN_SLACK
-            for (start, end), column in zip(spans, columns))
-    return all(lines_up(row) for row in rows[1:])
+            for (start, end), column in zip(spans, reference))
+    # The first row's cells, or the second's: a header set left over amounts set right ("Amount" over
+    # "£3,212.75" and "£38.40") lines up with the first amount, and the amounts with each other.
+    first_row = _cell_spans(rows[1])
+    return lines_up(rows[1], columns) and all(lines_up(row, columns) or lines_up(row, first_row) for row in rows[2:])
 
 
 _TABLE_SEPARATOR = re.compile(r"\|?(?:\s*:?-+:?\s*\|)+\s*(?::?-+:?)?\s*")
@@ -447,6 +460,8 @@ _UNDERLINE = re.compile(rf"[ \t]*\n[ \t]*(?:{_UNDERLINE_MARKS})[ \t]*(?:\n|$)")
 # A rule on a line of its own between two lines: what follows it is a new section ("8. TROUBLESHOOTING"
 # under the rule after a list of steps was that list's last item).
 _RULE_BETWEEN = re.compile(rf"\n[ \t]*{_RULE_LINE.pattern}[ \t]*\n")
+# Only a rule's line between two lines.
+_RULE_ONLY_BETWEEN = re.compile(rf"[ \t]*\n[ \t]*(?:{_UNDERLINE_MARKS})[ \t]*\n[ \t]*")
 # A blank line or a rule just before a line (or the text's start): a setext heading stands apart from
 # the lines above it, or between two rules (a chat log's last header field over the rule under its
 # header is none).
@@ -494,7 +509,9 @@ def _with_plain_tables(text: str, lines: list[_SourceLine]) -> list[_SourceLine]
     for n, line in enumerate(lines):
         if not may_be_a_row(line):
             continue
-        if runs and runs[-1][-1] == n - 1 and not line.after_blank:
+        # A rule under the header row ("Violation   First   Repeat" over a line of dashes) is no blank line.
+        if runs and runs[-1][-1] == n - 1 and (not line.after_blank
+                                                or _RULE_ONLY_BETWEEN.fullmatch(text, lines[n - 1].end, line.start)):
             runs[-1].append(n)
         else:
             runs.append([n])
@@ -749,7 +766,7 @@ def _goes_on(kind: _Line, line: str, last: _Line, before: str, width: int) -> bo
 # A record's line: a field ("Battery: 5000 mAh", "الوزن: 201 غرام": a short label with a letter, a colon,
 # its value; a full stop in the label only inside a word, "ClinicalTrials.gov ID: NCT06418827"), or cells
 # between bars ("09:00 - 09:30 | Tejo Auditorium | Welcome address").
-_FIELD_LINE = re.compile(r"(?P<label>[*_]*(?=[^:：\n]*[^\W\d_])(?:[^:：\n.!?؟]|\.(?=\w)){1,40})[:：][*_]*[ \t]+\S")
+_FIELD_LINE = re.compile(r"(?P<label>[*_]*(?=[^:：\n]*[^\W\d_])(?:[^:：\n.!?؟]|\.(?=\w|[*_]*[:：])){1,40})[:：][*_]*[ \t]+\S")
 _CELLS_LINE = re.compile(r"[^|\n]*\S[ \t]+\|[ \t]+\S[^|\n]*\|[ \t]+\S")
 FIELD_LABEL_MAX_WORDS = 5
 SIGNATURE_LINE_MAX_WORDS = 6
@@ -878,7 +895,8 @@ def _role(paragraph: Paragraph, index: int, count: int, announced: bool = False)
     longest = TITLE_MAX_WORDS if index == 0 else LABEL_MAX_WORDS
     # A closing bracket ends a field's value ("Customer helpline: 0300 123 4400 (24 hours)"), a statement;
     # the same line over a list is the list's label (``_introduces``).
-    if (index == count - 1 or len(text.split()) > longest or _last_mark(text) in _TERMINATORS
+    # A line ending with a comma goes on into what follows ("Dear Sir or Madam,", "Yours faithfully,").
+    if (index == count - 1 or len(text.split()) > longest or _last_mark(text) in (*_TERMINATORS, ",", "،")
             or text.rstrip("*")[-1:] in _CLOSERS and not _SUBSECTION_NUMBER.match(text)
             or _FIGURES_IN_COLUMNS.search(text) or "\n" in text or is_list_item(text) or is_table_row(text) or is_leader_line(text)):  # no label
         return ""
@@ -1026,9 +1044,12 @@ def _is_sentence_end(text: str, match: re.Match[str], start: int, end: int, in_q
     token = token.lstrip("(")  # "(vol."
     if _LATIN_ABBREVIATION.fullmatch(token):
         return False
+    if _COMPANY.fullmatch(token) and _BRACKET_NEXT.match(text, match.end(), end):
+        return False  # "Veranox Systems, Inc. (NASDAQ: VRNX), a provider of ...": the name goes on
     if _DOTTED_ABBREVIATION.fullmatch(token) and (_RANGE_NEXT.match(text, match.end(), end)
-                                                  or _TIME_ZONE_NEXT.match(text, match.end(), end)):
-        return False  # "8:00 a.m. – 5:00 p.m. daily", "11:59 p.m. ET": the range, the time goes on
+                                                  or _TIME_ZONE_NEXT.match(text, match.end(), end)
+                                                  or _DAY_NEXT.match(text, match.end(), end)):
+        return False  # "8:00 a.m. – 5:00 p.m. daily", "11:59 p.m. ET", "7:00 a.m. Sunday through Thursday"
     return not (_SPELT_INITIAL.fullmatch(token) and not _NUMBER_BEFORE.search(before))
 
 

@@ -861,3 +861,36 @@ def test_section_labels_figures_and_titles_in_plain_text():
     assert roles["Net surplus for the year        £50,220      £31,240"] == ""
     assert "Panel: Eng. Saif Al-Harthy (moderator)." in roles
     assert any(s.text == "Timetable ref. GWR-HW-04/24 applies." for s in sentences_of(segment(text)))
+
+
+def test_a_letters_salutation_a_companys_name_and_amounts_set_right():
+    letter = ("Dear Sir or Madam,\n\nVeranox Systems, Inc. (NASDAQ: VRNX) reported results. It was bought by "
+              "Apple Inc. The deal closed.\n\nYours faithfully,\n\nDaniel R. Whitaker")
+    paragraphs = segment(letter)
+    assert [p.role for p in paragraphs][:1] == [""] and paragraphs[2].role == ""
+    assert [s.text for s in paragraphs[1].sentences] == [
+        "Veranox Systems, Inc. (NASDAQ: VRNX) reported results.", "It was bought by Apple Inc.", "The deal closed."]
+    table = ("4. Settlement summary\n\n"
+             "  Item                                   Amount\n"
+             "  -------------------------------------  ---------\n"
+             "  Agreed repair cost (incl. VAT)         £3,212.75\n"
+             "  Travel to GP and physiotherapy            £38.40\n"
+             "  Payable to you                           £448.39\n")
+    rows = segment(table)[1]
+    assert table_header(rows.text).split() == ["Item", "Amount"] and len(rows.sentences) == 4
+
+
+def test_a_plain_tables_ruled_header_a_day_after_am_and_a_labels_full_stop():
+    rules = ("Fines are added to the next month's rent statement. Schedule:\n\n"
+             "   Violation                                   First     Repeat\n"
+             "   ---------------------------------------------------------------\n"
+             "   Noise during quiet hours                    $50       $100\n"
+             "   Unregistered pet                            $200      $400\n"
+             "   Pet waste not picked up                     $50       $100\n")
+    table = segment(rules)[1]
+    assert table.role == "" and table_header(table.text).split() == ["Violation", "First", "Repeat"]
+    assert len(table.sentences) == 4
+    (hours,) = segment("Quiet hours are 10:00 p.m. to 7:00 a.m. Sunday through Thursday, and later on Fridays.")
+    assert len(hours.sentences) == 1
+    fields = segment("Intro line here.\n\n**Accession no.:** 25-077-3391\n\nFlags: H is high.")
+    assert [p.role for p in fields] == ["", "", ""]
