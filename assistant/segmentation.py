@@ -86,10 +86,10 @@ from typing import NamedTuple
 #     paragraph with it, each line a sentence (a plain text's list without bullets); "الباب الأول:" and
 #     the like rank a section; a line of figures set apart in columns is no heading, and a subsection's
 #     number makes one of a line ending with a bracket; "Eng.", "Capt.", "Revd.", "ref." and other titles
-#     end no sentence, nor a company's "Inc." before a bracket; a line ending with a comma is no heading
-#     ("Dear Sir or Madam,"); a plain text's table whose amounts are set right under a header set left
-#     is a table, and so is one whose header row has a rule under it; "a.m." before a day ends no sentence;
-#     a label's full stop before its colon ("**Accession no.:** 25-077-3391") is part of a field's label.
+#     end no sentence, nor a company's "Inc." before a bracket; a plain text's table whose amounts are set
+#     right under a header set left is a table, and so is one whose header row has a rule under it; "a.m."
+#     before a day ends no sentence; a label's full stop before its colon ("**Accession no.:** 25-077-3391")
+#     is part of a field's label.
 SEGMENTATION_VERSION = 23
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
@@ -895,8 +895,7 @@ def _role(paragraph: Paragraph, index: int, count: int, announced: bool = False)
     longest = TITLE_MAX_WORDS if index == 0 else LABEL_MAX_WORDS
     # A closing bracket ends a field's value ("Customer helpline: 0300 123 4400 (24 hours)"), a statement;
     # the same line over a list is the list's label (``_introduces``).
-    # A line ending with a comma goes on into what follows ("Dear Sir or Madam,", "Yours faithfully,").
-    if (index == count - 1 or len(text.split()) > longest or _last_mark(text) in (*_TERMINATORS, ",", "،")
+    if (index == count - 1 or len(text.split()) > longest or _last_mark(text) in _TERMINATORS
             or text.rstrip("*")[-1:] in _CLOSERS and not _SUBSECTION_NUMBER.match(text)
             or _FIGURES_IN_COLUMNS.search(text) or "\n" in text or is_list_item(text) or is_table_row(text) or is_leader_line(text)):  # no label
         return ""

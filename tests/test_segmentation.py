@@ -863,12 +863,9 @@ def test_section_labels_figures_and_titles_in_plain_text():
     assert any(s.text == "Timetable ref. GWR-HW-04/24 applies." for s in sentences_of(segment(text)))
 
 
-def test_a_letters_salutation_a_companys_name_and_amounts_set_right():
-    letter = ("Dear Sir or Madam,\n\nVeranox Systems, Inc. (NASDAQ: VRNX) reported results. It was bought by "
-              "Apple Inc. The deal closed.\n\nYours faithfully,\n\nDaniel R. Whitaker")
-    paragraphs = segment(letter)
-    assert [p.role for p in paragraphs][:1] == [""] and paragraphs[2].role == ""
-    assert [s.text for s in paragraphs[1].sentences] == [
+def test_a_companys_name_and_amounts_set_right():
+    (release,) = segment("Veranox Systems, Inc. (NASDAQ: VRNX) reported results. It was bought by Apple Inc. The deal closed.")
+    assert [s.text for s in release.sentences] == [
         "Veranox Systems, Inc. (NASDAQ: VRNX) reported results.", "It was bought by Apple Inc.", "The deal closed."]
     table = ("4. Settlement summary\n\n"
              "  Item                                   Amount\n"
