@@ -90,7 +90,12 @@ from typing import NamedTuple
 #     right under a header set left is a table, and so is one whose header row has a rule under it; "a.m."
 #     before a day ends no sentence; a label's full stop before its colon ("**Accession no.:** 25-077-3391")
 #     is part of a field's label.
-SEGMENTATION_VERSION = 23
+# 24: a dot leader's value that opens with a figure may run to eight words, and a line under a leader's
+#     line is one with a short leader too (a long label leaves room for three dots); "السؤال (6):" and
+#     "الجواب:" are an FAQ's turns; a label over dot leaders leads into them, as over fields ("Short Stay
+#     (Zone A)" over its prices); a place or part named by a letter ends a sentence ("in Zone B. Charging
+#     is billed ...").
+SEGMENTATION_VERSION = 24
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
 # a table dump, a transcript). e5 reads at most 512 tokens; 1,000 Arabic characters are about 250-350.
@@ -115,12 +120,20 @@ _CLOSERS = "»\"')]”’›"
 _EMPHASIS = "*_"
 _ARABIC_LETTER = "\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff"
 
+# After a capital letter alone a full stop is an initial's ("George W. Bush", "U.S."), but not after a
+# place or a part named by a letter ("in Zone B. Charging is billed ...", "behind Building C. Do not
+# leave bags ...": a user's parking tariff and house rules had two sentences glued) when the next
+# sentence opens; the place's word is checked in ``_is_sentence_end``.
+_AFTER_A_LETTERED_PLACE = r"\.(?:[ \t]+[A-Z][a-z]+ [a-z]|[ \t]*\n[ \t]*\d)"
+_LETTERED_PLACE = re.compile(
+    r"\b(?:Zone|Building|Block|Gate|Hall|Room|Terminal|Level|Floor|Wing|Tower|Platform|Pier|Bay|Lot|Car Park"
+    r"|Section|Appendix|Annex|Exhibit|Schedule|Phase|Stage|Part|Unit|Area|Sector|Entrance|Door|Stand) [A-Z]$")
 # A candidate end: a run of terminators (plus closing quotes/brackets) followed by whitespace, the end
 # of the line, a letter glued straight onto the full stop ("ذات الصلة.ودعا") or a footnote marker
 # (".[13]"). A full stop between digits ("2.5") or after a capital initial ("U.S.") is no candidate; after
 # a unit in degrees ("1 °C.") it is.
 _BOUNDARY = re.compile(
-    rf"(?<!(?<!°)\b[A-Z])[{re.escape(_TERMINATORS)}]+[{re.escape(_CLOSERS)}]*(?:[{_EMPHASIS}](?![{_EMPHASIS}]))?"
+    rf"(?:(?<!(?<!°)\b[A-Z])|(?<=[a-z] [A-Z])(?={_AFTER_A_LETTERED_PLACE}))[{re.escape(_TERMINATORS)}]+[{re.escape(_CLOSERS)}]*(?:[{_EMPHASIS}](?![{_EMPHASIS}]))?"
     rf"(?=\s|$|[{_ARABIC_LETTER}«\"(\[]|(?<=[a-z][.!?])[A-Z])"
 )
 # Footnote and editorial markers after a full stop belong to the sentence they follow: ".[13][14]",
@@ -257,6 +270,9 @@ def is_list_item(line: str) -> bool:
 _LEADER_LINE = re.compile(r"[ \t]*(?P<label>[^\n]{0,60}?[^\W\d_][^\n]{0,60}?)[ \t]*(?P<dots>\.{3,}|…{2,})[ \t]*"
                           r"(?P<value>[^\s.…][^\n]{0,59})")
 LEADER_VALUE_MAX_WORDS = 4
+# A value that opens with a figure may say more ("Forfeit (winning side) ...... 3 points, recorded as 3-0":
+# cut at the dots, its value went with the next line).
+LEADER_FIGURE_VALUE_MAX_WORDS = 8
 
 
 def is_leader_line(line: str) -> bool:
@@ -264,9 +280,11 @@ def is_leader_line(line: str) -> bool:
     if ".." not in line and "…" not in line:
         return False  # most lines: no regex
     leader = _LEADER_LINE.fullmatch(line.rstrip())
-    return (bool(leader) and _value_words(leader["value"]) <= LEADER_VALUE_MAX_WORDS
-            and leader["value"][-1] not in _TERMINATORS
-            and (len(leader["dots"]) >= 5 or bool(re.match(r"[$€£¥]?[\d٠-٩]", leader["value"]))))
+    if not leader or leader["value"][-1] in _TERMINATORS:
+        return False
+    figure = bool(re.match(r"[$€£¥]?[\d٠-٩]", leader["value"]))
+    longest = LEADER_FIGURE_VALUE_MAX_WORDS if figure else LEADER_VALUE_MAX_WORDS
+    return _value_words(leader["value"]) <= longest and (len(leader["dots"]) >= 5 or figure)
 
 
 def _value_words(value: str) -> int:
@@ -491,7 +509,7 @@ def _source_lines(text: str) -> list[_SourceLine]:
         after_blank = bool(lines) and text.count("\n", previous_end, start) >= 2
         lines.append(_SourceLine(start, end, kind, after_blank))
         previous_end = end
-    return _without_lone_letters(text, _with_plain_tables(text, lines))
+    return _with_leader_runs(text, _without_lone_letters(text, _with_plain_tables(text, lines)))
 
 
 def _with_plain_tables(text: str, lines: list[_SourceLine]) -> list[_SourceLine]:
@@ -533,6 +551,22 @@ def _without_lone_letters(text: str, lines: list[_SourceLine]) -> list[_SourceLi
     return [line._replace(kind=_Line.TEXT)
             if lettered(line) and not lettered(before) and not lettered(after) and not introduces(before) else line
             for before, line, after in zip([None, *lines], lines, [*lines[1:], None])]
+
+
+def _with_leader_runs(text: str, lines: list[_SourceLine]) -> list[_SourceLine]:
+    """``lines`` with a line under a dot leader's line, no blank between, taken for one too when it is
+    one but for its short leader: a long label leaves room for few dots ("Forfeit (forfeiting side) ...
+    minus 1 point" under "Forfeit (winning side) ...... 3 points" was a heading)."""
+    def short_leader(line: _SourceLine) -> bool:
+        leader = _LEADER_LINE.fullmatch(text, line.start, line.end)
+        return (line.kind is _Line.TEXT and leader is not None and leader["value"][-1] not in _TERMINATORS
+                and _value_words(leader["value"]) <= LEADER_VALUE_MAX_WORDS)
+    kept: list[_SourceLine] = []
+    for line in lines:
+        if kept and kept[-1].kind is _Line.LEADER and not line.after_blank and short_leader(line):
+            line = line._replace(kind=_Line.LEADER)
+        kept.append(line)
+    return kept
 
 
 def _section_numbers(text: str, lines: list[_SourceLine]) -> frozenset[int]:
@@ -609,8 +643,9 @@ def _blocks(text: str, lines: list[_SourceLine], sections: frozenset[int]
                 (kind in (_Line.ITEM, _Line.ROW, _Line.LEADER) and kind is last) or (
                 kind is _Line.ITEM and blocks[-1][0][0] not in plain and _introduces(text[blocks[-1][0][0]:blocks[-1][-1][1]]))):
             blocks[-1].append((line.start, line.end))
-        elif (blocks and kind is _Line.TEXT and not line.after_blank and line.start not in sections
-              and _is_record(line_text.strip()) and _heads_records(text, blocks[-1], first=len(blocks) == 1)):
+        elif (blocks and not line.after_blank and line.start not in sections
+              and kind in (_Line.TEXT, _Line.LEADER)
+              and _heads_records(text, [*blocks[-1], (line.start, line.end)], first=len(blocks) == 1)):
             blocks[-1].append((line.start, line.end))
         elif (blocks and kind is _Line.TEXT and not line.after_blank and line.start not in sections
               and _is_record(line_text.strip()) and (item := _item_over(text, blocks[-1], line.start)) is not None):
@@ -664,9 +699,18 @@ def _heads_records(text: str, block: list[tuple[int, int]], first: bool) -> bool
     records' lines after it ("الرحلة الثانية (العودة):" over "رقم الرحلة: TK 144", "الوصول: الرياض ..."):
     a record's lines go with it, each a sentence, as a list's items go with the line that introduces
     them. Apart, a booking's outbound and return flights had the same lines, and "When do we land in
-    Riyadh on the way back?" could not tell them apart. The text's ``first`` line leads into them only
-    with a colon: without one, it is the text's title over its fields."""
-    return _leads_into_records(text[block[0][0]:block[0][1]], labels=not first) and all(_is_record(text[s:e].strip()) for s, e in block[1:])
+    Riyadh on the way back?" could not tell them apart. So do a price list's dot leaders ("Short Stay
+    (Zone A)" over "1 - 2 hours ...... GBP 12.00": apart, five zones had the same lines). The text's
+    ``first`` line leads into them only with a colon: without one, it is the text's title over its fields."""
+    label = text[block[0][0]:block[0][1]]
+    def under_it(start: int, end: int) -> bool:
+        line = text[start:end]
+        if not is_leader_line(line):
+            return _is_record(line.strip())
+        # Without a colon, a label heads leaders indented under it: a menu's "FROM THE SEA" over its
+        # first dish's line heads every dish of the section, not that one.
+        return _last_mark(label) in COLONS or _indent(text, start) > _indent(text, block[0][0])
+    return _leads_into_records(label, labels=not first) and all(under_it(s, e) for s, e in block[1:])
 
 
 def _item_over(text: str, block: list[tuple[int, int]], start: int) -> int | None:
@@ -933,8 +977,10 @@ def states_a_field(line: str) -> bool:
 
 
 def _turn_label(words: str) -> re.Pattern[str]:
-    """A turn's label, numbered or not, in bold or not: "Q:", "Q3:", "س8:", "**سؤال 2:**"."""
-    return re.compile(rf"[*_]*(?:{words})\s?[\d٠-٩]*[*_]*\s*[:：][*_]*\s*", re.IGNORECASE)
+    """A turn's label, numbered or not, in bold or not: "Q:", "Q3:", "س8:", "**سؤال 2:**", "السؤال (6):"
+    (a tender's clarifications: their questions were headings but the first, which asks two things, and
+    "الجواب:" was read as a field's label)."""
+    return re.compile(rf"[*_]*(?:ال)?(?:{words})\s?(?:[\d٠-٩]+|\([\d٠-٩]+\))?[*_]*\s*[:：][*_]*\s*", re.IGNORECASE)
 
 
 _ASKING_WORDS = "Q|Question|س|سؤال"  # Arabic's "س" and "سؤال": question
@@ -1019,6 +1065,8 @@ def _is_sentence_end(text: str, match: re.Match[str], start: int, end: int, in_q
         return not goes_on or not (in_quotation or text[match.start() - 1 : match.start()].isspace())
     if run[0] != ".":
         return True
+    if re.search(r"(?<!°)\b[A-Z]$", text[max(start, match.start() - 2):match.start()]):
+        return bool(_LETTERED_PLACE.search(text, max(start, match.start() - 20), match.start()))
     if _LOWERCASE_NEXT.match(text, match.end(), end) and text[match.start() - 1 : match.start()] not in _SPAN_CLOSERS:
         # "from 5 p.m. to 9 p.m.", "approx. twice": English opens no sentence in lower case; but no
         # abbreviation ends with a bracket or a code span, so a name written in lower case opens the next one

@@ -891,3 +891,30 @@ def test_a_plain_tables_ruled_header_a_day_after_am_and_a_labels_full_stop():
     assert len(hours.sentences) == 1
     fields = segment("Intro line here.\n\n**Accession no.:** 25-077-3391\n\nFlags: H is high.")
     assert [p.role for p in fields] == ["", "", ""]
+
+
+def test_leader_lines_with_long_labels_or_values_and_numbered_question_turns():
+    points = ("Points are awarded as follows:\n"
+              "  Win ......................... 3 points\n"
+              "  Forfeit (winning side) ...... 3 points, recorded as 3-0\n"
+              "  Forfeit (forfeiting side) ... minus 1 point\n")
+    (paragraph,) = segment(points)
+    assert [s.text for s in paragraph.sentences][1:] == [
+        "Win ......................... 3 points", "Forfeit (winning side) ...... 3 points, recorded as 3-0",
+        "Forfeit (forfeiting side) ... minus 1 point"]
+    clarifications = ("السؤال (1): ما عدد المباني المشمولة بالعطاء؟ وهل تتوفر مخططات لها؟\n"
+                      "الجواب: يشمل العطاء 14 مبنًى موزعة على أربع مناطق.\n")
+    question, answer = segment(clarifications)
+    assert question.role == "heading" and answer.role == ""
+
+
+def test_a_label_over_dot_leaders_and_a_place_named_by_a_letter():
+    tariff = ("2. TARIFF\n\nShort Stay (Zone A)\n  Up to 30 minutes ............. GBP 5.00\n"
+              "  1 - 2 hours .................. GBP 12.00\n\nMid Stay (Zone B)\n  Up to 24 hours ............... GBP 29.00\n")
+    _, short, mid = segment(tariff)
+    assert [s.text for s in short.sentences] == ["Short Stay (Zone A)", "Up to 30 minutes ............. GBP 5.00",
+                                                 "1 - 2 hours .................. GBP 12.00"]
+    assert mid.sentences[0].text == "Mid Stay (Zone B)"
+    text = "Rapid chargers are in Zone B. Charging is billed per kWh. George W. Bush opened it."
+    assert [s.text for s in sentences_of(segment(text))] == [
+        "Rapid chargers are in Zone B.", "Charging is billed per kWh.", "George W. Bush opened it."]
