@@ -273,7 +273,6 @@ _HOLDS = {
     MONEY: re.compile(
         rf"{_CURRENCY_CODE_AMOUNT}|[$€£¥₹]|\b(?:dollars?|euros?|pounds?|pence|cents?|yen|yuan|renminbi|rupees?|francs?|riyals?|dinars?|dirhams?"
         r"|liras?|lire|shekels?|rubles?|roubles?|pesos?|USD|EUR|GBP|JPY|CNY|SAR|AED|EGP|KWD|QAR|CHF|INR)\b"
-
         # Arabic names whole, with a plural, dual or accusative ending ("دولارا", "جنيهات", "ريالين").
         r"|(?<!\w)[وبل]?(?:ال)?(?:دولار|يورو|جنيه|ريال|دينار|دنانير|درهم|دراهم|ليره|ليرة|ليرات|روبيه|روبية|فرنك|شيكل"
         r"|روبل|يوان|بيزو)(?:ات|ا|ان|ين)?(?!\w)",

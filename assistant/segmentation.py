@@ -133,7 +133,8 @@ _LETTERED_PLACE = re.compile(
 # (".[13]"). A full stop between digits ("2.5") or after a capital initial ("U.S.") is no candidate; after
 # a unit in degrees ("1 °C.") it is.
 _BOUNDARY = re.compile(
-    rf"(?:(?<!(?<!°)\b[A-Z])|(?<=[a-z] [A-Z])(?={_AFTER_A_LETTERED_PLACE}))[{re.escape(_TERMINATORS)}]+[{re.escape(_CLOSERS)}]*(?:[{_EMPHASIS}](?![{_EMPHASIS}]))?"
+    rf"(?:(?<!(?<!°)\b[A-Z])|(?<=[a-z] [A-Z])(?={_AFTER_A_LETTERED_PLACE}))"
+    rf"[{re.escape(_TERMINATORS)}]+[{re.escape(_CLOSERS)}]*(?:[{_EMPHASIS}](?![{_EMPHASIS}]))?"
     rf"(?=\s|$|[{_ARABIC_LETTER}«\"(\[]|(?<=[a-z][.!?])[A-Z])"
 )
 # Footnote and editorial markers after a full stop belong to the sentence they follow: ".[13][14]",
@@ -941,7 +942,8 @@ def _role(paragraph: Paragraph, index: int, count: int, announced: bool = False)
     # the same line over a list is the list's label (``_introduces``).
     if (index == count - 1 or len(text.split()) > longest or _last_mark(text) in _TERMINATORS
             or text.rstrip("*")[-1:] in _CLOSERS and not _SUBSECTION_NUMBER.match(text)
-            or _FIGURES_IN_COLUMNS.search(text) or "\n" in text or is_list_item(text) or is_table_row(text) or is_leader_line(text)):  # no label
+            or _FIGURES_IN_COLUMNS.search(text)
+            or "\n" in text or is_list_item(text) or is_table_row(text) or is_leader_line(text)):  # no label
         return ""
     if index == 0 and _BYLINE.match(text) and not re.search(r"\d", text):
         return BYLINE
