@@ -278,14 +278,20 @@ LEADER_FIGURE_VALUE_MAX_WORDS = 8
 
 def is_leader_line(line: str) -> bool:
     """Whether ``line`` is a label and its value joined by a dot leader (``_LEADER_LINE``)."""
-    if ".." not in line and "…" not in line:
-        return False  # most lines: no regex
-    leader = _LEADER_LINE.fullmatch(line.rstrip())
-    if not leader or leader["value"][-1] in _TERMINATORS:
+    leader = _leader(line)
+    if leader is None:
         return False
     figure = bool(re.match(r"[$€£¥]?[\d٠-٩]", leader["value"]))
     longest = LEADER_FIGURE_VALUE_MAX_WORDS if figure else LEADER_VALUE_MAX_WORDS
     return _value_words(leader["value"]) <= longest and (len(leader["dots"]) >= 5 or figure)
+
+
+def _leader(line: str) -> re.Match[str] | None:
+    """``line`` as a label, dots and a value that ends no sentence (``_LEADER_LINE``), whatever their lengths."""
+    if ".." not in line and "…" not in line:
+        return None  # most lines: no regex
+    leader = _LEADER_LINE.fullmatch(line.rstrip())
+    return leader if leader and leader["value"][-1] not in _TERMINATORS else None
 
 
 def _value_words(value: str) -> int:
@@ -559,9 +565,8 @@ def _with_leader_runs(text: str, lines: list[_SourceLine]) -> list[_SourceLine]:
     one but for its short leader: a long label leaves room for few dots ("Forfeit (forfeiting side) ...
     minus 1 point" under "Forfeit (winning side) ...... 3 points" was a heading)."""
     def short_leader(line: _SourceLine) -> bool:
-        leader = _LEADER_LINE.fullmatch(text, line.start, line.end)
-        return (line.kind is _Line.TEXT and leader is not None and leader["value"][-1] not in _TERMINATORS
-                and _value_words(leader["value"]) <= LEADER_VALUE_MAX_WORDS)
+        leader = _leader(text[line.start:line.end]) if line.kind is _Line.TEXT else None
+        return leader is not None and _value_words(leader["value"]) <= LEADER_VALUE_MAX_WORDS
     kept: list[_SourceLine] = []
     for line in lines:
         if kept and kept[-1].kind is _Line.LEADER and not line.after_blank and short_leader(line):
