@@ -23,7 +23,7 @@ from .segmentation import (COLONS, HEADING, ends_as_a_statement, faq_label, is_l
                            may_be_a_table_row, named_cells, opens_with_a_heading, paragraph_id, paragraph_number,
                            row_header, sentence_id, sentence_number, table_header)
 from .store import role_of
-from .types import Citation, sentence_ref, with_rendering
+from .types import Citation, as_said, sentence_ref, with_rendering
 
 ABSTENTION = {
     Language.ARABIC: "لا تذكر المستندات ذلك: لم أجد فيها ما يجيب عن هذا السؤال.",
@@ -141,12 +141,16 @@ class ExtractiveAnswerer:
         for kind in _answer_types(question):
             # The date or number may be in any sentence of the evidence, not only the best one: cite that one.
             holder = next((hit for hit in _evidence(hits[: self._top_k], kind)
-                           if gives_answer_type(kind, question, with_rendering(hit.node))), None)
+                           if gives_answer_type(kind, question, as_said(hit.node))), None)
             if holder is None:
                 # Said, so that the related sentences' high probabilities do not read as an answer.
                 return replace(self.abstain(language, hits), note=MISSING_TYPE_NOTE[language][kind])
             if kind == MONEY and not several:  # a sentence with no currency does not say how much it cost
-                chosen = [hit for hit in chosen if gives_answer_type(kind, question, with_rendering(hit.node))]
+                chosen = [hit for hit in chosen if gives_answer_type(kind, question, as_said(hit.node))]
+            if not several and chosen and not gives_answer_type(kind, question, as_said(chosen[0].node)):
+                # The sentence that holds what is asked comes first: the best one, without it, read as the
+                # answer ("How long do discus live?" opened with "Discus are tall fish that live in groups.").
+                chosen = [holder, *chosen]
             chosen = _reading_order([*chosen, holder], by_rank=not several)
         citations = tuple(self._citation(n, hit) for n, hit in enumerate(chosen, start=1))
         wants_english = language is Language.ENGLISH
@@ -611,7 +615,7 @@ def _shown_text(citation: Citation, wants_english: bool) -> str:
     text = citation.translation if wants_english and citation.translation else citation.quote
     header = row_header(citation.paragraph, text)
     if header:
-        text = named_cells(header, text)
+        text = named_cells(header, text, citation.paragraph)
     text = re.sub(r"(?<=\w)-\n\s*(?=\w)", "-", text)  # "spread-\nout", hyphenated at a line's end
     text = re.sub(r"^#{1,6}\s+", "", text)  # a Markdown heading's marks are not its words
     text = re.sub(r"^[-*+•]\s+", "", text)  # nor a list item's bullet (a step's number says which step: kept)

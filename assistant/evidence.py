@@ -34,7 +34,7 @@ from .question_type import (asks_for_several, gives_answer_type, looks_like_a_qu
                             wanted_answer_types)
 from .segmentation import paragraph_id, paragraph_number
 from .settings import RetrievalMode
-from .types import Citation, with_rendering
+from .types import Citation, as_said, with_rendering
 
 MODEL_FILE = Path(__file__).with_name("answerability.v3.json")
 # An answer whose citations carry less of its probability rests on nothing the evidence found (see
@@ -242,7 +242,7 @@ def candidate_features(question: str, candidates: Sequence[NodeWithScore], parag
         gap = scores[i] - max(others) if others else scores[i]  # the margin over the best other candidate
         own, paragraph = terms[node.node_id]
         cross = float(across_languages(question_latin, node))
-        lacks = any(not gives_answer_type(kind, asked, with_rendering(node)) for kind in wanted_types)
+        lacks = any(not gives_answer_type(kind, asked, as_said(node)) for kind in wanted_types)
         cover = _coverage(wanted, own)
         rows.append([scores[i], gap, cover, _coverage(wanted, paragraph), cover_pool,
                      math.log1p(len(wanted)), cross, cross * scores[i], cross * cover, float(lacks),

@@ -102,6 +102,9 @@ def answer_language(text: str) -> Language:
 # they stay inside tokens so the stemmer can fold them.
 BM25_TOKEN_PATTERN = (r"(?u)[\w.+-]*\w@\w[\w-]*(?:\.\w[\w-]*)+"
                       r"|(?:https?://|www\.)[^\s<>\"'()\[\]]*[^\s<>\"'()\[\].,;:!?]"
+                      # A time of day is one token too: "What is on at 13:30?" matched the 14:30 row of a
+                      # TV schedule by "30" and its "episode 13".
+                      r"|(?<![\d:])\d{1,2}:\d{2}(?![\d:])"
                       r"|[\w\u0610-\u061a\u064b-\u065f\u0670\u0640]{2,}")
 STOPWORDS = [
     # English function words and question words.

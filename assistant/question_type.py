@@ -306,9 +306,11 @@ _HOLDS = {
         # (a user's release notes: "When will legacy_auth be removed?" was refused beside the first).
         r"|(?:in|until|till|since|from|before|after|by)\s+(?:(?:version|release)\s+v?\d+(?:\.\d+)*"
         r"|v?\d+\.\d+(?:\.\d+)*(?=\s*(?:[,.;:)]|$|(?:and|but|or|onwards?)\b)))"
-        # A span of time from an event: "within two weeks of leaving", "a year later", "after 30 days".
+        # A span of time from an event: "within two weeks of leaving", "a year later", "after 30 days",
+        # "20 minutes before departure" (a user's e-ticket: "When does the gate close?" met "Boarding gates
+        # close 20 minutes before departure." second, the sentence before it first).
         r"|(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|several)"
-        r"\s+(hours?|days?|weeks?|months?|years?))\b"
+        r"\s+(minutes?|hours?|days?|weeks?|months?|years?))\b"
         # Arabic words whole (a clitic و/ب/ل/ف allowed): "آب" (August) is also the start of "آباء".
         rf"|(?<!\w)[وبلف]?(?:أمس|امس|اليوم|غدا|العام الحالي|القرن|قرن|{_ARABIC_MONTHS}"
         r"|الاثنين|الثلاثاء|الأربعاء|الخميس|الجمعة|السبت|الأحد"
@@ -330,6 +332,8 @@ _HOLDS = {
         # "من متى تُحسب مدة الاشتراك؟" was refused beside "يبدأ احتساب مدة الاشتراك من أول تمرير للبطاقة").
         r"|(?:من|منذ|عند|حتى|قبل|بعد|مع) (?:أول|اول|آخر|اخر|لحظة|بدء|بداية|انتهاء|نهاية|انقضاء)"
         r"|(?:العام|الشهر|الأسبوع|الاسبوع|السنة) (?:المقبل|المقبلة|القادم|القادمة|الماضي|الماضية)"
+        # A numbered week or month from an event: "يُمنع الحج بعد الأسبوع 28 من الحمل".
+        r"|(?:بعد|قبل|حتى|منذ|في) (?:ال)?(?:أسبوع|اسبوع|شهر) [\d٠-٩]+"
         # A span of time: two of a unit ("خلال أسبوعين"), or a number and a unit ("بعد ثلاثة أيام").
         r"|يومين|يومان|أسبوعين|اسبوعين|أسبوعان|شهرين|شهران|عامين|عامان|سنتين|سنتان|ساعتين"
         # Tens take a singular unit: "بعد ستين يوماً" (a user's regulation: "متى يبدأ العمل باللائحة؟" was refused).
@@ -362,9 +366,23 @@ _SHARE_OF_AMOUNT = re.compile(
     r"|bill|invoice|salary|total|rent|tax|premium|deposit|contract|sum|payment)", re.IGNORECASE)
 
 
+# A figure under a label that names a price or a fee ("Fee: 250", "أقل سعر: 1,450", a table's row with
+# its cells named: "الغرامة: 5,000"): an amount of money whose currency the document says once, in a
+# heading or a note ("أسعار الأغنام (ريال سعودي للرأس)"); such rows were refused for "How much ...?".
+_PRICED_FIELD = re.compile(
+    r"(?<!\w)(?:[وبل]?(?:ال)?(?:سعر|أسعار|اسعار|ثمن|رسوم|رسم|غرامة|غرامه|غرامات|تكلفة|تكلفه|كلفة|أجرة|اجرة|إيجار|ايجار)"
+    r"|price|prices|cost|costs|fee|fees|fine|fines|charge|charges|rent|deposit|premium)(?!\w)"
+    r"[^:;\n]{0,30}[:：]\s*[\d٠-٩]"
+    # No fee at all is how much it costs: "رسوم التسجيل: لا توجد رسوم، والمشاركة مجانية." for "كم رسوم الاشتراك؟".
+    r"|\bfree of charge\b|\b(?:is|are|it's|entry|admission|access)\s+free\b|\bno (?:fee|fees|charge|cost)\b"
+    r"|(?<!\w)(?:مجان(?:ا|ًا|اً|ي|ية|يه)?|بالمجان|(?:بدون|دون|بلا|لا توجد|لا يوجد|لا تفرض|لا تُفرض|ليس هناك) (?:أي )?(?:رسوم|مقابل|تكلفة))(?!\w)",
+    re.IGNORECASE)
+
+
 def holds_answer_type(kind: str, text: str) -> bool:
     text = fold_marks(text)  # "في سنّ العشرين": no diacritics inside words
-    if kind == MONEY and any(not share.group(1) for share in _SHARE_OF_AMOUNT.finditer(text)):
+    if kind == MONEY and (any(not share.group(1) for share in _SHARE_OF_AMOUNT.finditer(text))
+                          or _PRICED_FIELD.search(text)):
         return True
     return bool(_HOLDS[kind].search(text))
 

@@ -95,7 +95,13 @@ from typing import NamedTuple
 #     "الجواب:" are an FAQ's turns; a label over dot leaders leads into them, as over fields ("Short Stay
 #     (Zone A)" over its prices); a place or part named by a letter ends a sentence ("in Zone B. Charging
 #     is billed ...").
-SEGMENTATION_VERSION = 24
+# 25: a numbered label right over its section's first sentence heads it ("1. Repairs" over "Our engineer
+#     ..."); a plain table's cell may run into the next column and a row may leave its last cells blank
+#     (``_column_places``); a dash after "a.m." goes on ("5:00 a.m. — Pre-run snack"); "(inc.)", "Ph.D.",
+#     "Apt." end no sentence, "Stair B." and a Latin letter in Arabic text ("أقل من B.") may; a contract
+#     clause's title in capitals goes with its first sentence ("3. LATE FEES. If rent ..."), and a long
+#     numbered clause after a blank line under a plain label is a section of its own.
+SEGMENTATION_VERSION = 25
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
 # a table dump, a transcript). e5 reads at most 512 tokens; 1,000 Arabic characters are about 250-350.
@@ -124,16 +130,21 @@ _ARABIC_LETTER = "\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff"
 # place or a part named by a letter ("in Zone B. Charging is billed ...", "behind Building C. Do not
 # leave bags ...": a user's parking tariff and house rules had two sentences glued) when the next
 # sentence opens; the place's word is checked in ``_is_sentence_end``.
-_AFTER_A_LETTERED_PLACE = r"\.(?:[ \t]+[A-Z][a-z]+ [a-z]|[ \t]*\n[ \t]*\d)"
+_AFTER_A_LETTERED_PLACE = r"\.(?:[ \t]+[A-Z][a-z]* [a-z]|[ \t]*\n[ \t]*\d)"
 _LETTERED_PLACE = re.compile(
     r"\b(?:Zone|Building|Block|Gate|Hall|Room|Terminal|Level|Floor|Wing|Tower|Platform|Pier|Bay|Lot|Car Park"
-    r"|Section|Appendix|Annex|Exhibit|Schedule|Phase|Stage|Part|Unit|Area|Sector|Entrance|Door|Stand) [A-Z]$")
+    r"|Section|Appendix|Annex|Exhibit|Schedule|Phase|Stage|Part|Unit|Area|Sector|Entrance|Door|Stand"
+    r"|Stair|Staircase|Stairwell|Exit|Corridor|Lift|Elevator|Ward|Court|Field|Track|Route|Line) [A-Z]$")
+# In Arabic text a Latin capital alone is no initial of a name: "دون أي تقدير أقل من B. ويُكرَّم الأوائل"
+# (a school's grades) was one sentence.
+_AFTER_A_LATIN_LETTER_IN_ARABIC = rf"\.[ \t]+[{_ARABIC_LETTER}]"
 # A candidate end: a run of terminators (plus closing quotes/brackets) followed by whitespace, the end
 # of the line, a letter glued straight onto the full stop ("ذات الصلة.ودعا") or a footnote marker
 # (".[13]"). A full stop between digits ("2.5") or after a capital initial ("U.S.") is no candidate; after
 # a unit in degrees ("1 °C.") it is.
 _BOUNDARY = re.compile(
-    rf"(?:(?<!(?<!°)\b[A-Z])|(?<=[a-z] [A-Z])(?={_AFTER_A_LETTERED_PLACE}))"
+    rf"(?:(?<!(?<!°)\b[A-Z])|(?<=[a-z] [A-Z])(?={_AFTER_A_LETTERED_PLACE})"
+    rf"|(?<=[{_ARABIC_LETTER}] [A-Z])(?={_AFTER_A_LATIN_LETTER_IN_ARABIC}))"
     rf"[{re.escape(_TERMINATORS)}]+[{re.escape(_CLOSERS)}]*(?:[{_EMPHASIS}](?![{_EMPHASIS}]))?"
     rf"(?=\s|$|[{_ARABIC_LETTER}«\"(\[]|(?<=[a-z][.!?])[A-Z])"
 )
@@ -158,11 +169,13 @@ _NUMBER_NEXT = re.compile(r"[ \t]*[\d٠-٩]")
 # Latin abbreviations that do not end a sentence, and Latin initials spelt in Arabic ("جون سي. ميسنجر").
 _LATIN_ABBREVIATION = re.compile(
     r"(?:[a-z]|pp|vols?|nos?|eds?|ca|cf|fig|figs|ch|chap|approx|al|e\.g|i\.e|op|cit|ibid|viz|vs|encl?"
-    r"|Dr|Mr|Mrs|Ms|Prof|Rev|Revd|St|Jr|Sr|Mt|Gen|Col|Lt|Capt|Maj|Sgt|Eng|Hon|Gov|Est|ext|tel|ref"
+    r"|Dr|Mr|Mrs|Ms|Prof|Rev|Revd|St|Jr|Sr|Mt|Gen|Col|Lt|Capt|Maj|Sgt|Eng|Hon|Gov|Est|ext|tel|ref|Apt|Bldg|Ste"
     r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)",
     re.IGNORECASE,  # "Vol.", "No."; a capital initial is no candidate anyway
 )
 _SPAN_CLOSERS = (")", "`")
+# Letters glued after a full stop and closed by one: the rest of an abbreviation ("Ph.D.", "M.Sc.").
+_GLUED_INITIALS_NEXT = re.compile(r"[A-Z][a-z]{0,2}\.")
 # A company's legal form, which ends a sentence as often as not ("... bought by Apple Inc. The deal ..."),
 # but not before a bracket that goes on with the name.
 _COMPANY = re.compile(r"Inc|Corp|Ltd|Co|LLC|PLC|GmbH|S\.A|N\.V", re.IGNORECASE)
@@ -173,6 +186,9 @@ _LOWERCASE_NEXT = re.compile(r"[ \t]+[a-z]")
 # park's "**Visitor center hours:** 8:00 a.m. – 5:00 p.m." was cut at "a.m.", its closing hour apart.
 _DOTTED_ABBREVIATION = re.compile(r"[a-z](?:\.[a-z])+", re.IGNORECASE)
 _RANGE_NEXT = re.compile(r"[ \t]*[-–—][ \t]*[\d٠-٩]")
+# A dash after it goes on too: an agenda's "- **5:00 a.m. — Pre-run snack:** 1 banana ..." was cut at
+# "a.m.", the time apart from its meal.
+_DASH_NEXT = re.compile(r"[ \t]*\**[ \t]*[–—]")
 # A time zone after "p.m." ("11:59 p.m. ET", "7:00 p.m. Eastern Time"): the deadline's sentence goes on.
 _TIME_ZONE_NEXT = re.compile(r"[ \t]*(?:[A-Z]{1,3}T|UTC|GMT)\b|[ \t]*(?:Eastern|Central|Mountain|Pacific|Atlantic|local)\s+[Tt]ime\b")
 # A day after "a.m." or "p.m.": "Quiet hours are 10:00 p.m. to 7:00 a.m. Sunday through Thursday" was cut
@@ -202,6 +218,8 @@ QUESTION_LINE_MAX_WORDS = 30
 _MARKDOWN_HEADING = re.compile(r"#{1,6}\s")
 # "place - name": a place of one to three words, a dash, a name ("الكويت - سعد العجيبان:").
 _BYLINE = re.compile(r"\S+(?:\s\S+){0,2}\s[-–—]\s")
+# A list item's line longer than this, set apart by a blank line, is a section of its own (``_is_a_section``).
+SECTION_ITEM_WORDS = 30
 # A text is taken for hard-wrapped only with at least this many lines that stop mid-sentence.
 WRAPPED_MIN_LINES = 3
 
@@ -228,6 +246,9 @@ _LIST_ITEM = re.compile(rf"\s*(?:[-*•·▪–]|\(?(?:\d{{1,3}}[a-z]?|[٠-٩]{{
 # An item's number and its full stop, at the start of its line ("1. Use the VPN.", "## 2. Treasurer's
 # report", an e-mail's quoted "> 1. Renew the lease", "3a. Documents to return"): no sentence of its own.
 _ITEM_NUMBER = re.compile(r"\s*(?:>\s*)*(?:#{1,6}\s+)?\(?(?:\d{1,3}[a-z]?|[٠-٩]{1,3}|[A-Za-z])")
+# A numbered clause's title in capitals, at its line's start: "3. LATE FEES", "12. ENTIRE AGREEMENT".
+_CLAUSE_TITLE = re.compile(
+    r"\s*(?:\d{1,3}(?:\.\d{1,3})*[.)]?|[A-Z][.)])\s+[A-Z][A-Z'’-]+(?:\s+(?:[A-Z][A-Z'’-]*|&|/))*")
 # A label's number opening a sentence ("Step 5. Allow the vessels to cool.", "المادة ٥. تصدر الرخصة"):
 # no sentence either. Only the words that number a text's parts: "Serves 10. Prep time 20 minutes." is
 # two sentences; and at a sentence's start only (a hard-wrapped line may open with "Interstate 9.").
@@ -355,14 +376,36 @@ def plain_table(lines: Sequence[str]) -> bool:
     if len(columns) < 2:
         return False
     def lines_up(row: str, reference: list[tuple[int, int]]) -> bool:
-        spans = _cell_spans(row)
-        return len(spans) == len(reference) and all(
-            abs(start - column[0]) <= COLUMN_SLACK or abs(end - column[1]) <= COLUMN_SLACK
-            for (start, end), column in zip(spans, reference))
+        return _column_places(_cell_spans(row), reference) is not None
     # The first row's cells, or the second's: a header set left over amounts set right ("Amount" over
     # "£3,212.75" and "£38.40") lines up with the first amount, and the amounts with each other.
     first_row = _cell_spans(rows[1])
     return lines_up(rows[1], columns) and all(lines_up(row, columns) or lines_up(row, first_row) for row in rows[2:])
+
+
+def _column_places(spans: list[tuple[int, int]], columns: list[tuple[int, int]]) -> list[range] | None:
+    """The columns each cell (``spans``, two at least) falls in, in order: a cell starts at its column's
+    place or ends at its end (a number set right); one too long for its column runs into the next ones
+    ("Division 1 Intermediate     8" under "Division   Level   Teams", "الجيذر (التونة) ٧٠ سم   ٢ سمكة" under
+    "النوع   الحد الأدنى للطول   الحد اليومي": each such row was a paragraph of its own, without its
+    header). None when they do not: a column between two cells that neither covers (a blank cell), a
+    cell out of every column. Columns after the last cell may stay blank (a schedule's notes)."""
+    if len(spans) < 2:
+        return None
+    places: list[range] = []
+    column, covered_to = 0, -1
+    for start, end in spans:
+        place = next((n for n in range(column, len(columns))
+                      if abs(start - columns[n][0]) <= COLUMN_SLACK or abs(end - columns[n][1]) <= COLUMN_SLACK), None)
+        if place is None or any(columns[n][0] > covered_to + COLUMN_SLACK for n in range(column, place)):
+            return None
+        if places and place > column:  # the cell before ran into the columns up to this one
+            places[-1] = range(places[-1].start, place)
+        column, covered_to = place + 1, end
+        while column < len(columns) and columns[column][0] < end:
+            column += 1
+        places.append(range(place, column))
+    return places
 
 
 _TABLE_SEPARATOR = re.compile(r"\|?(?:\s*:?-+:?\s*\|)+\s*(?::?-+:?)?\s*")
@@ -383,15 +426,27 @@ def table_header(paragraph: str) -> str:
     if is_table_row(rows[0]) and (_TABLE_SEPARATOR.fullmatch(rows[1]) or _GRID_BORDER.fullmatch(rows[1])):
         return rows[0]
     body = [row for row in rows[1:] if not _PLAIN_RULE.fullmatch(row)]
-    counts = {len(table_cells(row)) for row in (rows[0], *body)}
+    columns = len(table_cells(rows[0]))
+    counts = {len(table_cells(row)) for row in body}
     # Bars without a separator row (a plain text's "| اليوم | التاريخ | العظمى/الصغرى |" over its days): as
-    # a plain table, but never two columns, a label's and its value's ("| Elevation | 5,672 m |").
+    # a plain table, but never two columns, a label's and its value's ("| Elevation | 5,672 m |"). Without
+    # bars, a cell may run into the next column (``_column_places``): fewer cells in some rows.
     fewest = 3 if is_table_row(rows[0]) else 2
-    if len(counts) != 1 or counts.pop() < fewest or not body:
+    if "|" not in rows[0] and columns in counts and min(counts) >= 2 and max(counts) == columns \
+            and _as_written_a_plain_table(paragraph):
+        counts = {columns}
+    if counts != {columns} or columns < fewest:
         return ""
     ruled = bool(_PLAIN_RULE.fullmatch(rows[1]))
     figures = ruled or (not re.search(r"\d", rows[0]) and any(re.search(r"\d", row) for row in body))
     return rows[0] if figures else ""
+
+
+def _as_written_a_plain_table(paragraph: str) -> bool:
+    """``plain_table`` of a paragraph's lines, its first line indented as the others are (a paragraph
+    starts at its first line's first word)."""
+    lines = paragraph.splitlines()
+    return plain_table([_indented_as_the_rest(lines), *lines[1:]])
 
 
 def row_header(paragraph: str, line: str) -> str:
@@ -401,13 +456,35 @@ def row_header(paragraph: str, line: str) -> str:
     return header if header and line.strip() != header else ""
 
 
-def named_cells(header: str, row: str) -> str:
+def named_cells(header: str, row: str, paragraph: str = "") -> str:
     """A table row's cells named by its table's header row: "Country: Kuwait; Capacity: 2.1" (a row
     says what its cells are only by its place under the header); a cell under a blank name as it is: an
     infobox's title row over "| Elevation | 5,672 m |" says "Nevado Quellahuasi: Elevation; 5,672 m" (its
-    values went unsaid), "| | 2023 |" over "| Revenue | 10 |" "Revenue; 2023: 10"."""
-    return "; ".join(f"{name}: {cell}" if name else cell
-                     for name, cell in zip(table_cells(header), table_cells(row)) if cell)
+    values went unsaid), "| | 2023 |" over "| Revenue | 10 |" "Revenue; 2023: 10". In a plain text's
+    table (its ``paragraph``) a row of fewer cells is named by where its cells stand: a cell left blank
+    at the end names none, one that runs into the next column names both ("Division / Level: Division 1
+    Intermediate"); without the paragraph, by the whole header."""
+    names, cells = table_cells(header), table_cells(row)
+    if len(cells) < len(names):
+        places = _places_in(paragraph, row) if paragraph and "|" not in row else None
+        if places is None or len(places) != len(cells):
+            return f"{' / '.join(names)}: {'; '.join(cells)}"
+        names = [" / ".join(names[n] for n in place) for place in places]
+    return "; ".join(f"{name}: {cell}" if name else cell for name, cell in zip(names, cells) if cell)
+
+
+def _indented_as_the_rest(lines: list[str]) -> str:
+    """A paragraph's first line indented as its other lines are (a paragraph starts at its first word)."""
+    indents = [len(line) - len(line.lstrip()) for line in lines[1:] if line.strip()]
+    return " " * min(indents, default=0) + lines[0]
+
+
+def _places_in(paragraph: str, row: str) -> list[range] | None:
+    """The columns of ``paragraph``'s plain table each cell of its line ``row`` falls in (``_column_places``)."""
+    lines = paragraph.splitlines()
+    header = _indented_as_the_rest(lines)
+    line = next((line for line in lines[1:] if line.strip() == row.strip()), None)
+    return _column_places(_cell_spans(line), _cell_spans(header)) if line is not None else None
 
 
 def segment(text: str) -> tuple[Paragraph, ...]:
@@ -589,12 +666,22 @@ def _section_numbers(text: str, lines: list[_SourceLine]) -> frozenset[int]:
         if line.kind is _Line.ITEM and _NUMBERED_LINE.match(label) and _UNDERLINE.match(text, line.end):
             starts.add(line.start)  # "4. A TYPICAL MORNING" over a line of dashes: a heading by its markup
         elif (line.kind is _Line.ITEM and _NUMBERED_LINE.match(label) and _is_short_label(label)
-                and after is not None and after.after_blank and after.kind in (_Line.TEXT, _Line.ROW, _Line.LEADER)
+                and after is not None and after.kind in (_Line.TEXT, _Line.ROW, _Line.LEADER)
+                and (after.after_blank or _states_under(text, after))
                 and (before is None or line.after_blank and (
                     _RULE_BETWEEN.search(text, before.end, line.start)
                     or not _NUMBERED_LINE.match(previous) and not previous.endswith(COLONS)))):
             starts.add(line.start)
     return frozenset(starts)
+
+
+def _states_under(text: str, line: _SourceLine) -> bool:
+    """Whether ``line``, right under a numbered label, is running text: a statement that opens as a
+    sentence does ("1. Repairs" over "Our engineer replaced the pump seal. ..." on the next line: the
+    label was an item of a list of one, its section's text no part of it; a wrapped item's "back
+    cover." goes on its line)."""
+    words = text[line.start:line.end]
+    return line.kind is _Line.TEXT and _last_mark(words) in _TERMINATORS and not words[:1].islower()
 
 
 def _is_short_label(line: str) -> bool:
@@ -645,7 +732,8 @@ def _blocks(text: str, lines: list[_SourceLine], sections: frozenset[int]
               and len(blocks[-1]) == 1 and line.start not in sections and blocks[-1][0][0] not in sections
               and _labels_the_next_line(text[blocks[-1][0][0]:blocks[-1][0][1]], line_text)):
             blocks[-1][-1] = (blocks[-1][-1][0], line.end)  # a label and its value: one line, one sentence
-        elif blocks and line.start not in sections and blocks[-1][0][0] not in sections and (
+        elif blocks and line.start not in sections and blocks[-1][0][0] not in sections and not (
+                kind is _Line.ITEM and line.after_blank and _is_a_section(line_text, text[slice(*blocks[-1][0])])) and (
                 (kind in (_Line.ITEM, _Line.ROW, _Line.LEADER) and kind is last) or (
                 kind is _Line.ITEM and blocks[-1][0][0] not in plain and _introduces(text[blocks[-1][0][0]:blocks[-1][-1][1]]))):
             blocks[-1].append((line.start, line.end))
@@ -670,6 +758,15 @@ def _blocks(text: str, lines: list[_SourceLine], sections: frozenset[int]
         last, last_text = kind, line_text
         said = line_text if _has_word(line_text) else said
     return blocks, frozenset(plain)
+
+
+def _is_a_section(item: str, label: str) -> bool:
+    """Whether a list item's line, after a blank line, is as long as a paragraph (``SECTION_ITEM_WORDS``)
+    under a plain label: a contract's "3. LATE FEES. If rent is not received ... (50 words)" under "TERMS
+    AND CONDITIONS" is a numbered section of its own, not an item of one paragraph with every other clause
+    (48 sentences). A label that announces a list ("Follow these steps:", a Markdown heading) keeps it."""
+    return (len(item.split()) > SECTION_ITEM_WORDS and _last_mark(label) not in COLONS
+            and not _MARKDOWN_HEADING.match(label))
 
 
 def _signs_off(text: str, before: _SourceLine, line: _SourceLine, after: _SourceLine | None,
@@ -822,18 +919,20 @@ FIELD_LABEL_MAX_WORDS = 5
 SIGNATURE_LINE_MAX_WORDS = 6
 
 
-def _is_record(line: str) -> bool:
+def _is_record(line: str, label_words: int = FIELD_LABEL_MAX_WORDS) -> bool:
     """A field's line or a line of cells between bars (``_FIELD_LINE``, ``_CELLS_LINE``)."""
     field = _FIELD_LINE.match(line)
     if field:
-        return len(field["label"].split()) <= FIELD_LABEL_MAX_WORDS
+        return len(field["label"].split()) <= label_words
     return bool(_CELLS_LINE.match(line))
 
 
 def _records(before: str, line: str) -> bool:
     """Two records' lines in a row, each a line of its own: running text wrapped at a width seldom opens
-    two lines running with a label and a colon, or with cells between bars."""
-    return _is_record(before) and _is_record(line)
+    two lines running with a label and a colon, or with cells between bars. Beside a record, a label may
+    be as long as a heading: a calendar's "آخر موعد للانسحاب من مقرر دراسي دون رسوب: الخميس 16 أكتوبر"
+    (seven words) took the dates under it into its sentence."""
+    return _is_record(before, LABEL_MAX_WORDS) and _is_record(line, LABEL_MAX_WORDS)
 
 
 def _heads(line: str, before: str, width: int) -> bool:
@@ -843,8 +942,12 @@ def _heads(line: str, before: str, width: int) -> bool:
 
 
 def _is_label(line: str, width: int) -> bool:
-    """In a hard-wrapped text, a heading's line: a Markdown heading, or short and without a terminator."""
-    return line.startswith("#") or (2 * len(line) < width and line.rstrip(_CLOSERS)[-1:] not in _TERMINATORS)
+    """In a hard-wrapped text, a heading's line: a Markdown heading, or short and without a terminator, or
+    a subsection's numbered title (a manual's "6.1  The printer does not appear on the network" over its
+    indented text was glued to its first sentence)."""
+    return line.startswith("#") or line.rstrip(_CLOSERS)[-1:] not in _TERMINATORS and (
+        2 * len(line) < width or bool(_SUBSECTION_NUMBER.match(line)) and len(line.split()) <= LABEL_MAX_WORDS + 1
+        and 4 * len(line) < 3 * width)  # well short of the width: a clause's first line, wrapped, runs to it
 
 
 def _width(lines: list[_SourceLine]) -> int:
@@ -945,7 +1048,8 @@ def _role(paragraph: Paragraph, index: int, count: int, announced: bool = False)
     longest = TITLE_MAX_WORDS if index == 0 else LABEL_MAX_WORDS
     # A closing bracket ends a field's value ("Customer helpline: 0300 123 4400 (24 hours)"), a statement;
     # the same line over a list is the list's label (``_introduces``).
-    if (index == count - 1 or len(text.split()) > longest or _last_mark(text) in _TERMINATORS
+    words = len(text.split()) - bool(_SUBSECTION_NUMBER.match(text))  # "6.1" is the label's number, no word
+    if (index == count - 1 or words > longest or _last_mark(text) in _TERMINATORS
             or text.rstrip("*")[-1:] in _CLOSERS and not _SUBSECTION_NUMBER.match(text)
             or _FIGURES_IN_COLUMNS.search(text)
             or "\n" in text or is_list_item(text) or is_table_row(text) or is_leader_line(text)):  # no label
@@ -1072,8 +1176,12 @@ def _is_sentence_end(text: str, match: re.Match[str], start: int, end: int, in_q
         return not goes_on or not (in_quotation or text[match.start() - 1 : match.start()].isspace())
     if run[0] != ".":
         return True
+    if _GLUED_INITIALS_NEXT.match(text, match.end(), end):
+        return False  # "Ph.D.", "M.Sc.", "B.Sc.": a degree's letters, cut into "She earned a Ph." and "D. in zoology"
     if re.search(r"(?<!°)\b[A-Z]$", text[max(start, match.start() - 2):match.start()]):
-        return bool(_LETTERED_PLACE.search(text, max(start, match.start() - 20), match.start()))
+        return bool(_LETTERED_PLACE.search(text, max(start, match.start() - 20), match.start())
+                    or re.search(rf"[{_ARABIC_LETTER}] [A-Z]$", text[max(start, match.start() - 3):match.start()])
+                    and re.match(_AFTER_A_LATIN_LETTER_IN_ARABIC, text[match.start():end]))
     if _LOWERCASE_NEXT.match(text, match.end(), end) and text[match.start() - 1 : match.start()] not in _SPAN_CLOSERS:
         # "from 5 p.m. to 9 p.m.", "approx. twice": English opens no sentence in lower case; but no
         # abbreviation ends with a bracket or a code span, so a name written in lower case opens the next one
@@ -1083,6 +1191,11 @@ def _is_sentence_end(text: str, match: re.Match[str], start: int, end: int, in_q
     if (_ITEM_NUMBER.fullmatch(text, max(start, line_start), match.start())
             or _LABEL_NUMBER.fullmatch(text, start, match.start())):
         return False  # "1. Use the company VPN.", "Step 5. Allow ...": the item's or the label's number
+    if _CLAUSE_TITLE.fullmatch(text, max(start, line_start), match.start()):
+        # "3. LATE FEES. If rent is not received ..., a late fee of $25.00 will be charged.": a contract's
+        # clause title in capitals goes with its first sentence; alone, it ranked first for "How much is
+        # the late fee?" and holds no amount.
+        return False
     before = text[max(start, match.start() - 40) : match.start()]
     token = _LAST_TOKEN.search(before).group(1).lstrip("*_")  # type: ignore[union-attr]  # "**Dr.", "**د."
     if _LETTER_ABBREVIATION.fullmatch(token):
@@ -1098,9 +1211,13 @@ def _is_sentence_end(text: str, match: re.Match[str], start: int, end: int, in_q
     token = token.lstrip("(")  # "(vol."
     if _LATIN_ABBREVIATION.fullmatch(token):
         return False
-    if _COMPANY.fullmatch(token) and _BRACKET_NEXT.match(text, match.end(), end):
-        return False  # "Veranox Systems, Inc. (NASDAQ: VRNX), a provider of ...": the name goes on
+    if _COMPANY.fullmatch(token) and (_BRACKET_NEXT.match(text, match.end(), end)
+                                      or _NUMBER_NEXT.match(text, match.end(), end)):
+        # "Veranox Systems, Inc. (NASDAQ: VRNX), a provider of ...": the name goes on; so does a results
+        # row's "Gregory T. FENWICK (inc.)      19,741     42.7%" (incumbent), cut from its votes.
+        return False
     if _DOTTED_ABBREVIATION.fullmatch(token) and (_RANGE_NEXT.match(text, match.end(), end)
+                                                  or _DASH_NEXT.match(text, match.end(), end)
                                                   or _TIME_ZONE_NEXT.match(text, match.end(), end)
                                                   or _DAY_NEXT.match(text, match.end(), end)):
         return False  # "8:00 a.m. – 5:00 p.m. daily", "11:59 p.m. ET", "7:00 a.m. Sunday through Thursday"

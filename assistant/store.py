@@ -143,7 +143,8 @@ def nodes_for_document(document: Document, ingested_at: float) -> list[TextNode]
         for sentence in paragraph.sentences:
             translation = document.translations.get(sentence.id, "")
             # A table row is embedded with its cells named by the header ("Country: Kuwait; ...").
-            cells = {"table row": named_cells(header, sentence.text)} if header and sentence.text != header else {}
+            row = header and sentence.text != header
+            cells = {"table row": named_cells(header, sentence.text, paragraph.text)} if row else {}
             position = role | cells | {"paragraph_id": paragraph.id, "sentence_id": sentence.id,
                                        "start": sentence.start, "end": sentence.end}
             nodes.append(_node(sentence.id, document, sentence.text, common | position | {

@@ -20,6 +20,13 @@ def with_rendering(node: TextNode) -> str:
     return f"{node.get_content()} {node.metadata.get('translation') or ''}"
 
 
+def as_said(node: TextNode) -> str:
+    """``with_rendering``, a table's row with its cells named by the header, as it is embedded and
+    shown: what the row says it holds. A fines table's "| السرعة الزائدة | ٥٠٠ |" is an amount of money
+    only under "الغرامة (درهم)", and "How much is the fine?" was refused beside it."""
+    return f"{node.metadata.get('table row') or node.get_content()} {node.metadata.get('translation') or ''}"
+
+
 def sentence_ref(hit: NodeWithScore) -> tuple[str, str]:
     """(document_id, sentence_id) of a ranked sentence, as a Citation names it."""
     return hit.node.metadata["document_id"], hit.node.metadata["sentence_id"]

@@ -52,6 +52,19 @@ def test_a_date_in_a_runner_up_of_the_best_paragraph_is_found_and_cited():
     assert "1956" in draft.text
 
 
+def test_the_sentence_that_holds_what_is_asked_comes_first():
+    """A sentence without the date a "when" question asks for does not answer it: cited first ahead of
+    the one that does, it read as the answer ("How long do discus live?" opened with "Discus are tall
+    fish that live in groups.", the table's "| Lifespan | 10–15 years |" second)."""
+    answerer, nodes = _answerer_and_nodes()
+    hits = _hits(nodes, [("p1.s2", 0.90), ("p1.s3", 0.85), ("p1.s1", 0.84)])
+    draft = answerer.answer("متى تم استعمال الروبوت في المصانع؟", Language.ARABIC, hits)
+    assert [c.sentence_id for c in draft.citations][:2] == ["p1.s3", "p1.s2"]
+    # A question that wants no date keeps the ranking's order.
+    draft = answerer.answer("أين يعمل الروبوت؟", Language.ARABIC, hits)
+    assert draft.citations[0].sentence_id == "p1.s2"
+
+
 def test_a_date_only_in_another_paragraph_is_no_evidence():
     answerer, nodes = _answerer_and_nodes()
     hits = _hits(nodes, [("p1.s2", 0.90), ("p2.s1", 0.89), ("p1.s1", 0.85)])
@@ -694,3 +707,25 @@ def test_a_table_row_is_said_with_its_cells_named_and_quoted_as_written():
     assert draft.citations[0].sentence_id == "p2.s3" and "p2.s1" not in [c.sentence_id for c in draft.citations]
     assert draft.text.startswith("Tier: Gold; Tier Points: 600; Bonus: 50% [1]")
     assert draft.citations[0].quote == "Gold     600           50%"
+
+
+def test_a_table_rows_amount_is_money_under_a_header_that_names_the_currency():
+    """A traffic-fines table said its currency once, in its header ("الغرامة (درهم)"): "ما غرامة القيادة
+    بدون رخصة؟" was refused beside the right row, whose cells are bare figures. A row is read with its
+    cells named, as the store embeds it (``store.nodes_for_document``)."""
+    from assistant.corpus import Document
+    from assistant.store import KIND_SENTENCE, nodes_for_document
+    text = ("جدول المخالفات\n\nم    المخالفة                      الغرامة (درهم)   النقاط\n"
+            "--   ---------------------------   --------------   ------\n"
+            "28   الوقوف خلف المركبات المتوقفة   500              -\n"
+            "29   القيادة بدون رخصة قيادة        5,000            -\n"
+            "30   قيادة مركبة غير مسجلة          500              4\n")
+    document = Document(id="fines", text=text)
+    stored = [node for node in nodes_for_document(document, 0.0) if node.metadata["kind"] == KIND_SENTENCE]
+    nodes = {node.metadata["sentence_id"]: node for node in stored}
+    paragraphs = {("fines", p.id): TextNode(text=p.text, metadata={"start": p.start}) for p in document.paragraphs()}
+    row = next(key for key, node in nodes.items() if "بدون رخصة" in node.get_content())
+    draft = ExtractiveAnswerer(paragraphs, top_k=3).answer("ما غرامة القيادة بدون رخصة؟", Language.ARABIC,
+                                                           _hits(nodes, [(row, 0.9)]))
+    assert not draft.abstained
+    assert "5,000" in draft.text and "الغرامة (درهم): 5,000" in draft.text

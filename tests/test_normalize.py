@@ -89,6 +89,14 @@ def test_an_email_or_web_address_is_one_term():
     assert content_terms("Is https://northwind.example/people/handbook the address?") <= link | {"address"}
 
 
+def test_a_time_of_day_is_one_term():
+    """A TV schedule's "What is on at 13:30?" matched the 14:30 row by its "30" and its "episode 13"."""
+    assert "13:30" in content_terms("ما البرنامج الذي يعرض الساعة 13:30؟")
+    assert content_terms("14:30 مسلسل رجال الصحراء – الحلقة 13") >= {"14:30", "13"}
+    assert "13:30" not in content_terms("14:30 مسلسل رجال الصحراء – الحلقة 13")
+    assert {"10", "00"} <= content_terms("at 10:00:00 sharp")  # a clock's seconds: no time of day
+
+
 def test_forms_of_one_word():
     """Stems a question and a label keep apart: a verb and its noun in Arabic, an English word and the
     longer one it opens. Short openings and other words stay apart."""

@@ -466,3 +466,31 @@ def test_a_condition_answers_when_should(question, text, gives):
 ])
 def test_a_share_answers_how_much_and_a_version_answers_when(kind, question, text, gives):
     assert gives_answer_type(kind, question, text) is gives
+
+
+@pytest.mark.parametrize(("question", "text", "gives"), [
+    # A time said from an event answers when: an e-ticket's gate, a Hajj circular's week of pregnancy.
+    ("When does the gate close?", "Boarding gates close 20 minutes before departure.", True),
+    ("الحامل متى تمنع من الحج؟", "يُمنع الحج بعد الأسبوع 28 من الحمل", True),
+    ("When does the gate close?", "Passengers at the gate must show a boarding pass.", False),
+])
+def test_a_time_from_an_event_answers_when(question, text, gives):
+    assert gives_answer_type(DATE, question, text) is gives
+
+
+@pytest.mark.parametrize(("question", "text", "gives"), [
+    # A figure under a label that names a price or a fee, its currency said once elsewhere (a heading's
+    # "(ريال سعودي للرأس)", a column's "(درهم)"): a livestock report's and a fines table's rows were refused.
+    ("كم متوسط سعر النعيمي الطلي؟", "الصنف: نعيمي (طلي); أقل سعر: 1,450; أعلى سعر: 1,900; المتوسط: 1,680", True),
+    ("How much is the admin fee?", "Item: Administrative fee (one-time); Fee: 29.00", True),
+    ("ما غرامة القيادة بدون رخصة؟", "المخالفة: القيادة بدون رخصة قيادة; الغرامة: 5,000", True),
+    # No fee at all answers how much.
+    ("كم رسوم الاشتراك في المسابقة؟", "رسوم التسجيل: لا توجد رسوم، والمشاركة مجانية.", True),
+    ("How much does entry cost?", "Admission is free for children under five.", True),
+    # Not a count under another label, nor a fee named without its figure, nor "free" in another sense.
+    ("How much is the deposit?", "Total valid votes: 46,215", False),
+    ("How much is the late fee?", "The late fee is waived for the first month.", False),
+    ("How much does shipping cost?", "Feel free to call us on weekdays.", False),
+])
+def test_a_priced_label_or_no_fee_answers_how_much(question, text, gives):
+    assert gives_answer_type(MONEY, question, text) is gives

@@ -189,6 +189,21 @@ def test_hand_checked_boundaries(set_name):
         # (Mon.–Fri., 8 a.m. to 6 p.m. EST) or email ..." was cut after "p.m."); one that closes them may.
         ("Call +1 800 555 0199 (Mon.–Fri., 8 a.m. to 6 p.m. EST) or email help@example.com. Thanks.",
          ["Call +1 800 555 0199 (Mon.–Fri., 8 a.m. to 6 p.m. EST) or email help@example.com.", "Thanks."]),
+        # Nor before a dash that goes on with the line: a runner's plan "- **5:00 a.m. — Pre-run snack:** ..."
+        # was cut at "a.m.", the time apart from its meal.
+        ("- **5:00 a.m. — Pre-run snack:** 1 banana. Keep fiber low.",
+         ["- **5:00 a.m. — Pre-run snack:** 1 banana.", "Keep fiber low."]),
+        ("Doors open at 7 p.m.** – Bring your ticket.", ["Doors open at 7 p.m.** – Bring your ticket."]),
+        # A degree's letters, an apartment, an incumbent's "(inc.)" before the figures of a results row.
+        ("She earned a Ph.D. in zoology in 1967. She then moved.", ["She earned a Ph.D. in zoology in 1967.", "She then moved."]),
+        ("Address: 1125 Garrison St., Apt. 6B, Lakewood.", ["Address: 1125 Garrison St., Apt. 6B, Lakewood."]),
+        ("Gregory T. FENWICK (inc.)      19,741     42.7%", ["Gregory T. FENWICK (inc.)      19,741     42.7%"]),
+        ("He joined Acme Inc. He left in 2001.", ["He joined Acme Inc.", "He left in 2001."]),
+        # A stair or an exit named by a letter ends a sentence (as a zone does), and in Arabic text a Latin
+        # letter is no initial: a school's "أقل من B." and a fire plan's "Stair B." were glued to what followed.
+        ("Use Stair B. A warden will meet you.", ["Use Stair B.", "A warden will meet you."]),
+        ("دون أي تقدير أقل من B. ويُكرَّم الأوائل الثلاثة.", ["دون أي تقدير أقل من B.", "ويُكرَّم الأوائل الثلاثة."]),
+        ("George W. Bush spoke.", ["George W. Bush spoke."]),
         ("He left. (See chapter 3.) Then he came back.", ["He left.", "(See chapter 3.)", "Then he came back."]),
         ("It was open (for a while. Then it closed.", ["It was open (for a while.", "Then it closed."]),
         # A label's number opening a sentence ends none: a user's procedure was cut into "Step 5." and
@@ -391,6 +406,84 @@ def test_a_numbered_line_standing_alone_before_running_text_heads_a_section():
     assert [p.role for p in paragraphs] == [HEADING, HEADING, HEADING, "", "", HEADING, ""]
 
 
+def test_a_numbered_line_right_over_its_sections_text_heads_it():
+    """A claim letter numbered its sections with the text on the next line: "1. Repairs" was an item of
+    a list of its own and no heading, so "What does the courtesy car cost?" had no section to read. A
+    wrapped item's line ("back cover.", no sentence's opening) goes on as before."""
+    text = ("Claim decision\n\nWe have assessed your claim.\n\n1. Repairs\nOur engineer approved the repairs. "
+            "The garage starts on Monday.\n\n2. Courtesy car\nA car is provided for 14 days.\n\n"
+            "Steps\n\n1. Remove the four screws on the\nback cover.")
+    paragraphs = segment(text)
+    assert [[s.text for s in p.sentences] for p in paragraphs] == [
+        ["Claim decision"], ["We have assessed your claim."], ["1. Repairs"],
+        ["Our engineer approved the repairs.", "The garage starts on Monday."],
+        ["2. Courtesy car"], ["A car is provided for 14 days."],
+        ["Steps", "1. Remove the four screws on the"], ["back cover."],
+    ]
+    assert [p.role for p in paragraphs][:6] == [HEADING, "", HEADING, "", HEADING, ""]
+
+
+def test_a_contracts_numbered_clauses_are_sections_with_their_titles():
+    """A storage contract's clauses under "TERMS AND CONDITIONS", one per line with blank lines between:
+    one paragraph of 48 sentences, each clause's title ("3. LATE FEES.") a sentence alone, which ranked
+    first for "How much is the late fee?" and holds no amount. A list announced by a colon keeps its items."""
+    text = ("TERMS AND CONDITIONS\n\n1. TERM. This Agreement is month-to-month, beginning on the Date of Agreement. "
+            "Either party may end it by giving the other at least ten (10) days' written notice before the end of a rental month.\n\n"
+            "3. LATE FEES. If rent is not received by the 6th day of the month, a late fee of $25.00 will be "
+            "charged. A returned-check fee of $35.00 applies to every failed payment, whatever its cause.\n\n"
+            "Follow these steps:\n\n1. Check your meter. Compare the reading on the meter with the current reading "
+            "on your bill, and write down both numbers with the date and the time you read them.\n\n"
+            "2. Turn off every tap. If the small red dial on the meter still moves after ten minutes, you may "
+            "have a leak somewhere between the meter and the house.")
+    paragraphs = segment(text)
+    assert [[s.text for s in p.sentences] for p in paragraphs][:3] == [
+        ["TERMS AND CONDITIONS"],
+        ["1. TERM. This Agreement is month-to-month, beginning on the Date of Agreement.",
+         "Either party may end it by giving the other at least ten (10) days' written notice before the end of a rental month."],
+        ["3. LATE FEES. If rent is not received by the 6th day of the month, a late fee of $25.00 will be charged.",
+         "A returned-check fee of $35.00 applies to every failed payment, whatever its cause."],
+    ]
+    assert paragraphs[0].role == HEADING
+    assert len(paragraphs) == 4 and paragraphs[3].text.startswith("Follow these steps:") and len(paragraphs[3].sentences) == 5
+
+
+def test_a_subsections_numbered_title_over_its_indented_text_in_a_wrapped_text_is_a_heading():
+    """A printer manual, hard-wrapped: "6.1  The printer does not appear on the network" was glued to the
+    first sentence of the text indented under it. A clause's first line that runs to the text's width
+    goes on, as before."""
+    text = ("SECTION 6. CONNECTIVITY\n\n"
+            "6.1  The printer does not appear on the network\n"
+            "     Make sure the printer and the computer are on the same 2.4 GHz\n"
+            "     or 5 GHz network. Guest networks usually block printing. Print\n"
+            "     a Network Configuration Report and check that an IP address is set.\n\n"
+            "6.2  After the Minimum Term, a Contract membership continues month to\n"
+            "     month and may be cancelled with 30 days' written notice by email.\n")
+    paragraphs = segment(text)
+    assert [[s.text for s in p.sentences] for p in paragraphs][1:3] == [
+        ["6.1  The printer does not appear on the network"],
+        ["Make sure the printer and the computer are on the same 2.4 GHz\n     or 5 GHz network.",
+         "Guest networks usually block printing.",
+         "Print\n     a Network Configuration Report and check that an IP address is set."]]
+    assert paragraphs[1].role == HEADING
+    assert paragraphs[-1].sentences[0].text.startswith("6.2  After the Minimum Term, a Contract membership continues month to\n")
+
+
+def test_a_calendars_long_labelled_lines_are_fields_of_their_own():
+    """An academic calendar's dates, one "label: date" a line with no full stop: a label of seven words
+    ("آخر موعد للانسحاب من مقرر دراسي دون رسوب") was taken for wrapped text and glued the lines under it
+    into one sentence, cited for "When do mid-terms start?"."""
+    lines = ["الفصل الدراسي الأول", "-------------------",
+             "آخر موعد لسداد رسوم الفصل الأول دون غرامة: الخميس 11 سبتمبر 2025م",
+             "آخر موعد لسداد رسوم الفصل الثاني دون غرامة: الخميس 12 فبراير 2026م",
+             "آخر موعد للانسحاب من مقرر دراسي دون رسوب: الخميس 16 أكتوبر 2025م",
+             "اختبارات منتصف الفصل: من الأحد 12 أكتوبر إلى الخميس 23 أكتوبر 2025م",
+             "آخر موعد لتقديم طلب التخرج للفصل الأول: الخميس 30 أكتوبر 2025م",
+             "آخر موعد لتقديم طلب التخرج للفصل الثاني: الخميس 26 مارس 2026م",
+             "حفل التخرج السنوي: الثلاثاء 23 يونيو 2026م، الساعة 7:30 مساءً"]
+    sentences = [s.text for p in segment("\n".join(lines)) for s in p.sentences]
+    assert sentences == [lines[0], *lines[2:]]
+
+
 def test_a_command_announced_by_a_colon_is_no_label():
     """An install guide's commands, short and without a full stop, were headings, and each took the next
     step for its own list's label ("sudo dnf install ..." and "4. Run the wizard." one paragraph)."""
@@ -492,6 +585,33 @@ def test_a_plain_texts_table_is_a_table(table, header):
     prose = "It rained.  We left early.\nThe bus was late.  Nobody minded.\nWe sang.  It was fun.\n"
     assert [len(p.sentences) for p in segment(prose)] == [2, 2, 2]
     assert table_header(segment(prose)[0].text) == ""
+
+
+def test_a_plain_tables_cell_may_run_into_the_next_column():
+    """A regulation's size table: one species' name ran into the next column ("الجيذر (التونة) ٧٠ سم" with
+    one space between), and every row was a paragraph of its own, "ما الحد الأدنى لطول التونة؟" citing the
+    header alone. A row whose cell runs over is the table's, named by the whole header; a blank cell
+    still breaks the table."""
+    table = ("  النوع          الحد الأدنى للطول   الحد اليومي\n  -------------  ------------------  -----------\n"
+             "  الكنعد         ٦٥ سم               ٥ أسماك\n  الجيذر (التونة) ٧٠ سم               ٢ سمكة\n"
+             "  الكوفر         ٣٥ سم               ٥ أسماك\n")
+    (lead, rows) = segment(f"المادة (١٠)\n\n{table}")
+    assert [s.text for s in rows.sentences] == [line.strip() for line in table.splitlines() if "---" not in line]
+    header = table_header(rows.text)
+    assert header.startswith("النوع")
+    assert named_cells(header, rows.sentences[1].text) == "النوع: الكنعد; الحد الأدنى للطول: ٦٥ سم; الحد اليومي: ٥ أسماك"
+    assert named_cells(header, rows.sentences[2].text) == (
+        "النوع / الحد الأدنى للطول / الحد اليومي: الجيذر (التونة) ٧٠ سم; ٢ سمكة")
+    assert named_cells(header, rows.sentences[2].text, rows.text) == (
+        "النوع / الحد الأدنى للطول: الجيذر (التونة) ٧٠ سم; الحد اليومي: ٢ سمكة")
+    # A schedule's last column left blank names no cell of it.
+    schedule = "Time    Programme                 Notes\n05:10   Dawn prayer live\n06:30   Cartoons                  repeat\n" \
+               "07:15   Documentary               repeat\n"
+    (rows,) = segment(schedule)
+    assert named_cells(table_header(rows.text), rows.sentences[1].text, rows.text) == (
+        "Time: 05:10; Programme: Dawn prayer live")
+    blank = "Name     Phone      Room\nAhmed    555-0101   12\nSara                12\nOmar     555-0102   14\n"
+    assert [table_header(p.text) for p in segment(blank)] == [""]
 
 
 def test_two_columns_between_bars_without_a_separator_are_no_header_and_its_value():
