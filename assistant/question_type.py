@@ -372,17 +372,19 @@ _SHARE_OF_AMOUNT = re.compile(
 _PRICED_FIELD = re.compile(
     r"(?<!\w)(?:[وبل]?(?:ال)?(?:سعر|أسعار|اسعار|ثمن|رسوم|رسم|غرامة|غرامه|غرامات|تكلفة|تكلفه|كلفة|أجرة|اجرة|إيجار|ايجار)"
     r"|price|prices|cost|costs|fee|fees|fine|fines|charge|charges|rent|deposit|premium)(?!\w)"
-    r"[^:;\n]{0,30}[:：]\s*[\d٠-٩]"
-    # No fee at all is how much it costs: "رسوم التسجيل: لا توجد رسوم، والمشاركة مجانية." for "كم رسوم الاشتراك؟".
-    r"|\bfree of charge\b|\b(?:is|are|it's|entry|admission|access)\s+free\b|\bno (?:fee|fees|charge|cost)\b"
-    r"|(?<!\w)(?:مجان(?:ا|ًا|اً|ي|ية|يه)?|بالمجان|(?:بدون|دون|بلا|لا توجد|لا يوجد|لا تفرض|لا تُفرض|ليس هناك) (?:أي )?(?:رسوم|مقابل|تكلفة))(?!\w)",
+    r"[^:;\n]{0,30}[:：]\s*[\d٠-٩]", re.IGNORECASE)
+# No fee at all is how much it costs: "رسوم التسجيل: لا توجد رسوم، والمشاركة مجانية." for "كم رسوم الاشتراك؟"
+# (read with its diacritics folded: "مجانًا" as "مجانا").
+_NO_FEE = re.compile(
+    r"\bfree of charge\b|\b(?:is|are|it's|entry|admission|access)\s+free\b|\bno (?:fee|fees|charge|cost)\b"
+    r"|(?<!\w)(?:مجان(?:ا|ي|ية|يه)?|بالمجان|(?:بدون|دون|بلا|لا توجد|لا يوجد|لا تفرض|ليس هناك) (?:أي )?(?:رسوم|مقابل|تكلفة))(?!\w)",
     re.IGNORECASE)
 
 
 def holds_answer_type(kind: str, text: str) -> bool:
     text = fold_marks(text)  # "في سنّ العشرين": no diacritics inside words
     if kind == MONEY and (any(not share.group(1) for share in _SHARE_OF_AMOUNT.finditer(text))
-                          or _PRICED_FIELD.search(text)):
+                          or _PRICED_FIELD.search(text) or _NO_FEE.search(text)):
         return True
     return bool(_HOLDS[kind].search(text))
 
