@@ -309,8 +309,12 @@ _HOLDS = {
         # A span of time from an event: "within two weeks of leaving", "a year later", "after 30 days",
         # "20 minutes before departure" (a user's e-ticket: "When does the gate close?" met "Boarding gates
         # close 20 minutes before departure." second, the sentence before it first).
+        # "within 2 working days" (a user's placement test: "When will I get my results?" was refused).
         r"|(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|several)"
-        r"\s+(minutes?|hours?|days?|weeks?|months?|years?))\b"
+        r"\s+((working|business|calendar|school|full|clear)\s+)?(minutes?|hours?|days?|weeks?|months?|years?)"
+        # A numbered week or month from an event: "discontinued at week 4", "from month 4" (a user's
+        # rehabilitation protocol: four "When ...?" questions refused beside the sentence that answers).
+        r"|(at|from|by|after|before|until|till|in|during|since) (week|month|day) \d+)\b"
         # Arabic words whole (a clitic و/ب/ل/ف allowed): "آب" (August) is also the start of "آباء".
         rf"|(?<!\w)[وبلف]?(?:أمس|امس|اليوم|غدا|العام الحالي|القرن|قرن|{_ARABIC_MONTHS}"
         r"|الاثنين|الثلاثاء|الأربعاء|الخميس|الجمعة|السبت|الأحد"

@@ -738,7 +738,8 @@ class TwoStageRetriever(BaseRetriever):
         if self._cross is None or not self._raised(record, language):
             return cosine
         vector = vector if vector is not None else self._vectors.get(record)
-        return self._cross.similarity(cosine, self._language_of.get(record, ""), language, vector)
+        return self._cross.similarity(cosine, self._language_of.get(record, ""), language, vector,
+                                      mixed_store=language in self._alone_in)
 
     def _raised(self, record: str, language: str | None) -> bool:
         """Whether the calibration raises the question's match to ``record`` (cross_language.py): it is

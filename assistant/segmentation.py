@@ -101,7 +101,10 @@ from typing import NamedTuple
 #     "Apt." end no sentence, "Stair B." and a Latin letter in Arabic text ("أقل من B.") may; a contract
 #     clause's title in capitals goes with its first sentence ("3. LATE FEES. If rent ..."), and a long
 #     numbered clause after a blank line under a plain label is a section of its own.
-SEGMENTATION_VERSION = 25
+# 26: a plain table's header typed a few places off its rows, all its columns alike, is its header
+#     (``_header_shifted``); a rule under a table's rows sets off its totals (``_split_at``), which name
+#     no column; "Reg." ends no sentence ("VAT Reg. No.").
+SEGMENTATION_VERSION = 26
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
 # a table dump, a transcript). e5 reads at most 512 tokens; 1,000 Arabic characters are about 250-350.
@@ -169,7 +172,7 @@ _NUMBER_NEXT = re.compile(r"[ \t]*[\d٠-٩]")
 # Latin abbreviations that do not end a sentence, and Latin initials spelt in Arabic ("جون سي. ميسنجر").
 _LATIN_ABBREVIATION = re.compile(
     r"(?:[a-z]|pp|vols?|nos?|eds?|ca|cf|fig|figs|ch|chap|approx|al|e\.g|i\.e|op|cit|ibid|viz|vs|encl?"
-    r"|Dr|Mr|Mrs|Ms|Prof|Rev|Revd|St|Jr|Sr|Mt|Gen|Col|Lt|Capt|Maj|Sgt|Eng|Hon|Gov|Est|ext|tel|ref|Apt|Bldg|Ste"
+    r"|Dr|Mr|Mrs|Ms|Prof|Rev|Revd|St|Jr|Sr|Mt|Gen|Col|Lt|Capt|Maj|Sgt|Eng|Hon|Gov|Est|ext|tel|ref|Apt|Bldg|Ste|Reg"
     r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)",
     re.IGNORECASE,  # "Vol.", "No."; a capital initial is no candidate anyway
 )
@@ -335,6 +338,8 @@ _COLUMN_GAP = re.compile(r"[ \t]{2,}")
 # How far a cell may start or end from its column's place in the first row (a number set right, a
 # typist's slip).
 COLUMN_SLACK = 2
+# How far a header row may stand off its rows, all its columns alike (``_header_shifted``).
+HEADER_SHIFT = 4
 
 
 def table_cells(row: str) -> list[str]:
@@ -380,7 +385,19 @@ def plain_table(lines: Sequence[str]) -> bool:
     # The first row's cells, or the second's: a header set left over amounts set right ("Amount" over
     # "£3,212.75" and "£38.40") lines up with the first amount, and the amounts with each other.
     first_row = _cell_spans(rows[1])
+    if not lines_up(rows[1], columns):
+        columns = _header_shifted(columns, first_row)
     return lines_up(rows[1], columns) and all(lines_up(row, columns) or lines_up(row, first_row) for row in rows[2:])
+
+
+def _header_shifted(header: list[tuple[int, int]], row: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The header's columns moved to the first row's when all of its cells after the first stand the
+    same few places off (a header typed apart from the rows: a price list's "الخدمة  السعر (ريال)  المدة"
+    three places right of every row under it, each of its six tables one "sentence"); else as it is."""
+    shifts = {start - column for (column, _), (start, _) in zip(header[1:], row[1:])}
+    if len(header) != len(row) or len(shifts) != 1 or abs(shift := shifts.pop()) > HEADER_SHIFT:
+        return header
+    return [header[0], *((start + shift, end + shift) for start, end in header[1:])]
 
 
 def _column_places(spans: list[tuple[int, int]], columns: list[tuple[int, int]]) -> list[range] | None:
@@ -420,7 +437,7 @@ def table_header(paragraph: str) -> str:
     paragraph's start) has its first row for header under a rule, or with no figure in it over rows with
     figures ("Tier  Tier Points  Bonus" over "Gold  600  50%"); so has a table between bars without a
     separator row, of three columns or more."""
-    rows = [row.strip() for row in paragraph.splitlines() if row.strip()]
+    rows = _above_totals([row.strip() for row in paragraph.splitlines() if row.strip()])
     if len(rows) < 2:
         return ""
     if is_table_row(rows[0]) and (_TABLE_SEPARATOR.fullmatch(rows[1]) or _GRID_BORDER.fullmatch(rows[1])):
@@ -445,15 +462,25 @@ def table_header(paragraph: str) -> str:
 def _as_written_a_plain_table(paragraph: str) -> bool:
     """``plain_table`` of a paragraph's lines, its first line indented as the others are (a paragraph
     starts at its first line's first word)."""
-    lines = paragraph.splitlines()
+    lines = _above_totals(paragraph.splitlines())
     return plain_table([_indented_as_the_rest(lines), *lines[1:]])
+
+
+def _above_totals(lines: list[str]) -> list[str]:
+    """A table's lines above a rule under its rows: its totals follow (``_split_at``), and they name no
+    column of their own."""
+    written = [n for n, line in enumerate(lines) if line.strip()]
+    cut = next((n for n in written[2:] if _PLAIN_RULE.fullmatch(lines[n].strip())), len(lines))
+    return lines[:cut]
 
 
 def row_header(paragraph: str, line: str) -> str:
     """The header row of the table ``line`` is a row of, in its ``paragraph``; "" when ``line`` is no row
-    under a header (or is the header itself)."""
+    under a header (or is the header itself, or a total under a rule below the rows)."""
     header = table_header(paragraph) if may_be_a_table_row(line) else ""
-    return header if header and line.strip() != header else ""
+    if not header or line.strip() == header:
+        return ""
+    return header if line.strip() in {row.strip() for row in _above_totals(paragraph.splitlines())} else ""
 
 
 def named_cells(header: str, row: str, paragraph: str = "") -> str:
@@ -617,8 +644,25 @@ def _with_plain_tables(text: str, lines: list[_SourceLine]) -> list[_SourceLine]
             runs[-1].append(n)
         else:
             runs.append([n])
-    rows = {n for run in runs if plain_table([as_written(lines[n]) for n in run]) for n in run}
+    def is_table(run: list[int]) -> bool:
+        return plain_table([as_written(lines[n]) for n in run])
+    def ruled_off(n: int) -> bool:
+        return _RULE_ONLY_BETWEEN.fullmatch(text, lines[n - 1].end, lines[n].start) is not None
+    rows = {n for run in runs for piece in ([run] if is_table(run) else _split_at(run, ruled_off))
+            if is_table(piece) for n in piece}
     return [line._replace(kind=_Line.ROW) if n in rows else line for n, line in enumerate(lines)]
+
+
+def _split_at(run: list[int], ruled_off: Callable[[int], bool]) -> list[list[int]]:
+    """A run of lines cut before each line with a rule above it but the header's underline: a rule
+    under a table's rows sets off its totals ("Subtotal ... £2,031.00" under a quote's items leaves the
+    quantity's column blank: taken together, neither was a table, and the six items were one sentence)."""
+    pieces = [run[:2]]
+    for n in run[2:]:
+        if ruled_off(n):
+            pieces.append([])
+        pieces[-1].append(n)
+    return pieces
 
 
 # A line lettered in abjad order ("أ. ...", "ب) ..."): an item only beside another one or under a line

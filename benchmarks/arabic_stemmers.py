@@ -89,7 +89,9 @@ class VariantStemmer(norm.BilingualStemmer):
 
 
 VARIANTS: dict[str, Callable[[norm.BilingualStemmer, str], str] | None] = {
-    "snowball (production)": None,
+    "snowball (production: the article off first)": None,
+    # Production until 2026-12-05: Snowball on the word with its article, which it strips itself.
+    "snowball on the word as written": lambda s, w: s._arabic.stemWord(norm._without_conjunction(w)),
     "light10": lambda s, w: light10(w),
     "snowball on the definite form": lambda s, w: snowball_definite(s._arabic.stemWord, w),
     "snowball keeping a first ب": lambda s, w: snowball_keeping_first("ب", s._arabic.stemWord, w),

@@ -473,6 +473,12 @@ def test_a_share_answers_how_much_and_a_version_answers_when(kind, question, tex
     ("When does the gate close?", "Boarding gates close 20 minutes before departure.", True),
     ("الحامل متى تمنع من الحج؟", "يُمنع الحج بعد الأسبوع 28 من الحمل", True),
     ("When does the gate close?", "Passengers at the gate must show a boarding pass.", False),
+    # Working days, and a numbered week or month: a placement test's results, a rehabilitation protocol.
+    ("When will I get my results?", "You will receive your result by email within **2 working days**.", True),
+    ("When is the brace usually stopped?", "The brace is usually discontinued at week 4.", True),
+    ("When do plyometrics begin?", "Plyometrics begin with double-leg jumps from month 4.", True),
+    ("When does the shop open?", "The shop has 4 working staff on the floor.", False),
+    ("When does the shop open?", "Read week 4 of the course notes.", False),
 ])
 def test_a_time_from_an_event_answers_when(question, text, gives):
     assert gives_answer_type(DATE, question, text) is gives

@@ -14,6 +14,7 @@ from assistant.segmentation import (
     MAX_SENTENCE_CHARS,
     labels_a_list,
     named_cells,
+    row_header,
     segment,
     sentences_of,
     table_header,
@@ -1038,3 +1039,41 @@ def test_a_label_over_dot_leaders_and_a_place_named_by_a_letter():
     text = "Rapid chargers are in Zone B. Charging is billed per kWh. George W. Bush opened it."
     assert [s.text for s in sentences_of(segment(text))] == [
         "Rapid chargers are in Zone B.", "Charging is billed per kWh.", "George W. Bush opened it."]
+
+
+def test_a_plain_tables_header_typed_off_its_rows_and_totals_ruled_off_under_them():
+    """A dental price list's header stood three places right of every row under it (typed apart), and
+    each of its six tables was one "sentence", its prices refused for holding no one amount; a removal
+    quote's totals under a rule left the quantity's column blank, and its six items were one sentence.
+    Both are tables now, each row a sentence; a header off by different amounts is still none."""
+    prices = ("الخدمة                                   السعر (ريال)     المدة التقريبية\n"
+              "تبييض الأسنان بالليزر                       1,500            90 دقيقة\n"
+              "تبييض منزلي (قوالب وجل)                     800              أسبوعان\n"
+              "تاج زيركون                                  1,300            زيارتان\n")
+    (table,) = segment(prices)
+    assert [s.text for s in table.sentences] == [line.strip() for line in prices.splitlines()]
+    assert named_cells(table_header(table.text), table.sentences[1].text) == (
+        "الخدمة: تبييض الأسنان بالليزر; السعر (ريال): 1,500; المدة التقريبية: 90 دقيقة")
+    uneven = prices.replace("السعر (ريال)     ", "السعر (ريال)  ", 1)  # the third column off by three more
+    assert len(segment(uneven)[0].sentences) == 1
+    quote = ("PRICE BREAKDOWN\n\n"
+             "  Item                                          Qty       Price (GBP)\n"
+             "  ------------------------------------------------------------------\n"
+             "  Removal service (lorry + 3 crew, 1 day)       1           £1,180.00\n"
+             "  Full packing service (day before move)        1             £420.00\n"
+             "  Wardrobe cartons (hanging garments)           4              £36.00\n"
+             "  ------------------------------------------------------------------\n"
+             "  Subtotal                                                  £1,636.00\n"
+             "  VAT at 20%                                                  £327.20\n"
+             "  TOTAL                                                     £1,963.20\n")
+    heading, rows = segment(quote)
+    assert [s.text.split("  ")[0] for s in rows.sentences] == [
+        "Item", "Removal service (lorry + 3 crew, 1 day)", "Full packing service (day before move)",
+        "Wardrobe cartons (hanging garments)", "Subtotal", "VAT at 20%", "TOTAL"]
+    assert row_header(rows.text, rows.sentences[1].text).split() == ["Item", "Qty", "Price", "(GBP)"]
+    assert row_header(rows.text, rows.sentences[5].text) == ""  # a total names no item
+
+
+def test_a_registration_numbers_abbreviation_ends_no_sentence():
+    (*_, registration) = segment("27 Halford Street, Leicester LE1 6JA\nVAT Reg. No.: GB 284 5519 03")
+    assert [s.text for s in registration.sentences] == ["VAT Reg. No.: GB 284 5519 03"]
