@@ -466,12 +466,16 @@ def _as_written_a_plain_table(paragraph: str) -> bool:
     return plain_table([_indented_as_the_rest(lines), *lines[1:]])
 
 
+# A rule of dashes alone: not a grid table's border ("+----+----+"), which runs between all its rows.
+_TOTALS_RULE = re.compile(r"[-= \t]*-{3,}[-= \t]*")
+
+
 def _above_totals(lines: list[str]) -> list[str]:
-    """A table's lines above a rule under its rows: its totals follow (``_split_at``), and they name no
-    column of their own."""
+    """A plain table's lines above the one rule under its rows: its totals follow (``_split_at``), and
+    they name no column of their own. Rules between all the rows set off nothing."""
     written = [n for n, line in enumerate(lines) if line.strip()]
-    cut = next((n for n in written[2:] if _PLAIN_RULE.fullmatch(lines[n].strip())), len(lines))
-    return lines[:cut]
+    rules = [n for n in written[2:] if _TOTALS_RULE.fullmatch(lines[n].strip())]
+    return lines[:rules[0]] if len(rules) == 1 else lines
 
 
 def row_header(paragraph: str, line: str) -> str:

@@ -1072,6 +1072,13 @@ def test_a_plain_tables_header_typed_off_its_rows_and_totals_ruled_off_under_the
         "Wardrobe cartons (hanging garments)", "Subtotal", "VAT at 20%", "TOTAL"]
     assert row_header(rows.text, rows.sentences[1].text).split() == ["Item", "Qty", "Price", "(GBP)"]
     assert row_header(rows.text, rows.sentences[5].text) == ""  # a total names no item
+    # Rules between all the rows, dashes alone or a grid table's borders, set off nothing.
+    for rule in ("-------  -----", "+--------+-------+"):
+        bars = "|" if rule.startswith("+") else ""
+        table = "\n".join([f"{bars}Name      Price{bars}", rule.replace("-", "="), f"{bars}Tea       2.00 {bars}", rule,
+                           f"{bars}Coffee    3.00 {bars}", rule, f"{bars}Cake      4.50 {bars}"]) + "\n"
+        (rows,) = segment(table)
+        assert [bool(row_header(rows.text, s.text)) for s in rows.sentences] == [False, True, True, True], table
 
 
 def test_a_registration_numbers_abbreviation_ends_no_sentence():
