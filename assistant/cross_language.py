@@ -139,8 +139,8 @@ def load_cross_language(model_id: str, path: Path = CALIBRATION_FILE) -> CrossLa
 
 
 def calibration_for(settings: Settings, model_id: str) -> CrossLanguage | None:
-    """The calibration for this model, its offset replaced by the settings' when they set one (0:
-    nothing raised, and no hub lowered either)."""
+    """The calibration for this model, its offset replaced by the settings' when they set one, in every
+    store alike (0: nothing raised, and no hub lowered either)."""
     fitted = load_cross_language(model_id)
     if fitted is None or settings.cross_language_offset is None:
         return fitted
