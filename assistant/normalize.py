@@ -189,8 +189,17 @@ def _without_long_vowels(stem: str) -> str:
 
 def _without_conjunction(word: str) -> str:
     """An Arabic word without "and" / "so" (و, ف) written onto its article: Snowball strips the article
-    only when the word opens with it, so "والوصيف" stayed whole beside "الوصيف" -> "وصيف"."""
-    return word[1:] if word[:3] in ("وال", "فال") and len(word) > 5 else word
+    only when the word opens with it, so "والوصيف" stayed whole beside "الوصيف" -> "وصيف". A word whose
+    root opens with "وال" keeps it: "والدها" (her father) came out "دها", "والدين" (parents) "دين"
+    (religion), and a question about a poet's mother cited the sentence about her father."""
+    if word[:3] not in ("وال", "فال") or len(word) <= 5 or _PARENT.fullmatch(word):
+        return word
+    return word[1:]
+
+
+# A parent with a pronoun ("والدها", "والدته", "والداه"): its root opens with "وال". Not "والدين", as
+# often "and the religion" as "parents", nor "والدولة" ("and the state").
+_PARENT = re.compile(r"والد(?:ت|ا)?(?:ه|ها|هم|هما|ي|ك|كم|كما|نا|هن)|والد[ةا]|والد[اي]ه(?:ا|م|ما)?")
 
 
 # The article, alone or after a preposition written onto it ("بال", "كال", "لل"), before a stem of

@@ -363,11 +363,18 @@ def wanted_answer_types(question: str) -> tuple[str, ...]:
 # العقد عن كل أسبوع", "60% of the zone's fee". Not any share ("35% of its electricity", "VAT (15%)" for
 # "How much will the plant cost?", "What is the mayor's salary?": answered in seven users' trials when
 # every percentage counted), nor a discount ("خصم 50% من الرسوم" says no fee).
+_AMOUNT = (r"(?:the |its |their |your |each |every |a |an )?(?:[\w'-]+'s )?(?:ال)?(?:قيم[ةه]|رسم|رسوم|سعر|مبلغ|دفع[ةه]|دفعات"
+           r"|أجر[ةه]?|اجر[ةه]?|تكلف[ةه]|فاتور[ةه]|راتب|اشتراك|ضريب[ةه]|إيجار|ايجار|قسط|أقساط|value|price|fees?|fares?"
+           r"|balance|amount|cost|bill|invoice|salary|total|rent|tax|premium|deposit|contract|sum|payment)")
 _SHARE_OF_AMOUNT = re.compile(
-    r"((?:خصم|تخفيض|discount|rebate)\s+(?:بنسبة\s+|of\s+)?)?\d[\d.,٫]*\s*(?:%|٪|per ?cent)\s+(?:من|of)\s+"
-    r"(?:the |its |their |your |each |every |a |an )?(?:[\w'-]+'s )?(?:ال)?(?:قيم[ةه]|رسم|رسوم|سعر|مبلغ|دفع[ةه]|دفعات|أجر[ةه]?|اجر[ةه]?"
-    r"|تكلف[ةه]|فاتور[ةه]|راتب|اشتراك|ضريب[ةه]|إيجار|ايجار|قسط|أقساط|value|price|fees?|fares?|balance|amount|cost"
-    r"|bill|invoice|salary|total|rent|tax|premium|deposit|contract|sum|payment)", re.IGNORECASE)
+    rf"((?:خصم|تخفيض|discount|rebate)\s+(?:بنسبة\s+|of\s+)?)?\d[\d.,٫]*\s*(?:%|٪|per ?cent)\s+(?:من|of)\s+{_AMOUNT}",
+    re.IGNORECASE)
+# So is a multiple of one: "غرامة البناء دون ترخيص: ضعف رسم الترخيص" (a user's building-permit fees: the row
+# was ranked first for "ما غرامة البناء بدون رخصة؟" and passed over for a sentence with "50 ديناراً"),
+# "ثلاثة أضعاف الرسم", "double the fee", "three times the daily rate".
+_MULTIPLE_OF_AMOUNT = re.compile(
+    rf"(?<!\w)(?:(?:ب)?(?:ضعف|ضعفي|ضعفا|أضعاف|اضعاف)\s+|(?:double|twice|triple|(?:two|three|four|five|ten|\d+) times)\s+)"
+    rf"(?:the )?(?:daily |monthly |annual |normal |standard |full |usual )?(?:rates?\b|(?:ال)?{_AMOUNT})", re.IGNORECASE)
 
 
 # A figure under a label that names a price or a fee ("Fee: 250", "أقل سعر: 1,450", a table's row with
@@ -388,7 +395,7 @@ _NO_FEE = re.compile(
 def holds_answer_type(kind: str, text: str) -> bool:
     text = fold_marks(text)  # "في سنّ العشرين": no diacritics inside words
     if kind == MONEY and (any(not share.group(1) for share in _SHARE_OF_AMOUNT.finditer(text))
-                          or _PRICED_FIELD.search(text) or _NO_FEE.search(text)):
+                          or _MULTIPLE_OF_AMOUNT.search(text) or _PRICED_FIELD.search(text) or _NO_FEE.search(text)):
         return True
     return bool(_HOLDS[kind].search(text))
 

@@ -104,7 +104,12 @@ from typing import NamedTuple
 # 26: a plain table's header typed a few places off its rows, all its columns alike, is its header
 #     (``_header_shifted``); a rule under a table's rows sets off its totals (``_split_at``), which name
 #     no column; "Reg." ends no sentence ("VAT Reg. No.").
-SEGMENTATION_VERSION = 26
+# 27: a name and its title on the lines under a label ("Approved by:" over "  Linda Park, P.E." and
+#     "  Chief Elevator Inspector") are one sentence with it (``_signs_under_label``), and so are a
+#     letter's closing and the lines signed under it ("Best wishes," over a name and titles); a line wholly
+#     in italics ("*By Daniel Okafor, published 12 September 2024*") is no heading; in a hard-wrapped text a
+#     line wholly in bold is a label (a catalogue's work title over its fields).
+SEGMENTATION_VERSION = 27
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
 # a table dump, a transcript). e5 reads at most 512 tokens; 1,000 Arabic characters are about 250-350.
@@ -762,10 +767,15 @@ def _blocks(text: str, lines: list[_SourceLine], sections: frozenset[int]
     plain: set[int] = set()
     last, last_text = _Line.CODE, ""  # what the line before was taken for, and its text
     said = ""  # the last line with a word
+    apart = {line.start: line.after_blank for line in lines}  # a blank line before it
     for n, line in enumerate(lines):
         kind, line_text = line.kind, text[line.start:line.end]
         if n >= 2 and _signs_off(text, lines[n - 1], line, lines[n + 1] if n + 1 < len(lines) else None, sections):
             blocks[-1][-1] = (blocks[-1][-1][0], line.end)  # a name and a title: one line, one sentence
+        elif blocks and _signs_after_a_closing(text, blocks[-1], line, sections, apart.get(blocks[-1][0][0], False)):
+            blocks[-1][-1] = (blocks[-1][-1][0], line.end)  # "Best wishes," and the name and titles under it
+        elif n >= 2 and blocks and _signs_under_label(text, lines[n - 2:n + 2], blocks[-1], sections):
+            blocks[-1] = [(blocks[-1][0][0], line.end)]  # a label, a name and a title: one sentence
         elif blocks and not line.after_blank and _DEFINITION.match(line_text) and last is not _Line.CODE:
             blocks[-1][-1] = (blocks[-1][-1][0], line.end)  # one line with its term: ``_DEFINITION``
             kind = last
@@ -817,6 +827,48 @@ def _is_a_section(item: str, label: str) -> bool:
             and not _MARKDOWN_HEADING.match(label))
 
 
+def _signs_after_a_closing(text: str, block: list[tuple[int, int]], line: _SourceLine,
+                           sections: frozenset[int], closing_apart: bool) -> bool:
+    """Whether ``line`` is a name or a title signed under a letter's closing ("Best wishes," over "Priya
+    Raman", "Volunteer Coordinator" and "Riverside Community Food Bank"; "مع خالص التحية،"), at most
+    ``SIGNATURE_MAX_LINES`` lines with it. Apart, each was a heading, and "Who is the volunteer
+    coordinator?" had no sentence to cite."""
+    start, end = block[-1]
+    closing = text[start:end].split("\n", 1)[0].strip()
+    return (len(block) == 1 and not line.after_blank and closing[-1:] in _COMMAS
+            and len(closing.split()) <= CLOSING_MAX_WORDS and closing_apart
+            and text.count("\n", start, end) < SIGNATURE_MAX_LINES - 1 and _is_short_line(text, line, sections))
+
+
+_COMMAS = (",", "،")
+CLOSING_MAX_WORDS = 4
+SIGNATURE_MAX_LINES = 4
+
+
+def _signs_under_label(text: str, around: list[_SourceLine], block: list[tuple[int, int]],
+                       sections: frozenset[int]) -> bool:
+    """Whether the last two of ``around`` (a label, a name, this line, the line after) are a name and its
+    title under a label ending with a colon, the block's only lines, with nothing after them but a blank
+    line ("Approved by:" over "  Linda Park, P.E." and "  Chief Elevator Inspector, City of Riverton",
+    indented or not). Apart, the label was a sentence of its own and "Who approved the certificate?"
+    cited it, or the title was a heading."""
+    label, name, line, after = (*around, None)[:4]
+    label_text = text[label.start:label.end].strip()
+    return (block[0][0] == label.start and len(block) <= 2 and not name.after_blank and not line.after_blank
+            and (after is None or after.after_blank) and _is_short_line(text, name, sections)
+            and _is_short_line(text, line, sections) and _labels_the_next_line(label_text, text[name.start:name.end]))
+
+
+def _is_short_line(text: str, source: _SourceLine, sections: frozenset[int]) -> bool:
+    """A line as short as a signature's, no heading, field or sentence: a name, or a title. A dotted
+    abbreviation's full stop ends none ("Linda Park, P.E.")."""
+    words = text[source.start:source.end].strip()
+    return (source.kind is _Line.TEXT and source.start not in sections and len(words.split()) <= SIGNATURE_LINE_MAX_WORDS
+            and not _MARKDOWN_HEADING.match(words) and not _FIELD_LINE.match(words)
+            and (_last_mark(words) not in (*_TERMINATORS, *COLONS)
+                 or bool(_DOTTED_ABBREVIATION.fullmatch(words.split()[-1].rstrip(".")))))
+
+
 def _signs_off(text: str, before: _SourceLine, line: _SourceLine, after: _SourceLine | None,
                sections: frozenset[int]) -> bool:
     """Whether ``before`` and ``line`` are two short lines standing alone together, blank lines around
@@ -824,13 +876,8 @@ def _signs_off(text: str, before: _SourceLine, line: _SourceLine, after: _Source
     "**رئيس مجلس الإدارة**", "أ. هيفاء بنت محمد الزهراني" over "مديرة المدرسة"). Apart, the title was a
     heading with nothing under it and the name a line of its own, and "من مديرة المدرسة؟" cited her
     letter instead of her name; together they are one sentence."""
-    def short(source: _SourceLine) -> bool:
-        words = text[source.start:source.end].strip()
-        return (source.kind is _Line.TEXT and source.start not in sections and len(words.split()) <= SIGNATURE_LINE_MAX_WORDS
-                and not _MARKDOWN_HEADING.match(words) and not _FIELD_LINE.match(words)
-                and _last_mark(words) not in (*_TERMINATORS, *COLONS))
     return (before.after_blank and not line.after_blank and (after is None or after.after_blank)
-            and short(before) and short(line))
+            and _is_short_line(text, before, sections) and _is_short_line(text, line, sections))
 
 
 def _labels_the_next_line(label: str, line: str) -> bool:
@@ -992,10 +1039,16 @@ def _heads(line: str, before: str, width: int) -> bool:
 def _is_label(line: str, width: int) -> bool:
     """In a hard-wrapped text, a heading's line: a Markdown heading, or short and without a terminator, or
     a subsection's numbered title (a manual's "6.1  The printer does not appear on the network" over its
-    indented text was glued to its first sentence)."""
+    indented text was glued to its first sentence), or a line wholly in bold (a catalogue's "**العمل رقم
+    2 – "وقل ربِّ زدني علماً"**" over its fields took the first into its sentence, and the others, apart,
+    named no work)."""
     return line.startswith("#") or line.rstrip(_CLOSERS)[-1:] not in _TERMINATORS and (
         2 * len(line) < width or bool(_SUBSECTION_NUMBER.match(line)) and len(line.split()) <= LABEL_MAX_WORDS + 1
-        and 4 * len(line) < 3 * width)  # well short of the width: a clause's first line, wrapped, runs to it
+        and 4 * len(line) < 3 * width  # well short of the width: a clause's first line, wrapped, runs to it
+        or bool(_BOLD_LINE.fullmatch(line.strip())))
+
+
+_BOLD_LINE = re.compile(r"\*\*[^*\n]+\*\*|__[^_\n]+__")
 
 
 def _width(lines: list[_SourceLine]) -> int:
@@ -1071,10 +1124,15 @@ def labels_a_list(paragraph: str) -> bool:
     """Whether ``paragraph`` opens with a label over the list it holds: a heading's line ("## Keyboard
     shortcuts", "سادساً: الموازنة والإنفاق"), kept with its items (see ``_blocks``), which names the
     list and answers nothing by itself. A line ending with a colon ("The company provides:") is a
-    sentence leading into the list, not a label."""
+    sentence leading into the list, not a label. So is a record's name in bold over its fields (a
+    catalogue's "**العمل رقم 6 – "حروف في الريح"**" over "المقاس: 120 × 150 سم", ...): "ما مقاس لوحة حروف
+    في الريح؟" matched the name, which says no size. Not any line over fields: "Registered in England and
+    Wales, Company No. 08473215" over "Registered office: ..." says the number asked for."""
     first, _, rest = paragraph.partition("\n")
     first, rest = first.strip(), "\n".join(line for line in rest.splitlines() if not _RULE_LINE.fullmatch(line.strip()))
-    return (bool(rest) and is_list_item(rest.lstrip("\n")) and _introduces(first)
+    over_records = (bool(_BOLD_LINE.fullmatch(first)) and bool(rest)
+                    and all(_is_record(line.strip()) for line in rest.splitlines() if line.strip()))
+    return (bool(rest) and (is_list_item(rest.lstrip("\n")) or over_records) and _introduces(first)
             and (bool(_MARKDOWN_HEADING.match(first)) or _last_mark(first) not in COLONS))
 
 
@@ -1104,9 +1162,14 @@ def _role(paragraph: Paragraph, index: int, count: int, announced: bool = False)
         return ""
     if index == 0 and _BYLINE.match(text) and not re.search(r"\d", text):
         return BYLINE
-    if index > 0 and states_a_field(text):
+    if index > 0 and states_a_field(text) or _ITALIC_LINE.fullmatch(text.strip()):
         return ""
     return "" if _last_mark(text) in COLONS else HEADING
+
+
+# A line wholly in italics (one "*" or "_" each side; bold is two): a byline, a note or a caption
+# ("*By Daniel Okafor, published 12 September 2024*", "_Prices include VAT_"), no heading.
+_ITALIC_LINE = re.compile(r"([*_])(?![*_\s])[^\n]*[^*_\s]\1")
 
 
 # A subsection's number ("2.3 Adult Reading Skills (ARS)": a heading, though it ends with a bracket).

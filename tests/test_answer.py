@@ -522,6 +522,25 @@ def test_a_label_over_a_list_gives_way_to_the_item_asked_about():
     assert [c.sentence_id for c in draft.citations] == ["p1.s1", "p1.s2", "p1.s3"]
 
 
+def test_a_records_bold_name_gives_way_to_the_field_asked_about():
+    """A catalogue's work, its name in bold over its fields: "ما مقاس لوحة حروف في الريح؟" matched the
+    name, which says no size; the size field is the answer. A line over fields that says something
+    itself ("Registered in England and Wales, Company No. 08473215") is the answer when it ranks first."""
+    text = ('يضم المعرض تسعة أعمال.\n\n**العمل رقم 6 – "حروف في الريح"**\nالخطاطة: ليلى منصور\n'
+            "الخامة: أكريليك على قماش\nالمقاس: 120 × 150 سم")
+    answerer, nodes = _answerer_and_nodes(text, "catalogue", "ar")
+    assert list(nodes) == ["p1.s1", "p2.s1", "p2.s2", "p2.s3", "p2.s4"]
+    hits = _hits(nodes, [("p2.s1", 0.90), ("p2.s2", 0.84), ("p2.s4", 0.83), ("p2.s3", 0.82)])
+    answer = answerer.answer("ما مقاس لوحة حروف في الريح؟", Language.ARABIC, hits)
+    assert [c.sentence_id for c in answer.citations][0] == "p2.s4"
+    text = ("Our terms.\n\nRegistered in England and Wales, Company No. 08473215\nRegistered office: 42 Harcourt "
+            "Street\nLast updated: 1 June 2024")
+    answerer, nodes = _answerer_and_nodes(text, "terms", "en")
+    hits = _hits(nodes, [("p2.s1", 0.90), ("p2.s2", 0.89), ("p2.s3", 0.80)])
+    answer = answerer.answer("Company registration number?", Language.ENGLISH, hits)
+    assert [c.sentence_id for c in answer.citations][0] == "p2.s1"
+
+
 def test_a_table_header_row_is_not_cited_its_rows_are():
     """"| Nutrient | Amount |" opened the answer to "How many calories are in a slice?" (a user's recipe),
     and "| Action | Owner | Due date |" answered "What is the date of the meeting?"."""

@@ -122,6 +122,11 @@ def test_and_written_onto_the_article_is_no_part_of_the_term():
     for joined, alone in [("والوصيف", "الوصيف"), ("والتحويل", "التحويل"), ("فالمريض", "المريض"), ("والرسوم", "الرسوم")]:
         assert content_terms(joined) == content_terms(alone)
     assert content_terms("والي") != content_terms("الي")  # a governor, not "and" + a short word
+    # A parent's "وال" is its root's ("والدها": her father), not "and" with the article: it was "دها",
+    # and a poet's "ما اسم والدة سلمى؟" matched nothing of "كان والدها ...". "والدولة" is "and the state".
+    for parent in ("والدها", "والدته", "والدي", "والداه", "والديه", "والدة"):
+        assert content_terms(parent) == content_terms("الوالد"), parent
+    assert content_terms("والدولة") == content_terms("الدولة")
 
 
 @pytest.mark.parametrize(("definite", "bare"), [

@@ -455,6 +455,12 @@ def test_a_condition_answers_when_should(question, text, gives):
     (MONEY, "How much will the plant cost to build?", "Solar power will meet 35% of its electricity needs.", False),
     (MONEY, "What is the mayor's salary?", "Prices include VAT (15%).", False),
     (MONEY, "كم تبلغ رسوم السكن؟", "يحصل المتفوقون على خصم 50% من الرسوم في السنة الأولى.", False),
+    # A multiple of an amount too (a user's building-permit fees: the fine's row was passed over) ...
+    (MONEY, "ما غرامة البناء بدون رخصة؟", "| غرامة البناء دون ترخيص | ضعف رسم الترخيص |", True),
+    (MONEY, "What is the fine for a late return?", "A late return costs double the daily rate.", True),
+    # ... not a multiple of anything else.
+    (MONEY, "How much did the new hall cost?", "The new hall is twice the size of the old one.", False),
+    (MONEY, "كم تكلفة المشروع؟", "تضاعف عدد السكان إلى ضعف عدد سكان المدينة.", False),
     # ... and a software version when something happens (a user's release notes).
     (DATE, "When will legacy_auth be removed?", "The legacy_auth option is deprecated and will be removed in 5.0.", True),
     (DATE, "Until when will the API v1 keep working?", "They will keep working until 5.0 but log a warning.", True),

@@ -827,6 +827,56 @@ def test_a_signatures_name_and_title_are_one_sentence():
     assert len(segment("Intro.\n\nOpening hours\nThe library opens at nine.")) == 3
 
 
+def test_a_letters_closing_and_the_name_and_titles_under_it_are_one_sentence():
+    # A volunteer roster e-mail: apart, "Best wishes," and the name were headings, and "Who is the volunteer
+    # coordinator?" had no sentence to cite.
+    signature = "Best wishes,\nPriya Raman\nVolunteer Coordinator\nRiverside Community Food Bank"
+    text = f"Thanks again for your help.\n\n{signature}\nRegistered charity no. 1187345\nTel: 01632 960 771\n"
+    sentences = [s.text for p in segment(text) for s in p.sentences]
+    assert sentences[0] == "Thanks again for your help." and sentences[1].startswith(signature)
+    assert [s.text for p in segment("نص الرسالة.\n\nمع خالص التحية،\nأ. هيفاء الزهراني\nمديرة المدرسة\n")
+            for s in p.sentences] == ["نص الرسالة.", "مع خالص التحية،\nأ. هيفاء الزهراني\nمديرة المدرسة"]
+    # A greeting over the letter's first sentence stays apart from it.
+    assert len(segment("Hi everyone,\nThe roster is ready and the shifts are below for all of you.")) == 2
+
+
+def test_a_name_and_title_under_a_label_are_one_sentence_with_it():
+    # An elevator certificate's "Approved by:" over its inspector's name and title: apart, the label was a
+    # sentence of its own, and "Who approved the certificate?" cited it.
+    for lines in ("Approved by:\n  Linda Park, P.E.\n  Chief Elevator Inspector, City of Riverton",
+                  "Approved by:\nLinda Park, P.E.\nChief Elevator Inspector, City of Riverton",
+                  "اعتمده:\n  م. خالد العتيبي\n  مدير إدارة السلامة"):
+        text = f"The lift passed its inspection.\n\n{lines}\n\nQuestions go to the Bureau."
+        assert [[s.text for s in p.sentences] for p in segment(text)] == [
+            ["The lift passed its inspection."], [lines], ["Questions go to the Bureau."]]
+    # Three names under a label are its list, and so are two lines with more after them.
+    board = "Board members:\n  David Brennan (Treasurer)\n  Sara Ali (Chair)\n  Tom Hale (Secretary)"
+    assert [len(p.sentences) for p in segment(f"Intro.\n\n{board}\n\nMore text.")] == [1, 4, 1]
+    assert [len(p.sentences) for p in segment("Intro.\n\nSteps:\n  Open the lid\n  Fill the tank\n  "
+                                              "Close it\n\nMore text.")] == [1, 4, 1]
+
+
+def test_a_bold_title_over_fields_heads_them_in_a_hard_wrapped_text():
+    # A catalogue's works: a bold title over its fields. In a text wrapped at a width, the title, long for
+    # a label there, took the first field into its sentence, and the others, apart, named no work.
+    intro = ("The exhibition brings together nine works by six calligraphers from Jordan,\nIraq, Turkey and "
+             "Palestine, and this guide gives for each work its script,\nits materials, its size and its price "
+             "where it is offered for sale, so that\nvisitors can find their way around the two halls without "
+             "a printed map and\nbuy a work at the desk by the entrance before the exhibition closes.\n\n")
+    work = ('**Work 2 – "Illuminated Manuscripts of Andalusia"**\nCalligrapher: Mehmet Ozcay\n'
+            "Script: Thuluth and Naskh\nPrice: 3,200 JOD")
+    assert [[s.text for s in p.sentences] for p in segment(intro + work)][1] == work.split("\n")
+
+
+def test_a_line_wholly_in_italics_is_no_heading():
+    # A review's byline: a heading, it could never be cited for "Who wrote the review?".
+    text = "# Review: Sigmar 35mm\n\n*By Daniel Okafor, published 12 September 2024*\n\nI shot with it for weeks."
+    assert [p.role for p in segment(text)] == [HEADING, "", ""]
+    assert [p.role for p in segment("Intro.\n\n_Prices include VAT_\n\nA coffee is 3 euros.")] == ["", "", ""]
+    # Bold is a heading's mark still.
+    assert [p.role for p in segment("Intro.\n\n**Prices**\n\nA coffee is 3 euros.")] == ["", HEADING, ""]
+
+
 def test_a_definition_lists_entry_is_one_sentence_with_its_term():
     """A man page's options: the term alone was a heading, and "Which option skips directories with a
     CACHEDIR.TAG file?" cited the definition without the option; "Default: 4." was a sentence apart."""
@@ -932,9 +982,12 @@ def test_a_heading_kept_with_its_list_is_told_from_a_sentence_that_leads_into_it
                  "البند السادس: التزامات الطرف الأول (المؤجر)\n1. تسليم الشقة صالحة للاستعمال.\n2. صيانة المصعد."):
         (paragraph,) = segment(text)
         assert labels_a_list(paragraph.text), text
+    # A record's name in bold over its fields (the text's first line is its title: after an intro here).
+    assert labels_a_list(segment("Intro.\n\n**Work 7 – Nun**\nCalligrapher: Samer Khatib\nMaterial: copper")[1].text)
     for text in ("The company provides:\n- a laptop\n- a headset",  # leads into its list
                  "Opening hours\nThe library opens at nine.",  # no list
-                 "1. Download the installer.\n2. Sign in."):  # a list without a label
+                 "1. Download the installer.\n2. Sign in.",  # a list without a label
+                 "Registered in England, Company No. 08473215\nRegistered office: 42 Harcourt Street"):  # says it
         assert not any(labels_a_list(p.text) for p in segment(text)), text
 
 
