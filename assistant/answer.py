@@ -353,7 +353,8 @@ class ExtractiveAnswerer:
 
 
 # A numbered heading's number: "المادة (7):", "Article 7:", "3.", "(iv)" (one word at most before it).
-_HEADING_NUMBER = re.compile(r"^[#\s]*(?:\S+\s+)?(?:\((?:\d+|[ivxlc]+)\)|\d+(?:\.\d+)*\s*[:.)\-–—])", re.IGNORECASE)
+_HEADING_NUMBER = re.compile(r"^[#*_\s]*(?:\S+\s+)?(?:\((?:\d+|[ivxlc]+)\)|(?:(?:رقم|no\.?|number)\s*)?\d+(?:\.\d+)*\s*[:.)\-–—])",
+                             re.IGNORECASE)
 
 
 def _heading_label(node: TextNode, kind: str) -> str:
@@ -362,7 +363,8 @@ def _heading_label(node: TextNode, kind: str) -> str:
     neither answers "how much", nor does a title's year answer "when" (it names the edition the whole
     document is about), but a section heading's date does ("When was version 3.0.0 released?" gave way
     to the release's list of changes, a user's release notes). Nor does an FAQ question's number ("###
-    س13: كم سنة يجب أن أحتفظ بالفواتير؟" was cited before its answer for holding "13")."""
+    س13: كم سنة يجب أن أحتفظ بالفواتير؟" was cited before its answer for holding "13"), nor a record's
+    ("**العمل رقم 9 – "ظلال الحرف"**" answered "كم نسخة طُبعت من ظلال الحرف؟" before its "15 نسخة")."""
     label = with_rendering(node).lstrip("#").lstrip()
     label = _HEADING_NUMBER.sub("", label[len(faq_label(label)):])
     return label if kind not in (QUANTITY, MONEY) and not _is_title(node) else without_years(label)

@@ -533,6 +533,13 @@ def test_a_records_bold_name_gives_way_to_the_field_asked_about():
     hits = _hits(nodes, [("p2.s1", 0.90), ("p2.s2", 0.84), ("p2.s4", 0.83), ("p2.s3", 0.82)])
     answer = answerer.answer("ما مقاس لوحة حروف في الريح؟", Language.ARABIC, hits)
     assert [c.sentence_id for c in answer.citations][0] == "p2.s4"
+    # The work's number ("رقم 9") is no answer to "how many".
+    text = ('يضم المعرض تسعة أعمال.\n\n**العمل رقم 9 – "ظلال الحرف"**\nالخطاطة: ليلى منصور\n'
+            "الأسلوب: طباعة حريرية بإصدار محدود (15 نسخة)\nالمقاس: 50 × 50 سم")
+    answerer, nodes = _answerer_and_nodes(text, "catalogue", "ar")
+    hits = _hits(nodes, [("p2.s1", 0.90), ("p2.s3", 0.84), ("p2.s2", 0.80), ("p2.s4", 0.79)])
+    answer = answerer.answer("كم نسخة طُبعت من ظلال الحرف؟", Language.ARABIC, hits)
+    assert [c.sentence_id for c in answer.citations][0] == "p2.s3"
     text = ("Our terms.\n\nRegistered in England and Wales, Company No. 08473215\nRegistered office: 42 Harcourt "
             "Street\nLast updated: 1 June 2024")
     answerer, nodes = _answerer_and_nodes(text, "terms", "en")
