@@ -352,7 +352,8 @@ class ExtractiveAnswerer:
         return citation
 
 
-# A numbered heading's number: "المادة (7):", "Article 7:", "3.", "(iv)" (one word at most before it).
+# A numbered heading's number: "المادة (7):", "Article 7:", "3.", "(iv)" (one word at most before it, bold
+# marks aside), or a record's after "رقم" / "No.": "**العمل رقم 9 –", "**Work No. 9 –".
 _HEADING_NUMBER = re.compile(r"^[#*_\s]*(?:\S+\s+)?(?:\((?:\d+|[ivxlc]+)\)|(?:(?:رقم|no\.?|number)\s*)?\d+(?:\.\d+)*\s*[:.)\-–—])",
                              re.IGNORECASE)
 

@@ -374,7 +374,7 @@ _SHARE_OF_AMOUNT = re.compile(
 # "ثلاثة أضعاف الرسم", "double the fee", "three times the daily rate".
 _MULTIPLE_OF_AMOUNT = re.compile(
     rf"(?<!\w)(?:(?:ب)?(?:ضعف|ضعفي|ضعفا|أضعاف|اضعاف)\s+|(?:double|twice|triple|(?:two|three|four|five|ten|\d+) times)\s+)"
-    rf"(?:the )?(?:daily |monthly |annual |normal |standard |full |usual )?(?:rates?\b|(?:ال)?{_AMOUNT})", re.IGNORECASE)
+    rf"(?:the )?(?:daily |monthly |annual |normal |standard |full |usual )?(?:rates?\b|{_AMOUNT})", re.IGNORECASE)
 
 
 # A figure under a label that names a price or a fee ("Fee: 250", "أقل سعر: 1,450", a table's row with

@@ -1130,8 +1130,8 @@ def labels_a_list(paragraph: str) -> bool:
     Wales, Company No. 08473215" over "Registered office: ..." says the number asked for."""
     first, _, rest = paragraph.partition("\n")
     first, rest = first.strip(), "\n".join(line for line in rest.splitlines() if not _RULE_LINE.fullmatch(line.strip()))
-    over_records = (bool(_BOLD_LINE.fullmatch(first)) and bool(rest)
-                    and all(_is_record(line.strip()) for line in rest.splitlines() if line.strip()))
+    over_records = bool(_BOLD_LINE.fullmatch(first)) and all(_is_record(line.strip()) for line in rest.splitlines()
+                                                             if line.strip())
     return (bool(rest) and (is_list_item(rest.lstrip("\n")) or over_records) and _introduces(first)
             and (bool(_MARKDOWN_HEADING.match(first)) or _last_mark(first) not in COLONS))
 
