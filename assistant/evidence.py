@@ -54,6 +54,8 @@ FEATURES = (
     # The ranking's own signals, when the retriever gives them (retrieval.RankedSentence), else 0.
     *SIGNALS,
 )
+# The features whose 0 means "not computed" (retrieval.RankedSentence): MaxSim is never 0 when computed.
+_NOT_COMPUTED_AT_ZERO = np.array([name == "late" for name in FEATURES])
 # Nonzero only for matches across languages ("use" too: USE scores those alone, use_encoder.py).
 _CROSS_COLUMNS = [FEATURES.index(name) for name in ("cross_lingual", "cross_x_score", "cross_x_cover", "use")]
 
@@ -112,6 +114,10 @@ class LogisticModel:
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         z = (features - np.asarray(self.mean)) / np.asarray(self.scale)
+        # A signal left uncomputed says nothing: late interaction re-scores only the top candidates, and
+        # a follow-up's history may lift another to the top (its MaxSim read as 0, 23 deviations under the
+        # mean, refused "What hours is it open?" at probability 0 beside "Lines are open Monday to ...").
+        z = np.where((features == 0.0) & _NOT_COMPUTED_AT_ZERO, 0.0, z)
         return 1.0 / (1.0 + np.exp(-(z @ np.asarray(self.coef) + self.intercept)))
 
 

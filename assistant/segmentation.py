@@ -109,7 +109,10 @@ from typing import NamedTuple
 #     letter's closing and the lines signed under it ("Best wishes," over a name and titles); a line wholly
 #     in italics ("*By Daniel Okafor, published 12 September 2024*") is no heading; in a hard-wrapped text a
 #     line wholly in bold is a label (a catalogue's work title over its fields).
-SEGMENTATION_VERSION = 27
+# 28: a form's blank field is no sentence in an aligned table of fields either, nor a line of several
+#     ("Postcode: ______    Phone: ______"); a line of running text that stops on a word no sentence ends
+#     with ("... a late cancellation fee of") goes on the next, in a text not hard-wrapped too.
+SEGMENTATION_VERSION = 28
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
 # a table dump, a transcript). e5 reads at most 512 tokens; 1,000 Arabic characters are about 250-350.
@@ -779,7 +782,8 @@ def _blocks(text: str, lines: list[_SourceLine], sections: frozenset[int]
         elif blocks and not line.after_blank and _DEFINITION.match(line_text) and last is not _Line.CODE:
             blocks[-1][-1] = (blocks[-1][-1][0], line.end)  # one line with its term: ``_DEFINITION``
             kind = last
-        elif wrapped and not line.after_blank and _goes_on(kind, line_text, last, last_text, width):
+        elif not line.after_blank and (wrapped and _goes_on(kind, line_text, last, last_text, width)
+                                       or kind is last is _Line.TEXT and _left_hanging(last_text)):
             # One line with the one before, cut into sentences by their punctuation only.
             blocks[-1][-1] = (blocks[-1][-1][0], line.end)
             kind = last
@@ -990,6 +994,22 @@ def _wraps(line: str, width: int) -> bool:
     return 2 * len(line) >= width and not line.startswith("#") and (ellipsis or end[-1:] not in _TERMINATORS)
 
 
+# The words a sentence never ends with: a preposition, an article, a conjunction, a relative pronoun.
+_HANGING_WORDS = frozenset(
+    "of the a an to and or for with in on at by from into about including as than that which whose per via"
+    " our your their its his her my is are was were will would shall must be"
+    " في من على إلى الى عن مع أو او ثم التي الذي الذين أن بأن لأن إن بين عند حتى لدى و".split())
+
+
+def _left_hanging(line: str) -> bool:
+    """Whether a line of running text stops on a word no sentence ends with ("... a late cancellation fee
+    of" over "GBP 3.00 is charged."): the text goes on on the next line, whether or not the whole text is
+    hard-wrapped (``_hard_wrapped`` wants three such lines; a gym's notice broke two, and "What is the late
+    cancellation fee?" cited the line without the amount)."""
+    words = line.split()
+    return bool(words) and words[-1].lower() in _HANGING_WORDS
+
+
 def _goes_on(kind: _Line, line: str, last: _Line, before: str, width: int) -> bool:
     """In a hard-wrapped text, whether ``line`` goes on the line ``before`` (taken for ``last``): a
     list item's text goes on at a text line when the item stopped mid-sentence; after a text line, a
@@ -1093,7 +1113,7 @@ def _line_sentences(text: str, start: int, end: int, code: bool = False, row: bo
         return _capped(text, start, end, MAX_SENTENCE_CHARS)
     if not row and not is_table_row(line) and not ("\n" not in line and _CELLS_LINE.match(line)):
         return _sentence_spans(text, start, end)
-    return [(start, end)] if _has_word(line) else []
+    return [(start, end)] if _has_word(line) and not _BLANK_FIELD.fullmatch(line) else []
 
 
 def _is_heading_line(line: str) -> bool:
@@ -1400,7 +1420,11 @@ def _paragraph_groups(spans: list[tuple[int, int]]) -> list[list[tuple[int, int]
 # signature line was the answer to "من هو المؤجر؟" over the clause that names him.
 # An ellipsis ("Note: ...") is no blank: the run is five or more.
 # So is a numbered blank line under a label ("الشهود:" then "1. …………"): it answered who the witnesses were.
-_BLANK_FIELD = re.compile(r"(?:[^\n:：]{1,60}[:：]|\(?(?:\d{1,3}|[٠-٩]{1,3})[.)])[ \t]*(?:(?:[._ـ][ \t]*){5,}|(?:…[ \t]*){2,})")
+# So are a line of several ("Postcode: __________    Phone: ___________" answered "What is the park
+# office's phone?") and a form's blank field among aligned fields, read as a table row ("Serial number:
+# ______" answered "Where do I find the serial number?" over the sentence that says where).
+_BLANK_FIELD = re.compile(r"(?:(?:[^\n:：]{1,60}[:：]|\(?(?:\d{1,3}|[٠-٩]{1,3})[.)])[ \t]*"
+                          r"(?:(?:[._ـ][ \t]*){5,}|(?:…[ \t]*){2,}))+")
 
 
 def _has_word(fragment: str) -> bool:

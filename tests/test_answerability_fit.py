@@ -102,3 +102,16 @@ def test_a_paragraph_without_one_of_its_answering_sentences_makes_its_questions_
         kept_mason = "mason" in document.text
         assert asked[f"mason-{n}"] is kept_mason and asked[f"opened-{n}"] is not kept_mason
         assert asked.get(f"bridge-{n}") is (True if kept_mason else None)
+
+
+def test_a_users_trial_is_one_half_and_its_unanswerable_questions_must_be_refused(answerability):
+    """A trial's questions share its documents: fitting on some and reporting on others of one trial
+    would report on documents the fit saw, so a whole trial falls in one half."""
+    trials = sorted((PROJECT_ROOT / "benchmarks" / "users").glob("trial*"))
+    halves = set()
+    for trial in trials:
+        questions = answerability.user_questions(trial)
+        assert len({q.half for q in questions}) == 1
+        halves.add(questions[0].half)
+        assert any(not q.answerable for q in questions) and any(q.answerable for q in questions)
+    assert halves == {"fit", "report"}

@@ -99,6 +99,18 @@ def test_the_logistic_model_gives_probabilities(values):
     assert np.allclose(p, 1 / (1 + np.exp(-np.asarray(values))))
 
 
+def test_a_late_interaction_left_uncomputed_weighs_nothing():
+    """Late interaction re-scores the top candidates only; a follow-up's history may lift another to the
+    top, and its MaxSim, 0 for "not computed", refused "What hours is it open?" at probability 0."""
+    model = load_models()[RetrievalMode.HYBRID]
+    late = FEATURES.index("late")
+    typical = np.asarray(model.mean, dtype=float)[None, :]
+    uncomputed, poor = typical.copy(), typical.copy()
+    uncomputed[0, late], poor[0, late] = 0.0, model.mean[late] - 2 * model.scale[late]
+    assert model.probabilities(uncomputed)[0] == pytest.approx(model.probabilities(typical)[0])
+    assert model.probabilities(poor)[0] < model.probabilities(typical)[0] / 2  # a computed one counts
+
+
 def test_the_shipped_model_covers_every_mode_and_refuses_other_features(tmp_path):
     models = load_models()
     assert set(models) == set(RetrievalMode)

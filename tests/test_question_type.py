@@ -166,6 +166,7 @@ def test_when_asks_for_a_time_only_as_the_questions_own_wh_word(question, wanted
     ("How much water does the dam hold?", (QUANTITY,)),
     # How much of a thing it names, whatever money follows (a user's licence terms).
     ("How much notice do they give before raising prices?", (QUANTITY,)),
+    ("How much extra does Pilates Reformer cost?", (QUANTITY, MONEY)),  # "extra" is no thing counted
     ("How much per night does the hotel charge?", (QUANTITY, MONEY)),
     # A change and a rate: a percentage answers them.
     ("By how much did food prices rise?", (QUANTITY,)),
@@ -187,6 +188,9 @@ def test_when_asks_for_a_time_only_as_the_questions_own_wh_word(question, wanted
     ("ما غرامة تجاوز الإشارة الحمراء؟", (MONEY,)),
     ("What is the fine for parking on a pavement?", (MONEY,)),
     ("How much is the penalty for late payment?", (QUANTITY, MONEY)),
+    # A penalty is as often a loss as a sum: "lose 10% per day", "that player loses the game" were refused.
+    ("What is the penalty for late lab reports?", ()),
+    ("What is the penalty if my phone rings during a game?", ()),
     ("ما رسوم التسجيل؟", (MONEY,)),
     ("ما هي الرسوم المتحركة؟", ()),  # cartoons
 ])
@@ -433,6 +437,7 @@ def test_a_number_the_question_names_a_phone_number_or_a_year_gives_no_answer(ki
     # "... إذا ظهر احمرار في الجلد".
     ("متى يجب إيقاف الدواء فوراً؟", "أوقف استعمال الدواء فوراً واتصل بالطبيب إذا ظهر احمرار في الجلد", True),
     ("When should I stop taking the tablets?", "Stop taking the tablets if a rash appears.", True),
+    ("متى لا يجوز تناول سيتافين؟", "- إذا كانت لديك حساسية من الباراسيتامول", True),
     ("When should I replace the cartridge?", "Replace the cartridge when its light turns red.", True),
     ("When should I replace the cartridge?", "The cartridge filters lead and chlorine.", False),
     ("When do brake pads need replacing?", "Replace them if the friction material is thinner than 0.5 mm.", True),
@@ -443,6 +448,18 @@ def test_a_number_the_question_names_a_phone_number_or_a_year_gives_no_answer(ki
 ])
 def test_a_condition_answers_when_should(question, text, gives):
     assert gives_answer_type(DATE, question, text) is gives
+
+
+@pytest.mark.parametrize(("question", "text", "gives"), [
+    # A waste-collection notice: "كم مرة تُجمع النفايات؟" was refused beside "يوميًا عدا الجمعة".
+    ("كم مرة تُجمع النفايات في المنطقة الثالثة؟", "المنطقة الثالثة: يوميًا عدا الجمعة", True),
+    ("How many times a week is the bin emptied?", "The bin is emptied once a week.", True),
+    ("كم مرة يمكنني تجديد الاستعارة؟", "يمكن التجديد كل شهر.", True),
+    ("How many people came to the fair?", "People came daily.", False),  # how often is no count of people
+    ("كم مرة تُجمع النفايات؟", "تُجمع النفايات من الحاويات الخضراء.", False),
+])
+def test_how_often_answers_how_many_times(question, text, gives):
+    assert gives_answer_type(QUANTITY, question, text) is gives
 
 
 @pytest.mark.parametrize(("kind", "question", "text", "gives"), [

@@ -93,6 +93,32 @@ def test_a_forms_blank_field_is_no_sentence():
     assert [s.text for s in sentences_of(segment(witnesses))] == ["الشهود:", "المرفقات:", "1. صورة الهوية."]
 
 
+def test_a_line_stopping_on_a_word_no_sentence_ends_with_goes_on_the_next():
+    """A notice with two lines broken mid-sentence is not hard-wrapped (three such lines are wanted), yet
+    "... a late cancellation fee of" goes on: "What is the late cancellation fee?" cited it without its
+    amount. A line that ends as a sentence or a label does not."""
+    notice = ("HOW TO BOOK\nClasses can be booked in the app up to 7 days in advance.\n"
+              "If you cancel less than 2 hours before a class, a late cancellation fee of\n"
+              "GBP 3.00 is charged. Three no-shows suspend booking.\nFor questions about\nclasses call us.\n"
+              "يمكن دفع الرسوم نقداً أو\nببطاقة مدى.\nOPENING HOURS\nMonday to Friday")
+    assert [[s.text for s in p.sentences] for p in segment(notice)] == [
+        ["HOW TO BOOK"], ["Classes can be booked in the app up to 7 days in advance."],
+        ["If you cancel less than 2 hours before a class, a late cancellation fee of\nGBP 3.00 is charged.",
+         "Three no-shows suspend booking."], ["For questions about\nclasses call us."],
+        ["يمكن دفع الرسوم نقداً أو\nببطاقة مدى."], ["OPENING HOURS"], ["Monday to Friday"]]
+
+
+def test_a_forms_blank_fields_in_aligned_lines_are_no_sentences():
+    """A warranty card's fields typed in aligned columns are read as a table's rows: its blank "Serial
+    number:" answered "Where do I find the serial number?", and a line of two blank fields ("Postcode:
+    ____  Phone: ____") "What is the park office's phone?"."""
+    card = ("Model:            SM-700 (5.5 litre, 1200 W)\nColours:          Cream, Graphite\n"
+            "Serial number:    ______________________\nDate of purchase: ______________________\n\n"
+            "Name:     ________________\nPostcode: __________    Phone: _______________\n")
+    assert [s.text for s in sentences_of(segment(card))] == [
+        "Model:            SM-700 (5.5 litre, 1200 W)", "Colours:          Cream, Graphite"]
+
+
 @given(st.text(alphabet=st.sampled_from(list("ab ج د.؟!؛«»():-*•|#`\n\t0123456789%")), max_size=300))
 def test_offsets_always_map_back(text):
     for paragraph in segment(text):
