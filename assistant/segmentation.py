@@ -111,7 +111,8 @@ from typing import NamedTuple
 #     line wholly in bold is a label (a catalogue's work title over its fields).
 # 28: a form's blank field is no sentence in an aligned table of fields either, nor a line of several
 #     ("Postcode: ______    Phone: ______"); a line of running text that stops on a word no sentence ends
-#     with ("... a late cancellation fee of") goes on the next, in a text not hard-wrapped too.
+#     with ("... a late cancellation fee of", eight words or more) goes on the next, in a text not
+#     hard-wrapped too.
 SEGMENTATION_VERSION = 28
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
@@ -994,11 +995,14 @@ def _wraps(line: str, width: int) -> bool:
     return 2 * len(line) >= width and not line.startswith("#") and (ellipsis or end[-1:] not in _TERMINATORS)
 
 
-# The words a sentence never ends with: a preposition, an article, a conjunction, a relative pronoun.
+# The words a sentence never ends with: a preposition, an article, a conjunction, a relative pronoun
+# (no verb: "Who we are" is a heading). Only at the end of a line as long as running text: a short one
+# may be a label ("How to log in").
 _HANGING_WORDS = frozenset(
     "of the a an to and or for with in on at by from into about including as than that which whose per via"
-    " our your their its his her my is are was were will would shall must be"
+    " our your their its his her my"
     " في من على إلى الى عن مع أو او ثم التي الذي الذين أن بأن لأن إن بين عند حتى لدى و".split())
+HANGING_LINE_MIN_WORDS = 8
 
 
 def _left_hanging(line: str) -> bool:
@@ -1007,7 +1011,7 @@ def _left_hanging(line: str) -> bool:
     hard-wrapped (``_hard_wrapped`` wants three such lines; a gym's notice broke two, and "What is the late
     cancellation fee?" cited the line without the amount)."""
     words = line.split()
-    return bool(words) and words[-1].lower() in _HANGING_WORDS
+    return len(words) >= HANGING_LINE_MIN_WORDS and words[-1].lower() in _HANGING_WORDS
 
 
 def _goes_on(kind: _Line, line: str, last: _Line, before: str, width: int) -> bool:

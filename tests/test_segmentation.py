@@ -96,16 +96,16 @@ def test_a_forms_blank_field_is_no_sentence():
 def test_a_line_stopping_on_a_word_no_sentence_ends_with_goes_on_the_next():
     """A notice with two lines broken mid-sentence is not hard-wrapped (three such lines are wanted), yet
     "... a late cancellation fee of" goes on: "What is the late cancellation fee?" cited it without its
-    amount. A line that ends as a sentence or a label does not."""
+    amount. A line that ends as a sentence does not, nor a label ("How to log in", "Who we are")."""
     notice = ("HOW TO BOOK\nClasses can be booked in the app up to 7 days in advance.\n"
               "If you cancel less than 2 hours before a class, a late cancellation fee of\n"
-              "GBP 3.00 is charged. Three no-shows suspend booking.\nFor questions about\nclasses call us.\n"
-              "يمكن دفع الرسوم نقداً أو\nببطاقة مدى.\nOPENING HOURS\nMonday to Friday")
+              "GBP 3.00 is charged. Three no-shows suspend booking.\nHow to log in\nOpen the app.\n"
+              "يمكن دفع رسوم التسجيل في النادي نقداً في الاستقبال أو\nببطاقة مدى.\nWho we are\nA club.")
     assert [[s.text for s in p.sentences] for p in segment(notice)] == [
         ["HOW TO BOOK"], ["Classes can be booked in the app up to 7 days in advance."],
         ["If you cancel less than 2 hours before a class, a late cancellation fee of\nGBP 3.00 is charged.",
-         "Three no-shows suspend booking."], ["For questions about\nclasses call us."],
-        ["يمكن دفع الرسوم نقداً أو\nببطاقة مدى."], ["OPENING HOURS"], ["Monday to Friday"]]
+         "Three no-shows suspend booking."], ["How to log in"], ["Open the app."],
+        ["يمكن دفع رسوم التسجيل في النادي نقداً في الاستقبال أو\nببطاقة مدى."], ["Who we are"], ["A club."]]
 
 
 def test_a_forms_blank_fields_in_aligned_lines_are_no_sentences():
