@@ -197,20 +197,23 @@ def _assistant(documents: list[Document] | None, data_dir: Path):
     return assistant
 
 
-def stores(shared: Path, report_only: bool = True):
-    """(assistant, questions) for each constructed store and for the article; without the stores whose
-    questions are only reported (``REPORT_ONLY``) unless ``report_only``."""
+def stores(shared: Path, with_report_only: bool = True):
+    """(assistant, questions) for each constructed store, each user's trial and the article; without the
+    stores whose questions are all only reported (``REPORT_ONLY``) unless ``with_report_only``."""
+    def wanted(questions: list[Question]) -> bool:
+        return with_report_only or not {q.set for q in questions} <= REPORT_ONLY
+
     with tempfile.TemporaryDirectory() as tmp:
         for name, (documents, questions) in squad_sets(shared).items():
-            if not report_only and {q.set for q in questions} <= REPORT_ONLY:
-                continue
-            print(f"{name}: {len(documents)} stored paragraphs, {len(questions)} questions", flush=True)
-            yield _assistant(documents, Path(tmp) / name), questions
-        for trial in sorted(USERS.glob("trial*")) if report_only or "users" not in REPORT_ONLY else ():
-            print(f"users: {trial.name}", flush=True)
-            assistant = _assistant([], Path(tmp) / trial.name)
-            assistant.ingest(trial / "documents")
-            yield assistant, user_questions(trial)
+            if wanted(questions):
+                print(f"{name}: {len(documents)} stored paragraphs, {len(questions)} questions", flush=True)
+                yield _assistant(documents, Path(tmp) / name), questions
+        for trial in sorted(USERS.glob("trial*")):
+            if wanted(questions := user_questions(trial)):
+                print(f"users: {trial.name}", flush=True)
+                assistant = _assistant([], Path(tmp) / trial.name)
+                assistant.ingest(trial / "documents")
+                yield assistant, questions
         print("gold: the article, with ARCD's questions as off-topic ones", flush=True)
         yield _assistant(None, Path(tmp) / "gold"), gold_questions() + off_topic_questions(shared)
 
@@ -221,7 +224,7 @@ def stores(shared: Path, report_only: bool = True):
 def collect_rankings(shared: Path, modes: list[RetrievalMode]) -> list[dict]:
     """Per question and mode, the top candidates as ``ask`` ranks them (texts, metadata, scores)."""
     rows = []
-    for assistant, questions in stores(shared, report_only=False):
+    for assistant, questions in stores(shared, with_report_only=False):
         index = assistant._current_index()  # noqa: SLF001 - the same retrievers and paragraphs ask uses
         paragraph_text = index.answerability.paragraph_text
         for question in questions:
