@@ -1117,7 +1117,7 @@ def _line_sentences(text: str, start: int, end: int, code: bool = False, row: bo
         return _capped(text, start, end, MAX_SENTENCE_CHARS)
     if not row and not is_table_row(line) and not ("\n" not in line and _CELLS_LINE.match(line)):
         return _sentence_spans(text, start, end)
-    return [(start, end)] if _has_word(line) and not _BLANK_FIELD.fullmatch(line) else []
+    return [(start, end)] if _says_something(line) else []
 
 
 def _is_heading_line(line: str) -> bool:
@@ -1269,8 +1269,7 @@ def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
         spans.extend(_capped(text, *_strip_span(text, cursor, stop), MAX_SENTENCE_CHARS))
         cursor = stop
     spans.extend(_capped(text, *_strip_span(text, cursor, end), MAX_SENTENCE_CHARS))
-    return _joined_replies(text, _attach_markers(text, [(s, e) for s, e in spans if e > s and _has_word(text[s:e])
-                                                        and not _BLANK_FIELD.fullmatch(text, s, e)]))
+    return _joined_replies(text, _attach_markers(text, [(s, e) for s, e in spans if e > s and _says_something(text[s:e])]))
 
 
 class _QuoteDepth:
@@ -1429,6 +1428,11 @@ def _paragraph_groups(spans: list[tuple[int, int]]) -> list[list[tuple[int, int]
 # ______" answered "Where do I find the serial number?" over the sentence that says where).
 _BLANK_FIELD = re.compile(r"(?:(?:[^\n:：]{1,60}[:：]|\(?(?:\d{1,3}|[٠-٩]{1,3})[.)])[ \t]*"
                           r"(?:(?:[._ـ][ \t]*){5,}|(?:…[ \t]*){2,}))+")
+
+
+def _says_something(fragment: str) -> bool:
+    """Whether a sentence's text has a word and is no form's blank field (``_BLANK_FIELD``)."""
+    return _has_word(fragment) and not _BLANK_FIELD.fullmatch(fragment)
 
 
 def _has_word(fragment: str) -> bool:
