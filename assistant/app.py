@@ -25,7 +25,7 @@ from .embedding import embedding_model_id, load_embed_model
 from .evidence import Answerability, Evidence, load_share_models
 from .late_interaction import LateInteraction, TokenEncoder, TokenStates
 from .ledger import SourcesLedger, assign_ids, origins
-from .normalize import answer_language, fold_marks, normalize
+from .normalize import fold_marks, normalize, question_language
 from .question_type import without_preamble
 from .rerank import ShareReranker
 from .retrieval import FusionWeights, RankedSentence, TwoStageRetriever
@@ -212,7 +212,7 @@ class Assistant:
         started = time.perf_counter() - (ranking.retrieve_ms / 1000 if ranking is not None else 0.0)
         question = self._clean(question, top_k)
         index = self._current_index()
-        language = answer_language(question)
+        language = question_language(question)
         mode = RetrievalMode(mode or self.settings.retrieval_mode)
         query = _query(question)
         if ranking is not None:  # e.g. a conversation's: retrieved once, then fused with the history

@@ -127,6 +127,11 @@ UNMARKED_WEIGHT = 0.15
 # benchmarks/dialogues/, follow-ups right 104 -> 103 of 125: a first answer that quoted the wrong item,
 # and the follow-up stayed on it. The gold set's dialogues quote no record (prose): unchanged.
 RECORD_BONUS = 0.02
+# How many earlier questions a follow-up is judged with (``context_of``): the trials' dialogues are three
+# turns long, so two is all of a dialogue; with the earlier questions' terms (and their answer type only
+# when the follow-up names none), trials 41-55's dialogue turns right 265 -> 266 of 360, the gold set's
+# follow-ups the same, benchmarks/dialogues 108 -> 107 of 125 (docs/benchmarks.md, "A fifty-third ...").
+CONTEXT_TURNS = 2
 # A question with this many content words or fewer cannot stand alone ("which talks?").
 SHORT_QUESTION_TERMS = 1
 
@@ -257,6 +262,15 @@ def _with_words(question: str, previous: Turn | None) -> str:
     return f"{previous.words} {question}"
 
 
+def context_of(leaning: Turn, turns: int = CONTEXT_TURNS) -> tuple[str, ...]:
+    """The earlier questions a follow-up to ``leaning`` is judged with (their terms and answer types
+    count as its own): what ``leaning`` was ranked by, after the questions it was judged with in turn,
+    the last ``turns`` of them. With the previous question alone, the third turn of "Who gives the
+    fasting lesson?", "And on which days?", "And when does it start?" was judged by "days" and "start",
+    the lesson named nowhere, and refused at .03 with the answer first (.98 asked whole)."""
+    return (*leaning.context, leaning.words)[-turns:]
+
+
 def cited_across_languages(turn: Turn, question: str) -> bool:
     """Whether ``turn``'s answer quoted a sentence in another language than ``question``'s (with no
     rendering in it). When it did not, a follow-up is ranked without raising matches across languages
@@ -278,6 +292,7 @@ class Turn:
     ranking: Ranking = field(compare=False)
     passages: Mapping[PassageKey, float] = field(default_factory=dict, compare=False)
     cue: str = ""  # why it leaned, when it did
+    context: tuple[str, ...] = ()  # the earlier questions it was judged with, when it leaned (``context_of``)
 
     @property
     def question(self) -> str:
@@ -372,12 +387,13 @@ class Conversation:
             ranking, passages = fuse(own, carried_on(borrowed, self.fusion.carry), weight)
         if leaning:
             ranking = stays_on_its_record(ranking, quoted_record(leaning))
-        answer = self.assistant.ask(question, ranking=ranking, context=leaning.words if leaning else "", **options)
+        context = context_of(leaning) if leaning else ()
+        answer = self.assistant.ask(question, ranking=ranking, context=" ".join(context), **options)
         # Without a cue the history only tips the balance: an answer leaned on it when it changed
         # what came first.
         if leaning or (borrowed and not answer.abstained and _first(ranking) != _first(own)):
             answer = dataclasses.replace(answer, leaned_on=len(self._turns))
-        self._turns.append(Turn(answer, ranking, passages, cue))
+        self._turns.append(Turn(answer, ranking, passages, cue, context))
         return answer
 
     def _cue(self, question: str) -> str:

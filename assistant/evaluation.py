@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .normalize import answer_language, normalize, tokens
+from .normalize import answer_language, normalize, question_language, tokens
 from .settings import RetrievalMode
 
 if TYPE_CHECKING:
@@ -716,7 +716,7 @@ class TurnRecord:
 
     @property
     def language(self) -> str:
-        return answer_language(self.turn.question).value
+        return question_language(self.turn.question).value
 
 
 def load_dialogues(path: Path) -> list[Dialogue]:

@@ -220,8 +220,9 @@ def asks_something(question: str, context: str = "") -> bool:
 def candidate_features(question: str, candidates: Sequence[NodeWithScore], paragraph_text: Callable[[TextNode], str],
                        pool: Sequence[NodeWithScore], context: str = "") -> np.ndarray:
     """One row of ``FEATURES`` per candidate (a pure function of the texts and scores); ``context``:
-    the earlier question a follow-up leans on, whose terms and answer type count as the question's
-    (its language does not: "And if he doesn't reply?" after an Arabic question is English)."""
+    the earlier questions a follow-up leans on, whose terms count as the question's, and their answer
+    type when it asks for none of its own (their language does not: "And if he doesn't reply?" after an
+    Arabic question is English)."""
     asked = f"{context} {question}".strip()
     wanted = content_terms(asked)
     # Each node's terms and each paragraph's once: candidates are in the pool, and the sentences of
@@ -240,7 +241,9 @@ def candidate_features(question: str, candidates: Sequence[NodeWithScore], parag
     scores = [float(hit.score or 0.0) for hit in candidates]
     pool_scores = [(hit.node.node_id, float(hit.score or 0.0)) for hit in pool]
     question_latin = detect_script(question).value == "en"
-    wanted_types = wanted_answer_types(asked)
+    # A follow-up that asks for a kind of answer asks for its own ("And how many people per guide?" after
+    # "When are the tours?" wants no date); one that does not, for its context's ("And for a niece?").
+    wanted_types = wanted_answer_types(question) or wanted_answer_types(asked)
     rows = []
     for i, hit in enumerate(candidates):
         node = hit.node

@@ -91,10 +91,20 @@ def text_language(text: str) -> str | None:
 
 
 def answer_language(text: str) -> Language:
-    """The language to answer in: the question's dominant script; Arabic when there is none."""
+    """The language of a text (a document, an answer written): its dominant script; Arabic when there is none."""
     arabic = len(_ARABIC_LETTER.findall(text))
     latin = len(_LATIN_LETTER.findall(text))
     return Language.ENGLISH if latin > arabic else Language.ARABIC
+
+
+def question_language(question: str) -> Language:
+    """The language to answer ``question`` in: its script, or when it mixes both, its first word's (the
+    question word, where a name in the other script is not: "ما رقم هاتف Oakfield Kennels؟" has more
+    Latin letters than Arabic, and its refusal came in English)."""
+    if detect_script(question) is not Script.MIXED:
+        return answer_language(question)
+    first = next(word for word in _TOKEN.findall(question) if _LATIN_LETTER.search(word) or _ARABIC_LETTER.search(word))
+    return Language.ENGLISH if _LATIN_LETTER.search(first) else Language.ARABIC
 
 
 # An e-mail address or a web address is one token: split into words, "people-ops@northwind.example"

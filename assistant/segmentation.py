@@ -113,7 +113,10 @@ from typing import NamedTuple
 #     ("Postcode: ______    Phone: ______"); a line of running text that stops on a word no sentence ends
 #     with ("... a late cancellation fee of", eight words or more) goes on the next, in a text not
 #     hard-wrapped too.
-SEGMENTATION_VERSION = 28
+# 29: a line in capitals is a heading with a note in brackets after it or as long as a title
+#     (``_in_capitals``: "FLEXI SEASON (8 DAYS IN 28)"); a field's label may run to 60 characters
+#     ("Emergency line for burst pipes and break-ins: ...", a line of its own in wrapped text).
+SEGMENTATION_VERSION = 29
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
 # a table dump, a transcript). e5 reads at most 512 tokens; 1,000 Arabic characters are about 250-350.
@@ -1032,7 +1035,7 @@ def _goes_on(kind: _Line, line: str, last: _Line, before: str, width: int) -> bo
 # A record's line: a field ("Battery: 5000 mAh", "الوزن: 201 غرام": a short label with a letter, a colon,
 # its value; a full stop in the label only inside a word, "ClinicalTrials.gov ID: NCT06418827"), or cells
 # between bars ("09:00 - 09:30 | Tejo Auditorium | Welcome address").
-_FIELD_LINE = re.compile(r"(?P<label>[*_]*(?=[^:：\n]*[^\W\d_])(?:[^:：\n.!?؟]|\.(?=\w|[*_]*[:：])){1,40})[:：][*_]*[ \t]+\S")
+_FIELD_LINE = re.compile(r"(?P<label>[*_]*(?=[^:：\n]*[^\W\d_])(?:[^:：\n.!?؟]|\.(?=\w|[*_]*[:：])){1,60})[:：][*_]*[ \t]+\S")
 _CELLS_LINE = re.compile(r"[^|\n]*\S[ \t]+\|[ \t]+\S[^|\n]*\|[ \t]+\S")
 FIELD_LABEL_MAX_WORDS = 5
 SIGNATURE_LINE_MAX_WORDS = 6
@@ -1175,6 +1178,8 @@ def _role(paragraph: Paragraph, index: int, count: int, announced: bool = False)
         return HEADING
     if announced:
         return ""
+    if index < count - 1 and _in_capitals(text) and not states_a_field(text):
+        return HEADING
     longest = TITLE_MAX_WORDS if index == 0 else LABEL_MAX_WORDS
     # A closing bracket ends a field's value ("Customer helpline: 0300 123 4400 (24 hours)"), a statement;
     # the same line over a list is the list's label (``_introduces``).
@@ -1189,6 +1194,19 @@ def _role(paragraph: Paragraph, index: int, count: int, announced: bool = False)
     if index > 0 and states_a_field(text) or _ITALIC_LINE.fullmatch(text.strip()):
         return ""
     return "" if _last_mark(text) in COLONS else HEADING
+
+
+def _in_capitals(line: str) -> bool:
+    """Whether ``line`` is a plain text's heading typed in capitals, a note in brackets after it or not,
+    as long as a title at most: "FLEXI SEASON (8 DAYS IN 28)" (a closing bracket ends a field's value)
+    and "WEEKLY, MONTHLY AND ANNUAL SEASON TICKETS FROM HARLOW CENTRAL" (nine words) were statements, and
+    the price tables under them had no heading. Two words of Latin capitals and no small letter, no
+    full stop at its end, one line."""
+    words = line.split()
+    return (2 <= len(words) <= TITLE_MAX_WORDS and "\n" not in line and not re.search(r"[a-z\u00df-\u00ff]", line)
+            and sum(bool(re.fullmatch(r"[^\w]*[A-Z][A-Z'’-]+[^\w]*", word)) for word in words) >= 2
+            and _last_mark(line) not in _TERMINATORS and not is_list_item(line) and not is_table_row(line)
+            and not _FIGURES_IN_COLUMNS.search(line) and not is_leader_line(line))
 
 
 # A line wholly in italics (one "*" or "_" each side; bold is two): a byline, a note or a caption

@@ -389,6 +389,20 @@ def test_the_sentence_between_two_items_is_an_item_of_a_list_only():
     assert [c.sentence_id for c in several.citations] == ["p1.s1", "p1.s2", "p1.s3"]
 
 
+def test_a_list_answer_opens_with_the_paragraph_of_its_best_sentence():
+    """A kennel's "Which vaccinations do cats need?" ranked "Cats must be vaccinated ..." first, and the
+    list answer opened with the price table's cat rows above it, each paragraph in reading order."""
+    answerer, nodes = _answerer_and_nodes(
+        "| Pet | Per night |\n|---|---|\n| Cat | £15.00 |\n| Second cat sharing a pen | £10.00 |\n\n"
+        "Cats must be vaccinated against cat flu and enteritis. Dogs must be vaccinated against kennel cough.",
+        "kennel", "en")
+    hits = _hits(nodes, [("p2.s1", 0.95), ("p1.s2", 0.94), ("p1.s3", 0.93), ("p2.s2", 0.80)])
+    draft = answerer.answer("Which vaccinations do cats need?", Language.ENGLISH, hits)
+    # The best sentence's paragraph first; inside a paragraph, its order (a list's items stay in theirs).
+    cited = [c.sentence_id for c in draft.citations]
+    assert cited[0] == "p2.s1" and cited == sorted(cited, key=lambda sentence: (sentence[:2] != "p2", sentence))
+
+
 def test_an_amount_of_money_is_answered_by_a_sentence_that_names_a_currency():
     """"كم تكلفة بناء السد؟" was answered by the dam's 5150 megawatts: a number, but no money."""
     answerer, nodes = _answerer_and_nodes("تبلغ قدرة السد المخططة 5150 ميغاواط.\nوبلغت تكلفة المشروع 350 مليون ريال.",

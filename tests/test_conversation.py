@@ -349,3 +349,29 @@ def test_a_follow_up_stays_on_the_row_it_asks_about(fresh_settings, tmp_path):
     assert lounge.leaned_on == 1 and lounge.citations[0].quote == "| Gold | 600 | 50% | yes, with 1 guest |"
     other = conversation.ask("What about Platinum?")  # a row the follow-up names wins by its own words
     assert other.citations[0].quote.startswith("| Platinum |")
+
+
+LESSONS = """# برنامج جامع الروضة في شهر شعبان
+
+## الدروس الأسبوعية
+
+- درس في أحكام الصيام يومي الاثنين والأربعاء بعد صلاة العشاء، ابتداءً من 10 شعبان، يلقيه د. عبد الله العمري.
+- درس في التفسير يوم الثلاثاء بعد صلاة المغرب، يلقيه الشيخ سالم الحربي.
+- حلقة تحفيظ القرآن الكريم للأطفال يومياً بعد صلاة العصر.
+
+## خطبة الجمعة
+
+تُقام صلاة الجمعة في الساعة 12:15 ظهراً، ويُفتح المصلى النسائي قبلها بساعة.
+"""
+
+
+@pytest.mark.slow
+def test_a_follow_up_to_a_follow_up_is_judged_with_the_question_before_both(fresh_settings, tmp_path):
+    """"ومتى يبدأ؟" after "وفي أي أيام؟" after "من يلقي درس أحكام الصيام؟" was judged by "days" and "start"
+    alone, the lesson named nowhere, and refused with its answer first."""
+    assistant = assistant_with(fresh_settings, tmp_path, "lessons.md", LESSONS)
+    conversation = Conversation(assistant)
+    for question in ("من يلقي درس أحكام الصيام؟", "وفي أي أيام؟", "ومتى يبدأ؟"):
+        answer = conversation.ask(question)
+        assert not answer.abstained and "10 شعبان" in answer.citations[0].quote
+    assert conversation.turns[-1].context == ("من يلقي درس أحكام الصيام؟", "وفي أي أيام؟")

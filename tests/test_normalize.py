@@ -3,6 +3,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from assistant.normalize import (Language, Script, answer_language, content_terms, detect_script, forms_of_one_word, normalize,
+                                 question_language,
                                  text_language, tokens)
 
 
@@ -48,6 +49,19 @@ def test_scripts_and_answer_language():
     assert answer_language("ما هو دور CIFG في التحالف؟") is Language.ARABIC
     assert answer_language("What is «داعش» doing in Libya?") is Language.ENGLISH
     assert answer_language("؟") is Language.ARABIC
+
+
+@pytest.mark.parametrize(("question", "language"), [
+    # A name in the other script may have more letters than the question around it: its first word says.
+    ("ما رقم هاتف Oakfield Kennels؟", Language.ARABIC),
+    ("كم سعر الاشتراك السنوي إلى Brentwick؟", Language.ARABIC),
+    ("Where is مكتبة الملك عبدالعزيز العامة?", Language.ENGLISH),
+    ("What is «داعش» doing in Libya?", Language.ENGLISH),
+    ("ما هو دور CIFG في التحالف؟", Language.ARABIC),
+    ("؟", Language.ARABIC),
+])
+def test_a_question_is_answered_in_its_own_words_language(question, language):
+    assert question_language(question) is language
 
 
 def test_a_text_language_is_its_script():

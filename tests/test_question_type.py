@@ -290,6 +290,10 @@ def test_money_is_asked_for_by_name(question, wanted):
     # A currency answers "how much does it cost?"; a number alone does not (gold sentences of ARCD, XQuAD-R).
     (MONEY, "Version 5.2 costs $12.50.", True),
     (MONEY, "أقرضت هذه العائلة 100 مليون جنيه", True),
+    # A currency's subunit: a library's "بسعر 20 هللة للصفحة" was refused for "كم سعر تصوير الصفحة؟".
+    (MONEY, "تصوير المستندات متاح بسعر 20 هللة للصفحة.", True),
+    (MONEY, "The bus fare is 500 fils.", True),
+    (MONEY, "يمنع صيد سمك القرش الصغير.", False),
     (MONEY, "The plant cost 2.1 billion Egyptian pounds", True),
     (MONEY, "Concert tickets cost QAR 50 for adults", True),
     (MONEY, "بلغت تكلفة المشروع 350 مليون ريال", True),
@@ -442,6 +446,11 @@ def test_a_number_the_question_names_a_phone_number_or_a_year_gives_no_answer(ki
     ("When should I replace the cartridge?", "The cartridge filters lead and chlorine.", False),
     ("When do brake pads need replacing?", "Replace them if the friction material is thinner than 0.5 mm.", True),
     ("When does the battery have to be charged?", "Charge it when the light blinks.", True),
+    # Who it applies to, past a limit: a leave policy's "When do I need a doctor's note?" was refused.
+    ("When do I need a doctor's note?", "Employees who are absent for more than three consecutive working days "
+     "must provide a doctor's note.", True),
+    ("متى يجب تقديم تقرير طبي؟", "يلتزم كل من يتغيب أكثر من ثلاثة أيام بتقديم تقرير طبي.", True),
+    ("When do I need a doctor's note?", "A doctor's note must be on the company's form.", False),
     # Any other "when" wants a time: "When is the final exam?" was answered by an attendance rule's "إذا".
     ("When is the final exam?", "يُحرم الطالب من دخول الاختبار النهائي إذا تجاوزت نسبة غيابه 25%", False),
     ("متى يبدأ الاختبار النهائي؟", "يُحرم الطالب من دخول الاختبار النهائي إذا تجاوزت نسبة غيابه", False),

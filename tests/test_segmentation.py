@@ -511,6 +511,19 @@ def test_a_calendars_long_labelled_lines_are_fields_of_their_own():
     assert sentences == [lines[0], *lines[2:]]
 
 
+def test_a_field_with_a_long_label_is_a_line_of_its_own_in_wrapped_text():
+    """A claim guide wrapped at a width: "Emergency line for burst pipes and break-ins" (45 characters, seven
+    words) was no field's label, and its line went on the helpline's, which every burst-pipe answer quoted."""
+    text = ("If you disagree with our decision, you can ask for a review by our\nCustomer Relations team, who "
+            "will reply in writing within eight weeks\nof receiving your request, and explain how they reached "
+            "their\nview of the claim and what you can do next if you are still unhappy\nwith the result.\n\n"
+            "CONTACT US\n\nClaims helpline: 0800 046 7719 (Monday to Friday 8am-8pm, Saturday 9am-1pm)\n"
+            "Emergency line for burst pipes and break-ins: 0800 046 7700 (24 hours)\n")
+    sentences = [s.text for p in segment(text) for s in p.sentences]
+    assert sentences[-2:] == ["Claims helpline: 0800 046 7719 (Monday to Friday 8am-8pm, Saturday 9am-1pm)",
+                              "Emergency line for burst pipes and break-ins: 0800 046 7700 (24 hours)"]
+
+
 def test_a_command_announced_by_a_colon_is_no_label():
     """An install guide's commands, short and without a full stop, were headings, and each took the next
     step for its own list's label ("sudo dnf install ..." and "4. Run the wizard." one paragraph)."""
@@ -804,6 +817,21 @@ def test_an_underlined_line_heads_its_section_whatever_it_ends_with():
     roles = {p.sentences[0].text: p.role for p in segment(text)}
     assert roles["PUPPY SCHEDULE (DOGS)"] == HEADING and roles["CALL US IF YOU SEE:"] == HEADING
     assert roles["Age | Vaccine | Notes"] == "" and roles["Dept: Billing"] == ""  # a field over a rule heads nothing
+
+
+def test_a_line_in_capitals_heads_its_section_whatever_it_ends_with():
+    # A price list in plain text: its tables' titles, one with a note in brackets, one of nine words, were
+    # statements, and "Monthly season ticket to Eastbrook?" cited the title over the row.
+    text = ("Valid from 2 January 2025.\n\nWEEKLY, MONTHLY AND ANNUAL SEASON TICKETS FROM HARLOW CENTRAL\n\n"
+            "Destination     Weekly     Monthly\n------------------------------------\n"
+            "Ashby Road      £28.40     £109.10\nEastbrook       £64.30     £246.90\n\n"
+            "FLEXI SEASON (8 DAYS IN 28)\n\nEight days of travel within 28 days.\n\n"
+            "Call us: 0345 600 7721 (8am to 8pm)\n\nWe reply within a day.\n\nID CARD REQUIRED.\n\nBring it along.")
+    roles = {p.sentences[0].text: p.role for p in segment(text)}
+    assert roles["WEEKLY, MONTHLY AND ANNUAL SEASON TICKETS FROM HARLOW CENTRAL"] == HEADING
+    assert roles["FLEXI SEASON (8 DAYS IN 28)"] == HEADING
+    # A field's value in brackets and a statement in capitals head nothing.
+    assert roles["Call us: 0345 600 7721 (8am to 8pm)"] == "" and roles["ID CARD REQUIRED."] == ""
 
 
 def test_a_numbered_line_over_an_underline_heads_a_section():
