@@ -263,9 +263,9 @@ def _with_words(question: str, previous: Turn | None) -> str:
 
 
 def context_of(leaning: Turn, turns: int = CONTEXT_TURNS) -> tuple[str, ...]:
-    """The earlier questions a follow-up to ``leaning`` is judged with (their terms and answer types
-    count as its own): what ``leaning`` was ranked by, after the questions it was judged with in turn,
-    the last ``turns`` of them. With the previous question alone, the third turn of "Who gives the
+    """The earlier questions a follow-up to ``leaning`` is judged with (their terms count as its own, and
+    their answer type when it names none: ``evidence.candidate_features``): what ``leaning`` was ranked
+    by, after the questions it was judged with in turn, the last ``turns`` of them. With the previous question alone, the third turn of "Who gives the
     fasting lesson?", "And on which days?", "And when does it start?" was judged by "days" and "start",
     the lesson named nowhere, and refused at .03 with the answer first (.98 asked whole)."""
     return (*leaning.context, leaning.words)[-turns:]
