@@ -1178,17 +1178,19 @@ def _role(paragraph: Paragraph, index: int, count: int, announced: bool = False)
         return HEADING
     if announced:
         return ""
-    if index < count - 1 and _in_capitals(text) and not states_a_field(text):
-        return HEADING
-    longest = TITLE_MAX_WORDS if index == 0 else LABEL_MAX_WORDS
+    # A line in capitals may be as long as a title and end with a note in brackets (``_in_capitals``).
+    capitals = _in_capitals(text)
+    longest = TITLE_MAX_WORDS if index == 0 or capitals else LABEL_MAX_WORDS
     # A closing bracket ends a field's value ("Customer helpline: 0300 123 4400 (24 hours)"), a statement;
     # the same line over a list is the list's label (``_introduces``).
     words = len(text.split()) - bool(_SUBSECTION_NUMBER.match(text))  # "6.1" is the label's number, no word
     if (index == count - 1 or words > longest or _last_mark(text) in _TERMINATORS
-            or text.rstrip("*")[-1:] in _CLOSERS and not _SUBSECTION_NUMBER.match(text)
+            or text.rstrip("*")[-1:] in _CLOSERS and not _SUBSECTION_NUMBER.match(text) and not capitals
             or _FIGURES_IN_COLUMNS.search(text)
             or "\n" in text or is_list_item(text) or is_table_row(text) or is_leader_line(text)):  # no label
         return ""
+    if capitals and not states_a_field(text):
+        return HEADING  # whatever it ends with, and its document's first line too (no "place - name" byline)
     if index == 0 and _BYLINE.match(text) and not re.search(r"\d", text):
         return BYLINE
     if index > 0 and states_a_field(text) or _ITALIC_LINE.fullmatch(text.strip()):
@@ -1197,16 +1199,12 @@ def _role(paragraph: Paragraph, index: int, count: int, announced: bool = False)
 
 
 def _in_capitals(line: str) -> bool:
-    """Whether ``line`` is a plain text's heading typed in capitals, a note in brackets after it or not,
-    as long as a title at most: "FLEXI SEASON (8 DAYS IN 28)" (a closing bracket ends a field's value)
+    """Whether ``line`` is typed in capitals, as a plain text's headings are: two words of Latin capitals
+    at least and no small letter. "FLEXI SEASON (8 DAYS IN 28)" (a closing bracket ends a field's value)
     and "WEEKLY, MONTHLY AND ANNUAL SEASON TICKETS FROM HARLOW CENTRAL" (nine words) were statements, and
-    the price tables under them had no heading. Two words of Latin capitals and no small letter, no
-    full stop at its end, one line."""
-    words = line.split()
-    return (2 <= len(words) <= TITLE_MAX_WORDS and "\n" not in line and not re.search(r"[a-z\u00df-\u00ff]", line)
-            and sum(bool(re.fullmatch(r"[^\w]*[A-Z][A-Z'’-]+[^\w]*", word)) for word in words) >= 2
-            and _last_mark(line) not in _TERMINATORS and not is_list_item(line) and not is_table_row(line)
-            and not _FIGURES_IN_COLUMNS.search(line) and not is_leader_line(line))
+    the price tables under them had no heading (``_role``)."""
+    return (not re.search(r"[a-z\u00df-\u00ff]", line)
+            and sum(bool(re.fullmatch(r"[^\w]*[A-Z][A-Z'’-]+[^\w]*", word)) for word in line.split()) >= 2)
 
 
 # A line wholly in italics (one "*" or "_" each side; bold is two): a byline, a note or a caption
