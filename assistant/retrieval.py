@@ -33,6 +33,7 @@ from llama_index.retrievers.bm25 import BM25Retriever
 
 from .cross_language import CrossLanguage, other_language
 from .normalize import BM25_TOKEN_PATTERN, BilingualStemmer, text_language
+from .question_type import label_words
 from .search_index import BM25_STOPWORDS, Key, SearchIndex, gc_paused
 from .settings import RetrievalMode
 from .segmentation import COLONS, HEADING
@@ -449,10 +450,12 @@ class TwoStageRetriever(BaseRetriever):
             signals.dense, signals.passage_dense = self._dense_hits(query)
             signals.across, signals.passages_across = self._across_languages(query)
         if w.uses_lexical:
+            # With the words a field's label names its answer by ("Venue:", "Sale date:"): label_words.
+            lexical_query = f"{query.query_str} {label_words(query.query_str)}"
             if self._lexical is not None:
-                signals.lexical = self._lexical.scores(query.query_str)
+                signals.lexical = self._lexical.scores(lexical_query)
             if self._passage_lexical is not None:
-                signals.passage_lexical = self._passage_lexical.scores(query.query_str)
+                signals.passage_lexical = self._passage_lexical.scores(lexical_query)
         signals.sentence_pool = set(signals.dense) | signals.across | set(_top(signals.lexical, self._candidates))
         return signals
 

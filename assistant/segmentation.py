@@ -116,7 +116,9 @@ from typing import NamedTuple
 # 29: a line in capitals is a heading with a note in brackets after it or as long as a title
 #     (``_in_capitals``: "FLEXI SEASON (8 DAYS IN 28)"); a field's label may run to 60 characters
 #     ("Emergency line for burst pipes and break-ins: ...", a line of its own in wrapped text).
-SEGMENTATION_VERSION = 29
+# 30: a plain table's row may stand off its columns when it has a cell for each, one row in four at
+#     most (``plain_table``: a price wider than its column made a tailor's whole table one "sentence").
+SEGMENTATION_VERSION = 30
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
 # a table dump, a transcript). e5 reads at most 512 tokens; 1,000 Arabic characters are about 250-350.
@@ -399,7 +401,13 @@ def plain_table(lines: Sequence[str]) -> bool:
     first_row = _cell_spans(rows[1])
     if not lines_up(rows[1], columns):
         columns = _header_shifted(columns, first_row)
-    return lines_up(rows[1], columns) and all(lines_up(row, columns) or lines_up(row, first_row) for row in rows[2:])
+    if not lines_up(rows[1], columns):
+        return False
+    # A row may stand off its columns when it has a cell for each and one row in four at most does: a
+    # price wider than its column ("من 380 إلى 650 ريال" under "السعر") made a tailor's whole price table
+    # one "sentence", its six rows unnamed.
+    astray = [row for row in rows[2:] if not (lines_up(row, columns) or lines_up(row, first_row))]
+    return not astray or (4 * len(astray) <= len(rows) and all(len(_cell_spans(row)) == len(columns) for row in astray))
 
 
 def _header_shifted(header: list[tuple[int, int]], row: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -163,3 +163,38 @@ def test_a_heading_brings_the_paragraph_under_it_into_the_ranking(fresh_settings
     assert ranked[0] == ("handbook", "p3.s1")  # the heading (p1 is the title line, p2 the lead)
     assert ("handbook", "p4.s1") in ranked  # the paragraph under it
     assert ("handbook", "p6.s1") not in ranked  # not the next section's
+
+
+QUOTE = """NORTHGATE REMOVALS LTD
+
+REMOVAL QUOTATION
+
+MOVE DETAILS
+Collection address:   9 Beech Grove, Headingley, Leeds LS6 2AB
+Delivery address:     41 Station Lane, Harrogate HG1 4QT
+Moving date:          Friday 13 June 2025
+Start time:           8:00 am at the collection address
+
+CANCELLATION
+More than 14 days before the move     free (deposit refunded)
+7 to 14 days before the move          50% of the deposit
+On the day of the move                100% of the total price
+"""
+
+
+def test_a_fields_label_naming_a_date_or_a_place_matches_when_and_where(fresh_settings, tmp_path):
+    """A field says what it holds by its label: "When is the move?" shares only "move" with "Moving date:
+    Friday 13 June 2025", and as much with every row of the cancellation table; "Where ...?" names no
+    "address". The lexical signal reads an English when or where question with the words such labels use."""
+    assistant = assistant_with(fresh_settings, tmp_path, "quote.txt", QUOTE)
+    index = assistant._current_index()  # noqa: SLF001
+
+    def lexical(question: str) -> dict[str, float]:
+        hits = assistant.rank(question).hits
+        texts = index.sentences([hit.ref for hit in hits])
+        return {texts[hit.ref].get_content().split("  ")[0]: hit.lexical for hit in hits if hit.document_id == "quote"}
+
+    when = lexical("When is the move?")
+    assert when["Moving date:"] > 2 * when["On the day of the move"]
+    where = lexical("Where are we moving to?")
+    assert where["Delivery address:"] > 0 and where["Delivery address:"] > where["On the day of the move"]

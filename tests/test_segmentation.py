@@ -654,6 +654,24 @@ def test_a_plain_tables_cell_may_run_into_the_next_column():
     assert [table_header(p.text) for p in segment(blank)] == [""]
 
 
+def test_a_plain_tables_row_may_stand_off_its_columns_with_a_cell_for_each():
+    """A tailor's price list: one price wider than its column ("من 380 إلى 650 ريال" under "السعر") and the
+    whole table was one "sentence", "كم مدة تفصيل فستان الزفاف؟" refused beside its header. One row in
+    four may stand off when it has a cell for each column; two such rows in five do not make a table."""
+    table = ("الصنف                       السعر         مدة التسليم\n"
+             "عباية سادة                  150 ريال      8 أيام\n"
+             "عباية مطرزة يدوياً           من 380 إلى 650 ريال   15 يوماً\n"
+             "فستان سهرة                  400 ريال      14 يوماً\n"
+             "جلابية رمضانية              170 ريال      7 أيام\n")
+    (rows,) = segment(table)
+    assert [s.text for s in rows.sentences] == [line.strip() for line in table.splitlines()]
+    assert named_cells(table_header(rows.text), rows.sentences[2].text, rows.text) == (
+        "الصنف: عباية مطرزة يدوياً; السعر: من 380 إلى 650 ريال; مدة التسليم: 15 يوماً")
+    astray = "Item        Price      Days\nShirt       5 GBP      2\nSuit jacket with lining   12 GBP   4\n" \
+             "Coat        9 GBP      3\nEvening gown, hand beaded   40 GBP   9\n"
+    assert [len(p.sentences) for p in segment(astray)] == [1]
+
+
 def test_two_columns_between_bars_without_a_separator_are_no_header_and_its_value():
     # An infobox's label and value: its first row names no column.
     assert table_header("| Name | Nevado Quellahuasi |\n| Elevation | 5,672 m |\n| First ascent | 1961 |") == ""
