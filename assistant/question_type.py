@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from .normalize import content_terms, fold_marks, normalize, text_language
+from .segmentation import NUMBERED_LINE
 
 # -- several items ---------------------------------------------------------------------------------
 # English: "what/which are", "list", "name the", "all the Xs", "which (adjective) Xs", "what Xs does
@@ -244,6 +245,11 @@ _ASKS = {
     ),
 }
 _MONTHS = (r"january|february|march|april|may|june|july|august|september|october|november|december")
+# A month's abbreviation beside a day's number ("Thu 26 Sept", "Oct. 3rd"; a user's bookshop calendar):
+# alone, "Mar" and "Jan" are names as often.
+_ABBREVIATED_MONTH = r"(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)"
+_DAY_AND_ABBREVIATED_MONTH = (rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_ABBREVIATED_MONTH}\b"
+                              rf"|\b{_ABBREVIATED_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b")
 _CLOCK_HOURS = r"(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|noon|midnight|\d{1,2})"
 _ARABIC_MONTHS = (r"يناير|فبراير|مارس|أبريل|ابريل|مايو|يونيو|يوليو|أغسطس"
                   r"|اغسطس|سبتمبر|أكتوبر|اكتوبر|نوفمبر|ديسمبر|كانون|شباط|آذار|نيسان|أيار|حزيران|تموز|آب|أيلول|تشرين"
@@ -286,7 +292,8 @@ _HOLDS = {
         re.IGNORECASE,
     ),
     DATE: re.compile(
-        rf"{_THREE_OR_FOUR_DIGITS}|{_ERA_YEAR}|\b(yesterday|today|tomorrow|current year|century|{_MONTHS}"
+        rf"{_THREE_OR_FOUR_DIGITS}|{_ERA_YEAR}|{_DAY_AND_ABBREVIATED_MONTH}"
+        rf"|\b(yesterday|today|tomorrow|current year|century|{_MONTHS}"
         # A weekday, one or every ("on Wednesdays": a user's "On which day do students get a discount?" was
         # refused beside "10% off garment cleaning on Wednesdays").
         r"|(?:mon|tues|wednes|thurs|fri|satur|sun)days?)\b"
@@ -357,7 +364,7 @@ _HOLDS = {
         re.IGNORECASE,
     ),
     # A year (not "resolution 2254": a year on the calendar is no later than this century) or a month.
-    CALENDAR_DATE: re.compile(rf"{_CALENDAR_YEAR}|{_ERA_YEAR}|\b({_MONTHS})\b"
+    CALENDAR_DATE: re.compile(rf"{_CALENDAR_YEAR}|{_ERA_YEAR}|\b({_MONTHS})\b|{_DAY_AND_ABBREVIATED_MONTH}"
                               rf"|(?<!\w)[وبلف]?(?:{_ARABIC_MONTHS})(?!\w)", re.IGNORECASE),
 }
 
@@ -512,9 +519,12 @@ _CONDITION = re.compile(r"\b(?:when|whenever|if|as soon as|in case|unless)\b"
                         r"|(?<!\w)(?:يزيد|تزيد|يتجاوز|تتجاوز|تجاوز)(?!\w)", re.IGNORECASE)
 
 
-# A list item's number is its place in the list, not a quantity: "1. الالتزام بعدد الركاب المسموح به" answered
-# "كم عدد الركاب المسموح به على القارب؟" (a user's boat rental) over "الحمولة القصوى: 12 راكباً".
-_LIST_MARKER = re.compile(r"^\s*(?:\d{1,3}|[٠-٩]{1,3})[.)](?=\s)")
+def _without_list_number(text: str) -> str:
+    """``text`` without the number a list item opens with: its place in the list, not a quantity ("1.
+    الالتزام بعدد الركاب المسموح به" answered "كم عدد الركاب المسموح به على القارب؟", a user's boat rental,
+    over "الحمولة القصوى: 12 راكباً")."""
+    number = NUMBERED_LINE.match(text)
+    return text if number is None else " " + text[number.end():]
 
 
 def gives_answer_type(kind: str, question: str, text: str) -> bool:
@@ -524,7 +534,7 @@ def gives_answer_type(kind: str, question: str, text: str) -> bool:
     phone number is neither a date nor a count, and a year said as one ("in 1998", "عام 1998") is no
     count unless the question is about years (``without_years_said``). For a "when should ...?"
     question a condition is a date's equal (``_CONDITIONAL_WHEN``)."""
-    text = without_numbers_named_in(question, _LIST_MARKER.sub(" ", text, count=1))
+    text = without_numbers_named_in(question, _without_list_number(text))
     if not _ASKS_FOR_A_PHONE.search(question):
         text = _PHONE_NUMBER.sub(" ", text)
     if kind == QUANTITY and not _ABOUT_YEARS.search(question):

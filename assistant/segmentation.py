@@ -118,7 +118,12 @@ from typing import NamedTuple
 #     ("Emergency line for burst pipes and break-ins: ...", a line of its own in wrapped text).
 # 30: a plain table's row may stand off its columns when it has a cell for each, one row in four at
 #     most (``plain_table``: a price wider than its column made a tailor's whole table one "sentence").
-SEGMENTATION_VERSION = 30
+# 31: a plain table's header out of line with its rows (titles centred over figures, none over a column)
+#     heads rows that line up among themselves, three at least; two rows of four cells or more, each
+#     under the other's, are a table without a rule (``_a_grid_of_two``: a timetable's two trains); a
+#     number in a field's label over a figure is no section's ("VAT (20%): £67.32": ``states_a_field``); a
+#     contact line under a letter's signature goes with it ("Tel: 0116 496 0283": ``_CONTACT_LINE``).
+SEGMENTATION_VERSION = 31
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
 # a table dump, a transcript). e5 reads at most 512 tokens; 1,000 Arabic characters are about 250-350.
@@ -272,8 +277,8 @@ _CLAUSE_TITLE = re.compile(
 _LABEL_NUMBER = re.compile(
     r"\s*(?:#{1,6}\s+)?(?:step|article|section|chapter|part|clause|rule|stage|phase|appendix|annex|item"
     r"|(?:ال)?(?:مادة|بند|خطوة|فصل|باب|قسم|مرحلة|جزء))\s+\(?(?:\d{1,3}|[٠-٩]{1,3})", re.IGNORECASE)
-# A numbered line ("1. Purpose and scope", "٣) الرسوم"); see ``_section_numbers``.
-_NUMBERED_LINE = re.compile(r"\s*\(?(?:\d{1,3}|[٠-٩]{1,3})[.)]\s")
+# A numbered line ("1. Purpose and scope", "٣) الرسوم", "(2) Fees"); see ``_section_numbers``.
+NUMBERED_LINE = re.compile(r"\s*\(?(?:\d{1,3}|[٠-٩]{1,3})[.)]\s")
 
 
 def paragraph_id(number: int) -> str:
@@ -384,7 +389,9 @@ def plain_table(lines: Sequence[str]) -> bool:
     line up)."""
     rows = [line for line in lines if line.strip() and not _PLAIN_RULE.fullmatch(line)]
     ruled = len(rows) < len([line for line in lines if line.strip()])
-    if len(rows) < 2 or (len(rows) < 3 and not ruled) or any(is_table_row(row) for row in rows):
+    if len(rows) < 2 or any(is_table_row(row) for row in rows):
+        return False
+    if len(rows) < 3 and not ruled and not _a_grid_of_two(rows):
         return False
     if all("|" in row for row in rows):
         counts = {len(table_cells(row)) for row in rows}
@@ -402,12 +409,24 @@ def plain_table(lines: Sequence[str]) -> bool:
     if not lines_up(rows[1], columns):
         columns = _header_shifted(columns, first_row)
     if not lines_up(rows[1], columns):
-        return False
+        # A header over its rows out of line with them (titles centred over narrower figures, none over
+        # a column of "dep" / "arr"): the rows, three at least, line up among themselves. An optician's
+        # lens prices and a train timetable were one "sentence" each, no row citable.
+        return len(rows) >= 4 and all(lines_up(row, first_row) for row in rows[2:])
     # A row may stand off its columns when it has a cell for each and one row in four at most does: a
     # price wider than its column ("من 380 إلى 650 ريال" under "السعر") made a tailor's whole price table
     # one "sentence", its six rows unnamed.
     astray = [row for row in rows[2:] if not (lines_up(row, columns) or lines_up(row, first_row))]
     return not astray or (4 * len(astray) <= len(rows) and all(len(_cell_spans(row)) == len(columns) for row in astray))
+
+
+def _a_grid_of_two(rows: list[str]) -> bool:
+    """Whether two rows are a table without a rule: four cells or more, each under the other's (a
+    timetable's "Harrowgate dep   08:00   11:00   14:00 ..." over "Pellbridge arr   08:54 ...", a
+    "sentence" of both before)."""
+    columns = _cell_spans(rows[0])
+    return len(columns) >= 4 and _column_places(_cell_spans(rows[1]), columns) == [
+        range(n, n + 1) for n in range(len(columns))]
 
 
 def _header_shifted(header: list[tuple[int, int]], row: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -731,14 +750,14 @@ def _section_numbers(text: str, lines: list[_SourceLine]) -> frozenset[int]:
     for before, line, after in zip([None, *lines], lines, [*lines[1:], None]):
         label = text[line.start:line.end]
         previous = text[before.start:before.end] if before else ""
-        if line.kind is _Line.ITEM and _NUMBERED_LINE.match(label) and _UNDERLINE.match(text, line.end):
+        if line.kind is _Line.ITEM and NUMBERED_LINE.match(label) and _UNDERLINE.match(text, line.end):
             starts.add(line.start)  # "4. A TYPICAL MORNING" over a line of dashes: a heading by its markup
-        elif (line.kind is _Line.ITEM and _NUMBERED_LINE.match(label) and _is_short_label(label)
+        elif (line.kind is _Line.ITEM and NUMBERED_LINE.match(label) and _is_short_label(label)
                 and after is not None and after.kind in (_Line.TEXT, _Line.ROW, _Line.LEADER)
                 and (after.after_blank or _states_under(text, after))
                 and (before is None or line.after_blank and (
                     _RULE_BETWEEN.search(text, before.end, line.start)
-                    or not _NUMBERED_LINE.match(previous) and not previous.endswith(COLONS)))):
+                    or not NUMBERED_LINE.match(previous) and not previous.endswith(COLONS)))):
             starts.add(line.start)
     return frozenset(starts)
 
@@ -853,10 +872,15 @@ def _signs_after_a_closing(text: str, block: list[tuple[int, int]], line: _Sourc
     closing = text[start:end].split("\n", 1)[0].strip()
     return (len(block) == 1 and not line.after_blank and closing[-1:] in _COMMAS
             and len(closing.split()) <= CLOSING_MAX_WORDS and closing_apart
-            and text.count("\n", start, end) < SIGNATURE_MAX_LINES - 1 and _is_short_line(text, line, sections))
+            and text.count("\n", start, end) < SIGNATURE_MAX_LINES - 1
+            and (_is_short_line(text, line, sections) or bool(_CONTACT_LINE.match(text, line.start, line.end))))
 
 
 _COMMAS = (",", "،")
+# A way to reach the one who signed, under the name ("Tel: 0116 496 0283 (Mon–Fri 8:30–17:30)"): apart, the
+# number was a field of nobody's, and "What is the phone number for Oakline customer care?" was refused.
+_CONTACT_LINE = re.compile(r"\s*[*_]*(?:tel|telephone|phone|mobile|mob|fax|e-?mail|(?:ال)?(?:هاتف|جوال|فاكس|بريد)"
+                           r"(?: الإلكتروني| الالكتروني)?)\.?[*_]*\s*[:：]", re.IGNORECASE)
 CLOSING_MAX_WORDS = 4
 SIGNATURE_MAX_LINES = 4
 
@@ -1165,7 +1189,7 @@ def labels_a_list(paragraph: str) -> bool:
     Wales, Company No. 08473215" over "Registered office: ..." says the number asked for."""
     first, _, rest = paragraph.partition("\n")
     first, rest = first.strip(), "\n".join(line for line in rest.splitlines() if not _RULE_LINE.fullmatch(line.strip()))
-    over_records = bool(_BOLD_LINE.fullmatch(first)) and all(_is_record(line.strip()) for line in rest.splitlines()
+    over_records = bool(_BOLD_LINE.fullmatch(first) or _MARKDOWN_HEADING.match(first)) and all(_is_record(line.strip()) for line in rest.splitlines()
                                                              if line.strip())
     return (bool(rest) and (is_list_item(rest.lstrip("\n")) or over_records) and _introduces(first)
             and (bool(_MARKDOWN_HEADING.match(first)) or _last_mark(first) not in COLONS))
@@ -1243,7 +1267,14 @@ def states_a_field(line: str) -> bool:
     10.5281/zenodo.9914273"): it says the value, it heads nothing; a section's number or rank before the colon
     ("أولًا: رحلات الطيران") makes it a heading."""
     field = _FIELD_LINE.match(line)
-    return bool(field) and "\n" not in line and _is_record(line) and not _SECTION_LABEL.match(field["label"])
+    if not field or "\n" in line or not _is_record(line):
+        return False
+    # A number in the label is a section's over words ("Part 2: Methods"), not over a figure: "**VAT
+    # (20%):** £67.32", "Phase 2 fee: £400" (a quote's discount line was a heading, and gave way to its
+    # "section" when asked how much the discount was).
+    label, value = field["label"], line[field.end() - 1:]
+    return not _SECTION_LABEL.match(label) or (
+        not _SECTION_LABEL.match(re.sub(r"[\d٠-٩]", "", label)) and bool(re.search(r"[\d٠-٩]", value)))
 
 
 def _turn_label(words: str) -> re.Pattern[str]:

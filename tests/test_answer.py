@@ -560,6 +560,14 @@ def test_a_records_bold_name_gives_way_to_the_field_asked_about():
     hits = _hits(nodes, [("p2.s1", 0.90), ("p2.s2", 0.89), ("p2.s3", 0.80)])
     answer = answerer.answer("Company registration number?", Language.ENGLISH, hits)
     assert [c.sentence_id for c in answer.citations][0] == "p2.s1"
+    # So does a Markdown heading over a course's fields ("Who teaches IELTS preparation?" was answered
+    # "IELTS Preparation" in a language school's catalogue).
+    text = "Our courses.\n\n### IELTS Preparation\nHours: 20 per week\nEntry level: B1\nTeacher: Siobhan Keane"
+    answerer, nodes = _answerer_and_nodes(text, "catalogue", "en")
+    assert list(nodes) == ["p1.s1", "p2.s1", "p2.s2", "p2.s3", "p2.s4"]
+    hits = _hits(nodes, [("p2.s1", 0.95), ("p2.s4", 0.80), ("p2.s3", 0.78), ("p1.s1", 0.70)])
+    answer = answerer.answer("Who teaches IELTS preparation?", Language.ENGLISH, hits)
+    assert [c.sentence_id for c in answer.citations][0] == "p2.s4"
 
 
 def test_a_table_header_row_is_not_cited_its_rows_are():

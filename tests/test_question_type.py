@@ -318,6 +318,11 @@ def test_money_is_asked_for_by_name(question, wanted):
     (MONEY, "The call starts at 14:00 UTC", False),
     (MONEY, "The router works at 5 GHz", False),
     (MONEY, "The TOP 10 questions", False),
+    # A month's abbreviation beside a day's number (a bookshop's plain-text calendar); alone, a name.
+    (CALENDAR_DATE, "Thu 26 Sept    Poetry Open Mic", True),
+    (DATE, "Book club meets Oct. 3rd in the back room", True),
+    (DATE, "Services at the Mar Elias church", False),
+    (CALENDAR_DATE, "Jan will lead the walk", False),
 ])
 def test_holds_answer_type(kind, text, holds):
     assert holds_answer_type(kind, text) is holds
@@ -544,6 +549,7 @@ def test_a_priced_label_or_no_fee_answers_how_much(question, text, gives):
     # A list item's number is its place, not a count: a boat rental's "1." answered how many passengers.
     (QUANTITY, "كم عدد الركاب المسموح به على القارب؟", "1. الالتزام بعدد الركاب المسموح به وعدم تجاوزه.", False),
     (QUANTITY, "How many guests may board?", "2) Keep to the number of guests on the licence.", False),
+    (QUANTITY, "How many guests may board?", "(3) Keep to the number of guests on the licence.", False),
     (QUANTITY, "كم عدد الركاب المسموح به على القارب؟", "1. الحمولة القصوى: 12 راكباً.", True),
     (QUANTITY, "How many goals did they score?", "3 goals in the final.", True),
 ])

@@ -338,6 +338,10 @@ def test_byline_and_heading_are_labelled(article_text):
     # An English ordinal is a section's rank only as the whole label ("First:"), not "First published".
     ("# Advisory\n**First published:** 2025-04-03 16:00 UTC\nFirst: the scope\nIt covers two products.",
      [HEADING, "", HEADING, ""]),
+    # A number in the label over a figure is a field's ("VAT (20%):" was a heading in a quote, and gave way to
+    # its "section" when asked how much the discount was); over words, or with a section's word, a heading.
+    ("# Quote\n**Multi-room discount (10%):** –£37.40\nPhase 2 fee: £400\nDay 1: Arrival\nPart 2: 2024 results\n"
+     "Totals follow.", [HEADING, "", "", HEADING, HEADING, ""]),
     # A title is no byline: its "place" is four words and it names a year.
     ("Harborview Regional Transit Authority — Annual Report 2023\nRidership grew.", [HEADING, ""]),
     # A news headline is the document's title; a line as long further down is running text.
@@ -672,6 +676,31 @@ def test_a_plain_tables_row_may_stand_off_its_columns_with_a_cell_for_each():
     assert [len(p.sentences) for p in segment(astray)] == [1]
 
 
+def test_a_plain_tables_header_out_of_line_with_rows_that_line_up_among_themselves():
+    """An optician's lens prices: the column titles centred over narrower figures; the rows line up with
+    one another, and each was one "sentence" with the others. Three rows at least: two lines that
+    happen to share a gap with a third are no table."""
+    table = ("نوع العدسة                     عادية     مضادة للانعكاس    فوتوكروميك\n"
+             "أحادية البؤرة 1.56              150         250               450\n"
+             "ثنائية البؤرة                   300         420               650\n"
+             "متعددة البؤرة – مميزة           1,600       1,900             2,400\n")
+    (rows,) = segment(table)
+    assert [s.text for s in rows.sentences] == [line.strip() for line in table.splitlines()]
+    assert named_cells(table_header(rows.text), rows.sentences[2].text, rows.text) == (
+        "نوع العدسة: ثنائية البؤرة; عادية: 300; مضادة للانعكاس: 420; فوتوكروميك: 650")
+    few = "Name of the guest      Room\nAhmed    12      2 nights\nSara     14      3 nights\n"
+    assert [len(p.sentences) for p in segment(few)] == [1, 1, 1]  # lines, each alone
+
+
+def test_two_rows_of_four_columns_or_more_are_a_table():
+    """A timetable's Saturday trains: two rows each under the other, one "sentence" of both before; two
+    lines of two or three cells still need a rule under the first."""
+    grid = "Harrowgate dep   08:00   11:00   14:00   17:00\nPellbridge arr   08:54   11:54   14:54   17:54\n"
+    assert [len(p.sentences) for p in segment(grid)] == [2]
+    pair = "Harrowgate   08:00   11:00\nPellbridge   08:54   11:54\n"
+    assert [len(p.sentences) for p in segment(pair)] == [1, 1]  # lines, each alone
+
+
 def test_two_columns_between_bars_without_a_separator_are_no_header_and_its_value():
     # An infobox's label and value: its first row names no column.
     assert table_header("| Name | Nevado Quellahuasi |\n| Elevation | 5,672 m |\n| First ascent | 1961 |") == ""
@@ -908,6 +937,11 @@ def test_a_letters_closing_and_the_name_and_titles_under_it_are_one_sentence():
     assert sentences[0] == "Thanks again for your help." and sentences[1].startswith(signature)
     assert [s.text for p in segment("نص الرسالة.\n\nمع خالص التحية،\nأ. هيفاء الزهراني\nمديرة المدرسة\n")
             for s in p.sentences] == ["نص الرسالة.", "مع خالص التحية،\nأ. هيفاء الزهراني\nمديرة المدرسة"]
+    # A way to reach the one who signed goes with the name (an e-mail thread's "What is the phone number for
+    # Oakline customer care?" was refused, the "Tel:" line nobody's); four lines at most.
+    for signature in ("Kind regards,\nPriya Desai\nCustomer Care Team, Oakline Furniture\nTel: 0116 496 0283",
+                      "مع التحية،\nسارة الحربي\nالبريد الإلكتروني: sara@example.org"):
+        assert [s.text for p in segment(f"Thanks.\n\n{signature}\n") for s in p.sentences] == ["Thanks.", signature]
     # A greeting over the letter's first sentence stays apart from it.
     assert len(segment("Hi everyone,\nThe roster is ready and the shifts are below for all of you.")) == 2
 
@@ -1056,6 +1090,7 @@ def test_a_heading_kept_with_its_list_is_told_from_a_sentence_that_leads_into_it
         assert labels_a_list(paragraph.text), text
     # A record's name in bold over its fields (the text's first line is its title: after an intro here).
     assert labels_a_list(segment("Intro.\n\n**Work 7 – Nun**\nCalligrapher: Samer Khatib\nMaterial: copper")[1].text)
+    assert labels_a_list(segment("Intro.\n\n### IELTS Preparation\nHours: 20 per week\nTeacher: Siobhan Keane")[1].text)
     for text in ("The company provides:\n- a laptop\n- a headset",  # leads into its list
                  "Opening hours\nThe library opens at nine.",  # no list
                  "1. Download the installer.\n2. Sign in.",  # a list without a label
@@ -1170,7 +1205,8 @@ def test_a_plain_tables_header_typed_off_its_rows_and_totals_ruled_off_under_the
     """A dental price list's header stood three places right of every row under it (typed apart), and
     each of its six tables was one "sentence", its prices refused for holding no one amount; a removal
     quote's totals under a rule left the quantity's column blank, and its six items were one sentence.
-    Both are tables now, each row a sentence; a header off by different amounts is still none."""
+    Both are tables now, each row a sentence; so is one under a header off by different amounts, its
+    rows lined up among themselves (``test_a_plain_tables_header_out_of_line_with_rows_that_line_up_among_themselves``)."""
     prices = ("الخدمة                                   السعر (ريال)     المدة التقريبية\n"
               "تبييض الأسنان بالليزر                       1,500            90 دقيقة\n"
               "تبييض منزلي (قوالب وجل)                     800              أسبوعان\n"
@@ -1180,7 +1216,7 @@ def test_a_plain_tables_header_typed_off_its_rows_and_totals_ruled_off_under_the
     assert named_cells(table_header(table.text), table.sentences[1].text) == (
         "الخدمة: تبييض الأسنان بالليزر; السعر (ريال): 1,500; المدة التقريبية: 90 دقيقة")
     uneven = prices.replace("السعر (ريال)     ", "السعر (ريال)  ", 1)  # the third column off by three more
-    assert len(segment(uneven)[0].sentences) == 1
+    assert len(segment(uneven)[0].sentences) == 4
     quote = ("PRICE BREAKDOWN\n\n"
              "  Item                                          Qty       Price (GBP)\n"
              "  ------------------------------------------------------------------\n"
