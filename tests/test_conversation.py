@@ -23,6 +23,7 @@ FOLLOWUP_GOLD = PROJECT_ROOT / "corpus" / "followup_qa.jsonl"
     "وماذا عن مجموعة الاتصالات؟", "ومن يقودها؟", "وأين؟", "وما الهدف من ذلك؟", "وما أولها؟",
     "ولغير الأعضاء؟", "وللأطفال؟", "وفين بالضبط داخل الجامعة؟", "وليش؟",  # a preposition on a noun; spoken words
     "وإذا تكررت المخالفة مرة ثانية؟", "ولو تأخر المستأجر عن السداد؟", "والساعة كم تبدأ المباراة؟",  # a condition; the article
+    "ويوم الجمعة؟", "وطقم الهدية؟", "وإلى الفلبين؟",  # "و" on any word, two content words at most
 ])
 def test_questions_that_lean_on_the_conversation_have_a_cue(question):
     assert leaning_cue(question)
@@ -33,6 +34,7 @@ def test_questions_that_lean_on_the_conversation_have_a_cue(question):
     "ما هي مجموعات العمل التابعة للتحالف؟", "من كاتب هذا الخبر؟", "ماذا قال تيلرسون عن بشار الأسد؟",
     "وين بقدر أشتري البطاقة؟",  # "where", spoken: no "و" of its own
     "والد الملك فيصل من هو؟", "والي المدينة المنورة من يعينه؟",  # "father", "governor": no "و" and article
+    "وزارة الصحة متى تأسست؟",  # a word of its own that opens with "و", and three content words
 ])
 def test_questions_that_stand_alone_have_none(question):
     assert leaning_cue(question) == ""
