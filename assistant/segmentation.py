@@ -1185,12 +1185,13 @@ def labels_a_list(paragraph: str) -> bool:
     list and answers nothing by itself. A line ending with a colon ("The company provides:") is a
     sentence leading into the list, not a label. So is a record's name in bold over its fields (a
     catalogue's "**العمل رقم 6 – "حروف في الريح"**" over "المقاس: 120 × 150 سم", ...): "ما مقاس لوحة حروف
-    في الريح؟" matched the name, which says no size. Not any line over fields: "Registered in England and
-    Wales, Company No. 08473215" over "Registered office: ..." says the number asked for."""
+    في الريح؟" matched the name, which says no size; so is a Markdown heading over a course's fields ("###
+    IELTS Preparation" answered "Who teaches IELTS preparation?"). Not any line over fields: "Registered in
+    England and Wales, Company No. 08473215" over "Registered office: ..." says the number asked for."""
     first, _, rest = paragraph.partition("\n")
     first, rest = first.strip(), "\n".join(line for line in rest.splitlines() if not _RULE_LINE.fullmatch(line.strip()))
-    over_records = bool(_BOLD_LINE.fullmatch(first) or _MARKDOWN_HEADING.match(first)) and all(_is_record(line.strip()) for line in rest.splitlines()
-                                                             if line.strip())
+    over_records = bool(_BOLD_LINE.fullmatch(first) or _MARKDOWN_HEADING.match(first)) and all(
+        _is_record(line.strip()) for line in rest.splitlines() if line.strip())
     return (bool(rest) and (is_list_item(rest.lstrip("\n")) or over_records) and _introduces(first)
             and (bool(_MARKDOWN_HEADING.match(first)) or _last_mark(first) not in COLONS))
 
@@ -1265,7 +1266,7 @@ _SECTION_LABEL = re.compile(
 def states_a_field(line: str) -> bool:
     """Whether ``line`` is a field, a label and its value ("العنوان: شارع تشيراغان رقم 48", "**DOI:**
     10.5281/zenodo.9914273"): it says the value, it heads nothing; a section's number or rank before the colon
-    ("أولًا: رحلات الطيران") makes it a heading."""
+    ("أولًا: رحلات الطيران") makes it a heading, unless the number is a label's over a figure ("VAT (20%): £67.32")."""
     field = _FIELD_LINE.match(line)
     if not field or "\n" in line or not _is_record(line):
         return False
