@@ -63,6 +63,8 @@ MAX_ITEMS = 10
 # A list item this short (its number aside) is a step's title ("5. Sign in."), and what follows it in its
 # line says how (``_is_a_steps_title``).
 STEP_TITLE_MAX_WORDS = 5
+# How many lines above and below the best sentence's paragraph a block of fields is looked through.
+MAX_FIELD_BLOCK = 8
 # How many paragraphs after a heading are looked through for its section's end (the next heading).
 MAX_SECTION = 20
 # Why the answer stage abstained though the evidence was judged likely to answer: what the question
@@ -140,7 +142,7 @@ class ExtractiveAnswerer:
         introduced_by = headed_by | introduced_by
         for kind in _answer_types(question):
             # The date or number may be in any sentence of the evidence, not only the best one: cite that one.
-            holder = next((hit for hit in _evidence(hits[: self._top_k], kind)
+            holder = next((hit for hit in _evidence(hits[: self._top_k], kind, self._lines_with(hits[0].node))
                            if gives_answer_type(kind, question, as_said(hit.node))), None)
             if holder is None:
                 # Said, so that the related sentences' high probabilities do not read as an answer.
@@ -292,6 +294,28 @@ class ExtractiveAnswerer:
                 and above is not None and role_of(above) == HEADING and opens_with_a_heading(above.get_content())
                 and below is not None and role_of(below) != HEADING and not _is_field(node))
 
+    def _lines_with(self, node: TextNode) -> frozenset[str]:
+        """When ``node`` is a field's line, the ids of the fields' paragraphs typed on the lines right
+        above and below its paragraph with no blank line between (a block: "Date: ...", "Time: ...",
+        "Affected: ..."), its own among them. Not lines of running text: the article's one-sentence
+        paragraphs are a line each."""
+        meta = node.metadata
+        document, number = meta["document_id"], paragraph_number(meta["paragraph_id"])
+        found = {meta["paragraph_id"]}
+        if not _is_field(node):
+            return frozenset(found)
+        for step in (-1, 1):
+            here = self._paragraphs.get((document, meta["paragraph_id"]))
+            for distance in range(1, MAX_FIELD_BLOCK + 1):
+                there_id = paragraph_id(number + step * distance)
+                there = self._paragraphs.get((document, there_id))
+                if (here is None or there is None or not _is_field(there)
+                        or not _next_line(*((here, there) if step > 0 else (there, here)))):
+                    break
+                found.add(there_id)
+                here = there
+        return frozenset(found)
+
     def _labels_a_list(self, node: TextNode) -> bool:
         """Whether ``node`` is the label line over a list in its own paragraph (segmentation keeps "##
         Keyboard shortcuts" with its items): for a question that wants one thing it is a heading whose
@@ -424,6 +448,12 @@ def _holds_a_share(hit: NodeWithScore, best: NodeWithScore) -> bool:
     return share is None or not top or share >= ratio * top
 
 
+def _next_line(above: TextNode, below: TextNode) -> bool:
+    """Whether paragraph ``below`` starts on the line after the one ``above`` ends on (one line break
+    between them, no blank line)."""
+    return below.metadata.get("start", -1) - above.metadata.get("end", -2) == 1
+
+
 def _from_elsewhere(hit: NodeWithScore, best: NodeWithScore) -> bool:
     """Whether ``hit`` is in another document than ``best`` and in another language."""
     mine, theirs = hit.node.metadata, best.node.metadata
@@ -436,9 +466,12 @@ def _answer_types(question: str) -> list[str]:
     return [kind for kind in kinds if not (kind == QUANTITY and MONEY in kinds)]
 
 
-def _evidence(top: list[NodeWithScore], kind: str) -> list[NodeWithScore]:
+def _evidence(top: list[NodeWithScore], kind: str, lines: frozenset[str] = frozenset()) -> list[NodeWithScore]:
     """The sentences that may carry a wanted date, number or amount of money, best first: the top ones
-    of the best sentence's paragraph. Not every top-k sentence: on the article (one sentence a
+    of the best sentence's paragraph, or of the paragraphs typed on the ``lines`` next to it (a block
+    of fields, each a paragraph: "What is the building manager's phone number?" matched "Management
+    office: Sarah Okafor, Building Manager" best and was refused for want of a number, the line under
+    it being "Phone: 0113 496 0725"). Not every top-k sentence: on the article (one sentence a
     paragraph) "how many civilians died in Afrin?" would be answered by a close runner-up citing
     resolution 2254. A currency says more than a number: for money, the top ones of the best
     sentence's document ("How much did the plant cost to build?" ranked the news story's lead, with
@@ -451,7 +484,8 @@ def _evidence(top: list[NodeWithScore], kind: str) -> list[NodeWithScore]:
     """
     best = top[0].node.metadata
     key = ("document_id",) if kind == MONEY else ("document_id", "paragraph_id")
-    near = [hit for hit in top if all(hit.node.metadata[name] == best[name] for name in key)]
+    near = [hit for hit in top if all(hit.node.metadata[name] == best[name] for name in key)
+            or hit.node.metadata["document_id"] == best["document_id"] and hit.node.metadata["paragraph_id"] in lines]
     alone = getattr(top[0], "own", 0.0)  # 0: no sentence score of its own (a hit that is no RankedSentence)
     return near + [hit for hit in top if hit not in near and alone and getattr(hit, "own", 0.0) >= alone]
 

@@ -307,7 +307,10 @@ _HOLDS = {
         # little past eleven, the clockwork stopped.").
         rf"|(past|(half|quarter|five|ten|twenty) to) {_CLOCK_HOURS}|sunrise|sunset|dawn|dusk|daybreak|nightfall|midday"
         # A time said from now or in a period: "at the end of the year", "next month", "last week".
-        r"|(end|start|beginning|middle) of (the |this |next |last )?(year|month|week|quarter)"
+        # Or from a period of the reader's: "at the start of your next billing period" (a user's pricing
+        # page: "When does a downgrade take effect?" was refused beside it).
+        r"|(end|start|beginning|middle) of (the |this |next |last |your |each |every |their |its )?"
+        r"((next|current|following|same) )?([a-z]+ )?(year|month|week|quarter|period|cycle|term|semester|season)"
         r"|(next|last|this) (year|month|week|quarter|decade)"
         # A time that recurs: "at the end of each quarter", "every Monday", "monthly" (a user's bank terms:
         # "When is profit added?" was refused beside "at the end of each quarter").

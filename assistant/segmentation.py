@@ -123,7 +123,9 @@ from typing import NamedTuple
 #     under the other's, are a table without a rule (``_a_grid_of_two``: a timetable's two trains); a
 #     number in a field's label over a figure is no section's ("VAT (20%): £67.32": ``states_a_field``); a
 #     contact line under a letter's signature goes with it ("Tel: 0116 496 0283": ``_CONTACT_LINE``).
-SEGMENTATION_VERSION = 31
+# 32: a line in capitals may say a note in brackets and a figure's unit in small letters (``_in_capitals``:
+#     "WOMEN (ALL CATEGORIES) - 56.8 km (2 laps)").
+SEGMENTATION_VERSION = 32
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
 # a table dump, a transcript). e5 reads at most 512 tokens; 1,000 Arabic characters are about 250-350.
@@ -1186,11 +1188,12 @@ def labels_a_list(paragraph: str) -> bool:
     sentence leading into the list, not a label. So is a record's name in bold over its fields (a
     catalogue's "**العمل رقم 6 – "حروف في الريح"**" over "المقاس: 120 × 150 سم", ...): "ما مقاس لوحة حروف
     في الريح؟" matched the name, which says no size; so is a Markdown heading over a course's fields ("###
-    IELTS Preparation" answered "Who teaches IELTS preparation?"). Not any line over fields: "Registered in
+    IELTS Preparation" answered "Who teaches IELTS preparation?"), and a line in capitals over them (a
+    results sheet's "FASTEST LAP" over "Men: Thomas Reid, lap 3, 40:51"). Not any line over fields: "Registered in
     England and Wales, Company No. 08473215" over "Registered office: ..." says the number asked for."""
     first, _, rest = paragraph.partition("\n")
     first, rest = first.strip(), "\n".join(line for line in rest.splitlines() if not _RULE_LINE.fullmatch(line.strip()))
-    over_records = bool(_BOLD_LINE.fullmatch(first) or _MARKDOWN_HEADING.match(first)) and all(
+    over_records = bool(_BOLD_LINE.fullmatch(first) or _MARKDOWN_HEADING.match(first) or _in_capitals(first)) and all(
         _is_record(line.strip()) for line in rest.splitlines() if line.strip())
     return (bool(rest) and (is_list_item(rest.lstrip("\n")) or over_records) and _introduces(first)
             and (bool(_MARKDOWN_HEADING.match(first)) or _last_mark(first) not in COLONS))
@@ -1235,9 +1238,18 @@ def _in_capitals(line: str) -> bool:
     """Whether ``line`` is typed in capitals, as a plain text's headings are: two words of Latin capitals
     at least and no small letter. "FLEXI SEASON (8 DAYS IN 28)" (a closing bracket ends a field's value)
     and "WEEKLY, MONTHLY AND ANNUAL SEASON TICKETS FROM HARLOW CENTRAL" (nine words) were statements, and
-    the price tables under them had no heading (``_role``)."""
-    return (not re.search(r"[a-z\u00df-\u00ff]", line)
+    the price tables under them had no heading (``_role``). A note in brackets and a figure's unit may
+    be in small letters (``_NOTE_IN_BRACKETS``, ``_UNIT_AFTER_FIGURE``)."""
+    outside = _UNIT_AFTER_FIGURE.sub("", _NOTE_IN_BRACKETS.sub("", line))
+    return (not re.search(r"[a-z\u00df-\u00ff]", outside)
             and sum(bool(re.fullmatch(r"[^\w]*[A-Z][A-Z'’-]+[^\w]*", word)) for word in line.split()) >= 2)
+
+
+# What a line in capitals may say in small letters: a note in brackets and a figure's unit. A results
+# sheet's "WOMEN (ALL CATEGORIES) - 56.8 km (2 laps)" and "KING OF THE MOUNTAINS (Surprise View climb,
+# each lap)" were statements, and they, not the rows under them, answered "Who won the women's race?".
+_NOTE_IN_BRACKETS = re.compile(r"\([^()\n]*\)")
+_UNIT_AFTER_FIGURE = re.compile(r"(?<=\d)\s?[a-z]{1,3}\b")
 
 
 # A line wholly in italics (one "*" or "_" each side; bold is two): a byline, a note or a caption

@@ -15,7 +15,8 @@ def _answerer_and_nodes(text: str = DOCUMENT, document_id: str = "robots",
                         lang: str = "ar") -> tuple[ExtractiveAnswerer, dict[str, TextNode]]:
     paragraphs, sentences = {}, {}
     for paragraph in segment(text):
-        paragraphs[(document_id, paragraph.id)] = TextNode(text=paragraph.text, metadata={"start": paragraph.start})
+        paragraphs[(document_id, paragraph.id)] = TextNode(
+            text=paragraph.text, metadata={"start": paragraph.start, "end": paragraph.end})
         for s in paragraph.sentences:
             sentences[s.id] = TextNode(id_=s.id, text=s.text, metadata={
                 "document_id": document_id, "paragraph_id": paragraph.id, "sentence_id": s.id,
@@ -87,6 +88,21 @@ def test_a_date_in_another_paragraph_that_matches_the_question_as_well_by_itself
     # Matched less well by itself, it is a runner-up of another paragraph, no evidence (the article's
     # one-sentence paragraphs: resolution 2254 answered how many died in Afrin).
     assert answerer.answer("When did the council pass the budget?", Language.ENGLISH, ranked(0.86)).abstained
+
+
+def test_a_number_on_the_line_under_the_best_field_is_evidence():
+    """A block of fields is a paragraph a line: "What is the building manager's phone number?" matched
+    "Management office: ..." best and was refused for want of a number on the line under it. A line
+    after a blank one is another block, and its number no evidence."""
+    question = "What is the building manager's phone number?"
+    office = "Management office: Sarah Okafor, Building Manager\n"
+    for between, answered in (("", True), ("\n", False)):
+        answerer, nodes = _answerer_and_nodes(f"{office}{between}Phone: 0113 496 0725\nEmail: office@example.com",
+                                              "notice", "en")
+        draft = answerer.answer(question, Language.ENGLISH, _hits(nodes, [("p1.s1", 0.93), ("p2.s1", 0.89)]))
+        assert draft.abstained is not answered
+        if answered:
+            assert [c.sentence_id for c in draft.citations][0] == "p2.s1"
 
 
 def test_an_ordinary_what_is_question_is_not_answered_as_a_list():

@@ -264,6 +264,9 @@ def test_money_is_asked_for_by_name(question, wanted):
     (DATE, "تصدر النشرة شهرياً.", True),
     (DATE, "Profit is added at the end of each quarter.", True),
     (DATE, "The committee meets monthly.", True),
+    # From a period of the reader's (a user's pricing page: "When does a downgrade take effect?" was refused).
+    (DATE, "Downgrades take effect at the start of your next billing period.", True),
+    (DATE, "Downgrades take effect at the start.", False),
     (DATE, "Each member pays a fee.", False),
     # The hour in words, and the day's turns (a user's story: "When did the clockwork stop?" was refused).
     (DATE, "At a little past eleven, the clockwork stopped.", True),

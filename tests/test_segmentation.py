@@ -881,6 +881,18 @@ def test_a_line_in_capitals_heads_its_section_whatever_it_ends_with():
     assert roles["Call us: 0345 600 7721 (8am to 8pm)"] == "" and roles["ID CARD REQUIRED."] == ""
 
 
+def test_a_line_in_capitals_heads_with_its_note_in_brackets_and_its_units_in_small_letters():
+    """A results sheet's captions answered "Who won the women's race?" as statements, over their rows."""
+    text = ("WOMEN (ALL CATEGORIES) - 56.8 km (2 laps)\n\nPos  Rider          Time\n1    Emily Carter   1:38:22\n"
+            "2    Sophie Nair    1:38:50\n\nKING OF THE MOUNTAINS (Surprise View climb, each lap)\n\n"
+            "Pos  Rider          Points\n1    Oliver Brandt  13\n\nWomen only (see the rules).\n\nAll riders start.")
+    roles = {p.sentences[0].text: p.role for p in segment(text)}
+    assert roles["WOMEN (ALL CATEGORIES) - 56.8 km (2 laps)"] == HEADING
+    assert roles["KING OF THE MOUNTAINS (Surprise View climb, each lap)"] == HEADING
+    # Small letters outside the brackets: no line in capitals.
+    assert roles["Women only (see the rules)."] == ""
+
+
 def test_a_numbered_line_over_an_underline_heads_a_section():
     # Under a list, "4. A TYPICAL MORNING" was taken for the list's last item; "3a." for a sentence.
     text = ("3a. Documents to return by Friday:\n  - Copy of birth certificate\n  - Consent form\n\n"
@@ -1091,6 +1103,9 @@ def test_a_heading_kept_with_its_list_is_told_from_a_sentence_that_leads_into_it
     # A record's name in bold over its fields (the text's first line is its title: after an intro here).
     assert labels_a_list(segment("Intro.\n\n**Work 7 – Nun**\nCalligrapher: Samer Khatib\nMaterial: copper")[1].text)
     assert labels_a_list(segment("Intro.\n\n### IELTS Preparation\nHours: 20 per week\nTeacher: Siobhan Keane")[1].text)
+    # And a line in capitals over them (a results sheet's: "What was the fastest men's lap?" cited it).
+    sheet = "Intro.\n\nFASTEST LAP\nMen:   Thomas Reid, lap 3, 40:51\nWomen: Emily Carter, 48:44"
+    assert labels_a_list(segment(sheet)[1].text)
     for text in ("The company provides:\n- a laptop\n- a headset",  # leads into its list
                  "Opening hours\nThe library opens at nine.",  # no list
                  "1. Download the installer.\n2. Sign in.",  # a list without a label
