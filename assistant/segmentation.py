@@ -125,7 +125,9 @@ from typing import NamedTuple
 #     contact line under a letter's signature goes with it ("Tel: 0116 496 0283": ``_CONTACT_LINE``).
 # 32: a line in capitals may say a note in brackets and a figure's unit in small letters (``_in_capitals``:
 #     "WOMEN (ALL CATEGORIES) - 56.8 km (2 laps)").
-SEGMENTATION_VERSION = 32
+# 33: the text's last lines, up to four short ones one under another after a blank line, are one sentence,
+#     a signature (``_signs_at_the_end``: a name, a title and a date under "By order of the Board").
+SEGMENTATION_VERSION = 33
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
 # a table dump, a transcript). e5 reads at most 512 tokens; 1,000 Arabic characters are about 250-350.
@@ -806,7 +808,8 @@ def _blocks(text: str, lines: list[_SourceLine], sections: frozenset[int]
     apart = {line.start: line.after_blank for line in lines}  # a blank line before it
     for n, line in enumerate(lines):
         kind, line_text = line.kind, text[line.start:line.end]
-        if n >= 2 and _signs_off(text, lines[n - 1], line, lines[n + 1] if n + 1 < len(lines) else None, sections):
+        if n >= 2 and (_signs_off(text, lines[n - 1], line, lines[n + 1] if n + 1 < len(lines) else None, sections)
+                       or _signs_at_the_end(text, lines, n, sections)):
             blocks[-1][-1] = (blocks[-1][-1][0], line.end)  # a name and a title: one line, one sentence
         elif blocks and _signs_after_a_closing(text, blocks[-1], line, sections, apart.get(blocks[-1][0][0], False)):
             blocks[-1][-1] = (blocks[-1][-1][0], line.end)  # "Best wishes," and the name and titles under it
@@ -920,6 +923,18 @@ def _signs_off(text: str, before: _SourceLine, line: _SourceLine, after: _Source
     letter instead of her name; together they are one sentence."""
     return (before.after_blank and not line.after_blank and (after is None or after.after_blank)
             and _is_short_line(text, before, sections) and _is_short_line(text, line, sections))
+
+
+def _signs_at_the_end(text: str, lines: list[_SourceLine], n: int, sections: frozenset[int]) -> bool:
+    """Whether ``lines[n]`` is one of the last lines of the text, a run of short lines one under another
+    after a blank line, ``SIGNATURE_MAX_LINES`` at most (not the text's start): a signature's name,
+    title, and organisation or date ("Catherine Moyo" over "Company Secretary" and "2 May 2025" under a
+    notice's "By order of the Board"). Apart, the title was a heading and answered "Who is the company
+    secretary?" with the date under it."""
+    last = range(max(len(lines) - SIGNATURE_MAX_LINES, 0), len(lines))
+    first = max((k for k in last if lines[k].after_blank), default=None)  # where the run starts
+    return (first is not None and 2 <= first < n
+            and all(_is_short_line(text, lines[k], sections) for k in range(first, len(lines))))
 
 
 def _labels_the_next_line(label: str, line: str) -> bool:

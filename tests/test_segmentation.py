@@ -940,6 +940,17 @@ def test_a_signatures_name_and_title_are_one_sentence():
     assert len(segment("Intro.\n\nOpening hours\nThe library opens at nine.")) == 3
 
 
+def test_a_signature_of_three_lines_at_the_texts_end_is_one_sentence():
+    # Apart, "Company Secretary" was a heading, and "Who is the company secretary?" was answered with the
+    # date under it.
+    text = "The meeting starts at 11:00.\n\nBy order of the Board\n\nCatherine Moyo\nCompany Secretary\n2 May 2025"
+    assert [s.text for p in segment(text) for s in p.sentences][-1] == "Catherine Moyo\nCompany Secretary\n2 May 2025"
+    # Not in the middle of the text, nor more than four lines.
+    for text in ("Intro.\n\nCatherine Moyo\nCompany Secretary\n2 May 2025\n\nThe agenda follows.",
+                 "Intro.\n\nCatherine Moyo\nCompany Secretary\nBoard Office\nLondon\n2 May 2025"):
+        assert not any("Catherine" in s.text and "2 May" in s.text for p in segment(text) for s in p.sentences)
+
+
 def test_a_letters_closing_and_the_name_and_titles_under_it_are_one_sentence():
     # A volunteer roster e-mail: apart, "Best wishes," and the name were headings, and "Who is the volunteer
     # coordinator?" had no sentence to cite.
