@@ -17,8 +17,8 @@ from llama_index.core.schema import NodeWithScore, TextNode
 
 from .evidence import across_languages, node_terms
 from .normalize import Language, content_terms, forms_of_one_word
-from .question_type import (CALENDAR_DATE, DATE, MONEY, QUANTITY, announced_count, asks_for_several, gives_answer_type,
-                            wanted_answer_types, without_years)
+from .question_type import (CALENDAR_DATE, DATE, MONEY, QUANTITY, TIME_OF_DAY, announced_count, asks_for_several,
+                            gives_answer_type, wanted_answer_types, without_years)
 from .segmentation import (COLONS, HEADING, ends_as_a_statement, faq_label, is_list_item, is_question, labels_a_list,
                            may_be_a_table_row, named_cells, opens_with_a_heading, paragraph_id, paragraph_number,
                            row_header, sentence_id, sentence_number, table_header)
@@ -72,8 +72,10 @@ MAX_SECTION = 20
 # ... probability 0.98" read as a contradiction to a user).
 # Only the best passage's top sentences are looked through (``_evidence``), so the note says that much:
 # a related sentence further down may hold one (a blind trial's "When are fees collected?").
-_ASKED_EN = {QUANTITY: "a number", MONEY: "an amount of money", DATE: "a date or a time", CALENDAR_DATE: "a date"}
-_ASKED_AR = {QUANTITY: "رقم", MONEY: "مبلغ من المال", DATE: "تاريخ أو وقت", CALENDAR_DATE: "تاريخ"}
+_ASKED_EN = {QUANTITY: "a number", MONEY: "an amount of money", DATE: "a date or a time", CALENDAR_DATE: "a date",
+             TIME_OF_DAY: "a time of day"}
+_ASKED_AR = {QUANTITY: "رقم", MONEY: "مبلغ من المال", DATE: "تاريخ أو وقت", CALENDAR_DATE: "تاريخ",
+             TIME_OF_DAY: "وقت من اليوم"}
 MISSING_TYPE_NOTE = {
     Language.ENGLISH: {kind: f"The question asks for {what}, which the best-matching passage does not give."
                        for kind, what in _ASKED_EN.items()},

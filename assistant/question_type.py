@@ -120,6 +120,11 @@ DATE = "date"
 # question asks "when". On ARCD-train 17 of the 18 questions that ask this way have such a date in
 # their gold answer (the 18th: "before the age of twenty").
 CALENDAR_DATE = "calendar date"
+# "What time", "at what hour", "في أي ساعة": a time of day (a clock time, a turn of the day), which a
+# span does not give, though "about 5 minutes" passes for an answer to "when" ("What time is judging?"
+# cited "Students give a short talk of about 5 minutes", a user's science fair, its timetable's
+# "9:00 am – 12:00 pm" left out).
+TIME_OF_DAY = "time of day"
 # An amount of money ("how much does it cost?", "كم تكلفة ...؟"): a number with no currency does not
 # answer it. The gold set's "How much money has the coalition pledged for rebuilding Iraq?" was
 # answered by resolution 2254; a user's "كم تكلفة بناء السد؟" by the dam's 5150 megawatts.
@@ -166,8 +171,11 @@ _CURRENCY_CODE_AMOUNT = rf"(?<!\w)(?:{_CURRENCY_ABBREVIATION})\s?\d|\d\s?(?:{_CU
 # cost?" was refused beside "about 18% more than last year", a user's minutes). Not "penalty": as often a
 # loss as a sum ("What is the penalty for late lab reports?" was refused beside "lose 10% per day", "...
 # if my phone rings during a game?" beside "that player loses the game"; users' trials: 2 of 4 such).
+# A deposit is a sum ("How much is the key deposit?" cited "Fees are not refunded after 1 May" before the
+# "£15" of the sentence after it, a user's garden plot rules; "كم العربون؟" two more). Not "rent": "What
+# were rent arrears at the end of January?" wants a share.
 _MONEY_WORDS = (r"cost|costs|price|prices|revenue|revenues|profit|profits|income|salary|salaries|budget|fee|fees"
-                r"|fines?|funding|wages?|money|dollars?|euros?|pounds?")
+                r"|fines?|funding|wages?|money|dollars?|euros?|pounds?|deposits?")
 # A fine or a fee is an amount too: "ما غرامة تجاوز الإشارة الحمراء؟" cited a traffic-fines table's
 # note on paying early, which names no amount, before the line "1000 درهم و12 نقاط" (a user's table).
 # "سعر الفائدة", "سعر الصرف", "سعر عائد الإيداع", "سعر الخصم" are rates (interest, exchange, deposit,
@@ -177,7 +185,7 @@ _MONEY_WORDS = (r"cost|costs|price|prices|revenue|revenues|profit|profits|income
 _ARABIC_CHANGE = r"(?:[وف]?(?:ارتفع|انخفض|هبط|زاد|ازداد|تراجع|نما|قفز|صعد|ارتفاع|انخفاض|زياد)\w*)"
 _ARABIC_MONEY_WORDS = (r"تكلفه|تكلفة|كلفه|كلفة|تكاليف|سعر(?!\s+(?:ال)?(?:فائد[ةه]|صرف|عائد|خصم)(?!\w))|اسعار|أسعار"
                        r"|ثمن|راتب|رواتب|ميزانيه|ميزانية|مبلغ|غرامة|غرامه|غرامات|رسوم(?!\s+(?:ال)?متحرك)"
-                       r"|ايرادات|إيرادات|ارباح|أرباح|تمويل|دولار|دولارا|يورو|جنيه|ريال|دينار|درهم")
+                       r"|ايرادات|إيرادات|ارباح|أرباح|تمويل|دولار|دولارا|يورو|جنيه|ريال|دينار|درهم|عربون")
 # "What is / was the (total) X", "What was Acme's annual X": a measure asked for by its name.
 _WHAT_IS_THE = (r"\bwhat(?: is|'s| was| were| are) (?:the |its |their |[\w-]+(?: [\w-]+){0,2}'s )?"
                 r"(?:total |annual |average )?")
@@ -241,6 +249,14 @@ _ASKS = {
         r"\b(what|which) (date|year|month)\b"
         r"|(^|\s)[وبفل]?(أي|اي|أى|اى) (عام|سنة|سنه|شهر|تاريخ)(?!\w)"
         rf"|{_WHAT_IS}تاريخ(?!\w)",
+        re.IGNORECASE,
+    ),
+    TIME_OF_DAY: re.compile(
+        r"\b(?:what|which) (?:time|hours?)\b"
+        r"(?! (?:of (?:the )?(?:year|month|season|week)|period|frame|limit|span|zone)s?\b)"
+        r"|\bat what hour\b"
+        r"|(?<!\w)[وبفل]?(?:(?:في|حتى|الى|إلى|من) )?(?:أي|اي|أى|اى) (?:ساعة|ساعه)(?!\w)"
+        r"|(?<!\w)الساعة كم|(?<!\w)كم الساعة",
         re.IGNORECASE,
     ),
 }
@@ -350,6 +366,9 @@ _HOLDS = {
         r"|يوميا|أسبوعيا|اسبوعيا|شهريا|سنويا|فصليا"
         # "اعتباراً من تاريخ ...", "حتى تاريخ انتهاء ...", "فوراً" (a bare "من تاريخ" may be "of the history").
         r"|(?:منذ|حتى|بعد|قبل|اعتبارا من|ابتداء من|بدءا من) تاريخ|فورا"
+        # Or after a verb of starting: "تبدأ مدة الضمان من تاريخ استلام العميل للجهاز" (a user's warranty
+        # terms: "متى تبدأ مدة الضمان؟" was refused at p .96).
+        r"|(?:يبدأ|تبدأ|يبدا|تبدا|يسري|تسري|يحتسب|تحتسب|يحسب|تحسب)\s(?:\S+\s){0,4}?من تاريخ"
         r"|(?:في|حتى|منذ|قبل|بعد|مع|من) (?:ال)?(?:إصدار|اصدار|نسخة|نسخه)\s+v?\d+(?:\.\d+)+"
         # A time named by an event: "من أول تمرير للبطاقة", "عند انتهاء العقد", "مع بداية العام" (a user's
         # "من متى تُحسب مدة الاشتراك؟" was refused beside "يبدأ احتساب مدة الاشتراك من أول تمرير للبطاقة").
@@ -369,11 +388,24 @@ _HOLDS = {
     # A year (not "resolution 2254": a year on the calendar is no later than this century) or a month.
     CALENDAR_DATE: re.compile(rf"{_CALENDAR_YEAR}|{_ERA_YEAR}|\b({_MONTHS})\b|{_DAY_AND_ABBREVIATED_MONTH}"
                               rf"|(?<!\w)[وبلف]?(?:{_ARABIC_MONTHS})(?!\w)", re.IGNORECASE),
+    # A clock time ("9:00", "5.00pm", "الساعة السابعة"), or a turn of the day ("every morning", "بعد صلاة العصر");
+    # or closed ("And on Sundays?" after "What hours is it open?": "Closed on Sundays and bank holidays.").
+    TIME_OF_DAY: re.compile(
+        rf"\d{{1,2}}:\d{{2}}|\b\d{{1,2}}(?:\.\d{{2}})?\s*[ap]\.?m\b"
+        r"|\b(?:closed|o'clock|noon|midnight|midday|mornings?|afternoons?|evenings?|nights?|overnight|sunrise"
+        r"|sunset|dawn|dusk|daybreak|nightfall|24 hours|24/7|around the clock)\b"
+        rf"|\b(?:past|(?:half|quarter|five|ten|twenty) to) {_CLOCK_HOURS}\b"
+        r"|(?<!\w)[وبلف]?(?:مغلق|مغلقة|مغلقه|الساعة|صباحا|الصباح|صباح|مساء|مساءا|المساء|ظهرا|عصرا|فجرا|ليلا|الليل"
+        r"|منتصف الليل|والنصف|والربع|[إا]لا ربعا|الغروب|غروب الشمس|الشروق|شروق الشمس|الفجر|الظهر|العصر"
+        r"|صلاة المغرب|العشاء|الضحى)(?!\w)",
+        re.IGNORECASE,
+    ),
 }
 
 
 def wanted_answer_types(question: str) -> tuple[str, ...]:
-    """The answer types (``QUANTITY``, ``MONEY``, ``DATE``, ``CALENDAR_DATE``) the question asks for, in that order."""
+    """The answer types (``QUANTITY``, ``MONEY``, ``DATE``, ``CALENDAR_DATE``, ``TIME_OF_DAY``) the question asks for,
+    in that order."""
     return tuple(kind for kind, pattern in _ASKS.items() if pattern.search(question))
 
 
@@ -399,6 +431,22 @@ def label_words(question: str) -> str:
     if DATE in kinds and CALENDAR_DATE not in kinds:
         words.append(_TIME_LABELS)
     return " ".join(words)
+
+
+# The days "weekdays" and "the weekend" stand for, as timetables name them ("| Monday – Friday | 5:10 am |",
+# "Sat-Sun 8:00am - 8:00pm"): "What time is the first bus on weekdays?" cited the Saturday row of a bus
+# timetable, the only words the right row shares with the question being the header's. English only,
+# as ``label_words``: an Arabic "أيام الأسبوع" is as often "the days of the week", and the working week
+# differs between the countries that write Arabic.
+_DAYS_MEANT = ((re.compile(r"\bweek ?days?\b", re.IGNORECASE), "monday tuesday wednesday thursday friday mon fri"),
+               (re.compile(r"\bweek ?ends?\b", re.IGNORECASE), "saturday sunday sat sun"))
+
+
+def days_meant(question: str) -> str:
+    """The days an English ``question``'s "weekdays" or "weekend" stand for, or ""."""
+    if text_language(question) != "en":
+        return ""
+    return " ".join(days for pattern, days in _DAYS_MEANT if pattern.search(question))
 
 
 # A share of an amount of money is how much a fine or a fee is: "تتراوح الغرامة بين 5% و25% من قيمة
@@ -427,6 +475,16 @@ _PRICED_FIELD = re.compile(
     r"(?<!\w)(?:[وبل]?(?:ال)?(?:سعر|أسعار|اسعار|ثمن|رسوم|رسم|غرامة|غرامه|غرامات|تكلفة|تكلفه|كلفة|أجرة|اجرة|إيجار|ايجار)"
     r"|price|prices|cost|costs|fee|fees|fine|fines|charge|charges|rent|deposit|premium)(?!\w)"
     r"[^:;\n]{0,30}[:：]\s*[\d٠-٩]", re.IGNORECASE)
+# A fee, a charge or a commission given as a share is its amount: "A restocking fee of 15% applies to:"
+# answers "How much is the restocking fee?" (a user's returns policy: refused at p .95), as "عمولة
+# بنسبة 2%" does "كم العمولة؟". Only a fee's own share: not any percentage near a price ("VAT (15%)").
+_FEE_AS_SHARE = re.compile(
+    r"\b(?:fees?|charges?|surcharges?|commissions?)\s+(?:of\s+)?\d[\d.,]*\s*(?:%|per ?cent)"
+    r"|\d[\d.,]*\s*(?:%|per ?cent)\s+(?:[\w-]+\s+)?(?:fees?|charges?|surcharges?|commissions?)\b"
+    # A price said from another: "wholesale price plus 8%" (a co-op's bulk orders, refused at p .80).
+    r"|\b(?:price|cost|rate)\s+(?:plus|\+)\s*\d[\d.,]*\s*(?:%|per ?cent)"
+    r"|(?<!\w)(?:ال)?(?:رسوم|رسم|عمولة|عموله|غرامة|غرامه)\s+(?:\S+\s+)?(?:بنسبة|بنسبه|قدرها|قدره|مقدارها)\s+[\d٠-٩][\d٠-٩.,٫]*\s*(?:%|٪)",
+    re.IGNORECASE)
 # No fee at all is how much it costs: "رسوم التسجيل: لا توجد رسوم، والمشاركة مجانية." for "كم رسوم الاشتراك؟"
 # (read with its diacritics folded: "مجانًا" as "مجانا").
 _NO_FEE = re.compile(
@@ -438,7 +496,8 @@ _NO_FEE = re.compile(
 def holds_answer_type(kind: str, text: str) -> bool:
     text = fold_marks(text)  # "في سنّ العشرين": no diacritics inside words
     if kind == MONEY and (any(not share.group(1) for share in _SHARE_OF_AMOUNT.finditer(text))
-                          or _MULTIPLE_OF_AMOUNT.search(text) or _PRICED_FIELD.search(text) or _NO_FEE.search(text)):
+                          or _MULTIPLE_OF_AMOUNT.search(text) or _PRICED_FIELD.search(text) or _NO_FEE.search(text)
+                          or _FEE_AS_SHARE.search(text)):
         return True
     return bool(_HOLDS[kind].search(text))
 

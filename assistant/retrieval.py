@@ -33,7 +33,7 @@ from llama_index.retrievers.bm25 import BM25Retriever
 
 from .cross_language import CrossLanguage, other_language
 from .normalize import BM25_TOKEN_PATTERN, BilingualStemmer, text_language
-from .question_type import label_words
+from .question_type import days_meant, label_words
 from .search_index import BM25_STOPWORDS, Key, SearchIndex, gc_paused
 from .settings import RetrievalMode
 from .segmentation import COLONS, HEADING
@@ -450,8 +450,9 @@ class TwoStageRetriever(BaseRetriever):
             signals.dense, signals.passage_dense = self._dense_hits(query)
             signals.across, signals.passages_across = self._across_languages(query)
         if w.uses_lexical:
-            # With the words a field's label names its answer by ("Venue:", "Sale date:"): label_words.
-            lexical_query = f"{query.query_str} {label_words(query.query_str)}"
+            # With the words a field's label names its answer by ("Venue:", "Sale date:"): label_words; and
+            # the days a "weekday" is ("Monday – Friday"): days_meant.
+            lexical_query = f"{query.query_str} {label_words(query.query_str)} {days_meant(query.query_str)}"
             if self._lexical is not None:
                 signals.lexical = self._lexical.scores(lexical_query)
             if self._passage_lexical is not None:

@@ -127,7 +127,9 @@ from typing import NamedTuple
 #     "WOMEN (ALL CATEGORIES) - 56.8 km (2 laps)").
 # 33: the text's last lines, up to four short ones one under another after a blank line, are one sentence,
 #     a signature (``_signs_at_the_end``: a name, a title and a date under "By order of the Board").
-SEGMENTATION_VERSION = 33
+# 34: a plain table's first row heads it when a column has words in it and figures alone under it
+#     (``_words_over_figures``: "Package  1 day  3 days" over "Sport ski package  $49  $135").
+SEGMENTATION_VERSION = 34
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
 # a table dump, a transcript). e5 reads at most 512 tokens; 1,000 Arabic characters are about 250-350.
@@ -211,6 +213,8 @@ _LOWERCASE_NEXT = re.compile(r"[ \t]+[a-z]")
 # A Latin abbreviation spelt with dots ("a.m", "p.m", "e.g"), and a range's dash and number after it: a
 # park's "**Visitor center hours:** 8:00 a.m. – 5:00 p.m." was cut at "a.m.", its closing hour apart.
 _DOTTED_ABBREVIATION = re.compile(r"[a-z](?:\.[a-z])+", re.IGNORECASE)
+# A degree's or a title's letters between full stops ("B.Mus", "M.Sc", "Ph.D").
+_DOTTED_CAPITALS = re.compile(r"[A-Z][a-z]{0,2}(?:\.[A-Z][a-z]{0,3})+")
 _RANGE_NEXT = re.compile(r"[ \t]*[-–—][ \t]*[\d٠-٩]")
 # A dash after it goes on too: an agenda's "- **5:00 a.m. — Pre-run snack:** 1 banana ..." was cut at
 # "a.m.", the time apart from its meal.
@@ -499,7 +503,20 @@ def table_header(paragraph: str) -> str:
         return ""
     ruled = bool(_PLAIN_RULE.fullmatch(rows[1]))
     figures = ruled or (not re.search(r"\d", rows[0]) and any(re.search(r"\d", row) for row in body))
-    return rows[0] if figures else ""
+    return rows[0] if figures or _words_over_figures(rows[0], body) else ""
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _words_over_figures(first: str, body: list[str]) -> bool:
+    """Whether some column but the first has words in ``first`` row and figures alone in every row of
+    ``body``: a header whose labels hold numbers ("Package  1 day  3 days  5 days" over "Sport ski
+    package  $49  $135  $210", a user's ski rental prices, whose rows were said without their days)."""
+    cells = [table_cells(row) for row in [first, *body]]
+    return any(_LETTER.search(cells[0][column]) and all(re.search(r"\d", row[column]) and not _LETTER.search(row[column])
+                                                        for row in cells[1:])
+               for column in range(1, len(cells[0])))
 
 
 def _as_written_a_plain_table(paragraph: str) -> bool:
@@ -587,9 +604,18 @@ def segment(text: str) -> tuple[Paragraph, ...]:
             p_start = start if piece == 0 else spans[0][0]
             p_end = end if piece == len(groups) - 1 else spans[-1][1]
             paragraphs.append(Paragraph(pid, text[p_start:p_end], p_start, p_end, sentences))
-    headings = sections | {p.start for p in paragraphs if _is_underlined(text, p)}
+    headings = sections | {p.start for p in paragraphs if _is_underlined(text, p)} | {
+        p.start for p, after in zip(paragraphs, paragraphs[1:]) if _labels_a_table(p.text, after.text)}
     return tuple(dataclasses.replace(p, role=HEADING if p.start in headings else _role(p, n, len(paragraphs), p.start in plain))
                  for n, p in enumerate(paragraphs))
+
+
+def _labels_a_table(label: str, after: str) -> bool:
+    """Whether ``label`` is a short line ending with a colon over a table (a blank line between, as Markdown
+    needs): the table's heading. "Opening hours:" over "| Day | Hours |" was a statement of its own, the
+    answer to "Opening hours on Sunday?" (a user's lost-property page)."""
+    return ("\n" not in label and _last_mark(label) in COLONS and len(label.split()) <= LABEL_MAX_WORDS
+            and not states_a_field(label) and is_table_row(after.partition("\n")[0]))
 
 
 def _is_underlined(text: str, paragraph: Paragraph) -> bool:
@@ -756,6 +782,11 @@ def _section_numbers(text: str, lines: list[_SourceLine]) -> frozenset[int]:
         previous = text[before.start:before.end] if before else ""
         if line.kind is _Line.ITEM and NUMBERED_LINE.match(label) and _UNDERLINE.match(text, line.end):
             starts.add(line.start)  # "4. A TYPICAL MORNING" over a line of dashes: a heading by its markup
+        elif (line.kind is _Line.ITEM and NUMBERED_LINE.match(label) and _is_short_label(label) and _in_capitals(label)
+              and line.after_blank and after is not None and after.after_blank and not NUMBERED_LINE.match(previous)):
+            # In capitals between blank lines, over a list: "8. WHAT WE CANNOT ACCEPT" between a store's
+            # seasonal items and the items it will not take back was an item of the first list.
+            starts.add(line.start)
         elif (line.kind is _Line.ITEM and NUMBERED_LINE.match(label) and _is_short_label(label)
                 and after is not None and after.kind in (_Line.TEXT, _Line.ROW, _Line.LEADER)
                 and (after.after_blank or _states_under(text, after))
@@ -1433,6 +1464,8 @@ def _is_sentence_end(text: str, match: re.Match[str], start: int, end: int, in_q
         # "Veranox Systems, Inc. (NASDAQ: VRNX), a provider of ...": the name goes on; so does a results
         # row's "Gregory T. FENWICK (inc.)      19,741     42.7%" (incumbent), cut from its votes.
         return False
+    if _DOTTED_CAPITALS.fullmatch(token) and _BRACKET_NEXT.match(text, match.end(), end):
+        return False  # "Clara Mendes, B.Mus. (Royal Northern College of Music), LRSM": a degree, its college after
     if _DOTTED_ABBREVIATION.fullmatch(token) and (_RANGE_NEXT.match(text, match.end(), end)
                                                   or _DASH_NEXT.match(text, match.end(), end)
                                                   or _TIME_ZONE_NEXT.match(text, match.end(), end)

@@ -295,6 +295,16 @@ def test_an_faq_questions_number_answers_no_how_many():
     assert [c.sentence_id for c in draft.citations] == ["p2.s1"]
 
 
+def test_what_time_cites_a_time_of_day_before_a_span():
+    """"What time is judging?" was answered by "Students give a short talk of about 5 minutes", a span
+    that passes for a "when" but says no time of the day (a user's science fair)."""
+    answerer, nodes = _answerer_and_nodes("Students give a short talk of about 5 minutes to the judges. "
+                                          "Judging runs from 9:00 am to 12:00 pm.", "fair", "en")
+    hits = _hits(nodes, [("p1.s1", 0.9), ("p1.s2", 0.8)])
+    assert answerer.answer("What time is judging?", Language.ENGLISH, hits).citations[0].sentence_id == "p1.s2"
+    assert answerer.answer("When is judging?", Language.ENGLISH, hits).citations[0].sentence_id == "p1.s1"
+
+
 def test_an_abstention_for_want_of_a_date_says_so():
     """"When does cover start?" was refused with "Related: ... probability 0.98" under it, which read
     as a contradiction: the note says what the closest sentences lack."""

@@ -8,9 +8,11 @@ from assistant.question_type import (
     DATE,
     MONEY,
     QUANTITY,
+    TIME_OF_DAY,
     announces_new_topic,
     asks_for_several,
     announced_count,
+    days_meant,
     gives_answer_type,
     label_words,
     named_years,
@@ -105,6 +107,10 @@ def test_wanted_answer_types():
     # "What fee ...?" asks for an amount as "what is the fee?" does (a user's ticket rules).
     assert wanted_answer_types("What fee is deducted when refunding a Single ticket?") == (MONEY,)
     assert wanted_answer_types("What was the outcome of the refund?") == ()
+    # A deposit is a sum (a user's garden plot rules: the sentence with no "£15" came first).
+    assert wanted_answer_types("How much is the key deposit?") == (QUANTITY, MONEY)
+    assert wanted_answer_types("كم العربون المطلوب عند الحجز؟") == (QUANTITY, MONEY)
+    assert wanted_answer_types("What were rent arrears at the end of January?") == ()
     # "What does X cost?" too (a kindergarten letter's "Lunches are cooked on site" was cited before
     # "Lunch: £3.20 per day"); not what a word means.
     assert wanted_answer_types("What does lunch cost?") == (MONEY,)
@@ -117,8 +123,12 @@ def test_wanted_answer_types():
     assert wanted_answer_types("How far is Jacksonville from Miami?") == (QUANTITY,)
     assert wanted_answer_types("What is the company's registration number?") == (QUANTITY,)
     assert wanted_answer_types("ما رقم هاتف مسؤول حماية البيانات؟") == (QUANTITY,)
-    assert wanted_answer_types("What time does the dinner start?") == (DATE,)
-    assert wanted_answer_types("في أي ساعة تبدأ الزيارة؟") == (DATE,)
+    # "What time" wants a time of day: "about 5 minutes" gives a "when" but not that (a user's science fair).
+    assert wanted_answer_types("What time does the dinner start?") == (DATE, TIME_OF_DAY)
+    assert wanted_answer_types("في أي ساعة تبدأ الزيارة؟") == (DATE, TIME_OF_DAY)
+    assert wanted_answer_types("What hours is the pharmacy open?") == (TIME_OF_DAY,)
+    assert wanted_answer_types("What time of year do the storks arrive?") == (DATE,)
+    assert wanted_answer_types("What time period does the survey cover?") == (DATE,)
     assert wanted_answer_types("How long would this coalition last?") == ()
 
 
@@ -230,10 +240,27 @@ def test_money_is_asked_for_by_name(question, wanted):
     (DATE, "Cancellation cover starts on the date you buy the policy.", True),
     (DATE, "The refund is paid immediately.", True),
     (DATE, "يسري القرار اعتباراً من تاريخ نشره", True),
+    # A fee given as a share is its amount (a user's returns policy); a tax's share near a price is not.
+    (MONEY, "A restocking fee of 15% applies to:", True),
+    (MONEY, "A 3% card surcharge is added at the till.", True),
+    (MONEY, "تُفرض عمولة بنسبة 2% على كل تحويل", True),
+    (MONEY, "Members pay the wholesale price plus 8% on bulk orders.", True),
+    (MONEY, "The plant supplies 35% of the region's electricity.", False),
     (DATE, "أهم حدث في تاريخ البطولة", False),  # "in the history of", not a date
+    (DATE, "تبدأ مدة الضمان من تاريخ استلام العميل للجهاز", True),  # a start from an event's date
+    (DATE, "تعد المعركة جزءاً من تاريخ المدينة", False),
     (DATE, "the parties and cities of the coast", False),
     (DATE, "the weeks and months of the campaign", False),  # no span without a number
     (DATE, "عقد الاجتماع في الكويت", False),  # "was held", not "decade"
+    (TIME_OF_DAY, "Students give a short talk of about 5 minutes.", False),
+    (TIME_OF_DAY, "| Judging | Thursday, 20 March 2025 | 9:00 am – 12:00 pm |", True),
+    (TIME_OF_DAY, "Thu 31 Oct     5.00pm    Halloween Spooky Stories", True),
+    (TIME_OF_DAY, "A ticket costs £12.99.", False),  # a decimal number is no clock time
+    (TIME_OF_DAY, "Turtles feed on the reef almost every morning.", True),
+    (TIME_OF_DAY, "تُفتح الأبواب عند الساعة السابعة مساءً", True),
+    (TIME_OF_DAY, "تُقام الصلاة بعد الفجر", True),
+    (TIME_OF_DAY, "تستغرق الزيارة ساعة واحدة", False),  # an hour long, not a time
+    (TIME_OF_DAY, "Closed on Sundays and bank holidays.", True),  # what hours it opens: none
     (CALENDAR_DATE, "وفي عام 1956 استخدمت الروبوتات", True),
     (CALENDAR_DATE, "توفي سنة 632 للميلاد", True),
     (CALENDAR_DATE, "وُلد في ١٩٥٦", True),
@@ -572,3 +599,10 @@ def test_a_weekday_answers_when_and_a_list_number_is_no_count(kind, question, te
 ])
 def test_a_when_or_where_question_is_read_with_the_labels_of_its_answer(question, words):
     assert label_words(question) == words
+
+
+def test_weekdays_and_the_weekend_stand_for_their_days_in_english_only():
+    assert days_meant("What time is the first bus on weekdays?") == "monday tuesday wednesday thursday friday mon fri"
+    assert days_meant("Breakfast hours at weekends?") == "saturday sunday sat sun"
+    assert days_meant("When does the office open?") == ""
+    assert days_meant("متى تفتح المكتبة في أيام الأسبوع؟") == ""  # "the days of the week" as often

@@ -198,3 +198,31 @@ def test_a_fields_label_naming_a_date_or_a_place_matches_when_and_where(fresh_se
     assert when["Moving date:"] > 2 * when["On the day of the move"]
     where = lexical("Where are we moving to?")
     assert where["Delivery address:"] > 0 and where["Delivery address:"] > where["On the day of the move"]
+
+
+BUS_TIMETABLE = """# Route 14 timetable
+
+| Day | First bus | Last bus |
+|---|---|---|
+| Monday – Friday | 5:10 am | 11:40 pm |
+| Saturday | 6:15 am | 11:40 pm |
+| Sunday and public holidays | 7:30 am | 9:45 pm |
+"""
+
+
+def test_weekdays_and_the_weekend_match_the_days_a_timetable_names(fresh_settings, tmp_path):
+    """"And at weekends?" after a pool's weekday session was refused beside "| Public swim | Saturday and
+    Sunday | ...": a timetable names the days, not "weekdays" or "weekend". The lexical signal reads an
+    English question with the days they stand for (``days_meant``)."""
+    assistant = assistant_with(fresh_settings, tmp_path, "bus.md", BUS_TIMETABLE)
+    index = assistant._current_index()  # noqa: SLF001
+
+    def lexical(question: str) -> dict[str, float]:
+        hits = assistant.rank(question).hits
+        texts = index.sentences([hit.ref for hit in hits])
+        return {texts[hit.ref].get_content().split(" | ")[0].strip("| "): hit.lexical for hit in hits}
+
+    weekdays = lexical("What time is the first bus on weekdays?")
+    assert weekdays["Monday – Friday"] > max(weekdays["Saturday"], weekdays["Sunday and public holidays"])
+    weekend = lexical("What time is the first bus at the weekend?")
+    assert min(weekend["Saturday"], weekend["Sunday and public holidays"]) > weekend["Monday – Friday"]

@@ -12,6 +12,7 @@ from assistant.segmentation import (
     HEADING,
     MAX_PARAGRAPH_CHARS,
     MAX_SENTENCE_CHARS,
+    is_table_row,
     labels_a_list,
     named_cells,
     row_header,
@@ -606,6 +607,10 @@ def test_a_dot_leader_joins_a_label_to_its_value_in_one_sentence():
     # No rule: the header is the row without figures over rows with them.
     ("Cabin / fare family     Miles per mile   Tier Points\nEconomy Light           25%              5\n"
      "Business                200%             40\n", "Cabin / fare family     Miles per mile   Tier Points"),
+    # No rule, figures in the header too: its columns have words, and figures alone under them (a ski
+    # rental's rows were said without their days: "And for five days?" cited the header).
+    ("Package               1 day    3 days\nSport ski package     $49      $135\n"
+     "Snowboard package     $52      $144\n", "Package               1 day    3 days"),
     # Cells between bars without the outer bars.
     ("نوع البطاقة    | ثمن الإصدار   | الخصم\n---------------|--------------|------\n"
      "البطاقة العادية | 2.000 دينار  | لا يوجد\nبطاقة الطالب   | 1.000 دينار  | 50%\n", "نوع البطاقة    | ثمن الإصدار   | الخصم"),
@@ -621,7 +626,8 @@ def test_a_plain_texts_table_is_a_table(table, header):
     paragraphs = segment(text)
     assert len(paragraphs) == 3
     lead, rows, after = paragraphs
-    assert [p.role for p in paragraphs] == ["", "", ""]
+    # The lead ending with a colon heads a table between bars (``_labels_a_table``).
+    assert [p.role for p in paragraphs] == ["heading" if is_table_row(table.partition("\n")[0]) else "", "", ""]
     assert [s.text for s in rows.sentences] == [line.strip() for line in table.splitlines() if "---" not in line]
     assert table_header(rows.text) == header
     assert named_cells(header, rows.sentences[-1].text).count(":") == 3
@@ -629,6 +635,14 @@ def test_a_plain_texts_table_is_a_table(table, header):
     prose = "It rained.  We left early.\nThe bus was late.  Nobody minded.\nWe sang.  It was fun.\n"
     assert [len(p.sentences) for p in segment(prose)] == [2, 2, 2]
     assert table_header(segment(prose)[0].text) == ""
+
+
+def test_a_plain_tables_first_row_of_figures_heads_nothing():
+    # Figures under figures, words under words: no column sets the first row off from the others.
+    rows = "Gold tier        600      50%\nSilver tier      400      30%\nBronze tier      100      10%\n"
+    assert table_header(segment(rows)[0].text) == ""
+    rooms = "Room 1    2 beds    $90\nRoom 2    1 bed     $70\nRoom 3    3 beds    $120\n"
+    assert table_header(segment(rooms)[0].text) == ""
 
 
 def test_a_plain_tables_cell_may_run_into_the_next_column():
@@ -1271,3 +1285,37 @@ def test_a_plain_tables_header_typed_off_its_rows_and_totals_ruled_off_under_the
 def test_a_registration_numbers_abbreviation_ends_no_sentence():
     (*_, registration) = segment("27 Halford Street, Leicester LE1 6JA\nVAT Reg. No.: GB 284 5519 03")
     assert [s.text for s in registration.sentences] == ["VAT Reg. No.: GB 284 5519 03"]
+
+
+def test_a_label_ending_with_a_colon_over_a_table_is_its_heading():
+    """"Opening hours:" over "| Day | Hours |", a blank line between as Markdown needs, was a statement of
+    its own and the answer to "Opening hours on Sunday?" (a user's lost-property page)."""
+    table = "| Day | Hours |\n|---|---|\n| Monday to Friday | 10:00 – 16:00 |\n| Sunday | Closed |"
+    lead = "Lost items are kept for 90 days."
+    _, label, rows, after = segment(f"{lead}\n\nOpening hours:\n\n{table}\n\nBring photo ID.")
+    assert (label.role, rows.role, after.role) == ("heading", "", "")
+    # A field that says its value is no heading, nor is a label over running text.
+    assert segment(f"{lead}\n\nOffice: Hyde Road Depot\n\n{table}")[1].role == ""
+    assert segment(f"{lead}\n\nOpening hours:\n\nWe open at ten.\n\nBring photo ID.")[1].role == ""
+
+
+def test_a_numbered_line_in_capitals_between_two_lists_is_a_section():
+    """A store's "8. WHAT WE CANNOT ACCEPT", between its seasonal items and the items it will not take back,
+    was an item of the first list, and "Can I return batteries?" had no heading over its answer."""
+    text = ("7. SEASONAL ITEMS\n\nGrills bought during their season can be returned until its end:\n"
+            "  - Grills: until September 15.\n  - Snow blowers: until March 1.\n\n\n"
+            "8. WHAT WE CANNOT ACCEPT\n\n  - Keys cut in the store.\n  - Batteries once removed from sealed packaging.\n")
+    paragraphs = segment(text)
+    assert [(p.role, p.sentences[0].text) for p in paragraphs] == [
+        ("heading", "7. SEASONAL ITEMS"), ("", "Grills bought during their season can be returned until its end:"),
+        ("heading", "8. WHAT WE CANNOT ACCEPT"), ("", "- Keys cut in the store.")]
+    # Numbered items in capitals one under another stay a list.
+    assert len(segment("Rules:\n1. NO SMOKING\n2. NO PETS\n")) == 1
+
+
+def test_a_degrees_letters_before_a_bracket_end_no_sentence():
+    """"Teacher: Clara Mendes, B.Mus. (Royal Northern College of Music), LRSM" was cut after "B.Mus."."""
+    line = "Teacher: Clara Mendes, B.Mus. (Royal Northern College of Music), LRSM"
+    assert [s.text for s in segment(f"{line}\nPhone: 07700 913 442")[0].sentences][0] == line
+    assert [s.text for s in segment("She holds a B.Mus. She teaches piano.")[0].sentences] == [
+        "She holds a B.Mus.", "She teaches piano."]
