@@ -128,7 +128,10 @@ from typing import NamedTuple
 # 33: the text's last lines, up to four short ones one under another after a blank line, are one sentence,
 #     a signature (``_signs_at_the_end``: a name, a title and a date under "By order of the Board").
 # 34: a plain table's first row heads it when a column has words in it and figures alone under it
-#     (``_words_over_figures``: "Package  1 day  3 days" over "Sport ski package  $49  $135").
+#     (``_words_over_figures``: "Package  1 day  3 days" over "Sport ski package  $49  $135"); a short label
+#     ending with a colon over a table is its heading (``_labels_a_table``); a numbered line in capitals
+#     between blank lines is a section's heading though a list follows it; a degree's dotted letters before
+#     a bracket end no sentence (``_DOTTED_CAPITALS``: "B.Mus. (Royal Northern College of Music)").
 SEGMENTATION_VERSION = 34
 
 # A sentence or paragraph longer than this is cut at whitespace near the cap (text without punctuation:
@@ -504,9 +507,6 @@ def table_header(paragraph: str) -> str:
     ruled = bool(_PLAIN_RULE.fullmatch(rows[1]))
     figures = ruled or (not re.search(r"\d", rows[0]) and any(re.search(r"\d", row) for row in body))
     return rows[0] if figures or _words_over_figures(rows[0], body) else ""
-
-
-_LETTER = re.compile(r"[^\W\d_]")
 
 
 def _words_over_figures(first: str, body: list[str]) -> bool:
