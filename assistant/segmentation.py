@@ -512,11 +512,16 @@ def table_header(paragraph: str) -> str:
 def _words_over_figures(first: str, body: list[str]) -> bool:
     """Whether some column but the first has words in ``first`` row and figures alone in every row of
     ``body``: a header whose labels hold numbers ("Package  1 day  3 days  5 days" over "Sport ski
-    package  $49  $135  $210", a user's ski rental prices, whose rows were said without their days)."""
+    package  $49  $135  $210", a user's ski rental prices, whose rows were said without their days). A
+    row that leaves the column blank has no figure in it."""
     cells = [table_cells(row) for row in [first, *body]]
-    return any(_LETTER.search(cells[0][column]) and all(re.search(r"\d", row[column]) and not _LETTER.search(row[column])
-                                                        for row in cells[1:])
+    return any(_LETTER.search(cells[0][column])
+               and all(column < len(row) and _figures_alone(row[column]) for row in cells[1:])
                for column in range(1, len(cells[0])))
+
+
+def _figures_alone(cell: str) -> bool:
+    return bool(re.search(r"\d", cell)) and not _LETTER.search(cell)
 
 
 def _as_written_a_plain_table(paragraph: str) -> bool:

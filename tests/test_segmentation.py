@@ -643,6 +643,10 @@ def test_a_plain_tables_first_row_of_figures_heads_nothing():
     assert table_header(segment(rows)[0].text) == ""
     rooms = "Room 1    2 beds    $90\nRoom 2    1 bed     $70\nRoom 3    3 beds    $120\n"
     assert table_header(segment(rooms)[0].text) == ""
+    # A row that leaves a column blank (its last cells) has no figure in it, and breaks nothing.
+    blank = ("Package     Code     Notes    1 day\nSport       A1       ok       49\nDemo        B2       late\n"
+             "Snowboard   C3       ok       52\n")
+    assert table_header(segment(blank)[0].text) == ""
 
 
 def test_a_plain_tables_cell_may_run_into_the_next_column():
